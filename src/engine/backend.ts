@@ -1,0 +1,168 @@
+/**
+ * Backend selection: pick the fastest TensorFlow.js backend that really works here, say why,
+ * and patch it where it is known to be slow or incomplete (the wasm fixes).
+ *
+ * Order (DESIGN.md "Compute engine"): `tensorflow` (a real tfjs-node-gpu / tfjs-node addon)
+ * > `webgpu` (Dawn via the `webgpu` package, only on a hardware adapter that passes a
+ * self-check against wasm) > `wasm` > `cpu` (only when asked). `RLHF_BACKEND` forces one.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { registerWasmFixes } from './wasm-fixes';
+import { installWebGpu, webGpuSelfCheck } from './webgpu';
+
+export const BACKENDS = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+export interface Candidate {
+  /** Backend name as tfjs registers it. */
+  name: string;
+  /** Whether it loaded (and passed its check). */
+  ok: boolean;
+  /** Why it was taken or refused, in one line. */
+  why: string;
+}
+
+export interface EngineInfo {
+  /** The backend now active in tfjs. */
+  backend: string;
+  /** Why this one was chosen (forced, or the first that worked). */
+  reason: string;
+  /** Version of @tensorflow/tfjs in use. */
+  tfjsVersion: string;
+  /** wasm only: threads the wasm module runs with. */
+  threads?: number;
+  /** Every backend tried, in order, with the outcome. */
+  candidates: Candidate[];
+}
+
+export interface EngineOptions {
+  /** Force a backend (`auto` or omitted: choose). Wins over the RLHF_BACKEND variable. */
+  backend?: string;
+}
+
+const cache = new Map<string, EngineInfo>();
+let pending: Promise<EngineInfo> | null = null;
+
+function errorText(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.split('\n')[0].slice(0, 200);
+}
+
+/** Resolve which backend is requested: an option, RLHF_BACKEND, or `auto`. */
+export function requestedBackend(opts: EngineOptions = {}): { name: BackendName | 'auto'; source: string } {
+  const fromOpt = opts.backend;
+  const fromEnv = process.env.RLHF_BACKEND;
+  const raw = fromOpt != null && fromOpt !== '' ? fromOpt : fromEnv != null && fromEnv !== '' ? fromEnv : 'auto';
+  const source = fromOpt != null && fromOpt !== '' ? 'option backend' : fromEnv != null && fromEnv !== '' ? 'RLHF_BACKEND' : 'auto';
+  const name = raw.trim().toLowerCase();
+  if (name === 'auto') return { name: 'auto', source };
+  if (!(BACKENDS as readonly string[]).includes(name)) {
+    throw new Error(`${source}: unknown backend "${raw}"; valid: ${BACKENDS.join(', ')}, auto`);
+  }
+  return { name: name as BackendName, source };
+}
+
+/** Try to make `tensorflow` (the native libtensorflow binding) available. */
+function tryTensorflow(): Candidate {
+  const why: string[] = [];
+  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+    try {
+      require(pkg);
+    } catch (e) {
+      why.push(`${pkg}: ${errorText(e)}`);
+      continue;
+    }
+    // '@tensorflow/tfjs-node' may be aliased to plain tfjs (it is here): only a registered
+    // 'tensorflow' backend proves the native addon loaded.
+    if (tf.findBackendFactory('tensorflow') != null) {
+      return { name: 'tensorflow', ok: true, why: `${pkg} loaded the native libtensorflow addon` };
+    }
+    why.push(`${pkg}: loads but registers no 'tensorflow' backend (not the native addon)`);
+  }
+  return { name: 'tensorflow', ok: false, why: why.join('; ') };
+}
+
+async function activate(name: BackendName): Promise<void> {
+  if (name === 'wasm') {
+    require('@tensorflow/tfjs-backend-wasm');
+  }
+  const ok = await tf.setBackend(name);
+  if (!ok || tf.getBackend() !== name) throw new Error(`tf.setBackend('${name}') failed`);
+  await tf.ready();
+  if (name === 'wasm') registerWasmFixes();
+}
+
+async function tryBackend(name: BackendName, forced: boolean): Promise<Candidate> {
+  try {
+    if (name === 'tensorflow') {
+      const c = tryTensorflow();
+      if (!c.ok) return c;
+      await activate('tensorflow');
+      return c;
+    }
+    if (name === 'webgpu') {
+      const adapter = await installWebGpu({ allowSoftware: forced });
+      await activate('webgpu');
+      const err = await webGpuSelfCheck(adapter);
+      if (err != null) {
+        await activate('wasm');
+        return { name, ok: false, why: err };
+      }
+      return { name, ok: true, why: adapter.description };
+    }
+    await activate(name);
+    return { name, ok: true, why: name === 'wasm' ? 'XNNPACK SIMD build, BatchMatMul + UnsortedSegmentSum fixes registered' : 'reference JS kernels' };
+  } catch (e) {
+    return { name, ok: false, why: errorText(e) };
+  }
+}
+
+function threadsOf(name: string): number | undefined {
+  if (name !== 'wasm') return undefined;
+  const wasm = require('@tensorflow/tfjs-backend-wasm') as { getThreadsCount?: () => number };
+  return wasm.getThreadsCount ? wasm.getThreadsCount() : 1;
+}
+
+async function choose(opts: EngineOptions): Promise<EngineInfo> {
+  const req = requestedBackend(opts);
+  const candidates: Candidate[] = [];
+  if (req.name !== 'auto') {
+    const c = await tryBackend(req.name, true);
+    candidates.push(c);
+    if (!c.ok) throw new Error(`${req.source} forces backend "${req.name}", which is unavailable: ${c.why}`);
+    return { backend: req.name, reason: `forced by ${req.source}`, tfjsVersion: tf.version.tfjs, threads: threadsOf(req.name), candidates };
+  }
+  for (const name of ['tensorflow', 'webgpu', 'wasm'] as const) {
+    const c = await tryBackend(name, false);
+    candidates.push(c);
+    if (c.ok) {
+      const refused = candidates.filter((x) => !x.ok).map((x) => x.name);
+      const reason = refused.length ? `${name}: first that works (${refused.join(', ')} unavailable)` : `${name}: fastest available`;
+      return { backend: name, reason, tfjsVersion: tf.version.tfjs, threads: threadsOf(name), candidates };
+    }
+  }
+  throw new Error(`no tfjs backend works: ${candidates.map((c) => `${c.name}: ${c.why}`).join('; ')}`);
+}
+
+/**
+ * Choose and activate a backend. Idempotent: calling again with the same request returns
+ * the same info without re-initialising; a different explicit request switches backend.
+ */
+export async function initEngine(opts: EngineOptions = {}): Promise<EngineInfo> {
+  const key = requestedBackend(opts).name;
+  while (pending) await pending.catch(() => undefined);
+  const hit = cache.get(key);
+  if (hit) {
+    if (tf.getBackend() !== hit.backend) await activate(hit.backend as BackendName);
+    return hit;
+  }
+  pending = choose(opts);
+  try {
+    const info = await pending;
+    cache.set(key, info);
+    cache.set(info.backend, info);
+    return info;
+  } finally {
+    pending = null;
+  }
+}

@@ -1,0 +1,5 @@
+/** The compute engine: backend choice, wasm kernel fixes, the optimizer. Re-exports only. */
+export { initEngine, requestedBackend, BACKENDS } from './backend';
+export type { BackendName, Candidate, EngineInfo, EngineOptions } from './backend';
+export { registerWasmFixes } from './wasm-fixes';
+export { assertNoGpuErrors } from './webgpu';

@@ -1,0 +1,162 @@
+/**
+ * Two kernels the tfjs wasm backend needs for training (DESIGN.md "Compute engine").
+ *
+ * 1. `BatchMatMul`: stock wasm runs XNNPACK only for a single untransposed product and
+ *    falls to a naive loop otherwise, i.e. for all of backprop and attention. Here
+ *    transposed operands are transposed explicitly (the wasm Transpose kernel), and a batch
+ *    is run slice by slice on the XNNPACK path through zero-copy views: each slice is
+ *    registered with the wasm module as a tensor id pointing into its parent's memory.
+ *    A batch against one shared right operand becomes one tall rank-2 product.
+ * 2. `UnsortedSegmentSum` (the gradient of `gather`), missing from wasm: a JS loop that
+ *    reads and writes the wasm heap directly.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** The parts of tfjs-backend-wasm's BackendWasm that these kernels use. */
+interface WasmBackend {
+  wasm: {
+    cwrap: (name: string, ret: null, args: string[]) => (...a: unknown[]) => void;
+    tfjs: { registerTensor: (id: number, size: number, offset: number) => void; disposeData: (id: number) => void };
+  };
+  dataIdNextNumber: number;
+  dataIdMap: { get: (dataId: object) => { id: number; memoryOffset: number } };
+  makeOutput: (shape: number[], dtype: tf.DataType) => tf.TensorInfo;
+  disposeData: (dataId: object, force?: boolean) => boolean;
+  typedArrayFromHeap: (t: tf.TensorInfo) => Float32Array | Int32Array | Uint8Array;
+}
+
+type MatMulFn = (aId: number, aShape: Uint8Array, aRank: number, bId: number, bShape: Uint8Array, bRank: number, tA: boolean, tB: boolean, outId: number) => void;
+
+let wasmMatMul: MatMulFn | null = null;
+let registered = false;
+
+function shapeBytes(shape: number[]): Uint8Array {
+  return new Uint8Array(new Int32Array(shape).buffer);
+}
+
+/** Register a rank-3 view of `size` floats starting `offset` floats into `parent`. */
+function view(backend: WasmBackend, parentOffset: number, offset: number, size: number): number {
+  const id = backend.dataIdNextNumber++;
+  backend.wasm.tfjs.registerTensor(id, size, parentOffset + offset * 4);
+  return id;
+}
+
+/** [batch, rows, cols] -> [batch, cols, rows] with the wasm Transpose kernel. */
+function transposeLast2(backend: WasmBackend, x: tf.TensorInfo, shape3: number[]): tf.TensorInfo {
+  const kernel = tf.getKernel('Transpose', 'wasm');
+  if (kernel == null) throw new Error('wasm Transpose kernel missing');
+  const x3 = { dataId: x.dataId, shape: shape3, dtype: x.dtype };
+  return kernel.kernelFunc({ inputs: { x: x3 }, backend: backend as unknown as tf.KernelBackend, attrs: { perm: [0, 2, 1] } }) as tf.TensorInfo;
+}
+
+/** Flat batch index of an operand whose outer dims broadcast to `outDims`. */
+function batchIndexer(dims: number[], outDims: number[]): (i: number) => number {
+  const size = dims.reduce((p, d) => p * d, 1);
+  if (size === 1) return () => 0;
+  const full = outDims.reduce((p, d) => p * d, 1);
+  if (size === full && dims.length === outDims.length) return (i) => i;
+  const pad = outDims.length - dims.length;
+  return (i) => {
+    let idx = 0;
+    let rem = i;
+    let stride = 1;
+    for (let k = outDims.length - 1; k >= 0; k--) {
+      const coord = rem % outDims[k];
+      rem = Math.floor(rem / outDims[k]);
+      const d = k - pad >= 0 ? dims[k - pad] : 1;
+      if (d !== 1) idx += coord * stride;
+      stride *= d;
+    }
+    return idx;
+  };
+}
+
+function batchMatMul(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+  const backend = args.backend as WasmBackend;
+  const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+  const transposeA = Boolean(args.attrs?.transposeA);
+  const transposeB = Boolean(args.attrs?.transposeB);
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') throw new Error('BatchMatMul (wasm): float32 only');
+  if (wasmMatMul == null) {
+    wasmMatMul = backend.wasm.cwrap('BatchMatMul', null, ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number']) as MatMulFn;
+  }
+  const aR = a.shape.length;
+  const bR = b.shape.length;
+  const m = transposeA ? a.shape[aR - 1] : a.shape[aR - 2];
+  const k = transposeA ? a.shape[aR - 2] : a.shape[aR - 1];
+  const kB = transposeB ? b.shape[bR - 1] : b.shape[bR - 2];
+  const n = transposeB ? b.shape[bR - 2] : b.shape[bR - 1];
+  if (k !== kB) {
+    throw new Error(`Error in matMul: inner shapes (${k}) and (${kB}) of Tensors with shapes ${a.shape} and ${b.shape} and transposeA=${transposeA} and transposeB=${transposeB} must match.`);
+  }
+  const aDims = a.shape.slice(0, -2);
+  const bDims = b.shape.slice(0, -2);
+  const outDims = tf.broadcast_util.assertAndGetBroadcastShape(aDims, bDims);
+  const batchA = aDims.reduce((p, d) => p * d, 1);
+  const batchB = bDims.reduce((p, d) => p * d, 1);
+  const batch = outDims.reduce((p, d) => p * d, 1);
+
+  const out = backend.makeOutput([...outDims, m, n], 'float32');
+  if (batch * m * n === 0) return out;
+  if (k === 0) {
+    backend.typedArrayFromHeap(out).fill(0);
+    return out;
+  }
+  // Untransposed operands in [batch, rows, cols] layout.
+  const aT = transposeA ? transposeLast2(backend, a, [batchA, k, m]) : null;
+  const bT = transposeB ? transposeLast2(backend, b, [batchB, n, k]) : null;
+  const aOff = backend.dataIdMap.get((aT ?? a).dataId).memoryOffset;
+  const bOff = backend.dataIdMap.get((bT ?? b).dataId).memoryOffset;
+  const outOff = backend.dataIdMap.get(out.dataId).memoryOffset;
+  const run = (aAt: number, rows: number, bAt: number, outAt: number) => {
+    const ids = [view(backend, aOff, aAt, rows * k), view(backend, bOff, bAt, k * n), view(backend, outOff, outAt, rows * n)];
+    wasmMatMul!(ids[0], shapeBytes([1, rows, k]), 3, ids[1], shapeBytes([1, k, n]), 3, false, false, ids[2]);
+    for (const id of ids) backend.wasm.tfjs.disposeData(id);
+  };
+  if (batchB === 1 && batchA === batch) {
+    run(0, batch * m, 0, 0); // one shared right operand: a single tall product
+  } else {
+    const ia = batchIndexer(aDims, outDims);
+    const ib = batchIndexer(bDims, outDims);
+    for (let i = 0; i < batch; i++) run(ia(i) * m * k, m, ib(i) * k * n, i * m * n);
+  }
+  if (aT) backend.disposeData(aT.dataId);
+  if (bT) backend.disposeData(bT.dataId);
+  return out;
+}
+
+function unsortedSegmentSum(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+  const backend = args.backend as WasmBackend;
+  const { x, segmentIds } = args.inputs as { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
+  const numSegments = Number(args.attrs?.numSegments);
+  const idRank = segmentIds.shape.length;
+  for (let d = 0; d < idRank; d++) {
+    if (segmentIds.shape[d] !== x.shape[d]) throw new Error(`UnsortedSegmentSum (wasm): segmentIds shape ${segmentIds.shape} must prefix x shape ${x.shape}`);
+  }
+  const inner = x.shape.slice(idRank).reduce((p, d) => p * d, 1);
+  const count = segmentIds.shape.reduce((p, d) => p * d, 1);
+  const out = backend.makeOutput([numSegments, ...x.shape.slice(idRank)], x.dtype);
+  // Views taken after makeOutput: a heap growth there would detach earlier ones.
+  const xs = backend.typedArrayFromHeap(x);
+  const ids = backend.typedArrayFromHeap(segmentIds);
+  const o = backend.typedArrayFromHeap(out);
+  o.fill(0);
+  for (let i = 0; i < count; i++) {
+    const s = ids[i];
+    if (s < 0 || s >= numSegments) continue;
+    const src = i * inner;
+    const dst = s * inner;
+    for (let j = 0; j < inner; j++) o[dst + j] += xs[src + j];
+  }
+  return out;
+}
+
+/** Replace / add the two kernels on the wasm backend. Safe to call more than once. */
+export function registerWasmFixes(): void {
+  if (registered) return;
+  if (tf.getKernel('BatchMatMul', 'wasm')) tf.unregisterKernel('BatchMatMul', 'wasm');
+  tf.registerKernel({ kernelName: 'BatchMatMul', backendName: 'wasm', kernelFunc: batchMatMul as tf.KernelFunc });
+  if (tf.getKernel('UnsortedSegmentSum', 'wasm')) tf.unregisterKernel('UnsortedSegmentSum', 'wasm');
+  tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSum as tf.KernelFunc });
+  registered = true;
+}
