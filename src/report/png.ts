@@ -1,0 +1,62 @@
+/**
+ * Static PNG of a plotly figure, rendered by a headless Chromium (Debian's
+ * chromium-headless-shell, else chromium) through puppeteer-core and `Plotly.toImage`.
+ * One browser is kept while charts keep coming and closed after a few idle seconds.
+ * Set WORKBOOK_PNG=0 to skip images.
+ */
+import * as fs from 'fs';
+import { plotlyJs } from './plotlyjs';
+
+export const BROWSER_CANDIDATES = ['/usr/bin/chromium-headless-shell', '/usr/lib/chromium/chromium-headless-shell', '/usr/bin/chromium'];
+
+export function findBrowser(): string | null {
+  if (process.env.WORKBOOK_PNG === '0') return null;
+  const fromEnv = process.env.WORKBOOK_BROWSER;
+  if (fromEnv) return fs.existsSync(fromEnv) ? fromEnv : null;
+  return BROWSER_CANDIDATES.find((p) => fs.existsSync(p)) ?? null;
+}
+
+let page: Promise<any> | null = null;
+let browser: any = null;
+let idle: NodeJS.Timeout | null = null;
+
+async function openPage(executablePath: string): Promise<any> {
+  const puppeteer = require('puppeteer-core');
+  browser = await puppeteer.launch({ executablePath, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  const p = await browser.newPage();
+  await p.setContent('<html><body><div id="plot"></div></body></html>');
+  await p.addScriptTag({ content: plotlyJs() });
+  return p;
+}
+
+function closeSoon(): void {
+  if (idle) clearTimeout(idle);
+  idle = setTimeout(() => {
+    const b = browser;
+    browser = null;
+    page = null;
+    if (b) b.close().catch(() => undefined);
+  }, 3000);
+  idle.unref();
+}
+
+/** PNG bytes (base64) of `figure`, or null when no browser is present or rendering fails. */
+export async function renderPng(figure: { data: unknown; layout?: unknown }, size = { width: 700, height: 450 }): Promise<string | null> {
+  const executable = findBrowser();
+  if (!executable) return null;
+  try {
+    if (!page) page = openPage(executable);
+    const p = await page;
+    const url: string = await p.evaluate(
+      (fig: any, s: any) => (globalThis as any).Plotly.toImage(fig, { format: 'png', width: s.width, height: s.height }),
+      JSON.parse(JSON.stringify({ data: figure.data, layout: figure.layout ?? {} })),
+      size,
+    );
+    return url.replace(/^data:image\/png;base64,/, '');
+  } catch {
+    page = null;
+    return null;
+  } finally {
+    closeSoon();
+  }
+}

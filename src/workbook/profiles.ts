@@ -1,0 +1,142 @@
+/**
+ * Workbook profiles: one config for the whole recipe, at three scales.
+ *
+ *   smoke    CI: the whole workbook in a few minutes, tiny models, a handful of prompts.
+ *   default  a laptop CPU (2 cores): big enough to show the paper's effects, <= 60 min.
+ *   paper    the paper's dataset sizes (13k SFT / 33k RM / 31k PPO prompts); GPU recommended.
+ *
+ * Each stage owns one section. To add a section: add it to `WorkbookConfig` with documented
+ * fields, give it values in `DEFAULTS`, and override a few numbers in `SMOKE` / `PAPER`.
+ * Notebooks call `workbookConfig(profile, params)` with the parameters the runner injected.
+ */
+import { DeepPartial, mergeConfig, parseOverride } from '../util/config';
+
+/** One model size of the ladder (stand-ins for the paper's 1.3B / 6B / 175B). */
+export interface ModelSize {
+  /** `small` | `medium` | `large` */
+  name: string;
+  /** transformer blocks */
+  nLayer: number;
+  /** attention heads per block */
+  nHead: number;
+  /** embedding width (d_model) */
+  nEmbd: number;
+  /** context length in tokens */
+  blockSize: number;
+}
+
+export interface WorkbookConfig {
+  /** master seed: every stage forks its own `Rng` from it */
+  seed: number;
+  /** prompts per dataset split, as in the paper's Table 6 (SFT / RM / PPO) */
+  data: {
+    /** demonstrations for supervised fine-tuning (paper: ~13k) */
+    sftPrompts: number;
+    /** prompts with K-way rankings for the reward model (paper: ~33k) */
+    rmPrompts: number;
+    /** prompts for PPO, no labels (paper: ~31k) */
+    ppoPrompts: number;
+    /** held-out prompts for the 3H evaluation */
+    evalPrompts: number;
+  };
+  tokenizer: {
+    /** vocabulary size of the tokenizer trained on the pretraining corpus */
+    vocabSize: number;
+  };
+  models: {
+    /** the three sizes, smallest first: `small`, `medium`, `large` */
+    sizes: ModelSize[];
+  };
+}
+
+export type ProfileName = 'smoke' | 'default' | 'paper';
+
+function ladder(widths: [number, number, number], layers: [number, number, number], heads: [number, number, number], blockSize: number): ModelSize[] {
+  const names = ['small', 'medium', 'large'];
+  return names.map((name, i) => ({ name, nLayer: layers[i], nHead: heads[i], nEmbd: widths[i], blockSize }));
+}
+
+/** The `default` profile: a 2-core laptop, whole workbook <= 60 minutes. */
+export const DEFAULTS: WorkbookConfig = {
+  seed: 1234,
+  data: { sftPrompts: 1300, rmPrompts: 3300, ppoPrompts: 3100, evalPrompts: 300 },
+  tokenizer: { vocabSize: 2048 },
+  models: { sizes: ladder([64, 128, 192], [2, 3, 4], [2, 4, 6], 64) },
+};
+
+/** `smoke`: CI, whole workbook <= 5 minutes. */
+const SMOKE: DeepPartial<WorkbookConfig> = {
+  data: { sftPrompts: 60, rmPrompts: 80, ppoPrompts: 40, evalPrompts: 24 },
+  tokenizer: { vocabSize: 256 },
+  models: { sizes: ladder([16, 24, 32], [1, 1, 2], [2, 2, 2], 32) },
+};
+
+/** `paper`: the paper's dataset sizes; models as large as a single GPU trains in hours. */
+const PAPER: DeepPartial<WorkbookConfig> = {
+  data: { sftPrompts: 13000, rmPrompts: 33000, ppoPrompts: 31000, evalPrompts: 3000 },
+  tokenizer: { vocabSize: 8192 },
+  models: { sizes: ladder([256, 512, 768], [4, 8, 12], [4, 8, 12], 256) },
+};
+
+const OVERRIDES: Record<ProfileName, DeepPartial<WorkbookConfig>> = { smoke: SMOKE, default: {}, paper: PAPER };
+
+/** The three profiles, fully resolved. */
+export const PROFILES: Record<ProfileName, WorkbookConfig> = {
+  smoke: mergeConfig(DEFAULTS, SMOKE, 'profile smoke'),
+  default: mergeConfig(DEFAULTS, {}, 'profile default'),
+  paper: mergeConfig(DEFAULTS, PAPER, 'profile paper'),
+};
+
+export const PROFILE_NAMES = Object.keys(OVERRIDES) as ProfileName[];
+
+/** Throws `unknown profile "x" (expected one of: smoke, default, paper)`. */
+export function profileConfig(profile: string): WorkbookConfig {
+  if (!(PROFILE_NAMES as string[]).includes(profile)) {
+    throw new Error(`unknown profile "${profile}" (expected one of: ${PROFILE_NAMES.join(', ')})`);
+  }
+  return JSON.parse(JSON.stringify(PROFILES[profile as ProfileName]));
+}
+
+/**
+ * Turn flat dotted overrides (`{"data.sftPrompts": 200}`) into a nested object typed like
+ * `base`. A string value for a non-string field is parsed as the command line would
+ * (`"200"` -> 200); any other mismatch or unknown key throws, naming the key.
+ */
+export function paramsToOverrides(base: object, params: Record<string, unknown>, where = 'params'): Record<string, unknown> {
+  let nested: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(params ?? {})) {
+    const one = typeof value === 'string' ? parseOverride(base, `${key}=${value}`, where) : nestKey(key, value);
+    nested = mergeDeep(nested, one);
+  }
+  // validates unknown keys and types
+  mergeConfig(base, nested, where);
+  return nested;
+}
+
+function nestKey(key: string, value: unknown): Record<string, unknown> {
+  const parts = key.split('.');
+  const out: Record<string, unknown> = {};
+  let node: any = out;
+  for (let i = 0; i < parts.length - 1; i++) node = node[parts[i]] = {};
+  node[parts[parts.length - 1]] = value;
+  return out;
+}
+
+function mergeDeep(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const cur = out[k];
+    const bothObjects = cur && v && typeof cur === 'object' && typeof v === 'object' && !Array.isArray(cur) && !Array.isArray(v);
+    out[k] = bothObjects ? mergeDeep(cur as Record<string, unknown>, v as Record<string, unknown>) : v;
+  }
+  return out;
+}
+
+/**
+ * The config a notebook runs with: the profile, then `params` (dotted keys) on top.
+ * `workbookConfig("smoke", {"data.sftPrompts": 20})`.
+ */
+export function workbookConfig(profile: string, params: Record<string, unknown> = {}): WorkbookConfig {
+  const base = profileConfig(profile);
+  return mergeConfig(base, paramsToOverrides(base, params), 'params');
+}
