@@ -1,0 +1,110 @@
+import { test, before } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { initEngine } from '../../src/engine';
+import { Rng } from '../../src/util/random';
+
+/** Run `f` on wasm and on cpu with the same inputs; return both outputs, flat. */
+async function onBoth(inputs: { shape: number[]; values: Float32Array | Int32Array; dtype?: 'float32' | 'int32' }[], f: (...xs: tf.Tensor[]) => tf.Tensor): Promise<{ wasm: Float32Array; cpu: Float32Array; shape: number[] }> {
+  const run = () =>
+    tf.tidy(() => {
+      const y = f(...inputs.map((i) => tf.tensor(i.values, i.shape, i.dtype ?? 'float32')));
+      return { data: y.dataSync() as Float32Array, shape: y.shape };
+    });
+  await tf.setBackend('wasm');
+  const w = run();
+  await tf.setBackend('cpu');
+  const c = run();
+  await tf.setBackend('wasm');
+  assert.deepEqual(w.shape, c.shape);
+  return { wasm: w.data, cpu: c.data, shape: w.shape };
+}
+
+/**
+ * |wasm - cpu| <= tol * max(1, |cpu|), per element; or, with `overMax`, relative to the
+ * largest |cpu| (for gradients, whose small entries come from cancelling large terms).
+ */
+function assertClose(got: Float32Array, want: Float32Array, tol = 1e-5, what = '', overMax = false): void {
+  assert.equal(got.length, want.length, `${what}: length`);
+  const top = want.reduce((p, v) => Math.max(p, Math.abs(v)), 1);
+  for (let i = 0; i < want.length; i++) {
+    const d = Math.abs(got[i] - want[i]);
+    const scale = overMax ? top : Math.max(1, Math.abs(want[i]));
+    if (!(d <= tol * scale)) assert.fail(`${what}: element ${i}: wasm ${got[i]} vs cpu ${want[i]} (scale ${scale})`);
+  }
+}
+
+function randomInput(rng: Rng, shape: number[]) {
+  const n = shape.reduce((p, d) => p * d, 1);
+  const values = new Float32Array(n);
+  for (let i = 0; i < n; i++) values[i] = rng.next() * 2 - 1;
+  return { shape, values };
+}
+
+before(async () => {
+  await initEngine({ backend: 'wasm' });
+  await tf.setBackend('cpu'); // make sure cpu is initialised too
+  await tf.setBackend('wasm');
+});
+
+test('BatchMatMul on wasm equals cpu for every transpose combination, batched and broadcast', async () => {
+  const rng = new Rng('batchmatmul');
+  // [aBatch, bBatch] outer dims; M, K, N drawn per case. (tfjs's own cpu kernel broadcasts
+  // batch dims by index modulo, so cases where both sides broadcast, e.g. [2,1] x [1,3],
+  // have no cpu reference.)
+  const batches: [number[], number[]][] = [[[], []], [[3], [3]], [[5], []], [[], [4]], [[1, 3], [2, 3]], [[2, 3], [1, 1]], [[2, 3], [3]], [[1], [4]]];
+  for (const [aDims, bDims] of batches) {
+    for (const tA of [false, true]) {
+      for (const tB of [false, true]) {
+        const m = rng.intBetween(1, 33), k = rng.intBetween(1, 40), n = rng.intBetween(1, 29);
+        const a = randomInput(rng, [...aDims, ...(tA ? [k, m] : [m, k])]);
+        const b = randomInput(rng, [...bDims, ...(tB ? [n, k] : [k, n])]);
+        const r = await onBoth([a, b], (x, y) => tf.matMul(x, y, tA, tB));
+        assertClose(r.wasm, r.cpu, 1e-5, `a ${a.shape} b ${b.shape} tA=${tA} tB=${tB}`);
+      }
+    }
+  }
+});
+
+test('matMul gradients (all transposed products) on wasm equal cpu', async () => {
+  const rng = new Rng('matmul-grad');
+  const a = randomInput(rng, [4, 2, 17, 24]);
+  const b = randomInput(rng, [4, 2, 24, 19]);
+  const w = randomInput(rng, [19, 11]);
+  // (tfjs's BatchMatMul gradient does not sum over broadcast batch dims: flatten to rank 2)
+  const loss = (x: tf.Tensor, y: tf.Tensor, z: tf.Tensor) => tf.sum(tf.square(tf.matMul(tf.reshape(tf.matMul(x, y), [-1, 19]), z)));
+  for (const which of [0, 1, 2]) {
+    const r = await onBoth([a, b, w], (x, y, z) => tf.grads(loss)([x, y, z])[which]);
+    assertClose(r.wasm, r.cpu, 1e-5, `grad ${which}`, true);
+  }
+});
+
+test('UnsortedSegmentSum (gather gradient) on wasm equals cpu', async () => {
+  const rng = new Rng('segsum');
+  for (const [rows, inner, segs] of [[37, 5, 11], [64, 1, 3], [8, 33, 50]]) {
+    const x = randomInput(rng, [rows, inner]);
+    const ids = new Int32Array(rows).map(() => rng.int(segs));
+    const r = await onBoth([x, { shape: [rows], values: ids, dtype: 'int32' }], (v, s) => tf.unsortedSegmentSum(v, s as tf.Tensor1D, segs));
+    assert.deepEqual(r.shape, [segs, inner]);
+    assertClose(r.wasm, r.cpu, 1e-5, `segsum ${rows}x${inner} -> ${segs}`);
+  }
+  // the gradient of gather with repeated indices, as an embedding lookup produces it
+  const table = randomInput(rng, [23, 8]);
+  const idx = new Int32Array(50).map(() => rng.int(23));
+  const r = await onBoth([table, { shape: [5, 10], values: idx, dtype: 'int32' }], (t, i) => tf.grad((tt: tf.Tensor) => tf.sum(tf.mul(tf.gather(tt, i), tf.range(0, 8))))(t));
+  assertClose(r.wasm, r.cpu, 1e-5, 'gather grad');
+});
+
+test('the fixed kernels leave no tensors or buffers behind', async () => {
+  await tf.setBackend('wasm');
+  const rng = new Rng('leak');
+  const a = tf.tensor(randomInput(rng, [3, 8, 16]).values, [3, 8, 16]);
+  const b = tf.tensor(randomInput(rng, [3, 8, 12]).values, [3, 8, 12]);
+  const step = () => tf.tidy(() => tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.matMul(x, y, true, false)))([a, b]).map((g) => g.sum()).reduce((p, q) => p.add(q)).dataSync());
+  step();
+  const before = { tensors: tf.memory().numTensors, ids: tf.engine().backend.numDataIds() };
+  for (let i = 0; i < 50; i++) step();
+  assert.deepEqual({ tensors: tf.memory().numTensors, ids: tf.engine().backend.numDataIds() }, before);
+  a.dispose();
+  b.dispose();
+});
