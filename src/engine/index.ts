@@ -3,3 +3,5 @@ export { initEngine, requestedBackend, BACKENDS } from './backend';
 export type { BackendName, Candidate, EngineInfo, EngineOptions } from './backend';
 export { registerWasmFixes } from './wasm-fixes';
 export { assertNoGpuErrors } from './webgpu';
+export { Adam, DEFAULTS as ADAM_DEFAULTS, globalNorm, trainStep } from './optimizer';
+export type { AdamConfig, TrainStepOptions } from './optimizer';

@@ -1,0 +1,105 @@
+import { test, before } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { initEngine } from '../../src/engine';
+import { Adam, globalNorm, trainStep } from '../../src/engine/optimizer';
+import { Rng } from '../../src/util/random';
+
+before(async () => {
+  await initEngine({ backend: 'wasm' });
+});
+
+let made = 0;
+/** A tiny regression model: y = tanh(x W1 + b1) W2, loss = mean (y - target)^2. */
+function problem(seed: string) {
+  const rng = new Rng(seed);
+  const rand = (shape: number[], s: number) => tf.tensor(Float32Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => rng.normal(0, s)), shape);
+  const tag = `${seed}-${made++}`;
+  const w1 = tf.variable(rand([6, 8], 0.5), true, `w1-${tag}`);
+  const b1 = tf.variable(tf.zeros([8]), true, `b1-${tag}`);
+  const w2 = tf.variable(rand([8, 3], 0.5), true, `w2-${tag}`);
+  const x = rand([16, 6], 1);
+  const target = rand([16, 3], 1);
+  const vars = [w1, b1, w2];
+  const lossFn = () => tf.mean(tf.square(tf.sub(tf.matMul(tf.tanh(tf.add(tf.matMul(x, w1), b1)), w2), target))) as tf.Scalar;
+  const dispose = () => tf.dispose([...vars, x, target]);
+  return { vars, lossFn, dispose };
+}
+
+test('one step changes every parameter and lowers the loss over a few steps', () => {
+  const { vars, lossFn, dispose } = problem('change');
+  const opt = new Adam({ lr: 0.01 });
+  const before = vars.map((v) => v.dataSync().slice());
+  const first = trainStep(lossFn, vars, opt);
+  vars.forEach((v, i) => {
+    const now = v.dataSync();
+    assert.ok(now.some((x, j) => x !== before[i][j]), `${v.name} changed`);
+  });
+  let last = first;
+  for (let i = 0; i < 20; i++) last = trainStep(lossFn, vars, opt);
+  assert.ok(last < first * 0.9, `loss ${first} -> ${last}`);
+  assert.equal(opt.step, 21);
+  dispose();
+  opt.dispose();
+});
+
+test('matches a hand-written Adam step with clipping and decoupled weight decay', () => {
+  const p = tf.variable(tf.tensor2d([[1, -2], [3, 0.5]]), true, 'hand-p');
+  const b = tf.variable(tf.tensor1d([0.5, -0.5]), true, 'hand-b');
+  const gp = [3, 0, -4, 12];
+  const gb = [0, 0];
+  const norm = Math.hypot(...gp, ...gb); // 13
+  const opt = new Adam({ lr: 0.1, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.01, clipNorm: 6.5 });
+  const n = opt.applyGradients([p, b], [tf.tensor2d(gp, [2, 2]), tf.tensor1d(gb)]);
+  assert.ok(Math.abs(n.dataSync()[0] - norm) < 1e-5, 'returns the pre-clip norm');
+  n.dispose();
+  const want = [1, -2, 3, 0.5].map((w, i) => {
+    const g = gp[i] * (6.5 / (13 + 1e-6));
+    const m = 0.1 * g / (1 - 0.9);
+    const v = 0.05 * g * g / (1 - 0.95);
+    return w - 0.1 * m / (Math.sqrt(v) + 1e-8) - 0.1 * 0.01 * w;
+  });
+  const got = p.dataSync();
+  want.forEach((w, i) => assert.ok(Math.abs(got[i] - w) < 1e-6, `p[${i}] ${got[i]} vs ${w}`));
+  // a rank-1 parameter (bias) with zero gradient: no decay, no move
+  assert.deepEqual(Array.from(b.dataSync()), [0.5, -0.5]);
+  tf.dispose([p, b]);
+  opt.dispose();
+});
+
+test('globalNorm is the norm of all gradients together', () => {
+  const n = globalNorm([tf.tensor1d([3, 4]), tf.tensor2d([[12]])]);
+  assert.ok(Math.abs(n.dataSync()[0] - 13) < 1e-6);
+  n.dispose();
+});
+
+test('same seed -> bit-identical parameters after 10 steps', () => {
+  const run = () => {
+    const { vars, lossFn, dispose } = problem('repeat');
+    const opt = new Adam({ lr: 0.02, weightDecay: 0.1, clipNorm: 0.5 });
+    const losses: number[] = [];
+    for (let i = 0; i < 10; i++) losses.push(trainStep(lossFn, vars, opt, { lr: 0.02 * (1 - i / 10) }));
+    const out = { losses, params: vars.map((v) => Array.from(v.dataSync())) };
+    dispose();
+    opt.dispose();
+    return out;
+  };
+  assert.deepEqual(run(), run());
+});
+
+test('no tensor leak across 100 steps', () => {
+  const { vars, lossFn, dispose } = problem('leak');
+  const opt = new Adam({ lr: 0.01, weightDecay: 0.1 });
+  trainStep(lossFn, vars, opt); // creates the moment variables
+  const start = tf.memory().numTensors;
+  for (let i = 0; i < 100; i++) trainStep(lossFn, vars, opt);
+  assert.equal(tf.memory().numTensors, start);
+  assert.ok(Number.isFinite(opt.lastGradNorm) && opt.lastGradNorm > 0);
+  dispose();
+  opt.dispose();
+});
+
+test('bad settings are rejected by name', () => {
+  assert.throws(() => new Adam({ beta2: 1 }), /AdamConfig: beta2 out of range: 1/);
+  assert.throws(() => new Adam({ eps: 0 }), /AdamConfig: eps out of range/);
+});
