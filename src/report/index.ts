@@ -9,4 +9,5 @@ export { showMarkdown } from './markdown';
 export { escapeHtml } from './escape';
 export { renderPng, findBrowser } from './png';
 export { inKernel, sendBundle } from './kernel';
+export { writeRunReport, portable } from './run-report';
 export type { MimeBundle } from './kernel';

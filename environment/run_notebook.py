@@ -1,0 +1,108 @@
+#!/usr/bin/python3
+"""Execute one notebook on a Jupyter kernel with nbclient, cell by cell.
+
+Used by `npm run workbook` (src/workbook/execute.ts); not meant to be called by hand.
+It prints one JSON object per line on stdout (events), so the caller can show progress:
+  {"event": "start", "cells": N}
+  {"event": "cell", "index": i, "of": N, "seconds": s}
+  {"event": "error", "index": i, "source": "...", "stderr": "...", "seconds": s}
+  {"event": "done", "seconds": s}
+After every cell the executed notebook is written (atomically) to OUTPUT, so a failure
+keeps the partial notebook. Execution counts are filled in even though tslab's error
+replies carry none, and no later cell runs after a failing one (tslab aborts requests for
+200 ms after an error, so --allow-errors would silently skip cells).
+Exit status: 0 ok, 1 a cell failed, 3 kernel spec missing, 4 kernel died / other error.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+import nbformat
+from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+
+def emit(**event):
+    sys.stdout.write(json.dumps(event) + "\n")
+    sys.stdout.flush()
+
+
+def write_atomic(nb, path):
+    tmp = "%s.%d.tmp" % (path, os.getpid())
+    with open(tmp, "w", encoding="utf-8") as f:
+        nbformat.write(nb, f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def cell_stderr(cell):
+    parts = []
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "stream" and out.get("name") == "stderr":
+            parts.append(out.get("text", ""))
+        elif out.get("output_type") == "error":
+            parts.append("%s: %s\n%s" % (out.get("ename", ""), out.get("evalue", ""), "\n".join(out.get("traceback", []))))
+    return "".join(parts)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("input")
+    ap.add_argument("output")
+    ap.add_argument("--cwd", required=True, help="kernel working directory (the notebooks folder)")
+    ap.add_argument("--kernel", default="tslab")
+    ap.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
+    args = ap.parse_args()
+
+    try:
+        KernelSpecManager().get_kernel_spec(args.kernel)
+    except NoSuchKernel:
+        names = ", ".join(sorted(KernelSpecManager().find_kernel_specs())) or "none"
+        emit(event="fatal", message='kernel spec "%s" not found (installed: %s); run `npm run setup` to register it' % (args.kernel, names))
+        return 3
+
+    with open(args.input, encoding="utf-8") as f:
+        nb = nbformat.read(f, as_version=4)
+    client = NotebookClient(nb, kernel_name=args.kernel, timeout=args.timeout, allow_errors=False,
+                            record_timing=True, resources={"metadata": {"path": args.cwd}})
+    code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    emit(event="start", cells=len(code_cells))
+    t_all = time.time()
+    count = 0
+    try:
+        with client.setup_kernel():
+            for n, index in enumerate(code_cells):
+                cell = nb.cells[index]
+                t0 = time.time()
+                count += 1
+                try:
+                    client.execute_cell(cell, index, store_history=True)
+                except (CellExecutionError, CellTimeoutError) as e:
+                    seconds = time.time() - t0
+                    cell.execution_count = cell.get("execution_count") or count
+                    cell.metadata.setdefault("workbook", {})["seconds"] = round(seconds, 3)
+                    write_atomic(nb, args.output)
+                    stderr = cell_stderr(cell) or str(e)
+                    emit(event="error", index=index, code_index=n, source=cell.source, stderr=stderr, seconds=seconds,
+                         timeout=isinstance(e, CellTimeoutError))
+                    return 1
+                seconds = time.time() - t0
+                cell.execution_count = cell.get("execution_count") or count
+                cell.metadata.setdefault("workbook", {})["seconds"] = round(seconds, 3)
+                write_atomic(nb, args.output)
+                emit(event="cell", index=index, code_index=n, of=len(code_cells), seconds=seconds)
+    except DeadKernelError as e:
+        write_atomic(nb, args.output)
+        emit(event="fatal", message="the kernel died: %s" % e)
+        return 4
+    write_atomic(nb, args.output)
+    emit(event="done", seconds=time.time() - t_all)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+/**
+ * npm run workbook -- [--profile smoke|default|paper] [--only 02,03] [--from 02]
+ *                     [--param key.path=value ...] [--run-id id]
+ */
+import { Command } from 'commander';
+import * as path from 'path';
+import { InputError } from '../util/jsonl';
+import { RUN_DEFAULTS, runWorkbook } from './runner';
+
+const collect = (v: string, all: string[]) => all.concat(v);
+const list = (v: string, all: string[]) => all.concat(v.split(',').map((s) => s.trim()).filter(Boolean));
+
+const program = new Command('workbook')
+  .description('Execute the workbook notebooks headless on the tslab kernel and write runs/<run-id>/ with an HTML report')
+  .option('--profile <name>', 'smoke | default | paper', RUN_DEFAULTS.profile)
+  .option('--param <key=value>', 'override a config value, e.g. data.sftPrompts=200 (repeatable)', collect, [] as string[])
+  .option('--only <names>', 'run only these notebooks (names or number prefixes, comma-separated)', list, [] as string[])
+  .option('--from <name>', 'run this notebook and every later one')
+  .option('--run-id <id>', 'name of the run folder under runs/ (default: UTC time + profile)')
+  .option('--notebooks-dir <dir>', 'folder of notebooks', RUN_DEFAULTS.notebooksDir)
+  .option('--runs-dir <dir>', 'folder of runs', RUN_DEFAULTS.runsDir)
+  .option('--kernel <name>', 'Jupyter kernel spec', RUN_DEFAULTS.kernel)
+  .option('--cell-timeout <seconds>', 'per-cell time limit', String(RUN_DEFAULTS.timeoutSeconds))
+  .option('--no-report', 'skip the HTML report')
+  .showHelpAfterError();
+
+async function main(): Promise<void> {
+  program.parse(process.argv);
+  const o = program.opts();
+  const timeout = Number(o.cellTimeout);
+  if (!Number.isInteger(timeout) || timeout <= 0) throw new InputError(`--cell-timeout: expected a whole number of seconds, got "${o.cellTimeout}"`);
+  const { status } = await runWorkbook({
+    profile: o.profile,
+    params: o.param,
+    only: o.only,
+    from: o.from,
+    runId: o.runId,
+    notebooksDir: path.resolve(o.notebooksDir),
+    runsDir: path.resolve(o.runsDir),
+    kernel: o.kernel,
+    timeoutSeconds: timeout,
+    report: o.report,
+  });
+  process.exitCode = status;
+}
+
+main().catch((e) => {
+  if (e instanceof InputError) {
+    process.stderr.write(`workbook: ${e.message}\n`);
+    process.exitCode = 2;
+  } else {
+    process.stderr.write(`workbook: ${(e as Error).stack ?? e}\n`);
+    process.exitCode = 1;
+  }
+});

@@ -1,0 +1,63 @@
+/** What a run was made with: git commit, versions, backend, seed, profile. */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+
+export const ROOT = path.resolve(__dirname, '../..');
+
+const PACKAGES = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node-gpu', 'danfojs-node', 'arquero', 'plotly.js-dist-min', 'tslab', 'typescript'];
+
+export interface Manifest {
+  runId: string;
+  status: 'running' | 'ok' | 'failed';
+  profile: string;
+  seed: number;
+  params: Record<string, unknown>;
+  git: { commit: string | null; dirty: boolean | null };
+  versions: Record<string, string | null>;
+  /** from the setup notebook's `setup/engine.json`; null when 00-setup did not run */
+  backend: { backend: string; reason: string; tfjsVersion?: string } | null;
+  machine: { platform: string; arch: string; cpus: number };
+  startedAt: string;
+  finishedAt: string | null;
+  notebooks: { name: string; status: 'ok' | 'failed' | 'not run'; seconds: number | null; failedCell?: number }[];
+}
+
+function run(cmd: string, args: string[], cwd = ROOT): string | null {
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+export function packageVersion(name: string): string | null {
+  try {
+    return JSON.parse(fs.readFileSync(require.resolve(`${name}/package.json`, { paths: [ROOT] }), 'utf8')).version;
+  } catch {
+    return null;
+  }
+}
+
+export function gitInfo(): Manifest['git'] {
+  const commit = run('git', ['rev-parse', 'HEAD']);
+  const status = run('git', ['status', '--porcelain', '--untracked-files=no']);
+  return { commit, dirty: status === null ? null : status.length > 0 };
+}
+
+export function versions(python: string): Record<string, string | null> {
+  const out: Record<string, string | null> = { node: process.version };
+  for (const p of PACKAGES) out[p] = packageVersion(p);
+  out.python = run(python, ['-c', 'import sys; print(sys.version.split()[0])']);
+  out.nbclient = run(python, ['-c', 'import nbclient; print(nbclient.__version__)']);
+  return out;
+}
+
+/** The engine the setup notebook chose (it writes `<runDir>/setup/engine.json`). */
+export function recordedBackend(runDir: string): Manifest['backend'] {
+  const file = path.join(runDir, 'setup', 'engine.json');
+  if (!fs.existsSync(file)) return null;
+  try {
+    const e = JSON.parse(fs.readFileSync(file, 'utf8'));
+    return { backend: e.backend, reason: e.reason, tfjsVersion: e.tfjsVersion };
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * The headless runner behind `npm run workbook`: checks every input first (profile, params,
+ * notebooks, kernel spec) so bad input writes nothing, then executes the notebooks in
+ * order into a fresh `runs/<run-id>/` with config.json, manifest.json, timings.json, the
+ * executed notebooks and an HTML report.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { writeJsonAtomic } from '../util/atomic';
+import { InputError } from '../util/jsonl';
+import { writeRunReport } from '../report/run-report';
+import { executeNotebook, pythonExecutable } from './execute';
+import { gitInfo, Manifest, recordedBackend, ROOT, versions } from './manifest';
+import { cellSource, injectParameters, listNotebooks, parametersCellIndex, readNotebook, selectNotebooks } from './notebook';
+import { parseParams } from './params';
+import { runProgress } from './terminal';
+
+export interface RunOptions {
+  /** smoke | default | paper */
+  profile: string;
+  /** `key.path=value` overrides */
+  params: string[];
+  /** notebook names or number prefixes to run */
+  only?: string[];
+  /** run this notebook and every later one */
+  from?: string;
+  notebooksDir: string;
+  runsDir: string;
+  /** default: `<UTC time>-<profile>` */
+  runId?: string;
+  /** Jupyter kernel spec name */
+  kernel: string;
+  /** per-cell limit */
+  timeoutSeconds: number;
+  report: boolean;
+}
+
+export const RUN_DEFAULTS: RunOptions = {
+  profile: 'default',
+  params: [],
+  notebooksDir: path.join(ROOT, 'notebooks'),
+  runsDir: path.join(ROOT, 'runs'),
+  kernel: 'tslab',
+  timeoutSeconds: 3600,
+  report: true,
+};
+
+export interface CellTiming {
+  index: number;
+  seconds: number;
+  /** first line of the cell, to recognise it */
+  firstLine: string;
+}
+
+export interface NotebookTiming {
+  name: string;
+  seconds: number;
+  cells: CellTiming[];
+}
+
+export function defaultRunId(profile: string, now = new Date()): string {
+  return `${now.toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${profile}`;
+}
+
+/** Installed kernel spec names, or null when Jupyter itself is missing. */
+export function kernelSpecs(): string[] | null {
+  const r = spawnSync(pythonExecutable(), ['-c', 'import json; from jupyter_client.kernelspec import KernelSpecManager as K; print(json.dumps(sorted(K().find_kernel_specs())))'], { encoding: 'utf8' });
+  if (r.status !== 0) return null;
+  return JSON.parse(r.stdout.trim().split('\n').pop() || '[]');
+}
+
+export function checkKernel(kernel: string): void {
+  const specs = kernelSpecs();
+  if (specs === null) throw new InputError(`Jupyter not found for ${pythonExecutable()} (jupyter_client/nbclient missing); run \`npm run setup\``);
+  if (!specs.includes(kernel)) throw new InputError(`kernel spec "${kernel}" not found (installed: ${specs.join(', ') || 'none'}); run \`npm run setup\` to register tslab`);
+}
+
+/** Run the workbook. Returns the exit status: 0 ok, 1 a notebook failed. Throws InputError on bad input. */
+export async function runWorkbook(options: Partial<RunOptions>, log: (line: string) => void = (l) => process.stderr.write(l + '\n')): Promise<{ status: number; runDir: string }> {
+  const o: RunOptions = { ...RUN_DEFAULTS, ...options };
+  // 1. Check everything before writing anything.
+  const { params, config } = parseParams(o.profile, o.params);
+  const files = selectNotebooks(listNotebooks(o.notebooksDir), { only: o.only, from: o.from });
+  if (files.length === 0) throw new InputError(`${o.notebooksDir}: no notebooks to run`);
+  const notebooks = files.map((f) => {
+    const nb = readNotebook(f);
+    parametersCellIndex(nb, f);
+    return { file: f, name: path.basename(f, '.ipynb'), nb };
+  });
+  checkKernel(o.kernel);
+  const runId = o.runId ?? defaultRunId(o.profile);
+  if (!/^[A-Za-z0-9._-]+$/.test(runId)) throw new InputError(`--run-id "${runId}": expected letters, digits, ".", "_" or "-"`);
+  const runDir = path.resolve(o.runsDir, runId);
+  if (fs.existsSync(runDir)) throw new InputError(`run folder ${runDir} already exists; choose another --run-id (earlier runs are never overwritten)`);
+
+  // 2. The run folder: config and a manifest saying "running".
+  fs.mkdirSync(path.join(runDir, 'notebooks'), { recursive: true });
+  writeJsonAtomic(path.join(runDir, 'config.json'), { profile: o.profile, params, config });
+  const manifest: Manifest = {
+    runId,
+    status: 'running',
+    profile: o.profile,
+    seed: config.seed,
+    params,
+    git: gitInfo(),
+    versions: versions(pythonExecutable()),
+    backend: null,
+    machine: { platform: process.platform, arch: process.arch, cpus: require('os').cpus().length },
+    startedAt: new Date().toISOString(),
+    finishedAt: null,
+    notebooks: notebooks.map((n) => ({ name: n.name, status: 'not run', seconds: null })),
+  };
+  const saveManifest = () => writeJsonAtomic(path.join(runDir, 'manifest.json'), manifest);
+  saveManifest();
+  log(`workbook: profile ${o.profile}, ${notebooks.length} notebook(s) -> ${path.relative(process.cwd(), runDir) || runDir}`);
+
+  // 3. Execute in order; stop at the first failure.
+  const timings: NotebookTiming[] = [];
+  const bar = runProgress();
+  let status = 0;
+  for (let k = 0; k < notebooks.length; k++) {
+    const { name, nb, file } = notebooks[k];
+    const out = path.join(runDir, 'notebooks', `${name}.ipynb`);
+    const injected = injectParameters(nb, { profile: o.profile, params, runDir }, file);
+    writeJsonAtomic(out, injected);
+    bar.notebook(name, k + 1, notebooks.length);
+    let done = 0;
+    const result = await executeNotebook(out, out, {
+      cwd: o.notebooksDir,
+      kernel: o.kernel,
+      timeoutSeconds: o.timeoutSeconds,
+      onEvent: (e) => {
+        if (e.event === 'cell') bar.cell(++done, e.of ?? 0, e.seconds ?? 0);
+      },
+    });
+    bar.finish(result.ok, result.seconds);
+    const executed = readNotebook(out);
+    timings.push({
+      name,
+      seconds: result.seconds,
+      cells: result.cells.map((c) => ({ index: c.index, seconds: Math.round(c.seconds * 1000) / 1000, firstLine: cellSource(executed.cells[c.index]).split('\n')[0].slice(0, 80) })),
+    });
+    manifest.notebooks[k] = { name, status: result.ok ? 'ok' : 'failed', seconds: result.seconds, ...(result.failure ? { failedCell: result.failure.index } : {}) };
+    saveManifest();
+    if (!result.ok) {
+      status = 1;
+      const rel = path.relative(process.cwd(), out);
+      if (result.failure) {
+        const f = result.failure;
+        log(`\nworkbook: ${name}.ipynb failed at cell ${f.index} (code cell ${f.codeCell} of ${f.codeCells}) after ${f.seconds.toFixed(1)}s`);
+        log(`--- cell ${f.index} source ---\n${f.source}\n--- stderr ---\n${f.stderr.trim() || '(empty)'}\n---`);
+      } else {
+        log(`\nworkbook: ${name}.ipynb did not run: ${result.fatal}`);
+      }
+      log(`partial notebook kept: ${rel}`);
+      break;
+    }
+  }
+
+  // 4. Timings, manifest, report.
+  const total = timings.reduce((s, t) => s + t.seconds, 0);
+  writeJsonAtomic(path.join(runDir, 'timings.json'), { profile: o.profile, totalSeconds: total, notebooks: timings });
+  manifest.status = status === 0 ? 'ok' : 'failed';
+  manifest.finishedAt = new Date().toISOString();
+  manifest.backend = recordedBackend(runDir);
+  saveManifest();
+  if (o.report) {
+    try {
+      const index = writeRunReport(runDir);
+      log(`report: ${path.relative(process.cwd(), index)}`);
+    } catch (e) {
+      log(`workbook: the HTML report failed: ${(e as Error).message}`);
+      status = status || 1;
+    }
+  }
+  log(`workbook: ${status === 0 ? 'ok' : 'FAILED'} in ${total.toFixed(1)}s (${timings.map((t) => `${t.name} ${t.seconds.toFixed(1)}s`).join(', ')})`);
+  return { status, runDir };
+}
