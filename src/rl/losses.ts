@@ -14,6 +14,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
+export interface PpoClipConfig {
+  /** eps of the clipped surrogate: the ratio pi/pi_old is clipped to [1-eps, 1+eps] (paper: 0.2). */
+  clipRange: number;
+  /** c of the value loss: V may move at most c from V_old before the clipped error counts. */
+  valueClipRange: number;
+}
+
+export const DEFAULTS: PpoClipConfig = { clipRange: 0.2, valueClipRange: 0.2 };
+
 function sameShape(where: string, named: Record<string, tf.Tensor>): void {
   const entries = Object.entries(named);
   const [firstName, first] = entries[0];
@@ -37,7 +46,7 @@ export function maskedMean(x: tf.Tensor, mask: tf.Tensor): tf.Scalar {
 export interface PolicyLossInput { logprobs: tf.Tensor; oldLogprobs: tf.Tensor; advantages: tf.Tensor; mask: tf.Tensor }
 
 /** Clipped surrogate; also the fraction of tokens where clipping bites and 1/2 E[(log ratio)^2]. */
-export function policyLoss(input: PolicyLossInput, clipRange = 0.2): { loss: tf.Scalar; clipfrac: tf.Scalar; approxKl: tf.Scalar } {
+export function policyLoss(input: PolicyLossInput, clipRange = DEFAULTS.clipRange): { loss: tf.Scalar; clipfrac: tf.Scalar; approxKl: tf.Scalar } {
   sameShape('policyLoss', { ...input });
   checkClip('policyLoss', 'clipRange', clipRange);
   const { logprobs, oldLogprobs, advantages, mask } = input;
@@ -57,7 +66,7 @@ export function policyLoss(input: PolicyLossInput, clipRange = 0.2): { loss: tf.
 export interface ValueLossInput { values: tf.Tensor; oldValues: tf.Tensor; returns: tf.Tensor; mask: tf.Tensor }
 
 /** Clipped value loss; also the fraction of tokens where the clipped error is the larger. */
-export function valueLoss(input: ValueLossInput, clipRange = 0.2): { loss: tf.Scalar; clipfrac: tf.Scalar } {
+export function valueLoss(input: ValueLossInput, clipRange = DEFAULTS.valueClipRange): { loss: tf.Scalar; clipfrac: tf.Scalar } {
   sameShape('valueLoss', { ...input });
   checkClip('valueLoss', 'clipRange', clipRange);
   const { values, oldValues, returns, mask } = input;

@@ -75,10 +75,10 @@ export interface MissingEosPenalty {
   penalty: number;
 }
 
-export const DEFAULT_MISSING_EOS: MissingEosPenalty = { mode: 'subtract', penalty: 1 };
+export const DEFAULTS: MissingEosPenalty = { mode: 'subtract', penalty: 1 };
 
 /** RM scores with the fixed penalty applied to answers that have no EOS. */
-export function penaliseMissingEos(scores: ArrayLike<number>, hasEos: ReadonlyArray<boolean>, config: MissingEosPenalty = DEFAULT_MISSING_EOS): Float32Array {
+export function penaliseMissingEos(scores: ArrayLike<number>, hasEos: ReadonlyArray<boolean>, config: MissingEosPenalty = DEFAULTS): Float32Array {
   if (scores.length !== hasEos.length) throw new Error(`penaliseMissingEos: ${scores.length} scores but ${hasEos.length} EOS flags`);
   if (!(Number.isFinite(config.penalty) && config.penalty >= 0)) throw new Error(`penaliseMissingEos: penalty must be a finite number >= 0, got ${config.penalty}`);
   if (config.mode !== 'subtract' && config.mode !== 'replace') throw new Error(`penaliseMissingEos: mode must be subtract or replace, got ${config.mode}`);
