@@ -143,7 +143,7 @@ export class GPT {
         throw new Error(`GPT: ${name} has shape [${given.shape}] but the config needs [${shape}]`);
       }
       const init = given ?? tf.tensor(initialValue(name, shape, this.config), shape, 'float32');
-      this.weights.set(name, tf.variable(init, true, `gpt/${name}`));
+      this.weights.set(name, tf.variable(init, true));
       if (!given) init.dispose();
     }
   }

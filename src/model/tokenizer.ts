@@ -20,6 +20,19 @@ export const PROMPT = '<|prompt|>';
 export const ANSWER = '<|answer|>';
 export const SPECIAL_TOKENS: readonly string[] = [PAD, BOS, EOS, PROMPT, ANSWER];
 
+/**
+ * The one episode format every stage uses: `<|bos|><|prompt|>{prompt}<|answer|>` is what
+ * the model reads; SFT targets and sampled answers follow it and end with `<|eos|>`.
+ */
+export function formatPrompt(prompt: string): string {
+  return `${BOS}${PROMPT}${prompt}${ANSWER}`;
+}
+
+/** A whole demonstration / episode: formatPrompt(prompt) + answer + `<|eos|>`. */
+export function formatEpisode(prompt: string, answer: string): string {
+  return `${formatPrompt(prompt)}${answer}${EOS}`;
+}
+
 export interface TokenizerConfig {
   /** Total vocabulary size: special tokens + 256 bytes + learned merges. */
   vocabSize: number;
@@ -141,6 +154,19 @@ export class Tokenizer {
       }
     }
     return out;
+  }
+
+  /**
+   * Ids of formatPrompt(prompt) with the user's text encoded as plain bytes (a prompt that
+   * contains "<|eos|>" cannot inject a special token).
+   */
+  encodePrompt(prompt: string): number[] {
+    return [this.bosId, this.promptId, ...this.encode(prompt, { allowSpecial: false }), this.answerId];
+  }
+
+  /** Ids of formatEpisode(prompt, answer), texts encoded as plain bytes. */
+  encodeEpisode(prompt: string, answer: string): number[] {
+    return [...this.encodePrompt(prompt), ...this.encode(answer, { allowSpecial: false }), this.eosId];
   }
 
   /** ids -> text; `skipSpecial` drops pad/bos/eos/markers. Invalid UTF-8 becomes U+FFFD. */

@@ -1,0 +1,196 @@
+/**
+ * Checkpoints: one folder per model, written atomically (built beside, then renamed):
+ *
+ *   config.json             { format, model: GPTConfig, heads, files, extra }
+ *   model.safetensors       GPT weights by GPT-2 name (+ reward_head.* / value_head.*)
+ *   optimizer.safetensors   optional optimizer state (resume)
+ *   tokenizer.json          Hugging Face tokenizers format
+ *   checksums.sha256        sha256 of each weights file (`sha256sum -c` format)
+ *
+ * Loading checks, in order: the files exist, config.json parses and matches the expected
+ * config, the weights are not truncated and carry exactly the config's names and shapes,
+ * and the sha256 matches. Each failure names the file and the mismatch.
+ */
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { replaceDirAtomic } from '../util/atomic';
+import { GPT, GPTConfig, parameterShapes, validateConfig } from './gpt';
+import { HeadName, ScalarHead } from './heads';
+import { decodeSafetensors, encodeSafetensors, RawTensor } from './safetensors';
+import { Tokenizer } from './tokenizer';
+
+export const FORMAT = 'rlhf-workbook-checkpoint/1';
+export const WEIGHTS_FILE = 'model.safetensors';
+export const OPTIMIZER_FILE = 'optimizer.safetensors';
+export const CONFIG_FILE = 'config.json';
+export const TOKENIZER_FILE = 'tokenizer.json';
+export const CHECKSUM_FILE = 'checksums.sha256';
+
+export interface CheckpointContents {
+  model: GPT;
+  tokenizer: Tokenizer;
+  /** Reward and/or value head saved beside the GPT weights. */
+  heads?: ScalarHead[];
+  /** Optimizer state by name (e.g. Adam moments), restored on resume. */
+  optimizerState?: Map<string, tf.Tensor>;
+  /** Anything JSON the stage wants back (step, metrics, data hash, resolved stage config). */
+  extra?: Record<string, unknown>;
+}
+
+export interface Checkpoint {
+  dir: string;
+  config: GPTConfig;
+  model: GPT;
+  tokenizer: Tokenizer;
+  heads: Map<HeadName, ScalarHead>;
+  optimizerState?: Map<string, tf.Tensor>;
+  extra: Record<string, unknown>;
+}
+
+function sha256(bytes: Buffer): string {
+  return crypto.createHash('sha256').update(bytes).digest('hex');
+}
+
+function toRaw(tensors: Iterable<[string, tf.Tensor]>): Map<string, RawTensor> {
+  const out = new Map<string, RawTensor>();
+  for (const [name, t] of tensors) {
+    if (t.dtype !== 'float32' && t.dtype !== 'int32') throw new Error(`checkpoint: ${name} has dtype ${t.dtype}; only float32 / int32 are saved`);
+    out.set(name, { dtype: t.dtype, shape: t.shape.slice(), data: t.dataSync() as Float32Array | Int32Array });
+  }
+  return out;
+}
+
+/** Write a checkpoint folder atomically (the old folder, if any, stays until the new one is complete). */
+export function saveCheckpoint(dir: string, contents: CheckpointContents): void {
+  const { model, tokenizer, heads = [], optimizerState, extra = {} } = contents;
+  if (tokenizer.vocabSize !== model.config.vocabSize) {
+    throw new Error(`saveCheckpoint: tokenizer has ${tokenizer.vocabSize} tokens but the model's vocabSize is ${model.config.vocabSize}`);
+  }
+  const named: [string, tf.Tensor][] = [...model.weights];
+  for (const h of heads) named.push(...h.weights);
+  const weightBytes = encodeSafetensors(toRaw(named), { format: 'pt' });
+  const optBytes = optimizerState ? encodeSafetensors(toRaw(optimizerState), { format: 'rlhf-workbook-optimizer' }) : null;
+  const config = {
+    format: FORMAT,
+    model: model.config,
+    heads: heads.map((h) => h.name),
+    files: { weights: WEIGHTS_FILE, optimizer: optBytes ? OPTIMIZER_FILE : null, tokenizer: TOKENIZER_FILE, checksums: CHECKSUM_FILE },
+    extra,
+  };
+  replaceDirAtomic(dir, (tmp) => {
+    fs.writeFileSync(path.join(tmp, WEIGHTS_FILE), weightBytes);
+    let sums = `${sha256(weightBytes)}  ${WEIGHTS_FILE}\n`;
+    if (optBytes) {
+      fs.writeFileSync(path.join(tmp, OPTIMIZER_FILE), optBytes);
+      sums += `${sha256(optBytes)}  ${OPTIMIZER_FILE}\n`;
+    }
+    fs.writeFileSync(path.join(tmp, CHECKSUM_FILE), sums);
+    fs.writeFileSync(path.join(tmp, TOKENIZER_FILE), JSON.stringify(tokenizer.toJSON()) + '\n');
+    fs.writeFileSync(path.join(tmp, CONFIG_FILE), JSON.stringify(config, null, 2) + '\n');
+  });
+}
+
+/** Read and check config.json; returns the model config and the saved metadata. */
+export function readCheckpointConfig(dir: string): { model: GPTConfig; heads: HeadName[]; optimizer: boolean; extra: Record<string, unknown> } {
+  const file = path.join(dir, CONFIG_FILE);
+  if (!fs.existsSync(dir)) throw new Error(`${dir}: checkpoint folder not found`);
+  if (!fs.existsSync(file)) throw new Error(`${file}: not found (is ${dir} a checkpoint folder?)`);
+  let json: any;
+  try {
+    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`${file}: not valid JSON (${(e as Error).message})`);
+  }
+  if (json?.format !== FORMAT) throw new Error(`${file}: format is ${JSON.stringify(json?.format)}, expected "${FORMAT}"`);
+  const model = json.model as GPTConfig;
+  if (typeof model !== 'object' || model === null) throw new Error(`${file}: missing "model" config`);
+  for (const key of ['vocabSize', 'blockSize', 'nLayer', 'nHead', 'nEmbd', 'dropout', 'seed'] as const) {
+    if (typeof model[key] !== 'number') throw new Error(`${file}: model.${key} must be a number, got ${JSON.stringify(model[key])}`);
+  }
+  validateConfig(model, `${file}: model`);
+  const heads: HeadName[] = Array.isArray(json.heads) ? json.heads : [];
+  for (const h of heads) if (h !== 'reward_head' && h !== 'value_head') throw new Error(`${file}: unknown head ${JSON.stringify(h)}`);
+  return { model, heads, optimizer: !!json.files?.optimizer, extra: json.extra ?? {} };
+}
+
+/** Read one weights file: exists, not truncated, checksum matches. */
+function readWeightsFile(dir: string, name: string, sums: Map<string, string>): Map<string, RawTensor> {
+  const file = path.join(dir, name);
+  if (!fs.existsSync(file)) throw new Error(`${file}: not found`);
+  const bytes = fs.readFileSync(file);
+  const { tensors } = decodeSafetensors(bytes, file);
+  const want = sums.get(name);
+  if (!want) throw new Error(`${path.join(dir, CHECKSUM_FILE)}: no sha256 listed for ${name}`);
+  const got = sha256(bytes);
+  if (got !== want) throw new Error(`${file}: sha256 mismatch: ${CHECKSUM_FILE} says ${want}, the file hashes to ${got}`);
+  return tensors;
+}
+
+function readChecksums(dir: string): Map<string, string> {
+  const file = path.join(dir, CHECKSUM_FILE);
+  if (!fs.existsSync(file)) throw new Error(`${file}: not found (a checkpoint needs the sha256 of its weights)`);
+  const sums = new Map<string, string>();
+  fs.readFileSync(file, 'utf8')
+    .split('\n')
+    .forEach((line, i) => {
+      if (!line.trim()) return;
+      const m = /^([0-9a-f]{64}) [ *](.+)$/.exec(line.trim());
+      if (!m) throw new Error(`${file}:${i + 1}: expected "<sha256 hex>  <file>", got ${JSON.stringify(line)}`);
+      sums.set(m[2], m[1]);
+    });
+  return sums;
+}
+
+export interface LoadOptions {
+  /** Fields the caller's config needs; any difference is an error naming the field. */
+  expectConfig?: Partial<GPTConfig>;
+  /** Also load optimizer.safetensors when present (default true). */
+  withOptimizer?: boolean;
+}
+
+/** Load a checkpoint folder into a new GPT (+ heads, tokenizer, optimizer state). */
+export function loadCheckpoint(dir: string, opts: LoadOptions = {}): Checkpoint {
+  const meta = readCheckpointConfig(dir);
+  const configFile = path.join(dir, CONFIG_FILE);
+  for (const [key, want] of Object.entries(opts.expectConfig ?? {})) {
+    const got = (meta.model as any)[key];
+    if (got !== want) throw new Error(`${configFile}: model.${key} is ${got} but the expected config has ${want}`);
+  }
+  const tokenizer = Tokenizer.load(path.join(dir, TOKENIZER_FILE));
+  if (tokenizer.vocabSize !== meta.model.vocabSize) {
+    throw new Error(`${path.join(dir, TOKENIZER_FILE)}: ${tokenizer.vocabSize} tokens but ${configFile} says vocabSize ${meta.model.vocabSize}`);
+  }
+  const sums = readChecksums(dir);
+  const weightsFile = path.join(dir, WEIGHTS_FILE);
+  const raw = readWeightsFile(dir, WEIGHTS_FILE, sums);
+  // exactly the names and shapes the config implies
+  const expected = new Map<string, number[]>(parameterShapes(meta.model));
+  for (const h of meta.heads) {
+    expected.set(`${h}.weight`, [meta.model.nEmbd, 1]);
+    expected.set(`${h}.bias`, [1]);
+  }
+  for (const [name, shape] of expected) {
+    const t = raw.get(name);
+    if (!t) throw new Error(`${weightsFile}: missing tensor ${name} that ${CONFIG_FILE} implies`);
+    if (t.shape.join(',') !== shape.join(',')) throw new Error(`${weightsFile}: ${name} has shape [${t.shape}] but ${CONFIG_FILE} needs [${shape}]`);
+  }
+  for (const name of raw.keys()) if (!expected.has(name)) throw new Error(`${weightsFile}: unexpected tensor ${name} (not in ${CONFIG_FILE}'s model)`);
+
+  const tensors = new Map<string, tf.Tensor>();
+  for (const [name, t] of raw) tensors.set(name, tf.tensor(t.data, t.shape, t.dtype));
+  try {
+    const model = new GPT(meta.model, tensors);
+    const heads = new Map<HeadName, ScalarHead>();
+    for (const h of meta.heads) heads.set(h, new ScalarHead(h, meta.model.nEmbd, meta.model.seed, tensors));
+    let optimizerState: Map<string, tf.Tensor> | undefined;
+    if (meta.optimizer && opts.withOptimizer !== false) {
+      optimizerState = new Map();
+      for (const [name, t] of readWeightsFile(dir, OPTIMIZER_FILE, sums)) optimizerState.set(name, tf.tensor(t.data, t.shape, t.dtype));
+    }
+    return { dir, config: meta.model, model, tokenizer, heads, optimizerState, extra: meta.extra };
+  } finally {
+    for (const t of tensors.values()) t.dispose();
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * Batched sampling from a GPT with a KV cache.
+ *
+ * Prompts are left-padded to one length (pad keys masked out, positions counted from each
+ * row's first real token, so a row samples the same with or without padding). Each step
+ * feeds one token per row and reuses the cached keys/values of the earlier positions.
+ * Sampling happens in JS on the read-back logits with our own seeded `Rng` (one stream per
+ * row), so the same seed and backend repeat exactly. A row stops at `<|eos|>`.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../util/random';
+import { disposeCache, GPT, LayerCache } from './gpt';
+import type { Tokenizer } from './tokenizer';
+
+export interface GenerateConfig {
+  /** Most tokens sampled per prompt (EOS included). */
+  maxNewTokens: number;
+  /** Softmax temperature; 0 means greedy. */
+  temperature: number;
+  /** Keep only the k most probable tokens (0: off). */
+  topK: number;
+  /** Nucleus sampling: keep the smallest set of tokens with mass >= topP (1: off; the paper uses 0.95). */
+  topP: number;
+  /** Always take the most probable token (same as temperature 0). */
+  greedy: boolean;
+  /** Seed of the sampler; row b uses the stream `${seed}:${b}`. */
+  seed: number;
+  /** Use the KV cache (false recomputes the whole prefix every step; for benchmarks/tests). */
+  useCache: boolean;
+}
+
+export const DEFAULTS: GenerateConfig = {
+  maxNewTokens: 64,
+  temperature: 1,
+  topK: 0,
+  topP: 1,
+  greedy: false,
+  seed: 0,
+  useCache: true,
+};
+
+export interface GenerateResult {
+  /** The prompt ids each row actually read (after left truncation to fit blockSize). */
+  promptTokens: number[][];
+  /** Sampled ids per row, up to and including `<|eos|>` when it was hit (no padding). */
+  tokens: number[][];
+  /** log pi(token) of each sampled token under softmax(logits / temperature), before top-k/top-p (temperature 1 when greedy). */
+  logprobs: number[][];
+  /** Whether the row ended with `<|eos|>`. */
+  hitEos: boolean[];
+}
+
+/** Indices kept by nucleus filtering: the smallest most-probable set whose mass >= p. */
+export function topPIndices(probs: ArrayLike<number>, p: number, candidates?: number[]): number[] {
+  const order = (candidates ?? Array.from({ length: probs.length }, (_, i) => i)).sort((a, b) => probs[b] - probs[a] || a - b);
+  if (p >= 1) return order;
+  let total = 0;
+  for (const i of order) total += probs[i];
+  const kept: number[] = [];
+  let mass = 0;
+  for (const i of order) {
+    kept.push(i);
+    mass += probs[i];
+    if (mass >= p * total) break;
+  }
+  return kept;
+}
+
+/** Indices of the k largest entries (ties to the smaller index). */
+export function topKIndices(values: ArrayLike<number>, k: number): number[] {
+  const order = Array.from({ length: values.length }, (_, i) => i).sort((a, b) => values[b] - values[a] || a - b);
+  return order.slice(0, Math.min(k, values.length));
+}
+
+/**
+ * Pick the next token from one row of logits. Returns the token and its log-prob under
+ * softmax(logits / temperature) (unfiltered).
+ */
+export function sampleToken(logits: ArrayLike<number>, cfg: GenerateConfig, rng: Rng): { token: number; logprob: number } {
+  const V = logits.length;
+  const greedy = cfg.greedy || cfg.temperature === 0;
+  const temp = greedy ? 1 : cfg.temperature;
+  let max = -Infinity;
+  for (let i = 0; i < V; i++) if (logits[i] > max) max = logits[i];
+  const probs = new Float64Array(V);
+  let sum = 0;
+  for (let i = 0; i < V; i++) sum += probs[i] = Math.exp((logits[i] - max) / temp);
+  for (let i = 0; i < V; i++) probs[i] /= sum;
+  let token: number;
+  if (greedy) {
+    token = 0;
+    for (let i = 1; i < V; i++) if (logits[i] > logits[token]) token = i;
+  } else {
+    let candidates: number[] | undefined = cfg.topK > 0 ? topKIndices(probs, cfg.topK) : undefined;
+    if (cfg.topP < 1) candidates = topPIndices(probs, cfg.topP, candidates);
+    if (candidates) {
+      const w = candidates.map((i) => probs[i]);
+      token = candidates[rng.categorical(w)];
+    } else token = rng.categorical(probs);
+  }
+  return { token, logprob: Math.log(probs[token]) };
+}
+
+function validate(cfg: GenerateConfig, blockSize: number): void {
+  if (!Number.isInteger(cfg.maxNewTokens) || cfg.maxNewTokens < 1) throw new Error(`generate: maxNewTokens must be a positive integer, got ${cfg.maxNewTokens}`);
+  if (cfg.maxNewTokens >= blockSize) throw new Error(`generate: maxNewTokens (${cfg.maxNewTokens}) must be < blockSize (${blockSize}) to leave room for the prompt`);
+  if (!(cfg.temperature >= 0)) throw new Error(`generate: temperature must be >= 0, got ${cfg.temperature}`);
+  if (!(cfg.topP > 0 && cfg.topP <= 1)) throw new Error(`generate: topP must be in (0, 1], got ${cfg.topP}`);
+  if (!Number.isInteger(cfg.topK) || cfg.topK < 0) throw new Error(`generate: topK must be a non-negative integer, got ${cfg.topK}`);
+}
+
+/** Sample continuations of token-id prompts. */
+export function generateIds(
+  model: GPT,
+  prompts: number[][],
+  ids: { eosId: number; padId: number },
+  config: Partial<GenerateConfig> = {},
+): GenerateResult {
+  const cfg = { ...DEFAULTS, ...config };
+  validate(cfg, model.config.blockSize);
+  if (prompts.length === 0) return { promptTokens: [], tokens: [], logprobs: [], hitEos: [] };
+  const B = prompts.length;
+  const room = model.config.blockSize - cfg.maxNewTokens;
+  const promptTokens = prompts.map((p, b) => {
+    if (p.length === 0) throw new Error(`generate: prompt ${b} is empty (give at least <|bos|>)`);
+    return p.length > room ? p.slice(p.length - room) : p.slice();
+  });
+  const P = Math.max(...promptTokens.map((p) => p.length));
+  const padCount = promptTokens.map((p) => P - p.length);
+  // per-row running state
+  const seqs = promptTokens.map((p, b) => [...new Array<number>(padCount[b]).fill(ids.padId), ...p]); // [B][P + s]
+  const masks = promptTokens.map((_, b) => Array.from({ length: P }, (__, t) => (t < padCount[b] ? 0 : 1))); // [B][P + s]
+  const rngs = promptTokens.map((_, b) => new Rng(`${cfg.seed}:${b}`));
+  const tokens: number[][] = promptTokens.map(() => []);
+  const logprobs: number[][] = promptTokens.map(() => []);
+  const done = new Array<boolean>(B).fill(false);
+  const positionOf = (b: number, t: number) => Math.max(0, t - padCount[b]);
+
+  let cache: LayerCache[] | undefined;
+  try {
+    for (let step = 0; step < cfg.maxNewTokens && !done.every(Boolean); step++) {
+      const L = P + step; // tokens known so far
+      const feedFrom = cfg.useCache && step > 0 ? L - 1 : 0; // first position fed this step
+      const T = L - feedFrom;
+      const idx = tf.tensor2d(seqs.flatMap((s) => s.slice(feedFrom, L)), [B, T], 'int32'); // [B, T]
+      const pos = tf.tensor2d(seqs.flatMap((_, b) => Array.from({ length: T }, (__, t) => positionOf(b, feedFrom + t))), [B, T], 'int32'); // [B, T]
+      const mask = tf.tensor2d(masks.flatMap((m) => m.slice(0, L)), [B, L], 'int32'); // [B, L]
+      const out = model.forward(idx, { attentionMask: mask, positions: pos, past: cfg.useCache ? cache : undefined, useCache: cfg.useCache });
+      const last = tf.tidy(() => out.logits.slice([0, T - 1, 0], [B, 1, -1])); // [B, 1, V]
+      const V = last.shape[2];
+      const data = last.dataSync();
+      tf.dispose([idx, pos, mask, out.logits, out.hidden, last]);
+      disposeCache(cache);
+      cache = out.present;
+      for (let b = 0; b < B; b++) {
+        if (done[b]) {
+          seqs[b].push(ids.padId);
+          masks[b].push(0);
+          continue;
+        }
+        const { token, logprob } = sampleToken(data.subarray(b * V, (b + 1) * V), cfg, rngs[b]);
+        tokens[b].push(token);
+        logprobs[b].push(logprob);
+        seqs[b].push(token);
+        masks[b].push(1);
+        if (token === ids.eosId) done[b] = true;
+      }
+    }
+  } finally {
+    disposeCache(cache);
+  }
+  return { promptTokens, tokens, logprobs, hitEos: done };
+}
+
+export interface TextGeneration extends GenerateResult {
+  /** Answers as text, special tokens (the final `<|eos|>`) removed. */
+  texts: string[];
+}
+
+/**
+ * Sample answers to prompt texts. By default each prompt is wrapped in the episode format
+ * (`<|bos|><|prompt|>...<|answer|>`); `raw: true` encodes it as given after `<|bos|>`.
+ */
+export function generate(
+  model: GPT,
+  tokenizer: Tokenizer,
+  prompts: string[],
+  config: Partial<GenerateConfig> & { raw?: boolean } = {},
+): TextGeneration {
+  const { raw, ...cfg } = config;
+  const ids = prompts.map((p) => (raw ? [tokenizer.bosId, ...tokenizer.encode(p, { allowSpecial: false })] : tokenizer.encodePrompt(p)));
+  const result = generateIds(model, ids, { eosId: tokenizer.eosId, padId: tokenizer.padId }, cfg);
+  return { ...result, texts: result.tokens.map((t) => tokenizer.decode(t, { skipSpecial: true })) };
+}
