@@ -3,7 +3,9 @@
  *
  * - win-rate against a baseline with ties counted half: p = (wins + ties/2) / n, with a 95%
  *   interval by the Wilson score (p + z^2/2n +- z sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n),
- *   or by a seeded percentile bootstrap over the n judgements;
+ *   or by a seeded percentile bootstrap over the n judgements (Wilson treats the half-scored
+ *   ties as half a success, which is slightly conservative: a tie has less variance than a
+ *   coin flip);
  * - normalised entropy H(p) / log k of a choice distribution (the bias probe: 1 = no
  *   preference between the k paired terms, 0 = always the same one);
  * - mean with standard error s / sqrt(n);

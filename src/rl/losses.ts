@@ -81,7 +81,10 @@ export function valueLoss(input: ValueLossInput, clipRange = DEFAULTS.valueClipR
   });
 }
 
-/** Entropy of each position's next-token distribution: logits [..., V] -> [...]. */
+/**
+ * Entropy of each position's next-token distribution: logits [..., V] -> [...]. Logits must
+ * be finite: mask a vocabulary with a large negative number, not -Infinity (0 * -inf = NaN).
+ */
 export function tokenEntropy(logits: tf.Tensor): tf.Tensor {
   if (logits.rank < 2) throw new Error(`tokenEntropy: logits must be [..., V] with rank >= 2, got [${logits.shape}]`);
   return tf.tidy(() => {

@@ -13,8 +13,8 @@
  * no comparison and are left out of the mean.
  *
  * Ranks: one row per prompt, one rank number per real answer, lower = better, equal = tie
- * (D > C > A = B -> [3, 3, 2, 1]). Rows shorter than K are padded: their reward slots are
- * never read (see `rankingMask`).
+ * (D > C > A = B -> [3, 3, 2, 1]). Prompts with fewer than K answers are padded, either as
+ * shorter rows or as full rows with a 0/1 mask; padded reward slots are never read.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -34,21 +34,29 @@ export interface RankingPairs {
   promptsWithPairs: number;
 }
 
-/** Enumerate the ordered non-tied pairs of every prompt once, in JS. */
-export function rankingPairs(ranks: ReadonlyArray<ReadonlyArray<number>>, k: number): RankingPairs {
+/**
+ * Enumerate the ordered non-tied pairs of every prompt once, in JS. Either rows hold only the
+ * real answers (shorter rows are padded), or every row has K entries and `mask` [N*K] marks
+ * the real ones with 1 (padding entries are then never read).
+ */
+export function rankingPairs(ranks: ReadonlyArray<ReadonlyArray<number>>, k: number, mask?: ArrayLike<number>): RankingPairs {
   if (!Number.isInteger(k) || k < 2) throw new Error(`rankingPairs: K must be an integer >= 2 (the paper: 4..9), got ${k}`);
   if (ranks.length === 0) throw new Error('rankingPairs: no prompts');
+  if (mask && mask.length !== ranks.length * k) throw new Error(`rankingPairs: mask has ${mask.length} entries, expected N*K = ${ranks.length}*${k}`);
   const winner: number[] = [], loser: number[] = [], prompt: number[] = [];
   const pairsPerPrompt = new Int32Array(ranks.length);
   ranks.forEach((row, n) => {
-    if (row.length < 2 || row.length > k) {
-      throw new Error(`rankingPairs: prompt ${n} has ${row.length} ranked answers; expected 2..K=${k}`);
+    if (mask && row.length !== k) throw new Error(`rankingPairs: with a mask, prompt ${n} must have K=${k} ranks, got ${row.length}`);
+    const real = row.map((_, i) => i).filter((i) => !mask || mask[n * k + i] === 1);
+    if (real.length < 2 || real.length > k) {
+      throw new Error(`rankingPairs: prompt ${n} has ${real.length} ranked answers; expected 2..K=${k}`);
     }
-    row.forEach((r, i) => {
-      if (typeof r !== 'number' || !Number.isFinite(r)) throw new Error(`rankingPairs: prompt ${n} answer ${i}: rank must be a finite number, got ${r}`);
-    });
-    for (let i = 0; i < row.length; i++) {
-      for (let j = i + 1; j < row.length; j++) {
+    for (const i of real) {
+      if (typeof row[i] !== 'number' || !Number.isFinite(row[i])) throw new Error(`rankingPairs: prompt ${n} answer ${i}: rank must be a finite number, got ${row[i]}`);
+    }
+    for (let a = 0; a < real.length; a++) {
+      for (let b = a + 1; b < real.length; b++) {
+        const i = real[a], j = real[b];
         if (row[i] === row[j]) continue; // tie: no comparison
         const [w, l] = row[i] < row[j] ? [i, j] : [j, i];
         winner.push(n * k + w); loser.push(n * k + l); prompt.push(n);

@@ -17,7 +17,12 @@ test('pairs: ties dropped, winner first, flat indices into [N, K]', () => {
   assert.deepEqual([...p.loser], [0, 0, 1, 1, 2, 4]);
   assert.deepEqual([...p.pairsPerPrompt], [5, 1]);
   close(p.weight[0], 1 / 10); close(p.weight[5], 1 / 2);
-  assert.deepEqual([...rankingMask([ranksDCAB, [2, 1]], 4)], [1, 1, 1, 1, 1, 1, 0, 0]);
+  const mask = rankingMask([ranksDCAB, [2, 1]], 4);
+  assert.deepEqual([...mask], [1, 1, 1, 1, 1, 1, 0, 0]);
+  // the same batch given as full rows plus a mask: padding ranks are never read
+  assert.deepEqual(rankingPairs([ranksDCAB, [2, 1, NaN, -5]], 4, mask), p);
+  const holes = rankingPairs([[1, 0, 2, 3]], 4, [1, 0, 1, 1]); // answer 1 is padding
+  assert.deepEqual([[...holes.winner], [...holes.loser]], [[0, 0, 2], [2, 3, 3]]);
 });
 
 test('hand-computed loss with a tie: rewards A=0 B=1 C=1 D=2', () => {
@@ -79,6 +84,9 @@ test('bad inputs are rejected with the prompt, the answer or the shape', () => {
   assert.throws(() => rankingPairs([[1, 2], [1]], 4), /prompt 1 has 1 ranked answers/);
   assert.throws(() => rankingPairs([[1, NaN]], 4), /prompt 0 answer 1: rank must be a finite number/);
   assert.throws(() => rankingPairs([[1, 2]], 1), /K must be an integer >= 2/);
+  assert.throws(() => rankingPairs([[1, 2]], 2, [1, 1, 1]), /mask has 3 entries, expected N\*K = 1\*2/);
+  assert.throws(() => rankingPairs([[1, 2]], 3, [1, 1, 0]), /with a mask, prompt 0 must have K=3 ranks, got 2/);
+  assert.throws(() => rankingPairs([[1, 2, 3]], 3, [1, 0, 0]), /prompt 0 has 1 ranked answers/);
   const pairs = rankingPairs([[1, 2]], 2);
   const r = tf.zeros([1, 3]);
   assert.throws(() => rankingLoss(r, pairs), /rewards must have shape \[N=1, K=2\], got \[1,3\]/);
