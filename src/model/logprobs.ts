@@ -20,7 +20,7 @@ export function tokenLogProbs(logits: tf.Tensor3D, targets: tf.Tensor2D, tempera
   return tf.tidy(() => {
     const scaled = temperature === 1 ? logits.reshape([B * T, V]) : logits.reshape([B * T, V]).div(temperature); // [B*T, V]
     const logp = tf.logSoftmax(scaled as tf.Tensor2D); // [B*T, V]
-    const flatIdx = tf.range(0, B * T, 1, 'int32').mul(V).add(targets.reshape([B * T]).toInt()); // [B*T]
+    const flatIdx = tf.range(0, B * T, 1, 'int32').mul(tf.scalar(V, 'int32')).add(targets.reshape([B * T]).toInt()); // [B*T]
     return tf.gather(logp.reshape([B * T * V]), flatIdx).reshape([B, T]) as tf.Tensor2D; // [B, T]
   });
 }

@@ -1,0 +1,128 @@
+import { test, before } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { initEngine } from '../../src/engine';
+import { GPT } from '../../src/model/gpt';
+import { generate, generateIds, sampleToken, topKIndices, topPIndices, DEFAULTS } from '../../src/model/generate';
+import { trainTokenizer } from '../../src/model/tokenizer';
+import { Rng } from '../../src/util/random';
+
+const CFG = { vocabSize: 40, blockSize: 24, nLayer: 2, nHead: 2, nEmbd: 16, seed: 3 };
+const IDS = { eosId: 2, padId: 0 };
+const PROMPTS = [[1, 5, 6, 7, 8, 9], [1, 10], [1, 11, 12, 13]];
+let model: GPT;
+
+before(async () => {
+  await initEngine({ backend: 'cpu' });
+  model = new GPT(CFG);
+});
+
+test('top-p keeps the smallest most-probable set with mass >= p', () => {
+  const probs = [0.1, 0.4, 0.2, 0.3];
+  assert.deepEqual(topPIndices(probs, 0.35), [1]);
+  assert.deepEqual(topPIndices(probs, 0.6), [1, 3]);
+  assert.deepEqual(topPIndices(probs, 0.71), [1, 3, 2]);
+  assert.deepEqual(topPIndices(probs, 1), [1, 3, 2, 0]);
+  // random distributions: mass of the kept set >= p, and dropping its last member falls below p
+  const rng = new Rng(5);
+  for (let trial = 0; trial < 50; trial++) {
+    const w = Array.from({ length: 20 }, () => rng.next() ** 3);
+    const total = w.reduce((a, b) => a + b, 0);
+    const p = Array.from(w, (x) => x / total);
+    const q = 0.5 + 0.45 * rng.next();
+    const kept = topPIndices(p, q);
+    const mass = kept.reduce((s, i) => s + p[i], 0);
+    assert.ok(mass >= q - 1e-12);
+    assert.ok(mass - p[kept[kept.length - 1]] < q);
+    const smallestKept = Math.min(...kept.map((i) => p[i]));
+    for (let i = 0; i < p.length; i++) if (!kept.includes(i)) assert.ok(p[i] <= smallestKept);
+  }
+  // within top-k candidates, mass is renormalised over the candidates
+  assert.deepEqual(topPIndices(probs, 0.5, topKIndices(probs, 2)), [1]);
+  assert.deepEqual(topKIndices([0.2, 0.5, 0.5, 0.1], 2), [1, 2]);
+});
+
+test('sampleToken: greedy is the argmax; top-k 1 is greedy; logprob is log softmax(logits / T)', () => {
+  const logits = [0.5, 2.0, -1.0, 1.9];
+  const rng = new Rng(1);
+  const g = sampleToken(logits, { ...DEFAULTS, greedy: true }, rng);
+  assert.equal(g.token, 1);
+  const lse = Math.log(logits.reduce((s, x) => s + Math.exp(x), 0));
+  assert.ok(Math.abs(g.logprob - (2.0 - lse)) < 1e-12);
+  for (let i = 0; i < 20; i++) assert.equal(sampleToken(logits, { ...DEFAULTS, topK: 1 }, rng).token, 1);
+  for (let i = 0; i < 50; i++) assert.ok([1, 3].includes(sampleToken(logits, { ...DEFAULTS, topK: 2 }, rng).token));
+  // empirical frequencies follow softmax(logits / T)
+  const counts = [0, 0, 0, 0];
+  const N = 4000;
+  for (let i = 0; i < N; i++) counts[sampleToken(logits, { ...DEFAULTS, temperature: 2 }, rng).token]++;
+  const z = logits.reduce((s, x) => s + Math.exp(x / 2), 0);
+  logits.forEach((x, i) => assert.ok(Math.abs(counts[i] / N - Math.exp(x / 2) / z) < 0.03, `token ${i}`));
+});
+
+test('same seed gives identical samples; another seed differs', () => {
+  const cfg = { maxNewTokens: 10, seed: 42, topP: 0.95, temperature: 1.2 };
+  const a = generateIds(model, PROMPTS, IDS, cfg);
+  const b = generateIds(model, PROMPTS, IDS, cfg);
+  const c = generateIds(model, PROMPTS, IDS, { ...cfg, seed: 43 });
+  assert.deepEqual(a, b);
+  assert.notDeepEqual(a.tokens, c.tokens);
+  assert.deepEqual(a.tokens.map((t) => t.length), [10, 10, 10].map((n, i) => (a.hitEos[i] ? a.tokens[i].length : n)));
+  for (let i = 0; i < 3; i++) assert.equal(a.logprobs[i].length, a.tokens[i].length);
+});
+
+test('KV cache and full recompute sample the same tokens; log-probs agree to 1e-5', () => {
+  for (const cfg of [{ greedy: true }, { seed: 9, topK: 10 }]) {
+    const cached = generateIds(model, PROMPTS, IDS, { maxNewTokens: 12, ...cfg });
+    const full = generateIds(model, PROMPTS, IDS, { maxNewTokens: 12, ...cfg, useCache: false });
+    assert.deepEqual(cached.tokens, full.tokens);
+    cached.logprobs.forEach((row, b) => row.forEach((lp, t) => assert.ok(Math.abs(lp - full.logprobs[b][t]) < 1e-5)));
+  }
+});
+
+test('left padding: a prompt samples the same alone as inside a batch', () => {
+  const batch = generateIds(model, PROMPTS, IDS, { maxNewTokens: 8, greedy: true });
+  const alone = generateIds(model, [PROMPTS[1]], IDS, { maxNewTokens: 8, greedy: true });
+  assert.deepEqual(alone.tokens[0], batch.tokens[1]);
+});
+
+test('stops at EOS; finished rows stay finished', () => {
+  const first = generateIds(model, PROMPTS, { eosId: 39, padId: 0 }, { maxNewTokens: 5, greedy: true });
+  const eos = first.tokens[0][0]; // call the first greedy token EOS
+  const out = generateIds(model, PROMPTS, { eosId: eos, padId: 0 }, { maxNewTokens: 5, greedy: true });
+  assert.deepEqual(out.tokens[0], [eos]);
+  assert.equal(out.hitEos[0], true);
+  out.tokens.forEach((t, b) => {
+    assert.equal(t.indexOf(eos), out.hitEos[b] ? t.length - 1 : -1);
+  });
+});
+
+test('long prompts are cut from the left to fit blockSize; bad settings are refused', () => {
+  const long = [1, ...Array.from({ length: 30 }, (_, i) => 5 + (i % 30))];
+  const out = generateIds(model, [long], IDS, { maxNewTokens: 4, greedy: true });
+  assert.equal(out.promptTokens[0].length, 20);
+  assert.deepEqual(out.promptTokens[0], long.slice(-20));
+  assert.throws(() => generateIds(model, PROMPTS, IDS, { maxNewTokens: 24 }), /maxNewTokens \(24\) must be < blockSize \(24\)/);
+  assert.throws(() => generateIds(model, PROMPTS, IDS, { maxNewTokens: 4, topP: 0 }), /topP must be in \(0, 1\], got 0/);
+  assert.throws(() => generateIds(model, PROMPTS, IDS, { maxNewTokens: 4, temperature: -1 }), /temperature must be >= 0/);
+  assert.throws(() => generateIds(model, [[]], IDS, { maxNewTokens: 4 }), /prompt 0 is empty/);
+});
+
+test('no tensor leaks in generate (cached and uncached)', () => {
+  generateIds(model, PROMPTS, IDS, { maxNewTokens: 3 }); // warm up
+  const start = tf.memory().numTensors;
+  generateIds(model, PROMPTS, IDS, { maxNewTokens: 6, seed: 1 });
+  generateIds(model, PROMPTS, IDS, { maxNewTokens: 6, seed: 1, useCache: false });
+  assert.equal(tf.memory().numTensors, start);
+});
+
+test('text generation wraps prompts in the episode format and decodes answers', () => {
+  const tok = trainTokenizer(['the cat sat on the mat. the dog sat on the log.'], { vocabSize: 270, minFrequency: 1 });
+  const m = new GPT({ ...CFG, vocabSize: tok.vocabSize });
+  const out = generate(m, tok, ['Where is the cat?', 'Hi'], { maxNewTokens: 6, seed: 2 });
+  assert.equal(out.texts.length, 2);
+  assert.deepEqual(out.promptTokens[1], tok.encodePrompt('Hi'));
+  out.texts.forEach((t, b) => assert.equal(t, tok.decode(out.tokens[b], { skipSpecial: true })));
+  const raw = generate(m, tok, ['Hi'], { maxNewTokens: 2, raw: true, greedy: true });
+  assert.deepEqual(raw.promptTokens[0], [tok.bosId, ...tok.encode('Hi')]);
+  m.dispose();
+});
