@@ -1,0 +1,130 @@
+import { test, before } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { initEngine } from '../../src/engine';
+import { loadCheckpoint, saveCheckpoint } from '../../src/model/checkpoint';
+import { GPT } from '../../src/model/gpt';
+import { ScalarHead } from '../../src/model/heads';
+import { Tokenizer, trainTokenizer } from '../../src/model/tokenizer';
+
+let tok: Tokenizer;
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ckpt-'));
+
+before(async () => {
+  await initEngine({ backend: 'cpu' });
+  tok = trainTokenizer(['a small corpus for a small tokenizer, a small test.'], { vocabSize: 280, minFrequency: 1 });
+});
+
+function tiny(seed = 1): GPT {
+  return new GPT({ vocabSize: tok.vocabSize, blockSize: 16, nLayer: 1, nHead: 2, nEmbd: 8, seed });
+}
+
+/** A good checkpoint in a fresh folder. */
+function saved(name: string): string {
+  const dir = path.join(root, name);
+  const m = tiny();
+  const head = new ScalarHead('reward_head', 8, 1);
+  saveCheckpoint(dir, { model: m, tokenizer: tok, heads: [head] });
+  m.dispose();
+  head.dispose();
+  return dir;
+}
+
+test('round trip is bit-exact (GPT, heads, optimizer state, tokenizer, extra)', () => {
+  const dir = path.join(root, 'good');
+  const m = tiny(5);
+  const reward = new ScalarHead('reward_head', 8, 5);
+  const value = new ScalarHead('value_head', 8, 6);
+  const opt = new Map<string, tf.Tensor>([
+    ['wte.weight/m', tf.randomNormal([tok.vocabSize, 8], 0, 1, 'float32', 1)],
+    ['step', tf.tensor1d([17], 'int32')],
+  ]);
+  saveCheckpoint(dir, { model: m, tokenizer: tok, heads: [reward, value], optimizerState: opt, extra: { step: 17, stage: 'sft' } });
+  assert.deepEqual(fs.readdirSync(dir).sort(), ['checksums.sha256', 'config.json', 'model.safetensors', 'optimizer.safetensors', 'tokenizer.json']);
+  assert.equal(fs.readdirSync(root).filter((f) => f.includes('.tmp-') || f.includes('.old-')).length, 0);
+  const ck = loadCheckpoint(dir, { expectConfig: { nEmbd: 8 } });
+  assert.deepEqual(ck.config, m.config);
+  for (const [name, v] of m.weights) assert.deepEqual(ck.model.weights.get(name)!.dataSync(), v.dataSync(), name);
+  assert.deepEqual(ck.heads.get('reward_head')!.weight.dataSync(), reward.weight.dataSync());
+  assert.deepEqual(ck.heads.get('value_head')!.weight.dataSync(), value.weight.dataSync());
+  assert.deepEqual(ck.optimizerState!.get('wte.weight/m')!.dataSync(), opt.get('wte.weight/m')!.dataSync());
+  assert.equal(ck.optimizerState!.get('step')!.dtype, 'int32');
+  assert.deepEqual(ck.extra, { step: 17, stage: 'sft' });
+  assert.deepEqual(ck.tokenizer.encode('a small test'), tok.encode('a small test'));
+  const x = tf.tensor2d([[1, 5, 9]], [1, 3], 'int32');
+  assert.deepEqual(ck.model.forward(x).logits.dataSync(), m.forward(x).logits.dataSync());
+  // saving again replaces the folder atomically
+  saveCheckpoint(dir, { model: ck.model, tokenizer: tok });
+  assert.ok(!fs.existsSync(path.join(dir, 'optimizer.safetensors')));
+  assert.equal(loadCheckpoint(dir).heads.size, 0);
+});
+
+test('loading into another config names the field', () => {
+  const dir = saved('other-config');
+  assert.throws(() => loadCheckpoint(dir, { expectConfig: { nEmbd: 16 } }), (e: Error) => e.message === `${path.join(dir, 'config.json')}: model.nEmbd is 8 but the expected config has 16`);
+});
+
+test('weights that do not match config.json name the tensor and shapes', () => {
+  const dir = saved('shape');
+  const cfgFile = path.join(dir, 'config.json');
+  const cfg = JSON.parse(fs.readFileSync(cfgFile, 'utf8'));
+  cfg.model.nLayer = 2;
+  fs.writeFileSync(cfgFile, JSON.stringify(cfg));
+  assert.throws(() => loadCheckpoint(dir), new RegExp(`${path.join(dir, 'model.safetensors')}: missing tensor h\\.1\\.ln_1\\.weight`));
+  cfg.model.nLayer = 1;
+  cfg.model.blockSize = 32;
+  fs.writeFileSync(cfgFile, JSON.stringify(cfg));
+  assert.throws(() => loadCheckpoint(dir), /model\.safetensors: wpe\.weight has shape \[16,8\] but config\.json needs \[32,8\]/);
+});
+
+test('a truncated weights file is reported as truncated', () => {
+  const dir = saved('truncated');
+  const file = path.join(dir, 'model.safetensors');
+  const size = fs.statSync(file).size;
+  fs.truncateSync(file, size - 100);
+  assert.throws(() => loadCheckpoint(dir), (e: Error) => e.message.startsWith(`${file}: truncated: tensor`) && /holds only \d+ data bytes/.test(e.message));
+  fs.truncateSync(file, 5);
+  assert.throws(() => loadCheckpoint(dir), new RegExp(`${file}: truncated: 5 bytes`));
+});
+
+test('a wrong checksum names the file and both hashes', () => {
+  const dir = saved('checksum');
+  const file = path.join(dir, 'model.safetensors');
+  const bytes = fs.readFileSync(file);
+  bytes[bytes.length - 3] ^= 0xff; // flip one weight byte; length unchanged
+  fs.writeFileSync(file, bytes);
+  assert.throws(() => loadCheckpoint(dir), (e: Error) => e.message.startsWith(`${file}: sha256 mismatch: checksums.sha256 says `) && /the file hashes to [0-9a-f]{64}$/.test(e.message));
+});
+
+test('missing or malformed files are named', () => {
+  const dir = saved('missing');
+  assert.throws(() => loadCheckpoint(path.join(root, 'nope')), /nope: checkpoint folder not found/);
+  fs.writeFileSync(path.join(dir, 'checksums.sha256'), 'not a checksum line\n');
+  assert.throws(() => loadCheckpoint(dir), /checksums\.sha256:1: expected "<sha256 hex>  <file>"/);
+  fs.rmSync(path.join(dir, 'checksums.sha256'));
+  assert.throws(() => loadCheckpoint(dir), /checksums\.sha256: not found/);
+  fs.writeFileSync(path.join(dir, 'tokenizer.json'), '{"model": {"type": "Unigram"}}');
+  assert.throws(() => loadCheckpoint(dir), /tokenizer\.json: model\.type must be "BPE", got "Unigram"/);
+  fs.writeFileSync(path.join(dir, 'config.json'), '{"format": "something-else"}');
+  assert.throws(() => loadCheckpoint(dir), /config\.json: format is "something-else"/);
+  fs.writeFileSync(path.join(dir, 'config.json'), '{');
+  assert.throws(() => loadCheckpoint(dir), /config\.json: not valid JSON/);
+});
+
+test('a failed save leaves the previous checkpoint intact; no tensors leak', () => {
+  const dir = saved('atomic');
+  const before = fs.readFileSync(path.join(dir, 'model.safetensors'));
+  const wrong = new GPT({ vocabSize: tok.vocabSize + 1, blockSize: 16, nLayer: 1, nHead: 2, nEmbd: 8 });
+  assert.throws(() => saveCheckpoint(dir, { model: wrong, tokenizer: tok }), /tokenizer has 280 tokens but the model's vocabSize is 281/);
+  wrong.dispose();
+  assert.deepEqual(fs.readFileSync(path.join(dir, 'model.safetensors')), before);
+  const start = tf.memory().numTensors;
+  const ck = loadCheckpoint(dir);
+  ck.model.dispose();
+  ck.heads.forEach((h) => h.dispose());
+  assert.equal(tf.memory().numTensors, start);
+  fs.rmSync(root, { recursive: true, force: true });
+});
