@@ -148,8 +148,8 @@ export async function runWorkbook(options: Partial<RunOptions>, log: (line: stri
       const rel = path.relative(process.cwd(), out);
       if (result.failure) {
         const f = result.failure;
-        log(`\nworkbook: ${name}.ipynb failed at cell ${f.index} (code cell ${f.codeCell} of ${f.codeCells}) after ${f.seconds.toFixed(1)}s`);
-        log(`--- cell ${f.index} source ---\n${f.source}\n--- stderr ---\n${f.stderr.trim() || '(empty)'}\n---`);
+        log(`\nworkbook: ${name}.ipynb failed at cell index ${f.index} (code cell ${f.codeCell} of ${f.codeCells}) after ${f.seconds.toFixed(1)}s`);
+        log(`--- cell index ${f.index}: source ---\n${f.source}\n--- stderr ---\n${f.stderr.trim() || '(empty)'}\n---`);
       } else {
         log(`\nworkbook: ${name}.ipynb did not run: ${result.fatal}`);
       }

@@ -1,0 +1,92 @@
+/**
+ * The runner end to end on fixture notebooks (test/notebooks/fixtures), through the CLI as
+ * a user calls it. Bad input must exit non-zero with one line and write nothing.
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+const ROOT = path.resolve(__dirname, '../..');
+const FIXTURES = path.join(ROOT, 'test/notebooks/fixtures');
+const runs = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-runner-test-'));
+
+function workbook(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/workbook/cli.ts'), '--notebooks-dir', FIXTURES, '--runs-dir', runs, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, CI: 'true', WORKBOOK_PNG: '0' },
+  });
+  return { status: r.status, stderr: r.stderr, stdout: r.stdout };
+}
+
+function outputsText(nbFile: string): string[] {
+  const nb = JSON.parse(fs.readFileSync(nbFile, 'utf8'));
+  return nb.cells.map((c: any) => (c.outputs ?? []).map((o: any) => [].concat(o.text ?? o.data?.['text/plain'] ?? '').join('')).join(''));
+}
+
+test('an injected parameter reaches the notebook', () => {
+  const r = workbook('--only', 'params', '--profile', 'smoke', '--param', 'data.sftPrompts=7', '--run-id', 'params-ok', '--no-report');
+  assert.equal(r.status, 0, r.stderr);
+  const runDir = path.join(runs, 'params-ok');
+  const nb = JSON.parse(fs.readFileSync(path.join(runDir, 'notebooks/params.ipynb'), 'utf8'));
+  const tags = nb.cells.map((c: any) => c.metadata.tags?.[0] ?? '');
+  assert.deepEqual(tags.slice(1, 3), ['parameters', 'injected-parameters'], 'injected right after the parameters cell');
+  const printed = outputsText(path.join(runDir, 'notebooks/params.ipynb')).join('\n');
+  const seen = JSON.parse(/PARAM-CHECK (.*)/.exec(printed)![1]);
+  assert.deepEqual(seen, { profile: 'smoke', sft: 7, runDir });
+  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(runDir, 'fixture/seen.json'), 'utf8')), { profile: 'smoke', params: { 'data.sftPrompts': 7 } });
+  const manifest = JSON.parse(fs.readFileSync(path.join(runDir, 'manifest.json'), 'utf8'));
+  assert.equal(manifest.status, 'ok');
+  assert.equal(manifest.profile, 'smoke');
+  assert.match(manifest.git.commit, /^[0-9a-f]{40}$/);
+  assert.equal(manifest.versions['@tensorflow/tfjs'], '4.22.0');
+  const timings = JSON.parse(fs.readFileSync(path.join(runDir, 'timings.json'), 'utf8'));
+  assert.equal(timings.notebooks[0].cells.length, 4, 'a timing per code cell');
+  assert.equal(JSON.parse(fs.readFileSync(path.join(runDir, 'config.json'), 'utf8')).config.data.sftPrompts, 7);
+});
+
+test('a throwing cell: non-zero exit naming notebook and cell, its source and stderr; partial notebook kept', () => {
+  const r = workbook('--only', 'throws', '--profile', 'smoke', '--run-id', 'throws');
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /throws\.ipynb failed at cell index 3 \(code cell 4 of 5\)/);
+  assert.match(r.stderr, /--- cell index 3: source ---\nconst answer: number = 41;/);
+  assert.match(r.stderr, /--- stderr ---[\s\S]*Error: fixture failure: the answer is 41/);
+  const file = path.join(runs, 'throws/notebooks/throws.ipynb');
+  const outs = outputsText(file);
+  assert.match(outs[2], /before the failure/, 'cells before the failure kept their output');
+  assert.match(outs[3], /fixture failure/);
+  assert.equal(outs[4], '', 'no cell ran after the failure');
+  const manifest = JSON.parse(fs.readFileSync(path.join(runs, 'throws/manifest.json'), 'utf8'));
+  assert.deepEqual(manifest.notebooks[0], { name: 'throws', status: 'failed', seconds: manifest.notebooks[0].seconds, failedCell: 3 });
+  assert.ok(fs.existsSync(path.join(runs, 'throws/report/throws.html')), 'report of the partial run');
+});
+
+const BAD: [string, string[], RegExp][] = [
+  ['unknown profile', ['--profile', 'huge'], /^workbook: --profile: unknown profile "huge" \(expected one of: smoke, default, paper\)$/],
+  ['unknown --param key', ['--param', 'data.sftPrompt=3'], /^workbook: --param: unknown key "data.sftPrompt" \(known: sftPrompts, rmPrompts, ppoPrompts, evalPrompts\)$/],
+  ['wrong value type', ['--param', 'data.sftPrompts=many'], /^workbook: --param: "data.sftPrompts" must be a number, got "many"$/],
+  ['notebook not valid JSON', ['--only', 'not-json'], /^workbook: .*not-json\.ipynb: not valid JSON \(.*\); expected a Jupyter notebook \(nbformat 4\)$/],
+  ['notebook without a parameters cell', ['--only', 'no-params'], /^workbook: .*no-params\.ipynb: expected exactly one code cell tagged "parameters"/],
+  ['missing kernel spec', ['--only', 'params', '--kernel', 'no-such-kernel'], /^workbook: kernel spec "no-such-kernel" not found \(installed: .*tslab.*\); run `npm run setup`/],
+  ['unknown notebook', ['--only', '99'], /^workbook: --only "99" matches no notebook; expected one of: no-params, not-json, params, throws$/],
+  ['run folder that exists', ['--only', 'params', '--run-id', 'params-ok'], /already exists; choose another --run-id \(earlier runs are never overwritten\)$/],
+];
+
+for (const [what, args, message] of BAD) {
+  test(`bad input, ${what}: one clear line, exit 2, nothing written`, () => {
+    const before = fs.readdirSync(runs).sort();
+    const stamp = fs.existsSync(path.join(runs, 'params-ok/manifest.json')) ? fs.readFileSync(path.join(runs, 'params-ok/manifest.json'), 'utf8') : null;
+    const r = workbook('--profile', 'smoke', ...args, ...(args.includes('--run-id') ? [] : ['--run-id', `bad-${before.length}`]));
+    assert.equal(r.status, 2, r.stderr);
+    const lines = r.stderr.split('\n').filter((l) => l.trim() && !/npm warn/.test(l));
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0], message);
+    assert.deepEqual(fs.readdirSync(runs).sort(), before, 'no run folder created');
+    if (stamp !== null) assert.equal(fs.readFileSync(path.join(runs, 'params-ok/manifest.json'), 'utf8'), stamp, 'earlier run untouched');
+  });
+}
+
+test('cleanup', () => fs.rmSync(runs, { recursive: true, force: true }));
