@@ -23,8 +23,10 @@ export interface GenerateConfig {
   topP: number;
   /** Always take the most probable token (same as temperature 0). */
   greedy: boolean;
-  /** Seed of the sampler; row b uses the stream `${seed}:${b}`. */
+  /** Seed of the sampler; row b uses the stream `${seed}:${rowOffset + b}`. */
   seed: number;
+  /** Index of this batch's first row in the whole prompt list (so batching does not change samples). */
+  rowOffset: number;
   /** Use the KV cache (false recomputes the whole prefix every step; for benchmarks/tests). */
   useCache: boolean;
 }
@@ -36,6 +38,7 @@ export const DEFAULTS: GenerateConfig = {
   topP: 1,
   greedy: false,
   seed: 0,
+  rowOffset: 0,
   useCache: true,
 };
 
@@ -130,7 +133,7 @@ export function generateIds(
   // per-row running state
   const seqs = promptTokens.map((p, b) => [...new Array<number>(padCount[b]).fill(ids.padId), ...p]); // [B][P + s]
   const masks = promptTokens.map((_, b) => Array.from({ length: P }, (__, t) => (t < padCount[b] ? 0 : 1))); // [B][P + s]
-  const rngs = promptTokens.map((_, b) => new Rng(`${cfg.seed}:${b}`));
+  const rngs = promptTokens.map((_, b) => new Rng(`${cfg.seed}:${cfg.rowOffset + b}`));
   const tokens: number[][] = promptTokens.map(() => []);
   const logprobs: number[][] = promptTokens.map(() => []);
   const done = new Array<boolean>(B).fill(false);

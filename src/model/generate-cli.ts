@@ -1,0 +1,114 @@
+/**
+ * Sample answers from a checkpoint:
+ *
+ *   npm run generate -- --model runs/sft/checkpoint --prompt "Name a country in Europe."
+ *   npm run generate -- --model <dir> --prompts in.jsonl --out out.jsonl --top-p 0.95 --seed 1
+ *
+ * Input JSONL rows are `{"prompt": "..."}` (other fields are ignored); each output row is
+ * `{prompt, answer, tokens, logprob, eos}`: the answer text, its token ids, the summed
+ * log-prob of those tokens under softmax(logits / temperature), and whether it ended at EOS.
+ */
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { initEngine } from '../engine';
+import { readJsonl } from '../util/jsonl';
+import { writeJsonlAtomic } from '../util/atomic';
+import { loadCheckpoint } from './checkpoint';
+import { DEFAULTS, generate } from './generate';
+
+export interface GeneratedRow {
+  prompt: string;
+  answer: string;
+  tokens: number[];
+  logprob: number;
+  eos: boolean;
+}
+
+function numberIn(name: string, lo: number, hi: number, integer = false) {
+  return (raw: string): number => {
+    const v = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(v) || (integer && !Number.isInteger(v)) || v < lo || v > hi) {
+      throw new InvalidArgumentError(`${name} must be ${integer ? 'an integer' : 'a number'} in [${lo}, ${hi}], got "${raw}"`);
+    }
+    return v;
+  };
+}
+
+function program(): Command {
+  return new Command('generate')
+    .description('Sample answers from a checkpoint as JSONL {prompt, answer, tokens, logprob, eos}')
+    .requiredOption('--model <dir>', 'checkpoint folder (config.json, model.safetensors, tokenizer.json)')
+    .option('--prompt <text>', 'one prompt')
+    .option('--prompts <file>', 'JSONL file of {"prompt": "..."} rows')
+    .option('--out <file>', 'write JSONL here (atomically) instead of stdout')
+    .option('--temperature <t>', 'softmax temperature (0 = greedy)', numberIn('--temperature', 0, 100), DEFAULTS.temperature)
+    .option('--top-p <p>', 'nucleus sampling mass (1 = off; the paper uses 0.95)', numberIn('--top-p', 1e-9, 1), DEFAULTS.topP)
+    .option('--top-k <k>', 'keep the k most probable tokens (0 = off)', numberIn('--top-k', 0, 1e9, true), DEFAULTS.topK)
+    .option('--max-new-tokens <n>', 'most tokens per answer', numberIn('--max-new-tokens', 1, 1e6, true), DEFAULTS.maxNewTokens)
+    .option('--seed <n>', 'sampler seed', numberIn('--seed', 0, 2 ** 32 - 1, true), DEFAULTS.seed)
+    .option('--greedy', 'always take the most probable token', false)
+    .option('--raw', 'feed the prompt text as is (after <|bos|>) instead of the <|prompt|>...<|answer|> format', false)
+    .option('--batch-size <n>', 'prompts sampled together', numberIn('--batch-size', 1, 4096, true), 16)
+    .option('--backend <name>', 'tfjs backend (default: RLHF_BACKEND or the fastest that works)')
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined, writeOut: (s) => process.stdout.write(s) });
+}
+
+function readPrompts(file: string): string[] {
+  return readJsonl(file, (row) => {
+    const prompt = (row as { prompt?: unknown } | null)?.prompt;
+    if (typeof row !== 'object' || row === null || Array.isArray(row)) throw new Error(`expected an object like {"prompt": "..."}, got ${JSON.stringify(row)}`);
+    if (typeof prompt !== 'string') throw new Error(`"prompt" must be a string, got ${JSON.stringify(prompt)}`);
+    return prompt;
+  });
+}
+
+/** Run the CLI on argv (without node and script); returns the rows written. */
+export async function main(argv: string[], write: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<GeneratedRow[]> {
+  const cmd = program();
+  try {
+    cmd.parse(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError && (e.code === 'commander.helpDisplayed' || e.code === 'commander.help')) return [];
+    throw new Error((e as Error).message.replace(/^error: /, ''));
+  }
+  const o = cmd.opts();
+  if (cmd.args.length) throw new Error(`unexpected argument "${cmd.args[0]}"`);
+  if (!!o.prompt === !!o.prompts) throw new Error('give exactly one of --prompt "..." or --prompts file.jsonl');
+  const prompts: string[] = o.prompts ? readPrompts(o.prompts) : [o.prompt];
+  await initEngine({ backend: o.backend });
+  const ck = loadCheckpoint(o.model, { withOptimizer: false });
+  if (o.maxNewTokens >= ck.config.blockSize) throw new Error(`--max-new-tokens (${o.maxNewTokens}) must be < the model's blockSize (${ck.config.blockSize})`);
+  const rows: GeneratedRow[] = [];
+  try {
+    for (let start = 0; start < prompts.length; start += o.batchSize) {
+      const batch = prompts.slice(start, start + o.batchSize);
+      const out = generate(ck.model, ck.tokenizer, batch, {
+        maxNewTokens: o.maxNewTokens,
+        temperature: o.temperature,
+        topP: o.topP,
+        topK: o.topK,
+        greedy: o.greedy,
+        seed: o.seed,
+        rowOffset: start,
+        raw: o.raw,
+      });
+      batch.forEach((prompt, b) => {
+        const row = { prompt, answer: out.texts[b], tokens: out.tokens[b], logprob: out.logprobs[b].reduce((s, x) => s + x, 0), eos: out.hitEos[b] };
+        rows.push(row);
+        if (!o.out) write(JSON.stringify(row));
+      });
+    }
+  } finally {
+    ck.model.dispose();
+    ck.heads.forEach((h) => h.dispose());
+  }
+  if (o.out) writeJsonlAtomic(o.out, rows);
+  return rows;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((e: Error) => {
+    process.stderr.write(`generate: ${e.message}\n`);
+    process.exit(1);
+  });
+}
