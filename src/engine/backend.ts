@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmFixes } from './wasm-fixes';
 import { installWebGpu, webGpuSelfCheck } from './webgpu';
+import { setWasmBackendThreaded } from './wasm-threads';
 
 export const BACKENDS = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -38,6 +39,11 @@ export interface EngineInfo {
 export interface EngineOptions {
   /** Force a backend (`auto` or omitted: choose). Wins over the RLHF_BACKEND variable. */
   backend?: string;
+  /**
+   * wasm only: XNNPACK threads (1..8), fixed when wasm first starts. Wins over the
+   * RLHF_WASM_THREADS variable; default 1 (threads help only on otherwise idle cores).
+   */
+  threads?: number;
 }
 
 const cache = new Map<string, EngineInfo>();
@@ -82,9 +88,36 @@ function tryTensorflow(): Candidate {
   return { name: 'tensorflow', ok: false, why: why.join('; ') };
 }
 
+/** Threads the wasm backend should start with: option, RLHF_WASM_THREADS, else 1. */
+export function requestedThreads(opts: EngineOptions = {}): number {
+  const raw = opts.threads ?? process.env.RLHF_WASM_THREADS;
+  if (raw == null || raw === '') return 1;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 8) {
+    throw new Error(`${opts.threads != null ? 'option threads' : 'RLHF_WASM_THREADS'}: expected an integer 1..8, got "${raw}"`);
+  }
+  return n;
+}
+
+let wasmThreads = 1;
+let wasmStarted = false;
+let wasmThreadsError: string | null = null;
+
 async function activate(name: BackendName): Promise<void> {
   if (name === 'wasm') {
     require('@tensorflow/tfjs-backend-wasm');
+    if (!wasmStarted && wasmThreads > 1) {
+      wasmStarted = true;
+      try {
+        await setWasmBackendThreaded(wasmThreads);
+      } catch (e) {
+        // fall back to the single-threaded build (the factory stays registered)
+        wasmThreadsError = `threaded wasm (${wasmThreads} threads) failed, using 1: ${errorText(e)}`;
+        tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+        (require('@tensorflow/tfjs-backend-wasm') as { setThreadsCount: (n: number) => void }).setThreadsCount(1);
+      }
+    }
+    wasmStarted = true;
   }
   const ok = await tf.setBackend(name);
   if (!ok || tf.getBackend() !== name) throw new Error(`tf.setBackend('${name}') failed`);
@@ -111,7 +144,9 @@ async function tryBackend(name: BackendName, forced: boolean): Promise<Candidate
       return { name, ok: true, why: adapter.description };
     }
     await activate(name);
-    return { name, ok: true, why: name === 'wasm' ? 'XNNPACK SIMD build, BatchMatMul + UnsortedSegmentSum fixes registered' : 'reference JS kernels' };
+    if (name === 'cpu') return { name, ok: true, why: 'reference JS kernels' };
+    const build = threadsOf('wasm')! > 1 ? `threaded SIMD build, ${threadsOf('wasm')} XNNPACK threads` : 'SIMD build, 1 thread';
+    return { name, ok: true, why: `${build}; BatchMatMul + UnsortedSegmentSum fixes registered${wasmThreadsError ? ` (${wasmThreadsError})` : ''}` };
   } catch (e) {
     return { name, ok: false, why: errorText(e) };
   }
@@ -125,6 +160,7 @@ function threadsOf(name: string): number | undefined {
 
 async function choose(opts: EngineOptions): Promise<EngineInfo> {
   const req = requestedBackend(opts);
+  if (!wasmStarted) wasmThreads = requestedThreads(opts);
   const candidates: Candidate[] = [];
   if (req.name !== 'auto') {
     const c = await tryBackend(req.name, true);
