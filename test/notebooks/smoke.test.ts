@@ -1,0 +1,64 @@
+/**
+ * Every notebook in notebooks/ runs on the smoke profile through the real runner, with no
+ * error output, and the run gets a portable HTML report. The run folder is kept under
+ * runs/test-smoke-* (ignored by git) for inspection; older ones are removed.
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+const ROOT = path.resolve(__dirname, '../..');
+const RUNS = path.join(ROOT, 'runs');
+const runId = `test-smoke-${process.pid}`;
+const runDir = path.join(RUNS, runId);
+
+test('every notebook executes on the smoke profile with no error output, and the report is portable', () => {
+  fs.mkdirSync(RUNS, { recursive: true });
+  for (const old of fs.readdirSync(RUNS).filter((d) => d.startsWith('test-smoke-'))) fs.rmSync(path.join(RUNS, old), { recursive: true, force: true });
+  const notebooks = fs.readdirSync(path.join(ROOT, 'notebooks')).filter((f) => f.endsWith('.ipynb')).sort();
+  assert.ok(notebooks.includes('00-setup.ipynb'));
+
+  const started = Date.now();
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/workbook/cli.ts', '--profile', 'smoke', '--run-id', runId], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, CI: 'true' },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const seconds = (Date.now() - started) / 1000;
+  assert.equal(r.status, 0, r.stderr.slice(-4000));
+
+  const manifest = JSON.parse(fs.readFileSync(path.join(runDir, 'manifest.json'), 'utf8'));
+  assert.equal(manifest.status, 'ok');
+  assert.deepEqual(manifest.notebooks.map((n: any) => `${n.name}:${n.status}`), notebooks.map((f) => `${f.replace('.ipynb', '')}:ok`));
+  assert.ok(manifest.backend && manifest.backend.backend, 'backend recorded by 00-setup');
+
+  for (const f of notebooks) {
+    const nb = JSON.parse(fs.readFileSync(path.join(runDir, 'notebooks', f), 'utf8'));
+    nb.cells.forEach((c: any, i: number) => {
+      if (c.cell_type !== 'code') return;
+      assert.ok(Number.isInteger(c.execution_count), `${f} cell ${i} executed`);
+      for (const o of c.outputs) assert.notEqual(o.output_type, 'error', `${f} cell ${i}: ${JSON.stringify(o).slice(0, 500)}`);
+    });
+  }
+
+  const timings = JSON.parse(fs.readFileSync(path.join(runDir, 'timings.json'), 'utf8'));
+  assert.equal(timings.notebooks.length, notebooks.length);
+  assert.ok(timings.totalSeconds <= 300, `smoke budget: ${timings.totalSeconds.toFixed(1)} s > 5 min`);
+  process.stdout.write(`# smoke run: ${timings.totalSeconds.toFixed(1)} s in notebooks, ${seconds.toFixed(1)} s in all\n`);
+
+  const report = path.join(runDir, 'report');
+  const pages = fs.readdirSync(report).filter((f) => f.endsWith('.html')).sort();
+  assert.deepEqual(pages, ['index.html', ...notebooks.map((f) => f.replace('.ipynb', '.html'))].sort());
+  for (const p of pages) {
+    const html = fs.readFileSync(path.join(report, p), 'utf8');
+    for (const machinePath of [ROOT, os.homedir() + '/', 'file:///usr/share']) assert.ok(!html.includes(machinePath), `${p} mentions ${machinePath}`);
+  }
+  const setup = fs.readFileSync(path.join(report, '00-setup.html'), 'utf8');
+  assert.ok(setup.includes('Plotly.newPlot'), 'chart drawn by plotly in the report');
+  assert.ok(setup.includes('assets/tex-svg.js') && fs.existsSync(path.join(report, 'assets/tex-svg.js')), 'MathJax beside the report');
+  assert.ok(setup.includes('id="wb-code"'), 'code can be hidden');
+});
