@@ -5,6 +5,7 @@
  */
 import { Prompt } from '../data/types';
 import { Labeler, labelerScore } from './panel';
+import { criterionScores } from './rubric';
 
 export interface AgreementItem {
   prompt: Prompt;
@@ -38,10 +39,12 @@ export function measureAgreement(panel: readonly Labeler[], items: readonly Agre
   const verdicts: Int8Array[] = [];
   let ties = 0;
   let total = 0;
+  const criteria = items.map((it) => it.answers.map((a) => criterionScores(it.prompt, a)));
   for (const l of panel) {
     const v: number[] = [];
-    for (const it of items) {
-      const s = it.answers.map((a) => labelerScore(l, it.prompt, a));
+    for (let m = 0; m < items.length; m++) {
+      const it = items[m];
+      const s = it.answers.map((a, k) => labelerScore(l, it.prompt, a, criteria[m][k]));
       for (let i = 0; i < s.length; i++) for (let j = i + 1; j < s.length; j++) v.push(Math.sign(Number((s[i] - s[j]).toFixed(6))));
     }
     for (const x of v) if (x === 0) ties++;

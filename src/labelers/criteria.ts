@@ -94,8 +94,8 @@ const LABELS = new Set(['positive', 'negative']);
 /** Not hostile: AFINN score of the answer's own words (prompt words and the labels
  *  "positive"/"negative" left out) is >= -1; half credit down to -3. */
 export function notHostile(prompt: Prompt, answer: string): number {
-  const ignore = promptWords(prompt.text);
-  for (const l of LABELS) ignore.add(l);
+  const quoted = promptWords(prompt.text);
+  const ignore = { has: (w: string) => quoted.has(w) || LABELS.has(w) };
   const s = afinnScore(String(answer ?? '').slice(0, MAX_JUDGED_CHARS), ignore);
   return s >= -1 ? 1 : s >= -3 ? 0.5 : 0;
 }

@@ -10,7 +10,12 @@ let analyzer: { analyze(text: string): { score: number; calculation: Record<stri
 
 /** AFINN score of `text` (negation-aware, as `sentiment` computes it), leaving out `ignore`d
  *  words (e.g. words quoted from the prompt, or the labels "positive" / "negative"). */
-export function afinnScore(text: string, ignore?: ReadonlySet<string>): number {
+/** A set of words to leave out (anything with `has`). */
+export interface WordFilter {
+  has(word: string): boolean;
+}
+
+export function afinnScore(text: string, ignore?: WordFilter): number {
   if (!analyzer) analyzer = new Sentiment();
   const result = analyzer!.analyze(text);
   if (!ignore) return result.score;
@@ -22,16 +27,19 @@ export function afinnScore(text: string, ignore?: ReadonlySet<string>): number {
 }
 
 let single: Set<string> | null = null;
-let multi: string[] | null = null;
+let multi: Set<string> | null = null;
+let longest = 1;
 
 function lists(): void {
   if (single) return;
   single = new Set();
-  multi = [];
+  multi = new Set();
   for (const [word, rating] of Object.entries(cuss as Record<string, number>)) {
     if (rating < 2) continue;
-    if (word.includes(' ')) multi.push(word);
-    else single.add(word);
+    if (word.includes(' ')) {
+      multi.add(word);
+      longest = Math.max(longest, word.split(' ').length);
+    } else single.add(word);
   }
 }
 
@@ -41,13 +49,16 @@ export function words(text: string): string[] {
 }
 
 /** Surely-profane words (cuss rating 2) found in `text`, leaving out `ignore`d words. */
-export function profanities(text: string, ignore?: ReadonlySet<string>): string[] {
+export function profanities(text: string, ignore?: WordFilter): string[] {
   lists();
   const ws = words(text).filter((w) => !ignore || !ignore.has(w));
   const found = ws.filter((w) => single!.has(w));
-  if (multi!.length) {
-    const joined = ` ${ws.join(' ')} `;
-    for (const m of multi!) if (joined.includes(` ${m} `)) found.push(m);
+  // multi-word entries: look up every n-gram of 2..longest words
+  for (let n = 2; n <= longest; n++) {
+    for (let i = 0; i + n <= ws.length; i++) {
+      const gram = ws.slice(i, i + n).join(' ');
+      if (multi!.has(gram)) found.push(gram);
+    }
   }
   return found;
 }

@@ -41,9 +41,18 @@ export function contentWords(text: string): string[] {
   return [...new Set(normalize(text).split(' ').filter((w) => w.length >= 4 && !STOPWORDS.has(w)))];
 }
 
-/** Words of the prompt (lowercase): the rubric does not blame an answer for quoting them. */
-export function promptWords(text: string): Set<string> {
-  return new Set(normalize(text).split(' ').filter(Boolean));
+const promptWordCache = new Map<string, ReadonlySet<string>>();
+
+/** Words of the prompt (lowercase): the rubric does not blame an answer for quoting them.
+ *  Cached (a prompt is judged with many answers); do not mutate the result. */
+export function promptWords(text: string): ReadonlySet<string> {
+  let hit = promptWordCache.get(text);
+  if (!hit) {
+    if (promptWordCache.size > 50000) promptWordCache.clear();
+    hit = new Set(normalize(text).split(' ').filter(Boolean));
+    promptWordCache.set(text, hit);
+  }
+  return hit;
 }
 
 export const FUNCTION_WORDS = new Set('a an the of and or to in on is are was were be by for with that my your his her their its'.split(' '));

@@ -38,6 +38,15 @@ export interface WorkbookConfig {
     ppoPrompts: number;
     /** held-out prompts for the 3H evaluation */
     evalPrompts: number;
+    /** simulated labelers who write demonstrations and rank (paper: ~40 contractors) */
+    trainLabelers: number;
+    /** simulated labelers kept for evaluation only */
+    heldOutLabelers: number;
+    /** answers per ranked prompt, drawn in [kMin, kMax] (paper: K = 4..9) */
+    kMin: number;
+    kMax: number;
+    /** RM prompts every labeler ranks, to measure inter-labeler agreement */
+    agreementPrompts: number;
   };
   tokenizer: {
     /** vocabulary size of the tokenizer trained on the pretraining corpus */
@@ -59,14 +68,14 @@ function ladder(widths: [number, number, number], layers: [number, number, numbe
 /** The `default` profile: a 2-core laptop, whole workbook <= 60 minutes. */
 export const DEFAULTS: WorkbookConfig = {
   seed: 1234,
-  data: { sftPrompts: 1300, rmPrompts: 3300, ppoPrompts: 3100, evalPrompts: 300 },
+  data: { sftPrompts: 1300, rmPrompts: 3300, ppoPrompts: 3100, evalPrompts: 300, trainLabelers: 10, heldOutLabelers: 5, kMin: 4, kMax: 9, agreementPrompts: 300 },
   tokenizer: { vocabSize: 2048 },
   models: { sizes: ladder([64, 128, 192], [2, 3, 4], [2, 4, 6], 64) },
 };
 
 /** `smoke`: CI, whole workbook <= 5 minutes. */
 const SMOKE: DeepPartial<WorkbookConfig> = {
-  data: { sftPrompts: 60, rmPrompts: 80, ppoPrompts: 40, evalPrompts: 24 },
+  data: { sftPrompts: 60, rmPrompts: 80, ppoPrompts: 40, evalPrompts: 24, agreementPrompts: 80 },
   tokenizer: { vocabSize: 256 },
   models: { sizes: ladder([16, 24, 32], [1, 1, 2], [2, 2, 2], 32) },
 };

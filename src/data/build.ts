@@ -1,0 +1,171 @@
+/**
+ * Build the recipe's datasets from one config and seed: prompts split by user (SFT / RM /
+ * PPO / eval), demonstrations written by training labelers, K-way rankings of candidate
+ * answers by one training labeler per prompt, and the inter-labeler agreement measured on
+ * a sample every labeler ranks. `writeDatasets` saves them atomically with their sha256;
+ * the same seed gives byte-identical files.
+ */
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Rng } from '../util/random';
+import { replaceDirAtomic } from '../util/atomic';
+import { Prompt, Split, SPLITS } from './types';
+import { factPool } from './pool';
+import { generatePrompts, PromptConfig, PROMPT_DEFAULTS } from './prompts';
+import { splitByUser } from './splits';
+import { RankedPrompt, rankingsCsv, rankingsJsonl, toComparisons } from './tables';
+import { assignLabeler, Labeler, makePanel, PanelConfig, PANEL_DEFAULTS, rank } from '../labelers/panel';
+import { demonstrate } from '../labelers/demonstrate';
+import { AnswerKind, candidateAnswers } from '../labelers/perturb';
+import { AgreementReport, measureAgreement } from '../labelers/agreement';
+
+export interface DataConfig {
+  /** Prompts per split (the profile's data.sftPrompts ... evalPrompts). */
+  sizes: Record<Split, number>;
+  /** Answers per ranked prompt, drawn uniformly in [kMin, kMax] (paper: 4..9). */
+  kMin: number;
+  kMax: number;
+  /** RM prompts that every labeler ranks, to measure agreement (0 = none). */
+  agreementPrompts: number;
+  /** Also write every ranking as pairwise {prompt, chosen, rejected} JSONL (large at paper
+   *  sizes: C(K,2) rows per prompt). */
+  writeComparisons: boolean;
+  prompts: PromptConfig;
+  panel: PanelConfig;
+  seed: number;
+}
+
+export const DATA_DEFAULTS: DataConfig = {
+  sizes: { sft: 1300, rm: 3300, ppo: 3100, eval: 300 },
+  kMin: 4,
+  kMax: 9,
+  agreementPrompts: 300,
+  writeComparisons: true,
+  prompts: PROMPT_DEFAULTS,
+  panel: PANEL_DEFAULTS,
+  seed: 1,
+};
+
+export interface Demonstration {
+  prompt_id: string;
+  user_id: string;
+  labeler_id: string;
+  category: string;
+  prompt: string;
+  answer: string;
+}
+
+export interface Datasets {
+  config: DataConfig;
+  prompts: Record<Split, Prompt[]>;
+  demonstrations: Demonstration[];
+  /** One training labeler's ranking per RM prompt, with the kind of each answer. */
+  rankings: RankedPrompt[];
+  answerKinds: AnswerKind[][];
+  panel: Labeler[];
+  agreement: AgreementReport;
+}
+
+export function buildDatasets(config: DataConfig = DATA_DEFAULTS): Datasets {
+  if (!(config.kMin >= 2 && config.kMax >= config.kMin && config.kMax <= 26)) throw new Error(`data: need 2 <= kMin <= kMax <= 26, got kMin ${config.kMin}, kMax ${config.kMax}`);
+  for (const s of SPLITS) if (!(Number.isInteger(config.sizes[s]) && config.sizes[s] >= 0)) throw new Error(`data: sizes.${s} must be a whole number >= 0, got ${config.sizes[s]}`);
+  const rng = new Rng(`data:${config.seed}`);
+  const pool = factPool(config.seed);
+  const total = SPLITS.reduce((a, s) => a + config.sizes[s], 0);
+  // generate a surplus so the split by user can fill every set exactly
+  const all = generatePrompts(Math.ceil(total * 1.1) + 4 * config.prompts.maxPromptsPerUser, pool, config.prompts, rng.fork('prompts'));
+  const prompts = splitByUser(all, config.sizes, rng.fork('split'));
+  const panel = makePanel({ ...config.panel, seed: config.seed });
+
+  const demonstrations = prompts.sft.map((p) => {
+    const l = assignLabeler(panel, p);
+    return { prompt_id: p.prompt_id, user_id: p.user_id, labeler_id: l.labeler_id, category: p.category, prompt: p.text, answer: demonstrate(p, rng.fork(`demo:${p.prompt_id}`), l.terse) };
+  });
+
+  const rankings: RankedPrompt[] = [];
+  const answerKinds: AnswerKind[][] = [];
+  const items: { prompt: Prompt; answers: string[] }[] = [];
+  for (const p of prompts.rm) {
+    const r = rng.fork(`rank:${p.prompt_id}`);
+    const { answers, kinds } = candidateAnswers(p, r.intBetween(config.kMin, config.kMax), pool, r);
+    if (answers.length < 2) continue;
+    const l = assignLabeler(panel, p);
+    rankings.push({ prompt_id: p.prompt_id, user_id: p.user_id, labeler_id: l.labeler_id, prompt: p.text, answers, ranks: rank(l, p, answers).ranks });
+    answerKinds.push(kinds);
+    if (items.length < config.agreementPrompts) items.push({ prompt: p, answers });
+  }
+  return { config, prompts, demonstrations, rankings, answerKinds, panel, agreement: measureAgreement(panel, items) };
+}
+
+export interface FileEntry {
+  file: string;
+  rows: number;
+  bytes: number;
+  sha256: string;
+}
+
+export interface Manifest {
+  seed: number;
+  config: DataConfig;
+  files: FileEntry[];
+}
+
+function round(x: number): number {
+  return Number.isFinite(x) ? Math.round(x * 1e6) / 1e6 : x;
+}
+
+/** The file contents (name -> text), in a fixed order. */
+export function datasetFiles(ds: Datasets): [string, string, number][] {
+  const jsonl = (rows: readonly unknown[]) => rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : '');
+  const files: [string, string, number][] = [];
+  for (const s of SPLITS) files.push([`prompts-${s}.jsonl`, jsonl(ds.prompts[s]), ds.prompts[s].length]);
+  files.push(['demonstrations.jsonl', jsonl(ds.demonstrations), ds.demonstrations.length]);
+  const nRows = ds.rankings.reduce((a, r) => a + r.answers.length, 0);
+  files.push(['rankings.jsonl', rankingsJsonl(ds.rankings), nRows]);
+  files.push(['rankings.csv', rankingsCsv(ds.rankings), nRows]);
+  if (ds.config.writeComparisons) {
+    const pairs = toComparisons(ds.rankings);
+    files.push(['comparisons.jsonl', jsonl(pairs), pairs.length]);
+  }
+  const panel = ds.panel.map((l) => ({ ...l, weights: Object.fromEntries(Object.entries(l.weights).map(([k, v]) => [k, round(v)])), noise: round(l.noise), terse: round(l.terse) }));
+  files.push(['panel.json', JSON.stringify(panel, null, 2) + '\n', panel.length]);
+  const a = ds.agreement;
+  const agreement = { ...a, matrix: a.matrix.map((row) => row.map(round)), train: { ...a.train, mean: round(a.train.mean), std: round(a.train.std) }, heldOut: { ...a.heldOut, mean: round(a.heldOut.mean), std: round(a.heldOut.std) }, across: { ...a.across, mean: round(a.across.mean), std: round(a.across.std) }, tieRate: round(a.tieRate) };
+  files.push(['agreement.json', JSON.stringify(agreement, null, 2) + '\n', a.labelerIds.length]);
+  return files;
+}
+
+export function sha256(text: string | Buffer): string {
+  return crypto.createHash('sha256').update(text).digest('hex');
+}
+
+/**
+ * Write every file into `dir` (replaced as a whole: a failure leaves the old one intact)
+ * plus `manifest.json` with each file's rows, bytes and sha256.
+ */
+export function writeDatasets(dir: string, ds: Datasets): Manifest {
+  const files = datasetFiles(ds);
+  const manifest: Manifest = {
+    seed: ds.config.seed,
+    config: ds.config,
+    files: files.map(([file, text, rows]) => ({ file, rows, bytes: Buffer.byteLength(text), sha256: sha256(text) })),
+  };
+  replaceDirAtomic(dir, (tmp) => {
+    for (const [file, text] of files) fs.writeFileSync(path.join(tmp, file), text);
+    fs.writeFileSync(path.join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  });
+  return manifest;
+}
+
+/** Read back a prompts file written by `writeDatasets`. */
+export function loadPrompts(file: string): Prompt[] {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { readJsonl } = require('../util/jsonl');
+  return readJsonl(file, (v: any) => {
+    if (!v || typeof v !== 'object') throw new Error('expected a prompt object');
+    for (const k of ['prompt_id', 'user_id', 'category', 'instruction', 'text']) if (typeof v[k] !== 'string' || !v[k]) throw new Error(`"${k}" must be a non-empty string`);
+    if (!v.facts || typeof v.facts !== 'object' || !Array.isArray(v.facts.answers)) throw new Error('"facts" must be an object with an "answers" array');
+    return v as Prompt;
+  });
+}
