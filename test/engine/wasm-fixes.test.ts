@@ -108,3 +108,16 @@ test('the fixed kernels leave no tensors or buffers behind', async () => {
   a.dispose();
   b.dispose();
 });
+
+test('Sum over leading axes (bias gradients) on wasm equals cpu; other axes unchanged', async () => {
+  const rng = new Rng('sum');
+  const x = randomInput(rng, [6, 7, 5]);
+  const cases: [number | number[], boolean][] = [[0, false], [[0, 1], false], [[1, 0], true], [0, true], [2, false], [[1, 2], false], [-1, true], [[0, 1, 2], false]];
+  for (const [axis, keepDims] of cases) {
+    const r = await onBoth([x], (t) => tf.sum(t, axis, keepDims));
+    assertClose(r.wasm, r.cpu, 1e-5, `sum axis ${axis} keepDims ${keepDims}`);
+  }
+  const ints = { shape: [4, 3], values: Int32Array.from({ length: 12 }, (_, i) => i - 5), dtype: 'int32' as const };
+  const r = await onBoth([ints], (t) => tf.sum(t, 0));
+  assert.deepEqual(Array.from(r.wasm), Array.from(r.cpu));
+});
