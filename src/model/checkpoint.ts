@@ -194,3 +194,48 @@ export function loadCheckpoint(dir: string, opts: LoadOptions = {}): Checkpoint 
     for (const t of tensors.values()) t.dispose();
   }
 }
+
+/** Every trainable parameter by checkpoint name: the GPT-2 names plus `reward_head.*` / `value_head.*`. */
+export function namedParameters(model: GPT, heads: ScalarHead[] = []): Map<string, tf.Variable> {
+  const out = new Map<string, tf.Variable>(model.weights);
+  for (const h of heads) for (const [name, v] of h.weights) out.set(name, v);
+  return out;
+}
+
+/**
+ * Adam moments keyed by parameter name (`wte.weight/m`, `wte.weight/v`, and `step`), for
+ * `optimizerState`. `moments` is keyed by tf variable name (as the engine's Adam keeps them).
+ */
+export function namedOptimizerState(params: Map<string, tf.Variable>, moments: Map<string, { m: tf.Tensor; v: tf.Tensor }>, step: number): Map<string, tf.Tensor> {
+  const out = new Map<string, tf.Tensor>();
+  for (const [name, p] of params) {
+    const mv = moments.get(p.name);
+    if (!mv) continue;
+    out.set(`${name}/m`, mv.m);
+    out.set(`${name}/v`, mv.v);
+  }
+  out.set('step', tf.scalar(step, 'int32'));
+  return out;
+}
+
+/** The reverse of namedOptimizerState: moments keyed by the tf variable names of `params`. */
+export function optimizerMomentsByVariable(
+  params: Map<string, tf.Variable>,
+  saved: Map<string, tf.Tensor>,
+  where = OPTIMIZER_FILE,
+): { step: number; moments: Map<string, { m: tf.Tensor; v: tf.Tensor }> } {
+  const stepT = saved.get('step');
+  if (!stepT) throw new Error(`${where}: no "step" entry`);
+  const moments = new Map<string, { m: tf.Tensor; v: tf.Tensor }>();
+  for (const [name, p] of params) {
+    const m = saved.get(`${name}/m`);
+    const v = saved.get(`${name}/v`);
+    if (!m && !v) continue;
+    if (!m || !v) throw new Error(`${where}: ${name} has only one of its two Adam moments`);
+    if (m.shape.join(',') !== p.shape.join(',') || v.shape.join(',') !== p.shape.join(',')) {
+      throw new Error(`${where}: moments of ${name} have shape [${m.shape}] but the parameter is [${p.shape}]`);
+    }
+    moments.set(p.name, { m, v });
+  }
+  return { step: stepT.dataSync()[0], moments };
+}

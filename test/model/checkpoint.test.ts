@@ -5,7 +5,8 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../../src/engine';
-import { loadCheckpoint, saveCheckpoint } from '../../src/model/checkpoint';
+import { loadCheckpoint, namedOptimizerState, namedParameters, optimizerMomentsByVariable, saveCheckpoint } from '../../src/model/checkpoint';
+import { Adam, trainStep } from '../../src/engine';
 import { GPT } from '../../src/model/gpt';
 import { ScalarHead } from '../../src/model/heads';
 import { Tokenizer, trainTokenizer } from '../../src/model/tokenizer';
@@ -112,6 +113,32 @@ test('missing or malformed files are named', () => {
   assert.throws(() => loadCheckpoint(dir), /config\.json: format is "something-else"/);
   fs.writeFileSync(path.join(dir, 'config.json'), '{');
   assert.throws(() => loadCheckpoint(dir), /config\.json: not valid JSON/);
+});
+
+test('Adam state saved by parameter name maps back onto the loaded variables (resume)', () => {
+  const dir = path.join(root, 'resume');
+  const m = tiny(2);
+  const head = new ScalarHead('value_head', 8, 2);
+  const params = namedParameters(m, [head]);
+  const adam = new Adam({ lr: 1e-2 });
+  const x = tf.tensor2d([[1, 2, 3, 4]], [1, 4], 'int32');
+  const loss = () => tf.tidy(() => head.apply(m.forward(x).hidden).square().mean().add(m.forward(x).logits.mean()) as tf.Scalar);
+  for (let i = 0; i < 2; i++) trainStep(loss, [...params.values()], adam);
+  const state = namedOptimizerState(params, adam.state(), adam.step);
+  assert.equal(state.size, 2 * params.size + 1);
+  saveCheckpoint(dir, { model: m, tokenizer: tok, heads: [head], optimizerState: state });
+  const ck = loadCheckpoint(dir);
+  const loadedParams = namedParameters(ck.model, [...ck.heads.values()]);
+  const { step, moments } = optimizerMomentsByVariable(loadedParams, ck.optimizerState!);
+  assert.equal(step, 2);
+  for (const [name, p] of params) {
+    const want = adam.state().get(p.name)!;
+    const got = moments.get(loadedParams.get(name)!.name)!;
+    assert.deepEqual(got.m.dataSync(), want.m.dataSync(), name);
+    assert.deepEqual(got.v.dataSync(), want.v.dataSync(), name);
+  }
+  ck.optimizerState!.delete('h.0.ln_1.weight/v');
+  assert.throws(() => optimizerMomentsByVariable(loadedParams, ck.optimizerState!), /optimizer\.safetensors: h\.0\.ln_1\.weight has only one of its two Adam moments/);
 });
 
 test('a failed save leaves the previous checkpoint intact; no tensors leak', () => {
