@@ -1,0 +1,108 @@
+/**
+ * The PPO / PPO-ptx stage's config (paired with `ppo.ts`, as TRL pairs `*_config.py` with
+ * `*_trainer.py`). Every field is documented; `DEFAULTS` is the `default` workbook profile.
+ * The paper's values are given where it states them (Ouyang et al. 2022, Appendix C.4).
+ */
+import type { KlEstimator } from '../rl/losses';
+import { DEFAULTS as KL_DEFAULTS, KlControllerConfig } from '../rl/kl-controller';
+import { DEFAULTS as EOS_DEFAULTS, MissingEosPenalty } from '../rl/rewards';
+
+export interface PpoConfig {
+  /** PPO iterations; each = one rollout batch + `ppoEpochs` passes of minibatch updates. */
+  iterations: number;
+  /** Prompts (episodes) sampled per iteration: the rollout batch B. */
+  rolloutBatch: number;
+  /** Episodes per gradient step; must divide `rolloutBatch`. */
+  miniBatch: number;
+  /** Passes of minibatch updates over each rollout batch (TRL's ppo_epochs: 4). */
+  ppoEpochs: number;
+  /** Longest answer sampled, EOS included; an answer cut here gets `missingEos`'s penalty. */
+  maxNewTokens: number;
+  /** Sampling temperature of the rollouts; log-probs of the policy and the reference are taken from logits / temperature (paper: 1). */
+  temperature: number;
+  /** Adam learning rate of the policy (constant; the paper: 9.65e-6 at 1.3B, with a cosine schedule). */
+  lr: number;
+  /** Adam learning rate of the value network (the paper: 5e-6 at 175B). */
+  valueLr: number;
+  /** Global gradient-norm clip of each optimizer step (0 = off). */
+  maxGradNorm: number;
+  /** eps of the clipped surrogate: the ratio pi/pi_old is kept in [1-eps, 1+eps] (paper: 0.2). */
+  clipRange: number;
+  /** The value may move this far from the rollout's value before its clipped error counts. */
+  valueClipRange: number;
+  /** GAE discount per token (paper: 1). */
+  gamma: number;
+  /** GAE lambda (paper: 0.95). */
+  lambda: number;
+  /** KL penalty beta: fixed (paper: 0.02) or the adaptive controller of Ziegler et al. (target, horizon). */
+  kl: KlControllerConfig;
+  /** Per-token estimator of KL(pi_RL || pi_SFT) in the reward: k1 = log ratio (the paper's), k3 = never negative. */
+  klEstimator: Extract<KlEstimator, 'k1' | 'k3'>;
+  /** Fixed penalty on the RM score of an answer that hit `maxNewTokens` without EOS. */
+  missingEos: MissingEosPenalty;
+  /** gamma of PPO-ptx: weight of the pretraining log-likelihood (paper: 27.8; 0 = plain PPO). */
+  ptxCoef: number;
+  /** Pretraining sequences per gradient step of the ptx term. */
+  ptxBatch: number;
+  /** Tokens per pretraining sequence (ptx term and the held-out pretraining loss). */
+  ptxLength: number;
+  /** Held-out pretraining sequences scored each iteration (`val/pretrain_loss`, the alignment tax). */
+  evalPretrainBatch: number;
+  /** Checkpoint every this many iterations (and at the end); a crash loses at most this many. */
+  saveEvery: number;
+  /** Seed of prompt order, sampling and ptx batches (forked per iteration, so a resumed run repeats). */
+  seed: number;
+}
+
+export const DEFAULTS: PpoConfig = {
+  iterations: 24,
+  rolloutBatch: 32,
+  miniBatch: 16,
+  ppoEpochs: 2,
+  maxNewTokens: 24,
+  temperature: 1,
+  lr: 1e-4,
+  valueLr: 1e-4,
+  maxGradNorm: 1,
+  clipRange: 0.2,
+  valueClipRange: 0.2,
+  gamma: 1,
+  lambda: 0.95,
+  kl: { ...KL_DEFAULTS },
+  klEstimator: 'k1',
+  missingEos: { ...EOS_DEFAULTS },
+  ptxCoef: 0,
+  ptxBatch: 8,
+  ptxLength: 32,
+  evalPretrainBatch: 16,
+  saveEvery: 4,
+  seed: 0,
+};
+
+/** Checks the numbers that mergeConfig cannot (ranges, divisibility); throws naming the field. */
+export function validatePpoConfig(c: PpoConfig, where = 'PpoConfig'): void {
+  const int = (k: keyof PpoConfig, min: number) => {
+    const v = c[k] as number;
+    if (!(Number.isInteger(v) && v >= min)) throw new Error(`${where}: ${k} must be an integer >= ${min}, got ${v}`);
+  };
+  int('iterations', 0);
+  int('rolloutBatch', 2);
+  int('miniBatch', 1);
+  int('ppoEpochs', 1);
+  int('maxNewTokens', 1);
+  int('ptxBatch', 1);
+  int('ptxLength', 2);
+  int('evalPretrainBatch', 0);
+  int('saveEvery', 1);
+  if (c.rolloutBatch % c.miniBatch !== 0) throw new Error(`${where}: miniBatch (${c.miniBatch}) must divide rolloutBatch (${c.rolloutBatch})`);
+  for (const k of ['temperature', 'lr', 'valueLr', 'clipRange', 'valueClipRange'] as const) {
+    if (!(Number.isFinite(c[k]) && c[k] > 0)) throw new Error(`${where}: ${k} must be a finite number > 0, got ${c[k]}`);
+  }
+  for (const k of ['maxGradNorm', 'ptxCoef'] as const) {
+    if (!(Number.isFinite(c[k]) && c[k] >= 0)) throw new Error(`${where}: ${k} must be a finite number >= 0, got ${c[k]}`);
+  }
+  for (const k of ['gamma', 'lambda'] as const) {
+    if (!(c[k] >= 0 && c[k] <= 1)) throw new Error(`${where}: ${k} must be in [0, 1], got ${c[k]}`);
+  }
+  if (c.klEstimator !== 'k1' && c.klEstimator !== 'k3') throw new Error(`${where}: klEstimator must be k1 or k3, got ${c.klEstimator}`);
+}

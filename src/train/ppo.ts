@@ -1,0 +1,560 @@
+/**
+ * PPO and PPO-ptx: the RL stage of InstructGPT (Ouyang et al. 2022, eq. 2), whole, in the
+ * paper's order (CleanRL / TRL style). The policy pi_RL maximises
+ *
+ *   objective(phi) = E_(x,y)~pi_RL [ r_theta(x, y) - beta * log( pi_RL(y|x) / pi_SFT(y|x) ) ]
+ *                  + gamma * E_x~D_pretrain [ log pi_RL(x) ]          (gamma = 0: plain PPO)
+ *
+ * with the reward model r_theta frozen, the SFT model pi_SFT frozen as the reference, and a
+ * value network V (initialised from the reward model) trained beside the policy. One
+ * iteration:
+ *
+ *   1. rollout   sample answers y ~ pi_RL(.|x) for a batch of PPO prompts (temperature 1)
+ *   2. score     r_theta(x, y) at the EOS token; an answer with no EOS gets a fixed penalty
+ *   3. KL        per-token KL_t = log pi_RL(y_t) - log pi_SFT(y_t) (temperature-scaled logits
+ *                for both); reward r_t = -beta * KL_t, plus r_theta(x, y) at the last token
+ *   4. advantage GAE (gamma 1, lambda 0.95) on V; advantages whitened over the batch
+ *   5. optimise  `ppoEpochs` passes of minibatches: clipped surrogate (0.2) + clipped value
+ *                loss; PPO-ptx adds gamma * the pretraining LM loss on corpus batches
+ *   6. adapt     the KL controller updates beta (fixed in the paper: 0.02)
+ *   7. log       one row of fixed metric names -> arquero table, metrics.jsonl / .csv
+ *
+ * Checkpoints (policy + Adam state at `dir`, the value network at `dir/value`, the metrics
+ * beside them) are written atomically every `saveEvery` iterations; a run resumes from them
+ * and repeats the uninterrupted run exactly (every random draw is forked per iteration).
+ * A non-finite number anywhere stops the run with a `DivergenceError`; the last good
+ * checkpoint is never overwritten by a diverged state.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import * as aq from 'arquero';
+import { Adam } from '../engine/optimizer';
+import { loadCheckpoint, readCheckpointConfig, saveCheckpoint } from '../model/checkpoint';
+import { generateIds } from '../model/generate';
+import type { GPT } from '../model/gpt';
+import type { ScalarHead } from '../model/heads';
+import { languageModelLoss, tokenLogProbs } from '../model/logprobs';
+import type { Tokenizer } from '../model/tokenizer';
+import { progress } from '../report/progress';
+import { gae, whiten } from '../rl/gae';
+import { KlController } from '../rl/kl-controller';
+import { entropy, policyLoss, valueLoss } from '../rl/losses';
+import { endsWithEos, penaliseMissingEos, shapeRewards } from '../rl/rewards';
+import { replaceDirAtomic } from '../util/atomic';
+import { mergeConfig } from '../util/config';
+import { readJsonl } from '../util/jsonl';
+import { hashSeed, Rng } from '../util/random';
+import { DEFAULTS, PpoConfig, validatePpoConfig } from './ppo-config';
+
+export { DEFAULTS } from './ppo-config';
+export type { PpoConfig } from './ppo-config';
+
+/** The networks of the stage. `policy`, `valueModel` and `valueHead` are trained in place. */
+export interface PpoModels {
+  /** pi_RL, initialised from the chosen SFT checkpoint. */
+  policy: GPT;
+  /** pi_SFT, a frozen copy of the same SFT checkpoint. */
+  reference: GPT;
+  /** The reward model's trunk and head r_theta (frozen). */
+  rewardModel: GPT;
+  rewardHead: ScalarHead;
+  /** The value network V: initialised from the reward model (trunk and head). */
+  valueModel: GPT;
+  valueHead: ScalarHead;
+  tokenizer: Tokenizer;
+}
+
+export interface PpoData {
+  /** The PPO prompts (texts; no labels). */
+  prompts: string[];
+  /** Token ids of the pretraining corpus (training part): the ptx batches. Needed when ptxCoef > 0. */
+  pretrainTokens?: ArrayLike<number>;
+  /** Token ids of held-out pretraining text: `val/pretrain_loss`. Needed when evalPretrainBatch > 0. */
+  heldOutTokens?: ArrayLike<number>;
+}
+
+export interface PpoOptions {
+  /** Checkpoint folder (e.g. artifacts(runDir).ppo(size, kind)); resumed from when it holds one. */
+  dir?: string;
+  /** Called after each iteration's row is logged (and saved, when it is a save point). */
+  onIteration?: (row: PpoRow, iteration: number) => void;
+  /** Label of the progress bar; `false` hides it. */
+  progress?: string | false;
+}
+
+/** The fixed metric names of one iteration's row (TRL's grouping). */
+export const METRICS = [
+  'iteration', // 1-based
+  'objective/kl', // mean over answers of sum_t KL_t (nats per answer)
+  'objective/rlhf_reward', // mean over answers of r_theta(x, y) - beta * sum_t KL_t
+  'objective/scores', // mean RM score r_theta(x, y) (after the no-EOS penalty)
+  'objective/entropy', // mean entropy of the sampling distribution per answer token (nats)
+  'objective/beta', // the KL coefficient used this iteration
+  'policy/clipfrac', // fraction of answer tokens where the ratio clip bites (mean over steps)
+  'policy/approxkl', // 1/2 E[(log pi/pi_old)^2] (mean over steps)
+  'val/num_eos_tokens', // answers that ended with EOS, of rolloutBatch
+  'val/mean_length', // mean answer length in tokens
+  'val/value_clipfrac', // fraction of tokens where the clipped value error counts
+  'val/pretrain_loss', // LM loss on held-out pretraining text (the alignment tax); NaN when not measured
+  'loss/policy', // clipped surrogate (mean over steps)
+  'loss/value', // clipped value loss (mean over steps)
+  'loss/ptx', // pretraining LM loss on the ptx batches (0 when ptxCoef = 0: not computed)
+  'time/seconds', // wall time of the iteration
+] as const;
+export type MetricName = (typeof METRICS)[number];
+export type PpoRow = Record<MetricName, number>;
+
+export interface PpoResult {
+  /** One row per iteration, resumed rows included. */
+  rows: PpoRow[];
+  /** The same rows as an arquero table. */
+  table: any;
+  /** Iterations that were loaded from the checkpoint instead of trained now. */
+  resumedFrom: number;
+  config: PpoConfig;
+}
+
+/** A run stopped because a loss, gradient or rollout number was not finite. */
+export class DivergenceError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DivergenceError';
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Episodes: prompt + answer token rows, right-padded, with the index of every answer token.
+
+/** One rollout batch, as flat JS arrays (answers are short). */
+export interface Episodes {
+  /** rows B, sequence length S (prompt + answer), answer length T (longest answer) */
+  B: number;
+  S: number;
+  T: number;
+  /** prompt + answer ids, right-padded with PAD [B*S] */
+  seqs: Int32Array;
+  /** prompt length p_b and answer length L_b of each row */
+  promptLen: number[];
+  answerLen: number[];
+  /** answer ids [B*T] (PAD after L_b) and mask 1 on answer tokens [B*T] */
+  answers: Int32Array;
+  mask: Float32Array;
+  /** whether each answer ended with EOS */
+  hitEos: boolean[];
+  padId: number;
+  eosId: number;
+}
+
+export function makeEpisodes(promptTokens: number[][], answerTokens: number[][], padId: number, eosId: number): Episodes {
+  const B = promptTokens.length;
+  const T = Math.max(1, ...answerTokens.map((a) => a.length));
+  const S = Math.max(...promptTokens.map((p, b) => p.length + answerTokens[b].length));
+  const seqs = new Int32Array(B * S).fill(padId);
+  const answers = new Int32Array(B * T).fill(padId);
+  const mask = new Float32Array(B * T);
+  for (let b = 0; b < B; b++) {
+    const row = [...promptTokens[b], ...answerTokens[b]];
+    seqs.set(row, b * S);
+    answers.set(answerTokens[b], b * T);
+    for (let t = 0; t < answerTokens[b].length; t++) mask[b * T + t] = 1;
+  }
+  return {
+    B, S, T, seqs, answers, mask,
+    promptLen: promptTokens.map((p) => p.length),
+    answerLen: answerTokens.map((a) => a.length),
+    hitEos: endsWithEos(answers, mask, B, T, eosId),
+    padId,
+    eosId,
+  };
+}
+
+/** The rows `rows` of an episode batch (a minibatch), re-packed to their own S and T. */
+function selectRows<X extends ArrayLike<number>>(ep: Episodes, rows: number[], perToken: X[]): { ep: Episodes; perToken: Float32Array[] } {
+  const prompts = rows.map((b) => Array.from(ep.seqs.subarray(b * ep.S, b * ep.S + ep.promptLen[b])));
+  const answers = rows.map((b) => Array.from(ep.answers.subarray(b * ep.T, b * ep.T + ep.answerLen[b])));
+  const sub = makeEpisodes(prompts, answers, ep.padId, ep.eosId);
+  const out = perToken.map((x) => {
+    const y = new Float32Array(sub.B * sub.T);
+    rows.forEach((b, i) => {
+      for (let t = 0; t < ep.answerLen[b]; t++) y[i * sub.T + t] = x[b * ep.T + t];
+    });
+    return y;
+  });
+  return { ep: sub, perToken: out };
+}
+
+/** Flat index b*S + p_b + t - 1 of the position whose logits predict answer token t [B*T]. */
+function answerPositions(ep: Episodes): Int32Array {
+  const idx = new Int32Array(ep.B * ep.T);
+  for (let b = 0; b < ep.B; b++) {
+    for (let t = 0; t < ep.T; t++) idx[b * ep.T + t] = b * ep.S + ep.promptLen[b] + Math.min(t, Math.max(0, ep.answerLen[b] - 1)) - 1;
+  }
+  return idx;
+}
+
+/** rows [B*S, X] of a [B, S, X] tensor at the answer positions -> [B, T, X] */
+function atAnswers(x: tf.Tensor3D, ep: Episodes, positions: tf.Tensor1D): tf.Tensor3D {
+  const X = x.shape[2];
+  return tf.gather(x.reshape([ep.B * ep.S, X]), positions).reshape([ep.B, ep.T, X]) as tf.Tensor3D; // [B, T, X]
+}
+
+/** log pi(y_t | x, y_<t) of the answer tokens under logits / temperature, and the answer logits. */
+export function answerLogProbs(model: GPT, ep: Episodes, temperature: number): { logprobs: tf.Tensor2D; logits: tf.Tensor3D } {
+  const idx = tf.tensor2d(ep.seqs, [ep.B, ep.S], 'int32'); // [B, S]
+  const { logits } = model.forward(idx); // [B, S, V]
+  const answerLogits = atAnswers(logits, ep, tf.tensor1d(answerPositions(ep), 'int32')); // [B, T, V]
+  const answers = tf.tensor2d(ep.answers, [ep.B, ep.T], 'int32'); // [B, T]
+  return { logprobs: tokenLogProbs(answerLogits, answers, temperature), logits: answerLogits }; // [B, T], [B, T, V]
+}
+
+/** V(s_t) before each answer token: [B, T] */
+function answerValues(valueModel: GPT, valueHead: ScalarHead, ep: Episodes): tf.Tensor2D {
+  const idx = tf.tensor2d(ep.seqs, [ep.B, ep.S], 'int32'); // [B, S]
+  const { hidden } = valueModel.hiddenStates(idx); // [B, S, C]
+  const v = valueHead.apply(hidden).reshape([ep.B, ep.S, 1]) as tf.Tensor3D; // [B, S, 1]
+  return atAnswers(v, ep, tf.tensor1d(answerPositions(ep), 'int32')).reshape([ep.B, ep.T]) as tf.Tensor2D; // [B, T]
+}
+
+/** r_theta(x, y) read at the last token of prompt + answer (the EOS when there is one): [B] */
+function rewardScores(rewardModel: GPT, rewardHead: ScalarHead, ep: Episodes): tf.Tensor1D {
+  const idx = tf.tensor2d(ep.seqs, [ep.B, ep.S], 'int32'); // [B, S]
+  const { hidden } = rewardModel.hiddenStates(idx); // [B, S, C]
+  return rewardHead.applyAt(hidden, ep.promptLen.map((p, b) => p + ep.answerLen[b] - 1)); // [B]
+}
+
+/** `ptxBatch` windows of `ptxLength + 1` tokens from a token stream, as LM-loss inputs [N, L+1]. */
+function corpusBatch(tokens: ArrayLike<number>, n: number, length: number, starts: number[]): { tokens: tf.Tensor2D; mask: tf.Tensor2D } {
+  const L1 = length + 1;
+  const data = new Int32Array(n * L1);
+  starts.forEach((s, i) => {
+    for (let t = 0; t < L1; t++) data[i * L1 + t] = tokens[s + t];
+  });
+  return { tokens: tf.tensor2d(data, [n, L1], 'int32'), mask: tf.ones([n, L1]) as tf.Tensor2D };
+}
+
+function randomStarts(total: number, n: number, length: number, rng: Rng): number[] {
+  if (total < length + 2) throw new Error(`PPO: the pretraining token stream has ${total} tokens, fewer than ptxLength + 2 = ${length + 2}`);
+  return Array.from({ length: n }, () => rng.int(total - length - 1));
+}
+
+function evenStarts(total: number, n: number, length: number): number[] {
+  if (total < length + 2) throw new Error(`PPO: the held-out token stream has ${total} tokens, fewer than ptxLength + 2 = ${length + 2}`);
+  const room = total - length - 1;
+  return Array.from({ length: n }, (_, i) => Math.floor((i * room) / n));
+}
+
+// ---------------------------------------------------------------------------------------
+// Checkpoints: the policy at dir (loadable as any checkpoint), the value network at dir/value.
+
+const VALUE_DIR = 'value';
+const METRICS_JSONL = 'metrics.jsonl';
+const METRICS_CSV = 'metrics.csv';
+
+function adamState(adam: Adam, weights: Map<string, tf.Variable>): Map<string, tf.Tensor> {
+  const out = new Map<string, tf.Tensor>();
+  const state = adam.state();
+  for (const [name, p] of weights) {
+    const s = state.get(p.name);
+    if (s) {
+      out.set(`m/${name}`, s.m);
+      out.set(`v/${name}`, s.v);
+    }
+  }
+  return out;
+}
+
+function restoreAdam(adam: Adam, weights: Map<string, tf.Variable>, saved: Map<string, tf.Tensor> | undefined, step: number, file: string): void {
+  adam.step = step;
+  if (!saved || step === 0) return;
+  for (const [name, p] of weights) {
+    const m = saved.get(`m/${name}`);
+    const v = saved.get(`v/${name}`);
+    if (!m || !v) throw new Error(`${file}: optimizer state lacks m/${name} or v/${name}`);
+    adam.state().set(p.name, { m: tf.variable(m, false), v: tf.variable(v, false) });
+  }
+}
+
+function assignWeights(into: Map<string, tf.Variable>, from: Map<string, tf.Variable>, where: string): void {
+  for (const [name, p] of into) {
+    const t = from.get(name);
+    if (!t) throw new Error(`${where}: lacks ${name}`);
+    if (t.shape.join(',') !== p.shape.join(',')) throw new Error(`${where}: ${name} has shape [${t.shape}] but the model has [${p.shape}]`);
+    p.assign(t);
+  }
+}
+
+interface SavedState {
+  iteration: number;
+  klCoef: number;
+  policyAdamStep: number;
+  valueAdamStep: number;
+  config: PpoConfig;
+}
+
+function save(dir: string, models: PpoModels, adams: { policy: Adam; value: Adam }, state: SavedState, rows: PpoRow[]): void {
+  replaceDirAtomic(dir, (tmp) => {
+    saveCheckpoint(tmp, { model: models.policy, tokenizer: models.tokenizer, optimizerState: adamState(adams.policy, models.policy.weights), extra: { ppo: state } });
+    const valueWeights = new Map([...models.valueModel.weights, ...models.valueHead.weights]);
+    saveCheckpoint(path.join(tmp, VALUE_DIR), { model: models.valueModel, tokenizer: models.tokenizer, heads: [models.valueHead], optimizerState: adamState(adams.value, valueWeights), extra: { ppo: state } });
+    fs.writeFileSync(path.join(tmp, METRICS_JSONL), rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));
+    fs.writeFileSync(path.join(tmp, METRICS_CSV), rows.length ? aq.from(rows).toCSV() + '\n' : METRICS.join(',') + '\n');
+  });
+}
+
+/** The first field where two configs differ, as `key: a vs b`, or null. */
+function configDiff(a: unknown, b: unknown, prefix = ''): string | null {
+  if (a && b && typeof a === 'object' && typeof b === 'object') {
+    for (const k of new Set([...Object.keys(a as object), ...Object.keys(b as object)])) {
+      const d = configDiff((a as any)[k], (b as any)[k], prefix ? `${prefix}.${k}` : k);
+      if (d) return d;
+    }
+    return null;
+  }
+  return a === b ? null : `${prefix}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`;
+}
+
+/** Load a saved run into the models and optimizers; returns its state and metrics rows. */
+function resume(dir: string, models: PpoModels, adams: { policy: Adam; value: Adam }, config: PpoConfig): { state: SavedState; rows: PpoRow[] } {
+  const configFile = path.join(dir, 'config.json');
+  const saved = readCheckpointConfig(dir).extra.ppo as SavedState | undefined;
+  if (!saved || typeof saved.iteration !== 'number') throw new Error(`${configFile}: not a PPO checkpoint (no extra.ppo.iteration)`);
+  const { iterations: _a, ...want } = config;
+  const { iterations: _b, ...have } = mergeConfig(DEFAULTS, saved.config, `${configFile}: extra.ppo.config`);
+  const diff = configDiff(have, want);
+  if (diff) throw new Error(`${configFile}: this folder holds a PPO run with another config (${diff}, saved vs now); delete the folder or use another runDir to start over`);
+  const policyCkpt = loadCheckpoint(dir);
+  const valueCkpt = loadCheckpoint(path.join(dir, VALUE_DIR));
+  try {
+    assignWeights(models.policy.weights, policyCkpt.model.weights, `${dir}: policy`);
+    assignWeights(models.valueModel.weights, valueCkpt.model.weights, `${dir}/${VALUE_DIR}`);
+    const head = valueCkpt.heads.get('value_head');
+    if (!head) throw new Error(`${path.join(dir, VALUE_DIR, 'config.json')}: no value_head`);
+    assignWeights(models.valueHead.weights, head.weights, `${dir}/${VALUE_DIR}: value_head`);
+    restoreAdam(adams.policy, models.policy.weights, policyCkpt.optimizerState, saved.policyAdamStep, path.join(dir, 'optimizer.safetensors'));
+    const valueWeights = new Map([...models.valueModel.weights, ...models.valueHead.weights]);
+    restoreAdam(adams.value, valueWeights, valueCkpt.optimizerState, saved.valueAdamStep, path.join(dir, VALUE_DIR, 'optimizer.safetensors'));
+  } finally {
+    for (const c of [policyCkpt, valueCkpt]) {
+      c.model.dispose();
+      for (const h of c.heads.values()) h.dispose();
+      for (const t of c.optimizerState?.values() ?? []) t.dispose();
+    }
+  }
+  const rows = readJsonl<PpoRow>(path.join(dir, METRICS_JSONL), (r: any) => {
+    for (const k of METRICS) if (!(k in r)) throw new Error(`row lacks "${k}"`);
+    for (const k of METRICS) if (r[k] === null) r[k] = NaN;
+    return r as PpoRow;
+  });
+  if (rows.length !== saved.iteration) throw new Error(`${path.join(dir, METRICS_JSONL)}: ${rows.length} rows but the checkpoint is at iteration ${saved.iteration}`);
+  return { state: saved, rows };
+}
+
+// ---------------------------------------------------------------------------------------
+
+function checkFinite(iteration: number, named: Record<string, ArrayLike<number>>, lastGood: string): void {
+  for (const [name, xs] of Object.entries(named)) {
+    for (let i = 0; i < xs.length; i++) {
+      if (!Number.isFinite(xs[i])) {
+        throw new DivergenceError(`PPO diverged at iteration ${iteration}: ${name} is ${xs[i]} (entry ${i}). The run stopped; ${lastGood}. Lower lr / ptxCoef or clip gradients harder and run again.`);
+      }
+    }
+  }
+}
+
+function allFinite(vars: Iterable<tf.Variable>): boolean {
+  for (const v of vars) {
+    const bad = tf.tidy(() => tf.logicalNot(tf.all(tf.isFinite(v))).dataSync()[0]);
+    if (bad) return false;
+  }
+  return true;
+}
+
+/** Train the policy with PPO (ptxCoef 0) or PPO-ptx against the frozen reward model. */
+export function trainPpo(models: PpoModels, data: PpoData, overrides: Partial<PpoConfig> = {}, opts: PpoOptions = {}): PpoResult {
+  const config = mergeConfig(DEFAULTS, overrides, 'PpoConfig');
+  validatePpoConfig(config);
+  const { policy, reference, rewardModel, rewardHead, valueModel, valueHead, tokenizer } = models;
+  if (data.prompts.length === 0) throw new Error('PPO: no prompts');
+  if (config.ptxCoef > 0 && !data.pretrainTokens) throw new Error('PPO: ptxCoef > 0 (PPO-ptx) needs data.pretrainTokens');
+  if (config.evalPretrainBatch > 0 && !data.heldOutTokens) throw new Error('PPO: evalPretrainBatch > 0 needs data.heldOutTokens (or set it to 0)');
+  for (const [name, m] of [['reference', reference], ['rewardModel', rewardModel], ['valueModel', valueModel]] as const) {
+    if (m.config.vocabSize !== policy.config.vocabSize) throw new Error(`PPO: ${name} has vocabSize ${m.config.vocabSize} but the policy has ${policy.config.vocabSize}`);
+  }
+  const policyVars = policy.trainableVariables();
+  const valueVars = [...valueModel.trainableVariables(), ...valueHead.trainableVariables()];
+  const adams = {
+    policy: new Adam({ lr: config.lr, clipNorm: config.maxGradNorm }),
+    value: new Adam({ lr: config.valueLr, clipNorm: config.maxGradNorm }),
+  };
+  const kl = new KlController(config.kl);
+  let rows: PpoRow[] = [];
+  let start = 0;
+  if (opts.dir && fs.existsSync(path.join(opts.dir, 'config.json'))) {
+    const r = resume(opts.dir, models, adams, config);
+    rows = r.rows;
+    start = r.state.iteration;
+    kl.value = r.state.klCoef;
+  }
+  const resumedFrom = start;
+  const lastGood = () => (opts.dir && (start > 0 || fs.existsSync(path.join(opts.dir, 'config.json'))) ? `the last good checkpoint (iteration ${savedAt}) is intact at ${opts.dir}` : 'nothing was saved');
+  let savedAt = start;
+  const prompts = data.prompts.map((p) => tokenizer.encodePrompt(p));
+  const heldOut = config.evalPretrainBatch > 0
+    ? corpusBatch(data.heldOutTokens!, config.evalPretrainBatch, config.ptxLength, evenStarts(data.heldOutTokens!.length, config.evalPretrainBatch, config.ptxLength))
+    : null;
+  const bar = opts.progress === false ? null : progress(config.iterations, opts.progress ?? 'PPO');
+  if (bar && start > 0) bar.tick(Math.min(start, config.iterations), `resumed at iteration ${start}`);
+  const order = promptOrder(prompts.length, config.seed);
+  try {
+    for (let it = start; it < config.iterations; it++) {
+      const t0 = Date.now();
+      const iteration = it + 1;
+      const beta = kl.value;
+
+      // 1. rollout: answers y ~ pi_RL(.|x) for this iteration's prompts (temperature 1)
+      const batch = Array.from({ length: config.rolloutBatch }, (_, j) => prompts[order(it * config.rolloutBatch + j)]);
+      let gen;
+      try {
+        gen = generateIds(policy, batch, { eosId: tokenizer.eosId, padId: tokenizer.padId },
+          { maxNewTokens: config.maxNewTokens, temperature: config.temperature, seed: hashSeed(`${config.seed}:rollout:${it}`) });
+      } catch (e) {
+        if (!allFinite(policyVars)) throw new DivergenceError(`PPO diverged at iteration ${iteration}: the policy's weights are not finite, so sampling failed (${(e as Error).message}). The run stopped; ${lastGood()}.`);
+        throw e;
+      }
+      const ep = makeEpisodes(gen.promptTokens, gen.tokens, tokenizer.padId, tokenizer.eosId);
+
+      // 2.-3. score with r_theta at the EOS; log-probs of policy and reference; values; entropy
+      const rollout = tf.tidy(() => {
+        const mask = tf.tensor2d(ep.mask, [ep.B, ep.T]); // [B, T]
+        const pol = answerLogProbs(policy, ep, config.temperature); // [B, T]
+        const ref = answerLogProbs(reference, ep, config.temperature).logprobs; // [B, T]
+        const ent = entropy(pol.logits.div(config.temperature), mask); // scalar
+        const values = answerValues(valueModel, valueHead, ep); // [B, T]
+        const scores = rewardScores(rewardModel, rewardHead, ep); // [B]
+        const pretrain = heldOut ? languageModelLoss(policy, heldOut.tokens, heldOut.mask) : tf.scalar(NaN);
+        return { logprobs: pol.logprobs.dataSync(), refLogprobs: ref.dataSync(), values: values.dataSync(), scores: scores.dataSync(), entropy: ent.dataSync()[0], pretrain: pretrain.dataSync()[0] };
+      });
+      checkFinite(iteration, { 'the policy log-probs': rollout.logprobs, 'the reference log-probs': rollout.refLogprobs, 'the values': rollout.values, 'the RM scores': rollout.scores }, lastGood());
+      const scores = penaliseMissingEos(rollout.scores, ep.hitEos, config.missingEos); // no EOS: fixed penalty
+
+      // 3. reward r_t = -beta * KL_t per answer token, + r_theta(x, y) at the last token
+      const shaped = shapeRewards({ scores, logprobs: rollout.logprobs, refLogprobs: rollout.refLogprobs, mask: ep.mask, batch: ep.B, length: ep.T }, beta, config.klEstimator);
+
+      // 4. advantages: GAE (gamma 1, lambda 0.95) on V, whitened over the batch; returns = A + V
+      const { advantages, returns } = gae({ rewards: shaped.rewards, values: rollout.values, mask: ep.mask, batch: ep.B, length: ep.T }, { gamma: config.gamma, lambda: config.lambda });
+      const whitened = whiten(advantages, ep.mask);
+
+      // 5. optimise: ppoEpochs passes of minibatches of the clipped objectives (+ gamma * ptx)
+      const sums = { policy: 0, value: 0, ptx: 0, clipfrac: 0, approxkl: 0, valueClipfrac: 0 };
+      let steps = 0;
+      const rng = new Rng(`${config.seed}:optimise:${it}`);
+      for (let epoch = 0; epoch < config.ppoEpochs; epoch++) {
+        const perm = rng.shuffle(Array.from({ length: ep.B }, (_, b) => b));
+        for (let s = 0; s < ep.B; s += config.miniBatch) {
+          const rowsOf = perm.slice(s, s + config.miniBatch);
+          const mb = selectRows(ep, rowsOf, [rollout.logprobs, whitened, rollout.values, returns]);
+          const ptx = config.ptxCoef > 0
+            ? corpusBatch(data.pretrainTokens!, config.ptxBatch, config.ptxLength, randomStarts(data.pretrainTokens!.length, config.ptxBatch, config.ptxLength, rng))
+            : null;
+          const stats = optimiseStep(models, mb.ep, mb.perToken, ptx, config, adams, policyVars, valueVars);
+          if (ptx) tf.dispose([ptx.tokens, ptx.mask]);
+          checkFinite(iteration, { 'loss/policy': [stats[0]], 'loss/value': [stats[1]], 'loss/ptx': [stats[2]], 'the policy gradient norm': [stats[5]], 'the value gradient norm': [stats[6]] }, lastGood());
+          sums.policy += stats[0]; sums.value += stats[1]; sums.ptx += stats[2];
+          sums.clipfrac += stats[3]; sums.approxkl += stats[4]; sums.valueClipfrac += stats[7];
+          steps++;
+        }
+      }
+
+      // 6. adapt: the KL controller moves beta towards the target KL (no-op when fixed)
+      const meanKl = mean(shaped.klPerAnswer);
+      kl.update(meanKl, ep.B);
+
+      // 7. log one row with the fixed names
+      const row: PpoRow = {
+        iteration,
+        'objective/kl': meanKl,
+        'objective/rlhf_reward': mean(Array.from(scores, (s, b) => s - beta * shaped.klPerAnswer[b])),
+        'objective/scores': mean(scores),
+        'objective/entropy': rollout.entropy,
+        'objective/beta': beta,
+        'policy/clipfrac': sums.clipfrac / steps,
+        'policy/approxkl': sums.approxkl / steps,
+        'val/num_eos_tokens': ep.hitEos.filter(Boolean).length,
+        'val/mean_length': mean(ep.answerLen),
+        'val/value_clipfrac': sums.valueClipfrac / steps,
+        'val/pretrain_loss': rollout.pretrain,
+        'loss/policy': sums.policy / steps,
+        'loss/value': sums.value / steps,
+        'loss/ptx': sums.ptx / steps,
+        'time/seconds': (Date.now() - t0) / 1000,
+      };
+      rows.push(row);
+      if (opts.dir && (iteration % config.saveEvery === 0 || iteration === config.iterations)) {
+        save(opts.dir, models, adams, { iteration, klCoef: kl.value, policyAdamStep: adams.policy.step, valueAdamStep: adams.value.step, config }, rows);
+        savedAt = iteration;
+      }
+      bar?.tick(1, `reward ${row['objective/scores'].toFixed(3)} kl ${meanKl.toFixed(3)}`);
+      opts.onIteration?.(row, iteration);
+    }
+  } finally {
+    adams.policy.dispose();
+    adams.value.dispose();
+    if (heldOut) tf.dispose([heldOut.tokens, heldOut.mask]);
+  }
+  bar?.done();
+  return { rows, table: aq.from(rows), resumedFrom, config };
+}
+
+/**
+ * 5. One minibatch step: the clipped surrogate (+ gamma * ptx LM loss) for the policy and the
+ * clipped value loss for the value network, one backward pass, one Adam step each.
+ * Returns [loss/policy, loss/value, loss/ptx, clipfrac, approxkl, |g_policy|, |g_value|, value clipfrac].
+ */
+function optimiseStep(
+  models: PpoModels, ep: Episodes, perToken: Float32Array[], ptx: { tokens: tf.Tensor2D; mask: tf.Tensor2D } | null,
+  config: PpoConfig, adams: { policy: Adam; value: Adam }, policyVars: tf.Variable[], valueVars: tf.Variable[],
+): Float32Array {
+  const [oldLogprobs, advantages, oldValues, returns] = perToken;
+  const kept: tf.Tensor[] = []; // tensors that escape the tidy (tf.keep): disposed below
+  const out = tf.tidy(() => {
+    const shape: [number, number] = [ep.B, ep.T];
+    const mask = tf.tensor2d(ep.mask, shape); // [B, T]
+    const { value, grads } = tf.variableGrads(() => {
+      const { logprobs } = answerLogProbs(models.policy, ep, config.temperature); // [B, T]
+      const pg = policyLoss({ logprobs, oldLogprobs: tf.tensor2d(oldLogprobs, shape), advantages: tf.tensor2d(advantages, shape), mask }, config.clipRange);
+      const values = answerValues(models.valueModel, models.valueHead, ep); // [B, T]
+      const vf = valueLoss({ values, oldValues: tf.tensor2d(oldValues, shape), returns: tf.tensor2d(returns, shape), mask }, config.valueClipRange);
+      // -E_pretrain[log pi_RL(x)]: the LM loss on corpus text, weighted by gamma (PPO-ptx)
+      const ptxLoss = ptx ? languageModelLoss(models.policy, ptx.tokens, ptx.mask) : tf.scalar(0);
+      kept.push(tf.keep(tf.stack([pg.loss, vf.loss, ptxLoss, pg.clipfrac, pg.approxKl, vf.clipfrac]))); // [6]
+      // the two networks share no weights, so one sum gives each its own gradient
+      return pg.loss.add(vf.loss).add(ptxLoss.mul(config.ptxCoef)) as tf.Scalar;
+    }, [...policyVars, ...valueVars]);
+    value.dispose();
+    const gPolicy = adams.policy.applyGradients(policyVars, policyVars.map((v) => grads[v.name])); // kept scalar
+    const gValue = adams.value.applyGradients(valueVars, valueVars.map((v) => grads[v.name])); // kept scalar
+    kept.push(gPolicy, gValue);
+    const parts = kept[0];
+    return tf.concat([parts.slice([0], [5]), tf.stack([gPolicy, gValue]), parts.slice([5], [1])]); // [8]
+  });
+  const stats = out.dataSync() as Float32Array;
+  tf.dispose([out, ...kept]);
+  return stats;
+}
+
+/** Prompt index of the k-th episode: each pass over the prompts is a fresh seeded shuffle. */
+function promptOrder(n: number, seed: number): (k: number) => number {
+  const passes = new Map<number, number[]>();
+  return (k) => {
+    const pass = Math.floor(k / n);
+    if (!passes.has(pass)) passes.set(pass, new Rng(`${seed}:prompts:${pass}`).shuffle(Array.from({ length: n }, (_, i) => i)));
+    return passes.get(pass)![k % n];
+  };
+}
+
+function mean(xs: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < xs.length; i++) s += xs[i];
+  return xs.length ? s / xs.length : NaN;
+}

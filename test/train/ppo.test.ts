@@ -1,0 +1,191 @@
+import { test, before } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { initEngine } from '../../src/engine';
+import { loadCheckpoint } from '../../src/model/checkpoint';
+import { GPT } from '../../src/model/gpt';
+import { ScalarHead } from '../../src/model/heads';
+import { tokenLogProbs } from '../../src/model/logprobs';
+import { Tokenizer, trainTokenizer } from '../../src/model/tokenizer';
+import { answerLogProbs, DivergenceError, makeEpisodes, METRICS, PpoConfig, PpoModels, PpoRow, trainPpo } from '../../src/train/ppo';
+import { validatePpoConfig, DEFAULTS } from '../../src/train/ppo-config';
+
+let tok: Tokenizer;
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ppo-'));
+const corpus = 'the answer is good. the answer is bad. what is the capital? paris is fine, rome is wrong. ';
+let pretrainTokens: number[];
+const prompts = ['what is the capital?', 'is the answer good?', 'rome or paris?', 'say something fine', 'the capital is', 'what is wrong?'];
+
+before(async () => {
+  await initEngine({ backend: 'cpu' });
+  tok = trainTokenizer([corpus], { vocabSize: 300, minFrequency: 1 });
+  pretrainTokens = tok.encode(corpus.repeat(4), { allowSpecial: false });
+});
+
+const C = 16;
+function gpt(seed: number): GPT {
+  return new GPT({ vocabSize: tok.vocabSize, blockSize: 40, nLayer: 1, nHead: 2, nEmbd: C, seed });
+}
+
+/** SFT stand-in (policy = reference at the start) and an RM whose head also starts the value network. */
+function models(opts: { rmBias?: number; rmWeight?: number } = {}): PpoModels {
+  const rewardHead = new ScalarHead('reward_head', C, 7);
+  if (opts.rmWeight !== undefined) rewardHead.weight.assign(tf.fill([C, 1], opts.rmWeight));
+  if (opts.rmBias !== undefined) rewardHead.bias.assign(tf.fill([1], opts.rmBias));
+  const valueHead = new ScalarHead('value_head', C, 0, new Map<string, tf.Tensor>([['value_head.weight', rewardHead.weight], ['value_head.bias', rewardHead.bias]]));
+  return { policy: gpt(1), reference: gpt(1), rewardModel: gpt(5), rewardHead, valueModel: gpt(5), valueHead, tokenizer: tok };
+}
+
+function dispose(m: PpoModels): void {
+  for (const x of [m.policy, m.reference, m.rewardModel, m.valueModel, m.rewardHead, m.valueHead]) x.dispose();
+}
+
+const tiny: Partial<PpoConfig> = { iterations: 1, rolloutBatch: 4, miniBatch: 2, ppoEpochs: 1, maxNewTokens: 6, ptxBatch: 2, ptxLength: 8, evalPretrainBatch: 2, lr: 1e-3, valueLr: 1e-3 };
+const data = () => ({ prompts, pretrainTokens, heldOutTokens: pretrainTokens.slice(0, 60) });
+const snapshot = (vars: Map<string, tf.Variable>) => new Map([...vars].map(([k, v]) => [k, Array.from(v.dataSync())]));
+const withoutTime = (rows: PpoRow[]) => rows.map((r) => ({ ...r, 'time/seconds': 0 }));
+
+test('episodes: answer log-probs are gathered from the logits that predict each answer token', () => {
+  const m = gpt(3);
+  const prompt = [[tok.bosId, 10, 11, 12], [tok.bosId, 20]];
+  const answers = [[30, tok.eosId], [40, 41, 42]];
+  const ep = makeEpisodes(prompt, answers, tok.padId, tok.eosId);
+  assert.equal(ep.S, 6);
+  assert.equal(ep.T, 3);
+  assert.deepEqual(Array.from(ep.mask), [1, 1, 0, 1, 1, 1]);
+  assert.deepEqual(ep.hitEos, [true, false]);
+  // each row alone, no padding: log p(answer token t) from position p + t - 1
+  for (let b = 0; b < 2; b++) {
+    const seq = [...prompt[b], ...answers[b]];
+    const want = tf.tidy(() => {
+      const { logits } = m.forward(tf.tensor2d([seq], [1, seq.length], 'int32'));
+      return Array.from(tokenLogProbs(logits, tf.tensor2d([seq.slice(1).concat(0)], [1, seq.length], 'int32')).dataSync());
+    });
+    // the batched path: trainPpo's gather at the answer positions of the right-padded batch
+    const got = tf.tidy(() => Array.from(answerLogProbs(m, ep, 1).logprobs.dataSync()).slice(b * ep.T, b * ep.T + answers[b].length));
+    got.forEach((g, t) => assert.ok(Math.abs(g - want[prompt[b].length - 1 + t]) < 1e-5, `row ${b} token ${t}: ${g} vs ${want[prompt[b].length - 1 + t]}`));
+  }
+  m.dispose();
+});
+
+test('one iteration changes every policy and value parameter, not the reference or the RM; fixed metric names', () => {
+  const m = models();
+  const before = { policy: snapshot(m.policy.weights), value: snapshot(m.valueModel.weights), head: snapshot(m.valueHead.weights), ref: snapshot(m.reference.weights), rm: snapshot(m.rewardModel.weights) };
+  const { rows, table } = trainPpo(m, data(), { ...tiny, ptxCoef: 1 }, { progress: false });
+  const changed = (a: Map<string, number[]>, vars: Map<string, tf.Variable>) => [...vars].filter(([k, v]) => Array.from(v.dataSync()).some((x, i) => x !== a.get(k)![i])).map(([k]) => k);
+  assert.deepEqual(changed(before.policy, m.policy.weights).sort(), [...m.policy.weights.keys()].sort());
+  assert.deepEqual(changed(before.value, m.valueModel.weights).sort(), [...m.valueModel.weights.keys()].sort());
+  assert.deepEqual(changed(before.head, m.valueHead.weights).sort(), ['value_head.bias', 'value_head.weight']);
+  assert.deepEqual(changed(before.ref, m.reference.weights), []);
+  assert.deepEqual(changed(before.rm, m.rewardModel.weights), []);
+  assert.equal(rows.length, 1);
+  assert.deepEqual(Object.keys(rows[0]), [...METRICS]);
+  assert.deepEqual(table.columnNames(), [...METRICS]);
+  for (const k of METRICS) assert.ok(Number.isFinite(rows[0][k]), `${k} = ${rows[0][k]}`);
+  assert.ok(rows[0]['loss/ptx'] > 0, 'PPO-ptx logs its pretraining loss');
+  // the first iteration's policy equals the reference: KL and the ratio are ~0
+  assert.ok(Math.abs(rows[0]['objective/kl']) < 1e-4, `KL at the start ${rows[0]['objective/kl']}`);
+  dispose(m);
+});
+
+test('no tensor leaks across iterations', () => {
+  const m = models();
+  const counts: number[] = [];
+  trainPpo(m, data(), { ...tiny, iterations: 4, ptxCoef: 0.5 }, { progress: false, onIteration: () => counts.push(tf.memory().numTensors) });
+  // the Adam moments are created by the first step; after that the count is flat
+  assert.equal(counts.length, 4);
+  assert.equal(counts[3], counts[1], `tensors per iteration: ${counts}`);
+  assert.equal(counts[2], counts[1], `tensors per iteration: ${counts}`);
+  dispose(m);
+});
+
+test('the no-EOS penalty: answers cut at maxNewTokens score r - 1, EOS answers keep r', () => {
+  // an RM that gives every answer the same score 0.5 (zero weights, bias 0.5)
+  const m = models({ rmWeight: 0, rmBias: 0.5 });
+  const { rows } = trainPpo(m, data(), { ...tiny, maxNewTokens: 2, missingEos: { mode: 'subtract', penalty: 1 } }, { progress: false });
+  const eos = rows[0]['val/num_eos_tokens'];
+  assert.ok(eos < 4, 'an untrained policy rarely samples EOS in 2 tokens');
+  assert.ok(Math.abs(rows[0]['objective/scores'] - (0.5 - (4 - eos) / 4)) < 1e-6, `scores ${rows[0]['objective/scores']} with ${eos} EOS`);
+  dispose(m);
+});
+
+test('same seed, same numbers; a run resumed from its checkpoint repeats the uninterrupted run', () => {
+  const cfg = { ...tiny, iterations: 3, saveEvery: 1, ptxCoef: 0.5, kl: { kind: 'adaptive' as const, initKlCoef: 0.1, target: 1, horizon: 100 } };
+  const a = models();
+  const full = trainPpo(a, data(), cfg, { progress: false, dir: path.join(root, 'full') });
+  const b = models();
+  trainPpo(b, data(), { ...cfg, iterations: 2 }, { progress: false, dir: path.join(root, 'resumed') });
+  dispose(b);
+  const c = models(); // fresh SFT/RM weights: the checkpoint must overwrite them
+  const resumed = trainPpo(c, data(), cfg, { progress: false, dir: path.join(root, 'resumed') });
+  assert.equal(resumed.resumedFrom, 2);
+  assert.deepEqual(withoutTime(resumed.rows), withoutTime(full.rows));
+  assert.notEqual(full.rows[2]['objective/beta'], 0.1, 'the adaptive beta moved and was restored');
+  for (const [k, v] of a.policy.weights) assert.deepEqual(Array.from(c.policy.weights.get(k)!.dataSync()), Array.from(v.dataSync()), k);
+  for (const [k, v] of a.valueHead.weights) assert.deepEqual(Array.from(c.valueHead.weights.get(k)!.dataSync()), Array.from(v.dataSync()), k);
+  // the policy folder is an ordinary checkpoint (evaluation loads it); metrics are on disk
+  const ckpt = loadCheckpoint(path.join(root, 'full'));
+  assert.equal((ckpt.extra.ppo as any).iteration, 3);
+  ckpt.model.dispose();
+  const jsonl = fs.readFileSync(path.join(root, 'full', 'metrics.jsonl'), 'utf8').trim().split('\n');
+  assert.equal(jsonl.length, 3);
+  assert.equal(fs.readFileSync(path.join(root, 'full', 'metrics.csv'), 'utf8').split('\n')[0], METRICS.join(','));
+  // a finished run returns its rows without training again
+  const again = trainPpo(c, data(), cfg, { progress: false, dir: path.join(root, 'full') });
+  assert.equal(again.resumedFrom, 3);
+  // another config in the same folder is refused, naming the field
+  assert.throws(() => trainPpo(c, data(), { ...cfg, lr: 5e-4 }, { progress: false, dir: path.join(root, 'full') }), /another config \(lr: 0\.001 vs 0\.0005/);
+  for (const m of [a, c]) dispose(m);
+});
+
+test('a diverging run stops with a clear message and leaves the last good checkpoint intact', () => {
+  const m = models();
+  const dir = path.join(root, 'diverge');
+  let good: Map<string, number[]> | null = null;
+  assert.throws(
+    () =>
+      trainPpo(m, data(), { ...tiny, iterations: 3, saveEvery: 1 }, {
+        progress: false,
+        dir,
+        onIteration: (_row, it) => {
+          if (it !== 1) return;
+          good = snapshot(m.policy.weights);
+          // a NaN in the policy, as an exploding update leaves it
+          const w = m.policy.weights.get('h.0.mlp.c_fc.bias')!;
+          w.assign(tf.fill(w.shape, NaN));
+        },
+      }),
+    (e: unknown) => e instanceof DivergenceError && /PPO diverged at iteration 2/.test(e.message) && /last good checkpoint \(iteration 1\) is intact/.test(e.message),
+  );
+  const ckpt = loadCheckpoint(dir);
+  assert.equal((ckpt.extra.ppo as any).iteration, 1);
+  for (const [k, v] of ckpt.model.weights) assert.deepEqual(Array.from(v.dataSync()), good!.get(k), k);
+  ckpt.model.dispose();
+  dispose(m);
+});
+
+test('an exploding update (NaN / infinite loss or gradient) is caught before anything is saved', () => {
+  const m = models();
+  const dir = path.join(root, 'explode');
+  // lr 1e6 without gradient clipping: the weights blow up within the first iteration's steps
+  assert.throws(
+    () => trainPpo(m, data(), { ...tiny, iterations: 2, ppoEpochs: 3, lr: 1e6, valueLr: 1e6, maxGradNorm: 0, ptxCoef: 1 }, { progress: false, dir }),
+    (e: unknown) => e instanceof DivergenceError && /PPO diverged at iteration 1: .* is (NaN|-?Infinity)/.test(e.message) && /nothing was saved/.test(e.message),
+  );
+  assert.ok(!fs.existsSync(dir));
+  dispose(m);
+});
+
+test('bad configs and inputs are rejected by name', () => {
+  assert.throws(() => validatePpoConfig({ ...DEFAULTS, rolloutBatch: 6, miniBatch: 4 }), /miniBatch \(4\) must divide rolloutBatch \(6\)/);
+  assert.throws(() => validatePpoConfig({ ...DEFAULTS, clipRange: 0 }), /clipRange must be a finite number > 0/);
+  assert.throws(() => validatePpoConfig({ ...DEFAULTS, lambda: 2 }), /lambda must be in \[0, 1\]/);
+  const m = models();
+  assert.throws(() => trainPpo(m, { prompts }, { ...tiny, evalPretrainBatch: 0, ptxCoef: 1 }, { progress: false }), /ptxCoef > 0 \(PPO-ptx\) needs data.pretrainTokens/);
+  assert.throws(() => trainPpo(m, { prompts }, { ...tiny }, { progress: false }), /needs data.heldOutTokens/);
+  assert.throws(() => trainPpo(m, data(), { ...tiny, klCoef: 1 } as any, { progress: false }), /klCoef/);
+  dispose(m);
+});
