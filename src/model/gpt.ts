@@ -6,7 +6,7 @@
  *   hidden = ln_f(x);  logits = hidden @ wte^T        (tied unembedding)
  *
  * Pre-LayerNorm blocks, learned positions, GELU (tanh approximation, written x*x*x since
- * wasm has no fast `pow`), seeded dropout (every call names its dropout seed so runs repeat).
+ * wasm has no fast `pow`, and through sigmoid since wasm's tanh is slow), seeded dropout (every call names its dropout seed so runs repeat).
  * Linear weights are stored [in, out] (GPT-2's Conv1D layout) so `x @ W` takes the
  * untransposed matmul path. Activations stay rank 2 ([B*T, C]) between layers; attention uses
  * rank-4 transposes only (no rank 5).
@@ -278,9 +278,12 @@ export function layerNorm(x: tf.Tensor2D, g: tf.Tensor, b: tf.Tensor): tf.Tensor
   return x.sub(mean).mul(tf.rsqrt(variance.add(1e-5))).mul(g).add(b) as tf.Tensor2D;
 }
 
-/** GELU, tanh approximation: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
+/**
+ * GELU, tanh approximation: 0.5 x (1 + tanh(u)), u = sqrt(2/pi) (x + 0.044715 x^3),
+ * computed as the identical x * sigmoid(2u) because sigmoid is ~6x faster than tanh on wasm.
+ */
 export function gelu<R extends tf.Tensor>(x: R): R {
   const cube = x.mul(x).mul(x);
-  const inner = x.add(cube.mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
-  return x.mul(0.5).mul(tf.tanh(inner).add(1)) as R;
+  const twoU = x.add(cube.mul(0.044715)).mul(2 * Math.sqrt(2 / Math.PI));
+  return x.mul(tf.sigmoid(twoU)) as R;
 }

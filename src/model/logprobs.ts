@@ -1,8 +1,8 @@
 /**
  * Log-probabilities of given tokens and the masked token cross-entropy (the LM loss of
  * pretraining, of SFT with an answer-only mask, and of PPO-ptx's pretraining term).
- * Target log-probs are read with one flat gather on [B*T*V] (no one-hot: on wasm a gather
- * is cheap and its gradient is one UnsortedSegmentSum).
+ * Target log-probs are read with one flat gather on [B*T*V] (no one-hot in the forward pass)
+ * and a hand-written gradient (see tokenLogProbs).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ForwardOptions, GPT } from './gpt';
@@ -10,6 +10,10 @@ import type { ForwardOptions, GPT } from './gpt';
 /**
  * log softmax(logits / temperature)[target] per position.
  * logits [B, T, V], targets [B, T] int32 -> [B, T]
+ *
+ * Computed without a full-vocab exp/log (slow on wasm): p = softmax(x) (one fused kernel),
+ * and log Z = max(x) - log(max(p)) since the arg-max entry never underflows, so
+ * log p_target = x_target - max(x) + log(max(p)). The gradient, onehot(target) - p, reuses p.
  */
 export function tokenLogProbs(logits: tf.Tensor3D, targets: tf.Tensor2D, temperature = 1): tf.Tensor2D {
   const [B, T, V] = logits.shape;
@@ -17,11 +21,25 @@ export function tokenLogProbs(logits: tf.Tensor3D, targets: tf.Tensor2D, tempera
     throw new Error(`tokenLogProbs: targets [${targets.shape}] do not match logits [${logits.shape}]`);
   }
   if (!(temperature > 0)) throw new Error(`tokenLogProbs: temperature must be > 0, got ${temperature}`);
+  const N = B * T;
   return tf.tidy(() => {
-    const scaled = temperature === 1 ? logits.reshape([B * T, V]) : logits.reshape([B * T, V]).div(temperature); // [B*T, V]
-    const logp = tf.logSoftmax(scaled as tf.Tensor2D); // [B*T, V]
-    const flatIdx = tf.range(0, B * T, 1, 'int32').mul(tf.scalar(V, 'int32')).add(targets.reshape([B * T]).toInt()); // [B*T]
-    return tf.gather(logp.reshape([B * T * V]), flatIdx).reshape([B, T]) as tf.Tensor2D; // [B, T]
+    const flatTargets = targets.reshape([N]).toInt() as tf.Tensor1D; // [N]
+    const flatIdx = tf.range(0, N, 1, 'int32').mul(tf.scalar(V, 'int32')).add(flatTargets); // [N]
+    const targetLogProb = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const x = args[0] as tf.Tensor; // [N, V]
+      const save = args[1] as tf.GradSaveFunc;
+      const p = tf.softmax(x as tf.Tensor2D); // [N, V]
+      const logZ = tf.max(x, 1).sub(tf.log(tf.max(p, 1))); // [N]
+      const value = tf.gather(x.reshape([N * V]), flatIdx).sub(logZ); // [N]
+      save([p, flatTargets]); // saved tensors outlive this tidy; closed-over ones would not
+      const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor =>
+        // int32 one-hot then cast: wasm's OneHot with dtype float32 writes int bit patterns (1 -> 1.4e-45)
+        tf.oneHot(saved[1] as tf.Tensor1D, V).toFloat().sub(saved[0]).mul(dy.reshape([N, 1])); // [N, V]
+      return { value, gradFunc };
+    });
+    let x = logits.reshape([N, V]); // [N, V]
+    if (temperature !== 1) x = x.div(temperature);
+    return targetLogProb(x).reshape([B, T]) as tf.Tensor2D; // [B, T]
   });
 }
 

@@ -41,6 +41,46 @@ test('tokenLogProbs equals log softmax at the targets (with temperature)', () =>
   assert.throws(() => tokenLogProbs(logits, tf.tensor2d([[1, 2]], [1, 2], 'int32')), /targets \[1,2\] do not match logits \[2,3,7\]/);
 });
 
+test('the hand-written gradient equals autodiff of logSoftmax + gather; extreme logits stay finite', async () => {
+  const rng = new Rng(4);
+  const [B, T, V] = [2, 3, 9];
+  const logits = randomLogits(rng, B, T, V);
+  const targets = tf.tensor2d(Array.from({ length: B * T }, () => rng.int(V)), [B, T], 'int32');
+  const weights = tf.tensor2d(Array.from({ length: B * T }, () => rng.normal()), [B, T]);
+  const viaAutodiff = (l: tf.Tensor, temp: number) => {
+    const logp = tf.logSoftmax(l.reshape([B * T, V]).div(temp) as tf.Tensor2D);
+    const picked = tf.sum(logp.mul(tf.oneHot(targets.reshape([B * T]) as tf.Tensor1D, V, 1, 0, 'float32')), 1);
+    return picked.reshape([B, T]).mul(weights).sum() as tf.Scalar;
+  };
+  const viaOurs = (l: tf.Tensor, temp: number) => tokenLogProbs(l as tf.Tensor3D, targets, temp).mul(weights).sum() as tf.Scalar;
+  for (const temp of [1, 0.6]) {
+    const want = tf.grad((l) => viaAutodiff(l, temp))(logits).dataSync();
+    const got = tf.grad((l) => viaOurs(l, temp))(logits).dataSync();
+    for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i] - want[i]) < 1e-6, `grad ${i} at temperature ${temp}`);
+  }
+  // a target 200 nats below the best token: exact, not -Infinity
+  const extreme = tf.tensor3d([[[0, 200, 5, -50]]]);
+  const lp = tokenLogProbs(extreme, tf.tensor2d([[3]], [1, 1], 'int32')).dataSync()[0];
+  const want = reference([0, 200, 5, -50], 3, 1);
+  assert.ok(Math.abs(lp - want) < 1e-4, `${lp} vs ${want}`);
+  // no leaks with or without a gradient tape
+  const start = tf.memory().numTensors;
+  tf.dispose([tokenLogProbs(logits, targets), tf.grad((l) => viaOurs(l, 1))(logits)]);
+  assert.equal(tf.memory().numTensors, start);
+  // wasm gives cpu's values and gradients
+  const onBackend = async (name: string) => {
+    await initEngine({ backend: name });
+    const l = tf.tensor3d(logits.dataSync(), [B, T, V]);
+    const t = tf.tensor2d(targets.dataSync(), [B, T], 'int32');
+    const out = [tokenLogProbs(l, t, 0.8).dataSync(), tf.grad((x) => tokenLogProbs(x as tf.Tensor3D, t, 0.8).sum() as tf.Scalar)(l).dataSync()];
+    tf.dispose([l, t]);
+    return out;
+  };
+  const w = await onBackend('wasm');
+  const c = await onBackend('cpu');
+  for (let k = 0; k < 2; k++) for (let i = 0; i < c[k].length; i++) assert.ok(Math.abs(w[k][i] - c[k][i]) < 1e-5, `wasm vs cpu ${k}:${i}: ${w[k][i]} vs ${c[k][i]}`);
+});
+
 test('masked cross-entropy ignores masked positions and matches the mean NLL', () => {
   const rng = new Rng(2);
   const [B, T, V] = [2, 4, 5];
@@ -66,7 +106,7 @@ test('the gradient of the masked loss reaches only the unmasked logits', () => {
   const mask = tf.tensor2d([[1, 0, 1]], [1, 3]);
   const g = tf.grad((l: tf.Tensor) => maskedCrossEntropy(l as tf.Tensor3D, targets, mask))(logits);
   const d = g.dataSync();
-  for (let v = 0; v < 4; v++) assert.equal(d[4 + v], 0);
+  for (let v = 0; v < 4; v++) assert.ok(d[4 + v] === 0, `masked position got gradient ${d[4 + v]}`);
   assert.ok(Math.abs(d[1] - (Math.exp(reference(logits.dataSync().subarray(0, 4), 1, 1)) - 1) / 2) < 1e-6);
 });
 
