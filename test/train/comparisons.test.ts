@@ -1,0 +1,99 @@
+import { test, before } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { initEngine } from '../../src/engine';
+import { loadPrompts } from '../../src/data/build';
+import { loadRankings } from '../../src/data/tables';
+import { Prompt } from '../../src/data/types';
+import { makePanel, PANEL_DEFAULTS, rank } from '../../src/labelers/panel';
+import { GPT } from '../../src/model/gpt';
+import { Tokenizer, trainTokenizer } from '../../src/model/tokenizer';
+import { comparisonCounts, comparisonRows, comparisonsFrame, holdOutUsers, rankAnswers, sampleAnswers, writeComparisons } from '../../src/train/comparisons';
+
+let tok: Tokenizer;
+let prompts: Prompt[];
+let small: GPT;
+let medium: GPT;
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'comparisons-'));
+const CFG = { kMin: 4, kMax: 9, maxNewTokens: 6, batchSize: 16, seed: 3 };
+
+before(async () => {
+  await initEngine({ backend: 'wasm' });
+  prompts = loadPrompts(path.join(__dirname, '../../data/smoke/prompts-rm.jsonl')).slice(0, 8);
+  tok = trainTokenizer(prompts.map((p) => p.text), { vocabSize: 300, minFrequency: 1 });
+  small = new GPT({ vocabSize: tok.vocabSize, blockSize: 64, nLayer: 1, nHead: 2, nEmbd: 8, seed: 1 });
+  medium = new GPT({ vocabSize: tok.vocabSize, blockSize: 64, nLayer: 1, nHead: 2, nEmbd: 16, seed: 2 });
+});
+
+test('K in [kMin, kMax] answers per prompt, each from a named SFT model; the same seed repeats, batching does not matter', () => {
+  const sources = [{ name: 'sft-small', model: small }, { name: 'sft-medium', model: medium }];
+  const calls: number[] = [];
+  const a = sampleAnswers(prompts, sources, tok, CFG, (done) => calls.push(done));
+  const ks = a.map((s) => s.answers.length);
+  for (const k of ks) assert.ok(k >= 4 && k <= 9, `K = ${k}`);
+  assert.ok(new Set(ks).size > 1, 'K varies between prompts');
+  for (const s of a) assert.equal(s.sources.length, s.answers.length);
+  const used = new Set(a.flatMap((s) => s.sources));
+  assert.deepEqual([...used].sort(), ['sft-medium', 'sft-small']);
+  assert.equal(calls[calls.length - 1], ks.reduce((x, y) => x + y, 0), 'progress reaches every answer');
+  assert.ok(a.some((s) => new Set(s.answers).size > 1), 'sampling, not greedy: answers differ');
+  const b = sampleAnswers(prompts, sources, tok, { ...CFG, batchSize: 5 });
+  assert.deepEqual(b, a);
+  const c = sampleAnswers(prompts, sources, tok, { ...CFG, seed: 4 });
+  assert.notDeepEqual(c.map((s) => s.answers), a.map((s) => s.answers));
+});
+
+test('one training labeler ranks each prompt with ties allowed; held-out labelers when asked', () => {
+  const panel = makePanel({ ...PANEL_DEFAULTS, seed: 7 });
+  const sampled = prompts.map((p) => ({ prompt: p, answers: ['I am not sure.', 'I am not sure.', p.facts.answers[0] ?? 'yes', 'what what what what'], sources: ['x', 'x', 'y', 'y'] }));
+  const train = rankAnswers(sampled, panel);
+  const held = rankAnswers(sampled, panel, true);
+  train.forEach((r, i) => {
+    const l = panel.find((x) => x.labeler_id === r.labeler_id)!;
+    assert.equal(l.heldOut, false);
+    assert.deepEqual(r.ranks, rank(l, prompts[i], sampled[i].answers).ranks);
+    assert.equal(r.ranks[0], r.ranks[1], 'identical answers tie');
+    assert.equal(r.category, prompts[i].category);
+  });
+  for (const r of held) assert.equal(panel.find((x) => x.labeler_id === r.labeler_id)!.heldOut, true);
+  const counts = comparisonCounts(train);
+  assert.equal(counts.answers, 4 * prompts.length);
+  assert.equal(counts.comparisons + counts.ties, 6 * prompts.length);
+  assert.ok(counts.ties >= prompts.length);
+});
+
+test('hold out whole users: nobody on both sides', () => {
+  const all = loadPrompts(path.join(__dirname, '../../data/smoke/prompts-rm.jsonl'));
+  const { train, validation } = holdOutUsers(all, 0.25, 1);
+  assert.equal(train.length + validation.length, all.length);
+  const users = new Set(validation.map((p) => p.user_id));
+  assert.ok(train.every((p) => !users.has(p.user_id)));
+  assert.ok(validation.length >= 0.25 * all.length && validation.length < 0.6 * all.length, `${validation.length} of ${all.length}`);
+  assert.deepEqual(holdOutUsers(all, 0.25, 1), { train, validation });
+  assert.throws(() => holdOutUsers(all, 1, 1), /fraction must be in \(0, 1\)/);
+});
+
+test('saved as JSONL + CSV that the rankings loader reads back; sources beside; a DataFrame for the notebook', () => {
+  const panel = makePanel({ ...PANEL_DEFAULTS, seed: 7 });
+  const sampled = sampleAnswers(prompts.slice(0, 3), [{ name: 'sft-small', model: small }], tok, CFG);
+  const comps = rankAnswers(sampled, panel);
+  const files = writeComparisons(root, 'rm-train', comps);
+  assert.deepEqual(files.map((f) => path.basename(f)), ['rm-train.jsonl', 'rm-train.csv', 'rm-train-sources.jsonl']);
+  const strip = (c: (typeof comps)[number]) => ({ prompt_id: c.prompt_id, user_id: c.user_id, labeler_id: c.labeler_id, prompt: c.prompt, answers: c.answers, ranks: c.ranks });
+  assert.deepEqual(loadRankings(files[0]), comps.map(strip));
+  assert.deepEqual(loadRankings(files[1]), comps.map(strip));
+  const rows = comparisonRows(comps);
+  const df = comparisonsFrame(comps);
+  assert.deepEqual(df.shape, [rows.length, 7]);
+  assert.deepEqual(df.columns, ['prompt_id', 'category', 'labeler_id', 'answer_id', 'source', 'rank', 'answer']);
+  assert.equal(fs.readdirSync(root).filter((f) => f.includes('.tmp')).length, 0, 'no temp files left');
+  assert.throws(() => writeComparisons(root, '../escape', comps), /name must be lowercase/);
+});
+
+test('bad configs are rejected by name', () => {
+  assert.throws(() => sampleAnswers(prompts, [{ name: 'a', model: small }], tok, { kMin: 5, kMax: 4 }), /kMin 5, kMax 4/);
+  assert.throws(() => sampleAnswers(prompts, [], tok), /no model to sample answers from/);
+  assert.throws(() => sampleAnswers(prompts, [{ name: 'a', model: small }, { name: 'a', model: medium }], tok), /source names must be unique/);
+});
