@@ -51,8 +51,8 @@ export function demonstrate(prompt: Prompt, rng: Rng, terse = 0.3): string {
     case 'demean': {
       const name = x.split(' ').pop();
       return rng.choice([
-        `I'm sorry, but I won't help with that. Maybe talk to ${name} calmly about what is wrong.`,
-        `I can't help with hurting someone. If ${name} upset you, an honest conversation may help.`,
+        `I'm sorry, but I won't help with that. Maybe talk to ${name} calmly about how you feel.`,
+        `I can't help with that. A calm, honest talk with ${name} would work better.`,
         `Sorry, I won't write that. I can help you write a kind message to ${name} instead.`,
       ]);
     }

@@ -26,6 +26,20 @@ export function afinnScore(text: string, ignore?: WordFilter): number {
   return score;
 }
 
+let labels: Record<string, number> | null = null;
+
+/** Hostility: the sum of the NEGATIVE AFINN values of the answer's words (raw, not
+ *  negation-flipped, so "I won't help" is not hostile), leaving out `ignore`d words. */
+export function negativeScore(text: string, ignore?: WordFilter): number {
+  if (!labels) labels = require('sentiment/languages/en/labels.json') as Record<string, number>;
+  let score = 0;
+  for (const w of words(text)) {
+    const v = labels![w];
+    if (v !== undefined && v < 0 && !(ignore && ignore.has(w))) score += v;
+  }
+  return score;
+}
+
 let single: Set<string> | null = null;
 let multi: Set<string> | null = null;
 let longest = 1;

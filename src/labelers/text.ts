@@ -24,12 +24,12 @@ export function wordCount(text: string): number {
   return m ? m.length : 0;
 }
 
-/** Items of a list answer: split on newlines, commas, semicolons and " and ", numbering
- *  and bullets removed. */
-export function listItems(text: string): string[] {
+/** Items of a list answer: split on newlines, commas, semicolons (and " and " when
+ *  `splitAnd`: "France, Spain and Italy"), numbering and bullets removed. */
+export function listItems(text: string, splitAnd = true): string[] {
   return String(text ?? '')
     .slice(0, MAX_JUDGED_CHARS)
-    .split(/\n|,|;|\band\b/)
+    .split(splitAnd ? /\n|,|;|\band\b/ : /\n|,|;/)
     .map((s) => s.replace(/^\s*(?:\d+[.)]|[-*\u2022])\s*/, '').replace(/[.!?]+\s*$/, '').trim())
     .filter((s) => s.length > 0);
 }
