@@ -33,9 +33,9 @@ export const PANEL_DEFAULTS: PanelConfig = {
   trainLabelers: 10,
   heldOutLabelers: 5,
   weightJitter: 0.5,
-  noise: 0.16,
+  noise: 0.14,
   noiseSpread: 0.15,
-  heldOutNoiseFactor: 0.8,
+  heldOutNoiseFactor: 0.85,
   resolution: 0.05,
   seed: 1,
 };
