@@ -30,7 +30,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import * as aq from 'arquero';
 import { Adam } from '../engine/optimizer';
-import { loadCheckpoint, readCheckpointConfig, saveCheckpoint } from '../model/checkpoint';
+import { loadCheckpoint, namedOptimizerState, optimizerMomentsByVariable, readCheckpointConfig, saveCheckpoint } from '../model/checkpoint';
 import { generateIds } from '../model/generate';
 import type { GPT } from '../model/gpt';
 import type { ScalarHead } from '../model/heads';
@@ -251,28 +251,13 @@ const VALUE_DIR = 'value';
 const METRICS_JSONL = 'metrics.jsonl';
 const METRICS_CSV = 'metrics.csv';
 
-function adamState(adam: Adam, weights: Map<string, tf.Variable>): Map<string, tf.Tensor> {
-  const out = new Map<string, tf.Tensor>();
-  const state = adam.state();
-  for (const [name, p] of weights) {
-    const s = state.get(p.name);
-    if (s) {
-      out.set(`m/${name}`, s.m);
-      out.set(`v/${name}`, s.v);
-    }
-  }
-  return out;
-}
-
-function restoreAdam(adam: Adam, weights: Map<string, tf.Variable>, saved: Map<string, tf.Tensor> | undefined, step: number, file: string): void {
+/** Put saved Adam moments (by parameter name) back into `adam`, with its step count. */
+function restoreAdam(adam: Adam, weights: Map<string, tf.Variable>, saved: Map<string, tf.Tensor> | undefined, file: string): void {
+  if (!saved) throw new Error(`${file}: not found (a PPO checkpoint keeps its optimizer state)`);
+  const { step, moments } = optimizerMomentsByVariable(weights, saved, file);
+  for (const [name, p] of weights) if (step > 0 && !moments.has(p.name)) throw new Error(`${file}: lacks the Adam moments of ${name}`);
+  for (const [varName, { m, v }] of moments) adam.state().set(varName, { m: tf.variable(m, false), v: tf.variable(v, false) });
   adam.step = step;
-  if (!saved || step === 0) return;
-  for (const [name, p] of weights) {
-    const m = saved.get(`m/${name}`);
-    const v = saved.get(`v/${name}`);
-    if (!m || !v) throw new Error(`${file}: optimizer state lacks m/${name} or v/${name}`);
-    adam.state().set(p.name, { m: tf.variable(m, false), v: tf.variable(v, false) });
-  }
 }
 
 function assignWeights(into: Map<string, tf.Variable>, from: Map<string, tf.Variable>, where: string): void {
@@ -287,19 +272,27 @@ function assignWeights(into: Map<string, tf.Variable>, from: Map<string, tf.Vari
 interface SavedState {
   iteration: number;
   klCoef: number;
-  policyAdamStep: number;
-  valueAdamStep: number;
   config: PpoConfig;
 }
 
 function save(dir: string, models: PpoModels, adams: { policy: Adam; value: Adam }, state: SavedState, rows: PpoRow[]): void {
-  replaceDirAtomic(dir, (tmp) => {
-    saveCheckpoint(tmp, { model: models.policy, tokenizer: models.tokenizer, optimizerState: adamState(adams.policy, models.policy.weights), extra: { ppo: state } });
-    const valueWeights = new Map([...models.valueModel.weights, ...models.valueHead.weights]);
-    saveCheckpoint(path.join(tmp, VALUE_DIR), { model: models.valueModel, tokenizer: models.tokenizer, heads: [models.valueHead], optimizerState: adamState(adams.value, valueWeights), extra: { ppo: state } });
+  const policyState = namedOptimizerState(models.policy.weights, adams.policy.state(), adams.policy.step);
+  const valueState = namedOptimizerState(valueWeights(models), adams.value.state(), adams.value.step);
+  try {
+    replaceDirAtomic(dir, (tmp) => {
+      saveCheckpoint(tmp, { model: models.policy, tokenizer: models.tokenizer, optimizerState: policyState, extra: { stage: 'ppo', ppo: state } });
+      saveCheckpoint(path.join(tmp, VALUE_DIR), { model: models.valueModel, tokenizer: models.tokenizer, heads: [models.valueHead], optimizerState: valueState, extra: { stage: 'ppo-value', ppo: state } });
     fs.writeFileSync(path.join(tmp, METRICS_JSONL), rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));
-    fs.writeFileSync(path.join(tmp, METRICS_CSV), rows.length ? aq.from(rows).toCSV() + '\n' : METRICS.join(',') + '\n');
-  });
+      fs.writeFileSync(path.join(tmp, METRICS_CSV), rows.length ? aq.from(rows).toCSV() + '\n' : METRICS.join(',') + '\n');
+    });
+  } finally {
+    tf.dispose([policyState.get('step')!, valueState.get('step')!]);
+  }
+}
+
+/** The value network's parameters by checkpoint name (trunk + `value_head.*`). */
+function valueWeights(models: PpoModels): Map<string, tf.Variable> {
+  return new Map([...models.valueModel.weights, ...models.valueHead.weights]);
 }
 
 /** The first field where two configs differ, as `key: a vs b`, or null. */
@@ -331,9 +324,8 @@ function resume(dir: string, models: PpoModels, adams: { policy: Adam; value: Ad
     const head = valueCkpt.heads.get('value_head');
     if (!head) throw new Error(`${path.join(dir, VALUE_DIR, 'config.json')}: no value_head`);
     assignWeights(models.valueHead.weights, head.weights, `${dir}/${VALUE_DIR}: value_head`);
-    restoreAdam(adams.policy, models.policy.weights, policyCkpt.optimizerState, saved.policyAdamStep, path.join(dir, 'optimizer.safetensors'));
-    const valueWeights = new Map([...models.valueModel.weights, ...models.valueHead.weights]);
-    restoreAdam(adams.value, valueWeights, valueCkpt.optimizerState, saved.valueAdamStep, path.join(dir, VALUE_DIR, 'optimizer.safetensors'));
+    restoreAdam(adams.policy, models.policy.weights, policyCkpt.optimizerState, path.join(dir, 'optimizer.safetensors'));
+    restoreAdam(adams.value, valueWeights(models), valueCkpt.optimizerState, path.join(dir, VALUE_DIR, 'optimizer.safetensors'));
   } finally {
     for (const c of [policyCkpt, valueCkpt]) {
       c.model.dispose();
@@ -380,6 +372,7 @@ export function trainPpo(models: PpoModels, data: PpoData, overrides: Partial<Pp
   if (config.evalPretrainBatch > 0 && !data.heldOutTokens) throw new Error('PPO: evalPretrainBatch > 0 needs data.heldOutTokens (or set it to 0)');
   for (const [name, m] of [['reference', reference], ['rewardModel', rewardModel], ['valueModel', valueModel]] as const) {
     if (m.config.vocabSize !== policy.config.vocabSize) throw new Error(`PPO: ${name} has vocabSize ${m.config.vocabSize} but the policy has ${policy.config.vocabSize}`);
+    if (m.config.blockSize < policy.config.blockSize) throw new Error(`PPO: ${name} reads at most ${m.config.blockSize} tokens but the policy's prompt + answer may fill ${policy.config.blockSize}`);
   }
   const policyVars = policy.trainableVariables();
   const valueVars = [...valueModel.trainableVariables(), ...valueHead.trainableVariables()];
@@ -491,7 +484,7 @@ export function trainPpo(models: PpoModels, data: PpoData, overrides: Partial<Pp
       };
       rows.push(row);
       if (opts.dir && (iteration % config.saveEvery === 0 || iteration === config.iterations)) {
-        save(opts.dir, models, adams, { iteration, klCoef: kl.value, policyAdamStep: adams.policy.step, valueAdamStep: adams.value.step, config }, rows);
+        save(opts.dir, models, adams, { iteration, klCoef: kl.value, config }, rows);
         savedAt = iteration;
       }
       bar?.tick(1, `reward ${row['objective/scores'].toFixed(3)} kl ${meanKl.toFixed(3)}`);
