@@ -33,7 +33,7 @@ const TOGGLE = `
 <style>
 .wb-toolbar{position:fixed;top:8px;right:12px;z-index:100;font:13px sans-serif}
 .wb-toolbar button{padding:4px 10px;cursor:pointer}
-body.wb-hide-code .jp-Cell-inputWrapper,body.wb-hide-code .jp-InputArea{display:none}
+body.wb-hide-code .jp-CodeCell .jp-Cell-inputWrapper{display:none}
 .jp-Cell-inputWrapper .jp-InputPrompt{cursor:pointer}
 .wb-folded .jp-InputArea-editor{max-height:1.6em;overflow:hidden;opacity:.6}
 </style>
@@ -54,7 +54,8 @@ const MATHJAX_CONFIG = `<script>window.MathJax={tex:{inlineMath:[['$','$'],['\\\
 /** Post-process one nbconvert page: no machine paths, MathJax 3, no require.js, code toggle. */
 export function finishPage(html: string, runDir: string): string {
   let out = html.replace(/<script src="[^"]*wb-no-require\.js"><\/script>\s*/g, '');
-  out = out.replace('<script src="assets/tex-svg.js">', `${MATHJAX_CONFIG}\n<script src="assets/tex-svg.js">`);
+  // (a function replacer: the config's '$' would be read as a replacement pattern)
+  out = out.replace('<script src="assets/tex-svg.js">', () => `${MATHJAX_CONFIG}\n<script src="assets/tex-svg.js">`);
   out = out.replace(/<body([^>]*)>/, (m) => `${m}\n${TOGGLE}`);
   return portable(out, runDir);
 }
@@ -72,7 +73,7 @@ interface ManifestLike {
   notebooks?: { name: string; status: string; seconds: number | null; failedCell?: number }[];
 }
 
-function indexPage(m: ManifestLike, timings: any, pages: string[]): string {
+function indexPage(m: ManifestLike, timings: any, pages: string[], summary = ''): string {
   const rows = (m.notebooks ?? [])
     .map((n) => {
       const link = pages.includes(n.name) ? `<a href="${escapeHtml(n.name)}.html">${escapeHtml(n.name)}</a>` : escapeHtml(n.name);
@@ -103,6 +104,7 @@ code{font-size:13px}
 </style></head><body>
 <h1>rlhf-workbook — run ${escapeHtml(m.runId ?? '')}</h1>
 <p class="status-${escapeHtml(m.status ?? '')}">Status: <b>${escapeHtml(m.status ?? 'unknown')}</b> · profile <b>${escapeHtml(m.profile ?? '')}</b> · seed ${escapeHtml(m.seed ?? '')} · total ${(timings?.totalSeconds ?? 0).toFixed(1)} s</p>
+${summary}
 <p>Params: <code>${escapeHtml(JSON.stringify(m.params ?? {}))}</code><br>Commit: <code>${escapeHtml(commit)}</code><br>Backend: ${backend}<br>Started: ${escapeHtml(m.startedAt ?? '')}</p>
 <h2>Notebooks</h2>
 <table><thead><tr><th>notebook</th><th>status</th><th>time</th></tr></thead><tbody>
@@ -124,6 +126,9 @@ export function writeRunReport(runDir: string): string {
   const read = (f: string) => (fs.existsSync(path.join(runDir, f)) ? JSON.parse(fs.readFileSync(path.join(runDir, f), 'utf8')) : {});
   const manifest: ManifestLike = read('manifest.json');
   const timings = read('timings.json');
+  // 06-evaluation's claims table (our figures next to the paper's) opens the index when present
+  const summaryFile = path.join(runDir, 'eval', 'summary.html');
+  const summary = fs.existsSync(summaryFile) ? fs.readFileSync(summaryFile, 'utf8') : '';
   const reportDir = path.join(runDir, 'report');
   replaceDirAtomic(reportDir, (tmp) => {
     const assets = path.join(tmp, 'assets');
@@ -145,7 +150,7 @@ export function writeRunReport(runDir: string): string {
       const page = path.join(tmp, f.replace(/\.ipynb$/, '.html'));
       fs.writeFileSync(page, finishPage(fs.readFileSync(page, 'utf8'), runDir));
     }
-    fs.writeFileSync(path.join(tmp, 'index.html'), portable(indexPage(manifest, timings, names.map((f) => f.replace(/\.ipynb$/, ''))), runDir));
+    fs.writeFileSync(path.join(tmp, 'index.html'), portable(indexPage(manifest, timings, names.map((f) => f.replace(/\.ipynb$/, '')), summary), runDir));
   });
   return path.join(reportDir, 'index.html');
 }
