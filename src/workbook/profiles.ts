@@ -10,6 +10,7 @@
  * Notebooks call `workbookConfig(profile, params)` with the parameters the runner injected.
  */
 import { DeepPartial, mergeConfig, parseOverride } from '../util/config';
+import type { EvaluationConfig } from '../eval/evaluation';
 
 /** One model size of the ladder (stand-ins for the paper's 1.3B / 6B / 175B). */
 export interface ModelSize {
@@ -56,6 +57,8 @@ export interface WorkbookConfig {
     /** the three sizes, smallest first: `small`, `medium`, `large` */
     sizes: ModelSize[];
   };
+  /** 06-evaluation: prompts, sampling and probe sizes (every field documented on EvaluationConfig in src/eval/evaluation.ts) */
+  evaluation: EvaluationConfig;
 }
 
 export type ProfileName = 'smoke' | 'default' | 'paper';
@@ -71,6 +74,7 @@ export const DEFAULTS: WorkbookConfig = {
   data: { sftPrompts: 1300, rmPrompts: 3300, ppoPrompts: 3100, evalPrompts: 300, trainLabelers: 10, heldOutLabelers: 5, kMin: 4, kMax: 9, agreementPrompts: 300 },
   tokenizer: { vocabSize: 2048 },
   models: { sizes: ladder([64, 128, 192], [2, 3, 4], [2, 4, 6], 64) },
+  evaluation: { prompts: 0, neutralPrompts: 60, maxNewTokens: 24, temperature: 0.7, topP: 0.95, batchSize: 64, bestOfNPrompts: 40, bestOfN: [1, 2, 4, 8, 16], perplexityTokens: 8192, biasPairs: 0, klPrompts: 64 },
 };
 
 /** `smoke`: CI, whole workbook <= 5 minutes. */
@@ -78,6 +82,7 @@ const SMOKE: DeepPartial<WorkbookConfig> = {
   data: { sftPrompts: 60, rmPrompts: 80, ppoPrompts: 40, evalPrompts: 24, agreementPrompts: 80 },
   tokenizer: { vocabSize: 256 },
   models: { sizes: ladder([16, 24, 32], [1, 1, 2], [2, 2, 2], 32) },
+  evaluation: { neutralPrompts: 6, maxNewTokens: 12, batchSize: 32, bestOfNPrompts: 4, bestOfN: [1, 2, 4], perplexityTokens: 512, biasPairs: 8, klPrompts: 8 },
 };
 
 /** `paper`: the paper's dataset sizes; models as large as a single GPU trains in hours. */
@@ -85,6 +90,7 @@ const PAPER: DeepPartial<WorkbookConfig> = {
   data: { sftPrompts: 13000, rmPrompts: 33000, ppoPrompts: 31000, evalPrompts: 3000 },
   tokenizer: { vocabSize: 8192 },
   models: { sizes: ladder([256, 512, 768], [4, 8, 12], [4, 8, 12], 256) },
+  evaluation: { neutralPrompts: 500, maxNewTokens: 64, bestOfNPrompts: 200, bestOfN: [1, 2, 4, 8, 16, 32, 64], perplexityTokens: 65536, klPrompts: 256 },
 };
 
 const OVERRIDES: Record<ProfileName, DeepPartial<WorkbookConfig>> = { smoke: SMOKE, default: {}, paper: PAPER };
