@@ -97,7 +97,7 @@ test('(a) Jupyter Notebook runs 00-setup on tslab and shows its outputs', { skip
     nb.set_autosave_interval(0); // never write the outputs back
     nb.execute_all_cells();
   });
-  const done = await waitFor('every cell to run', 150, () => page.evaluate(() => {
+  const done: number = await waitFor<number>('every cell to run', 150, () => page.evaluate(() => {
     const cells = (globalThis as any).Jupyter.notebook.get_cells().filter((c: any) => c.cell_type === 'code');
     const finished = cells.every((c: any) => typeof c.input_prompt_number === 'number');
     return finished && (globalThis as any).Jupyter.notebook.kernel_busy !== true ? cells.length : 0;
@@ -142,7 +142,7 @@ test('(b) the HTML report of a run shows a rendered plotly chart', { skip, timeo
   const link = await page.$eval('a[href="00-setup.html"]', (a: any) => a.href);
   await page.goto(link, { waitUntil: 'load' });
   await waitFor('the chart in the report', 30, () => page.evaluate(() => (globalThis as any).document.querySelectorAll('.js-plotly-plot .main-svg .trace.bars').length === 3));
-  const math = await waitFor('MathJax', 30, () => page.evaluate(() => (globalThis as any).document.querySelectorAll('mjx-container').length));
+  const math: number = await waitFor<number>('MathJax', 30, () => page.evaluate(() => (globalThis as any).document.querySelectorAll('mjx-container').length));
   assert.ok(math > 0, 'formulas typeset by MathJax');
   await page.screenshot({ path: path.join(work, 'report-00-setup-code.png'), fullPage: true });
   await page.click('#wb-code');
