@@ -6,11 +6,12 @@ import { Rng } from '../../src/util/random';
 
 /** Run `f` on wasm and on cpu with the same inputs; return both outputs, flat. */
 async function onBoth(inputs: { shape: number[]; values: Float32Array | Int32Array; dtype?: 'float32' | 'int32' }[], f: (...xs: tf.Tensor[]) => tf.Tensor): Promise<{ wasm: Float32Array; cpu: Float32Array; shape: number[] }> {
-  const run = () =>
-    tf.tidy(() => {
-      const y = f(...inputs.map((i) => tf.tensor(i.values, i.shape, i.dtype ?? 'float32')));
-      return { data: y.dataSync() as Float32Array, shape: y.shape };
-    });
+  const run = () => {
+    const y = tf.tidy(() => f(...inputs.map((i) => tf.tensor(i.values, i.shape, i.dtype ?? 'float32'))));
+    const out = { data: y.dataSync() as Float32Array, shape: y.shape };
+    y.dispose();
+    return out;
+  };
   await tf.setBackend('wasm');
   const w = run();
   await tf.setBackend('cpu');
@@ -100,7 +101,11 @@ test('the fixed kernels leave no tensors or buffers behind', async () => {
   const rng = new Rng('leak');
   const a = tf.tensor(randomInput(rng, [3, 8, 16]).values, [3, 8, 16]);
   const b = tf.tensor(randomInput(rng, [3, 8, 12]).values, [3, 8, 12]);
-  const step = () => tf.tidy(() => tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.matMul(x, y, true, false)))([a, b]).map((g) => g.sum()).reduce((p, q) => p.add(q)).dataSync());
+  const step = () => {
+    const s = tf.tidy(() => tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.matMul(x, y, true, false)))([a, b]).map((g) => g.sum()).reduce((p, q) => p.add(q)));
+    s.dataSync();
+    s.dispose();
+  };
   step();
   const before = { tensors: tf.memory().numTensors, ids: tf.engine().backend.numDataIds() };
   for (let i = 0; i < 50; i++) step();

@@ -1,0 +1,137 @@
+/**
+ * `npm run bench [-- --quick] [--backend wasm] [--threads 2] [--out runs/bench]`
+ *
+ * Times a full training step of the workbook's GPT (forward, backward, clipping, Adam) for
+ * d64/L2, d128/L2, d128/L4, d256/L4 at T 64 and 128, batch 16, against the backend's own
+ * 512^3 matmul peak measured in the same run, and KV-cache generation against recomputing
+ * the prefix. Prints a table and writes runs/bench/<date>.json.
+ */
+import { Command } from 'commander';
+import * as os from 'os';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { initEngine } from './backend';
+import { benchGeneration, benchTrainStep, matmulPeak, ModelSize, StepResult } from './bench';
+import { writeJsonAtomic } from '../util/atomic';
+
+export interface BenchConfig {
+  /** Model sizes timed (width and depth). */
+  sizes: ModelSize[];
+  /** Sequence lengths T. */
+  seqLens: number[];
+  /** Sequences per step. */
+  batch: number;
+  /** Vocabulary (the default profile's tokenizer: 2048). */
+  vocabSize: number;
+  /** Attention heads. */
+  nHead: number;
+  /** Untimed steps before timing (the first compiles / allocates). */
+  warmup: number;
+  /** Timed steps per size. */
+  steps: number;
+  /** Generation: prompts sampled together, prompt length, new tokens, model size. */
+  generation: { batch: number; promptTokens: number; newTokens: number; size: ModelSize };
+}
+
+export const DEFAULTS: BenchConfig = {
+  sizes: [
+    { nEmbd: 64, nLayer: 2 },
+    { nEmbd: 128, nLayer: 2 },
+    { nEmbd: 128, nLayer: 4 },
+    { nEmbd: 256, nLayer: 4 },
+  ],
+  seqLens: [64, 128],
+  batch: 16,
+  vocabSize: 2048,
+  nHead: 4,
+  warmup: 2,
+  steps: 5,
+  generation: { batch: 16, promptTokens: 16, newTokens: 64, size: { nEmbd: 128, nLayer: 2 } },
+};
+
+/** --quick: a smoke test of the whole benchmark in seconds. */
+export const QUICK: BenchConfig = {
+  ...DEFAULTS,
+  sizes: [{ nEmbd: 64, nLayer: 2 }, { nEmbd: 128, nLayer: 2 }],
+  seqLens: [64],
+  warmup: 1,
+  steps: 2,
+  generation: { batch: 4, promptTokens: 8, newTokens: 16, size: { nEmbd: 64, nLayer: 2 } },
+};
+
+function pad(s: string | number, n: number): string {
+  return String(s).padStart(n);
+}
+
+function table(rows: StepResult[], peak: number): string {
+  const head = `${'model'.padEnd(10)}${pad('T', 5)}${pad('params', 10)}${pad('ms/step', 9)}${pad('min', 8)}${pad('cpu ms', 8)}${pad('tok/s', 8)}${pad('GFLOP/s', 9)}${pad('% peak', 8)}${pad('leak', 6)}`;
+  const lines = rows.map((r) => {
+    const name = `d${r.model.nEmbd}/L${r.model.nLayer}`;
+    return `${name.padEnd(10)}${pad(r.seqLen, 5)}${pad(r.model.params, 10)}${pad(r.timing.wallMs.toFixed(0), 9)}${pad(r.timing.wallMinMs.toFixed(0), 8)}${pad(r.timing.cpuMs.toFixed(0), 8)}${pad(r.tokensPerSecond.toFixed(0), 8)}${pad(r.gflops.toFixed(1), 9)}${pad(((100 * r.gflops) / peak).toFixed(0) + '%', 8)}${pad(r.tensorLeak, 6)}`;
+  });
+  return [head, ...lines].join('\n');
+}
+
+async function main(): Promise<void> {
+  const o = new Command('bench')
+    .description('time training steps and generation of the workbook GPT on the chosen backend')
+    .option('--quick', 'fewer sizes and steps (smoke test)', false)
+    .option('--backend <name>', 'force a backend (tensorflow, webgpu, wasm, cpu); default: best available')
+    .option('--threads <n>', 'wasm: XNNPACK threads (default RLHF_WASM_THREADS or 1)')
+    .option('--out <dir>', 'folder for the JSON result', path.join('runs', 'bench'))
+    .parse(process.argv)
+    .opts<{ quick: boolean; backend?: string; threads?: string; out: string }>();
+  const threads = o.threads === undefined ? undefined : Number(o.threads);
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 8)) {
+    throw new Error(`--threads: expected an integer 1..8, got "${o.threads}"`);
+  }
+  const config = o.quick ? QUICK : DEFAULTS;
+  const engine = await initEngine({ backend: o.backend, threads });
+  const started = new Date();
+  const loadBefore = os.loadavg();
+  console.log(`backend ${engine.backend} (${engine.reason})${engine.threads ? `, ${engine.threads} thread(s)` : ''}; ${os.cpus().length} cores, load ${loadBefore.map((x) => x.toFixed(1)).join(' ')}`);
+
+  const peakBefore = matmulPeak(512, o.quick ? 4 : 10);
+  const rows: StepResult[] = [];
+  for (const size of config.sizes) {
+    for (const T of config.seqLens) {
+      const r = benchTrainStep(size, T, config.batch, { vocabSize: config.vocabSize, nHead: config.nHead, steps: config.steps, warmup: config.warmup });
+      rows.push(r);
+      console.log(`  d${size.nEmbd}/L${size.nLayer} T${T}: ${r.timing.wallMs.toFixed(0)} ms/step (min ${r.timing.wallMinMs.toFixed(0)}, cpu ${r.timing.cpuMs.toFixed(0)})`);
+    }
+  }
+  const peakAfter = matmulPeak(512, o.quick ? 4 : 10);
+  // the better of the two: contention only ever slows a measurement down
+  const peak = Math.max(peakBefore.gflops, peakAfter.gflops);
+  const g = config.generation;
+  const generation = benchGeneration(g.size, { vocabSize: config.vocabSize, nHead: config.nHead, batch: g.batch, promptTokens: g.promptTokens, newTokens: g.newTokens });
+
+  console.log(`\nmatmul peak (512^3 rank-2, best of runs before/after): ${peak.toFixed(1)} GFLOP/s`);
+  console.log(table(rows, peak));
+  console.log(
+    `\ngeneration d${g.size.nEmbd}/L${g.size.nLayer}, ${g.batch} prompts x ${g.newTokens} new tokens: KV cache ${generation.kvCache.tokensPerSecond.toFixed(0)} tok/s, ` +
+      `full recompute ${generation.fullRecompute.tokensPerSecond.toFixed(0)} tok/s, speedup ${generation.speedup.toFixed(1)}x, same tokens: ${generation.sameTokens}`,
+  );
+  console.log('(ms/step: median wall; min: fastest wall; cpu: median CPU time of this process; GFLOP/s and % peak from the fastest wall time)');
+
+  const stamp = started.toISOString().replace(/[:.]/g, '-');
+  const file = path.join(o.out, `${stamp}.json`);
+  writeJsonAtomic(file, {
+    date: started.toISOString(),
+    seconds: (Date.now() - started.getTime()) / 1000,
+    quick: o.quick,
+    engine,
+    versions: { tfjs: tf.version.tfjs, node: process.version },
+    machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1), platform: `${os.platform()} ${os.arch()}`, loadAverageBefore: loadBefore, loadAverageAfter: os.loadavg() },
+    config,
+    matmulPeak: { gflops: peak, before: peakBefore, after: peakAfter },
+    trainStep: rows.map((r) => ({ ...r, peakFraction: r.gflops / peak })),
+    generation,
+  });
+  console.log(`wrote ${file}`);
+}
+
+main().catch((e: Error) => {
+  process.stderr.write(`bench: ${process.env.DEBUG ? e.stack : e.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,169 @@
+/**
+ * Engine benchmark pieces: the backend's own matmul peak, one full training step of the
+ * workbook's GPT (forward, backward, clipping, Adam) and KV-cache vs full-recompute
+ * generation. Each timing is taken both as wall time and as this process's CPU time: the
+ * machine may be shared, and CPU time is what a single-threaded step costs without
+ * contention (with wasm threads, CPU time counts every thread).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { GPT } from '../model/gpt';
+import { generateIds } from '../model/generate';
+import { languageModelLoss } from '../model/logprobs';
+import { Rng } from '../util/random';
+import { Adam, trainStep } from './optimizer';
+
+export interface Timing {
+  /** Median wall-clock milliseconds. */
+  wallMs: number;
+  /** Fastest wall-clock milliseconds (the least disturbed run). */
+  wallMinMs: number;
+  /** Median CPU milliseconds of this process (user + system). */
+  cpuMs: number;
+}
+
+/** Run `f` `warmup` times untimed, then `reps` times timed. */
+export function time(f: () => void, reps: number, warmup = 1): Timing {
+  for (let i = 0; i < warmup; i++) f();
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    f();
+    wall.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
+  }
+  const median = (xs: number[]) => {
+    const s = xs.slice().sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  };
+  return { wallMs: median(wall), wallMinMs: Math.min(...wall), cpuMs: median(cpu) };
+}
+
+/** GFLOP/s of `flops` done in `ms`. */
+export function gflops(flops: number, ms: number): number {
+  return flops / ms / 1e6;
+}
+
+/** Matmul peak of the active backend: an n x n x n rank-2 product, read back each time. */
+export function matmulPeak(n = 512, reps = 10): { n: number; flops: number; timing: Timing; gflops: number } {
+  const rng = new Rng(`peak:${n}`);
+  const a = tf.tensor2d(Float32Array.from({ length: n * n }, () => rng.normal()), [n, n]);
+  const b = tf.tensor2d(Float32Array.from({ length: n * n }, () => rng.normal()), [n, n]);
+  const flops = 2 * n * n * n;
+  const timing = time(() => {
+    // (dataSync outside tidy: tidy walks every element of a returned typed array)
+    const c = tf.matMul(a, b);
+    c.dataSync();
+    c.dispose();
+  }, reps, 2);
+  tf.dispose([a, b]);
+  return { n, flops, timing, gflops: gflops(flops, timing.wallMinMs) };
+}
+
+export interface ModelSize {
+  nEmbd: number;
+  nLayer: number;
+}
+
+/**
+ * FLOPs of one training step (forward + backward = 3x forward): 6 per parameter that takes
+ * part in a matmul per token (blocks' 12 C^2 per layer and the tied V x C unembedding;
+ * embedding lookups are free) plus attention, 12 * L * T * C per token (QK^T and AV over the
+ * full T x T score matrix, as computed).
+ */
+export function trainingFlops(size: ModelSize, vocabSize: number, batch: number, seqLen: number): number {
+  const { nEmbd: C, nLayer: L } = size;
+  const matmulParams = L * 12 * C * C + vocabSize * C;
+  const tokens = batch * seqLen;
+  return 6 * matmulParams * tokens + 12 * L * seqLen * C * tokens;
+}
+
+export interface StepResult {
+  model: ModelSize & { nHead: number; vocabSize: number; params: number };
+  batch: number;
+  seqLen: number;
+  flops: number;
+  timing: Timing;
+  tokensPerSecond: number;
+  /** From the fastest wall time. */
+  gflops: number;
+  /** Tensors left after the timed steps minus before (0 = no leak). */
+  tensorLeak: number;
+  loss: number;
+}
+
+/** Time full training steps of the workbook's GPT on random tokens. */
+export function benchTrainStep(size: ModelSize, seqLen: number, batch: number, opts: { vocabSize: number; nHead: number; steps: number; warmup: number }): StepResult {
+  const model = new GPT({ ...size, nHead: opts.nHead, vocabSize: opts.vocabSize, blockSize: seqLen, dropout: 0, seed: 1 });
+  const rng = new Rng(`bench:${size.nEmbd}:${size.nLayer}:${seqLen}`);
+  const tokens = tf.tensor2d(Int32Array.from({ length: batch * (seqLen + 1) }, () => rng.int(opts.vocabSize)), [batch, seqLen + 1], 'int32');
+  const lossMask = tf.ones([batch, seqLen + 1], 'float32') as tf.Tensor2D;
+  const adam = new Adam({ lr: 1e-3 });
+  const vars = model.trainableVariables();
+  let loss = NaN;
+  const step = () => {
+    loss = trainStep(() => languageModelLoss(model, tokens, lossMask), vars, adam);
+  };
+  step(); // creates Adam's moments
+  const before = tf.memory().numTensors;
+  const timing = time(step, opts.steps, Math.max(0, opts.warmup - 1));
+  const tensorLeak = tf.memory().numTensors - before;
+  const flops = trainingFlops(size, opts.vocabSize, batch, seqLen);
+  const params = model.numParams();
+  tf.dispose([tokens, lossMask]);
+  adam.dispose();
+  model.dispose();
+  return {
+    model: { ...size, nHead: opts.nHead, vocabSize: opts.vocabSize, params },
+    batch,
+    seqLen,
+    flops,
+    timing,
+    tokensPerSecond: (batch * seqLen) / (timing.wallMs / 1000),
+    gflops: gflops(flops, timing.wallMinMs),
+    tensorLeak,
+    loss,
+  };
+}
+
+export interface GenerationResult {
+  model: ModelSize & { nHead: number; vocabSize: number };
+  batch: number;
+  promptTokens: number;
+  newTokens: number;
+  kvCache: { seconds: number; tokensPerSecond: number };
+  fullRecompute: { seconds: number; tokensPerSecond: number };
+  speedup: number;
+  /** Both ways sampled the same tokens (same seed): the cache changes nothing but speed. */
+  sameTokens: boolean;
+}
+
+/** Sampling `newTokens` per prompt with the model's KV cache vs recomputing the prefix. */
+export function benchGeneration(size: ModelSize, opts: { vocabSize: number; nHead: number; batch: number; promptTokens: number; newTokens: number }): GenerationResult {
+  const model = new GPT({ ...size, nHead: opts.nHead, vocabSize: opts.vocabSize, blockSize: opts.promptTokens + opts.newTokens, dropout: 0, seed: 1 });
+  const rng = new Rng('bench:generation');
+  const prompts = Array.from({ length: opts.batch }, () => Array.from({ length: opts.promptTokens }, () => 5 + rng.int(opts.vocabSize - 5)));
+  const ids = { eosId: -1, padId: 0 }; // no EOS: every row samples all newTokens
+  const run = (useCache: boolean) => {
+    generateIds(model, prompts, ids, { maxNewTokens: 4, seed: 1, useCache }); // warm-up
+    const t0 = performance.now();
+    const out = generateIds(model, prompts, ids, { maxNewTokens: opts.newTokens, seed: 1, useCache });
+    const seconds = (performance.now() - t0) / 1000;
+    return { seconds, tokensPerSecond: (opts.batch * opts.newTokens) / seconds, tokens: out.tokens };
+  };
+  const cached = run(true);
+  const full = run(false);
+  model.dispose();
+  return {
+    model: { ...size, nHead: opts.nHead, vocabSize: opts.vocabSize },
+    batch: opts.batch,
+    promptTokens: opts.promptTokens,
+    newTokens: opts.newTokens,
+    kvCache: { seconds: cached.seconds, tokensPerSecond: cached.tokensPerSecond },
+    fullRecompute: { seconds: full.seconds, tokensPerSecond: full.tokensPerSecond },
+    speedup: full.seconds / cached.seconds,
+    sameTokens: JSON.stringify(cached.tokens) === JSON.stringify(full.tokens),
+  };
+}
