@@ -57,6 +57,50 @@ export interface WorkbookConfig {
     /** the three sizes, smallest first: `small`, `medium`, `large` */
     sizes: ModelSize[];
   };
+  /** 02-pretrain: the base GPTs on the State of the Union corpus (src/train/pretrain.ts) */
+  pretrain: {
+    /** use only the first N addresses by year (0 = all 233) */
+    maxAddresses: number;
+    /** optimiser steps per size, smallest first */
+    steps: number[];
+    /** windows of blockSize+1 tokens per batch */
+    batchSize: number;
+    /** peak learning rate per size, smallest first (cosine decay to a tenth) */
+    lr: number[];
+    /** steps of linear warm-up */
+    warmupSteps: number;
+    /** validation loss every N steps */
+    evalEvery: number;
+    /** held-out windows read by the validation loss and perplexity (SOTU and Moby-Dick) */
+    evalWindows: number;
+    /** checkpoint (with optimizer state, for resume) every N steps */
+    checkpointEvery: number;
+    /** tokens sampled per size to show what each base model writes */
+    sampleTokens: number;
+  };
+  /** 03-sft: supervised fine-tuning on the demonstrations (src/train/sft.ts) */
+  sft: {
+    /** epochs (paper: 16); every epoch is kept as a checkpoint */
+    epochs: number;
+    /** demonstrations per batch */
+    batchSize: number;
+    /** peak learning rate (cosine decay to a tenth over all epochs) */
+    lr: number;
+    /** residual dropout while fine-tuning (paper: 0.2) */
+    dropout: number;
+    /** share of the SFT users whose demonstrations are held out for validation */
+    validationFraction: number;
+    /** held-out prompts answered by base, prompted base and SFT for the rubric (0 = all) */
+    answerPrompts: number;
+    /** longest answer sampled, in tokens */
+    maxNewTokens: number;
+    /** sampling temperature of those answers */
+    temperature: number;
+    /** nucleus sampling mass (paper: 0.95 is common) */
+    topP: number;
+    /** token budget of the few-shot prefix of GPT (prompted) */
+    fewShotTokens: number;
+  };
   /** 06-evaluation: prompts, sampling and probe sizes (every field documented on EvaluationConfig in src/eval/evaluation.ts) */
   evaluation: EvaluationConfig;
 }
@@ -73,15 +117,19 @@ export const DEFAULTS: WorkbookConfig = {
   seed: 1234,
   data: { sftPrompts: 1300, rmPrompts: 3300, ppoPrompts: 3100, evalPrompts: 300, trainLabelers: 10, heldOutLabelers: 5, kMin: 4, kMax: 9, agreementPrompts: 300 },
   tokenizer: { vocabSize: 2048 },
-  models: { sizes: ladder([64, 128, 192], [2, 3, 4], [2, 4, 6], 64) },
+  models: { sizes: ladder([64, 128, 192], [2, 3, 4], [2, 4, 6], 128) },
+  pretrain: { maxAddresses: 0, steps: [600, 500, 400], batchSize: 8, lr: [3e-3, 2e-3, 1.5e-3], warmupSteps: 30, evalEvery: 50, evalWindows: 32, checkpointEvery: 100, sampleTokens: 48 },
+  sft: { epochs: 8, batchSize: 16, lr: 1e-3, dropout: 0.2, validationFraction: 0.1, answerPrompts: 0, maxNewTokens: 32, temperature: 0.7, topP: 0.95, fewShotTokens: 64 },
   evaluation: { prompts: 0, neutralPrompts: 60, maxNewTokens: 24, temperature: 0.7, topP: 0.95, batchSize: 64, bestOfNPrompts: 40, bestOfN: [1, 2, 4, 8, 16], perplexityTokens: 8192, biasPairs: 0, klPrompts: 64 },
 };
 
 /** `smoke`: CI, whole workbook <= 5 minutes. */
 const SMOKE: DeepPartial<WorkbookConfig> = {
   data: { sftPrompts: 60, rmPrompts: 80, ppoPrompts: 40, evalPrompts: 24, agreementPrompts: 80 },
-  tokenizer: { vocabSize: 256 },
+  tokenizer: { vocabSize: 320 },
   models: { sizes: ladder([16, 24, 32], [1, 1, 2], [2, 2, 2], 32) },
+  pretrain: { maxAddresses: 12, steps: [30, 30, 30], evalEvery: 10, evalWindows: 8, checkpointEvery: 15, sampleTokens: 16 },
+  sft: { epochs: 3, batchSize: 8, answerPrompts: 12, maxNewTokens: 12, fewShotTokens: 12 },
   evaluation: { neutralPrompts: 6, maxNewTokens: 12, batchSize: 32, bestOfNPrompts: 4, bestOfN: [1, 2, 4], perplexityTokens: 512, biasPairs: 8, klPrompts: 8 },
 };
 
@@ -90,6 +138,8 @@ const PAPER: DeepPartial<WorkbookConfig> = {
   data: { sftPrompts: 13000, rmPrompts: 33000, ppoPrompts: 31000, evalPrompts: 3000 },
   tokenizer: { vocabSize: 8192 },
   models: { sizes: ladder([256, 512, 768], [4, 8, 12], [4, 8, 12], 256) },
+  pretrain: { steps: [20000, 20000, 20000], batchSize: 32, lr: [1e-3, 6e-4, 3e-4], warmupSteps: 500, evalEvery: 500, evalWindows: 256, checkpointEvery: 1000, sampleTokens: 128 },
+  sft: { epochs: 16, batchSize: 32, lr: 3e-4, answerPrompts: 500, maxNewTokens: 64, fewShotTokens: 160 },
   evaluation: { neutralPrompts: 500, maxNewTokens: 64, bestOfNPrompts: 200, bestOfN: [1, 2, 4, 8, 16, 32, 64], perplexityTokens: 65536, klPrompts: 256 },
 };
 
