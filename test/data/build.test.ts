@@ -1,0 +1,59 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { buildDatasets, DATA_DEFAULTS, loadPrompts, writeDatasets, sha256 } from '../../src/data/build';
+import { loadRankings } from '../../src/data/tables';
+import { usersInSeveralSplits } from '../../src/data/splits';
+import { rankingsFrame } from '../../src/data/tables';
+
+const small = { ...DATA_DEFAULTS, sizes: { sft: 20, rm: 15, ppo: 10, eval: 8 }, agreementPrompts: 10 };
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'build-'));
+
+test('same seed -> byte-identical files; another seed -> different data', () => {
+  const a = writeDatasets(path.join(root, 'a'), buildDatasets(small));
+  const b = writeDatasets(path.join(root, 'b'), buildDatasets(small));
+  assert.deepEqual(a.files, b.files);
+  for (const f of a.files) {
+    const text = fs.readFileSync(path.join(root, 'a', f.file));
+    assert.equal(sha256(text), f.sha256, f.file);
+    assert.deepEqual(text, fs.readFileSync(path.join(root, 'b', f.file)));
+  }
+  const c = writeDatasets(path.join(root, 'c'), buildDatasets({ ...small, seed: 2 }));
+  assert.notEqual(c.files.find((f) => f.file === 'prompts-sft.jsonl')!.sha256, a.files.find((f) => f.file === 'prompts-sft.jsonl')!.sha256);
+});
+
+test('the written files load back: prompts by split without user leaks, rankings with K in range', () => {
+  const dir = path.join(root, 'a');
+  const splits = { sft: loadPrompts(path.join(dir, 'prompts-sft.jsonl')), rm: loadPrompts(path.join(dir, 'prompts-rm.jsonl')), ppo: loadPrompts(path.join(dir, 'prompts-ppo.jsonl')), eval: loadPrompts(path.join(dir, 'prompts-eval.jsonl')) };
+  assert.equal(splits.sft.length, 20);
+  assert.deepEqual(usersInSeveralSplits(splits), []);
+  const ranked = loadRankings(path.join(dir, 'rankings.jsonl'));
+  assert.deepEqual(loadRankings(path.join(dir, 'rankings.csv')), ranked);
+  assert.equal(ranked.length, 15);
+  for (const r of ranked) assert.ok(r.answers.length >= small.kMin && r.answers.length <= small.kMax);
+  const rmIds = new Set(splits.rm.map((p) => p.prompt_id));
+  assert.ok(ranked.every((r) => rmIds.has(r.prompt_id)));
+});
+
+test('a failed write leaves the previous data intact', () => {
+  const dir = path.join(root, 'a');
+  const before = fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8');
+  const ds = buildDatasets(small);
+  (ds.prompts as any).sft = null; // makes writing throw midway
+  assert.throws(() => writeDatasets(dir, ds));
+  assert.equal(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'), before);
+  assert.deepEqual(fs.readdirSync(root).filter((f) => f.includes('.tmp-')), []);
+});
+
+test('bad sizes are rejected by name', () => {
+  assert.throws(() => buildDatasets({ ...small, kMin: 1 }), /kMin/);
+  assert.throws(() => buildDatasets({ ...small, sizes: { ...small.sizes, rm: -1 } }), /sizes\.rm/);
+});
+
+test('rankings as a danfo DataFrame with the table columns', () => {
+  const df = rankingsFrame(loadRankings(path.join(root, 'a', 'rankings.jsonl')));
+  assert.deepEqual(df.columns, ['prompt_id', 'user_id', 'labeler_id', 'answer_id', 'rank', 'prompt', 'answer']);
+  assert.ok(df.shape[0] >= 15 * small.kMin);
+});
