@@ -2,6 +2,8 @@
 export { GPT, DEFAULTS as GPT_DEFAULTS, disposeCache, parameterShapes, validateConfig } from './gpt';
 export type { GPTConfig, ForwardOptions, ForwardOutput, LayerCache } from './gpt';
 export { ScalarHead, lastTokenIndex } from './heads';
+export { padBatch, disposeBatch } from './batch';
+export type { PadOptions, PaddedBatch } from './batch';
 export type { HeadName } from './heads';
 export { tokenLogProbs, maskedMean, maskedCrossEntropy, sequenceLogProbs, languageModelLoss } from './logprobs';
 export { generate, generateIds, sampleToken, topKIndices, topPIndices, DEFAULTS as GENERATE_DEFAULTS } from './generate';
