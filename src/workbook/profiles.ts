@@ -101,6 +101,33 @@ export interface WorkbookConfig {
     /** token budget of the few-shot prefix of GPT (prompted) */
     fewShotTokens: number;
   };
+  /** 04-reward-model: comparisons, the reward model, the SFT choice (src/train/reward.ts) */
+  reward: {
+    /** model size the RM is built on, from its SFT network (the paper: one 6B RM for every policy) */
+    size: string;
+    /** RM prompts used, train + validation (0 = all of data.rmPrompts) */
+    prompts: number;
+    /** share of those prompts' users held out for validation (RM accuracy, the SFT choice) */
+    validationFraction: number;
+    /** nucleus sampling mass of the K answers sampled from the SFT models */
+    topP: number;
+    /** sampling temperature of those answers */
+    temperature: number;
+    /** longest sampled answer, in tokens */
+    maxNewTokens: number;
+    /** prompts per optimiser step, each with all its K answers and C(K,2) comparisons */
+    batchPrompts: number;
+    /** peak learning rate (warm-up, then cosine to a tenth over the one epoch) */
+    lr: number;
+    /** steps of linear warm-up */
+    warmupSteps: number;
+    /** validation accuracy every N steps, for the training curve */
+    evalEvery: number;
+    /** training prompts of the shuffled-single-pairs ablation (0 = skip it) */
+    ablationPrompts: number;
+    /** validation prompts every SFT epoch answers for the choice by RM score */
+    selectionPrompts: number;
+  };
   /** 06-evaluation: prompts, sampling and probe sizes (every field documented on EvaluationConfig in src/eval/evaluation.ts) */
   evaluation: EvaluationConfig;
 }
@@ -120,6 +147,7 @@ export const DEFAULTS: WorkbookConfig = {
   models: { sizes: ladder([64, 128, 192], [2, 3, 4], [2, 4, 6], 128) },
   pretrain: { maxAddresses: 0, steps: [600, 500, 400], batchSize: 8, lr: [3e-3, 2e-3, 1.5e-3], warmupSteps: 30, evalEvery: 50, evalWindows: 32, checkpointEvery: 100, sampleTokens: 48 },
   sft: { epochs: 8, batchSize: 16, lr: 1e-3, dropout: 0.2, validationFraction: 0.1, answerPrompts: 0, maxNewTokens: 32, temperature: 0.7, topP: 0.95, fewShotTokens: 64 },
+  reward: { size: 'medium', prompts: 1200, validationFraction: 0.15, topP: 0.95, temperature: 1, maxNewTokens: 32, batchPrompts: 8, lr: 2e-4, warmupSteps: 10, evalEvery: 25, ablationPrompts: 240, selectionPrompts: 48 },
   evaluation: { prompts: 0, neutralPrompts: 60, maxNewTokens: 24, temperature: 0.7, topP: 0.95, batchSize: 64, bestOfNPrompts: 40, bestOfN: [1, 2, 4, 8, 16], perplexityTokens: 8192, biasPairs: 0, klPrompts: 64 },
 };
 
@@ -130,6 +158,7 @@ const SMOKE: DeepPartial<WorkbookConfig> = {
   models: { sizes: ladder([16, 24, 32], [1, 1, 2], [2, 2, 2], 32) },
   pretrain: { maxAddresses: 12, steps: [30, 30, 30], evalEvery: 10, evalWindows: 8, checkpointEvery: 15, sampleTokens: 16 },
   sft: { epochs: 3, batchSize: 8, answerPrompts: 12, maxNewTokens: 12, fewShotTokens: 12 },
+  reward: { prompts: 0, validationFraction: 0.25, maxNewTokens: 12, batchPrompts: 4, evalEvery: 5, ablationPrompts: 16, selectionPrompts: 8 },
   evaluation: { neutralPrompts: 6, maxNewTokens: 12, batchSize: 32, bestOfNPrompts: 4, bestOfN: [1, 2, 4], perplexityTokens: 512, biasPairs: 8, klPrompts: 8 },
 };
 
@@ -140,6 +169,7 @@ const PAPER: DeepPartial<WorkbookConfig> = {
   models: { sizes: ladder([256, 512, 768], [4, 8, 12], [4, 8, 12], 256) },
   pretrain: { steps: [20000, 20000, 20000], batchSize: 32, lr: [1e-3, 6e-4, 3e-4], warmupSteps: 500, evalEvery: 500, evalWindows: 256, checkpointEvery: 1000, sampleTokens: 128 },
   sft: { epochs: 16, batchSize: 32, lr: 3e-4, answerPrompts: 500, maxNewTokens: 64, fewShotTokens: 160 },
+  reward: { prompts: 0, validationFraction: 0.05, maxNewTokens: 64, batchPrompts: 64, lr: 5e-5, warmupSteps: 50, evalEvery: 50, ablationPrompts: 2000, selectionPrompts: 256 },
   evaluation: { neutralPrompts: 500, maxNewTokens: 64, bestOfNPrompts: 200, bestOfN: [1, 2, 4, 8, 16, 32, 64], perplexityTokens: 65536, klPrompts: 256 },
 };
 
