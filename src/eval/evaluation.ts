@@ -28,6 +28,7 @@ import { artifacts } from '../workbook/artifacts';
 import { writeJsonlAtomic } from '../util/atomic';
 import { readJsonl } from '../util/jsonl';
 import { answerPrompts } from './answers';
+import { FewShot, FewShotExample, makeFewShot } from './prompted';
 import { biasProbe, genderPairs } from './bias';
 import { metadata, rate, toxicityVerdict } from './harmless';
 import { heldOutScore, judgeFor, qualityScores, winCounts } from './judge';
@@ -85,24 +86,12 @@ export function loadModel(dir: string): { model: GPT; tokenizer: Tokenizer; disp
   return { model: ck.model, tokenizer: ck.tokenizer, dispose: () => { ck.model.dispose(); for (const h of ck.heads.values()) h.dispose(); } };
 }
 
-export interface FewShot { format: (prompt: string) => string; cut: (completion: string) => string }
-
 /**
- * The "GPT (prompted)" few-shot wrapper from src/eval/prompted.ts (written with the SFT
- * stage), or null when this build has none (then GPT prompted is listed as missing).
+ * The "GPT (prompted)" wrapper (src/eval/prompted.ts, shared with notebook 03): training
+ * demonstrations as few-shot examples, as many as leave room for the prompt and the answer.
  */
-export function loadFewShot(): FewShot | null {
-  let m: any;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    m = require('./prompted');
-  } catch {
-    return null;
-  }
-  const format = [m.promptedText, m.fewShotPrompt, m.formatPrompted, m.prompted].find((f) => typeof f === 'function');
-  if (!format) return null;
-  const cut = [m.cutAnswer, m.promptedAnswer, m.extractAnswer].find((f) => typeof f === 'function') ?? ((s: string) => s.split('\n')[0].trim());
-  return { format: (p: string) => format(p), cut: (s: string) => cut(s) };
+export function fewShotFor(examples: readonly FewShotExample[], tokenizer: Tokenizer, blockSize: number, maxNewTokens: number): FewShot {
+  return makeFewShot(examples, tokenizer, Math.max(0, blockSize - maxNewTokens - 24));
 }
 
 // ---------------------------------------------------------------- 1. answers
@@ -115,18 +104,18 @@ export interface AnswerBook {
 
 /** Every available model answers every text; saved to eval/answers.jsonl (one row per answer). */
 export function answerEveryModel(runDir: string, roster: readonly ModelEntry[], texts: readonly string[], cfg: EvaluationConfig, seed: number,
-  onProgress?: (done: number, label: string) => void): AnswerBook {
+  examples: readonly FewShotExample[], onProgress?: (done: number, label: string) => void): AnswerBook {
   const book: AnswerBook = { texts: texts.slice(), answers: {} };
-  const fewShot = loadFewShot();
   let done = 0;
   for (const e of roster) {
     if (!e.dir) continue;
     const m = loadModel(e.dir);
     try {
+      const maxNewTokens = Math.min(cfg.maxNewTokens, m.model.config.blockSize - 8);
       const { answers } = answerPrompts(m.model, m.tokenizer, texts, {
         batchSize: cfg.batchSize,
-        generation: { maxNewTokens: Math.min(cfg.maxNewTokens, m.model.config.blockSize - 8), temperature: cfg.temperature, topP: cfg.topP, seed },
-        fewShot: e.kind === 'gpt-prompted' && fewShot ? fewShot : undefined,
+        generation: { maxNewTokens, temperature: cfg.temperature, topP: cfg.topP, seed },
+        fewShot: e.kind === 'gpt-prompted' ? fewShotFor(examples, m.tokenizer, m.model.config.blockSize, maxNewTokens) : undefined,
         onBatch: (n) => onProgress?.(done + n, `${KIND_LABELS[e.kind]} ${e.size}`),
       });
       book.answers[modelKey(e)] = answers;

@@ -85,9 +85,8 @@ function sftEntry(runDir: string, size: string): ModelEntry {
 
 /**
  * The roster of one run: one entry per (kind, size), sizes in the given order.
- * `prompted` says whether a few-shot prefix is available (else GPT prompted is missing).
  */
-export function modelRoster(runDir: string, sizes: readonly string[], prompted = true): ModelEntry[] {
+export function modelRoster(runDir: string, sizes: readonly string[]): ModelEntry[] {
   const a = artifacts(runDir);
   const out: ModelEntry[] = [];
   for (const kind of MODEL_KINDS) {
@@ -98,7 +97,6 @@ export function modelRoster(runDir: string, sizes: readonly string[], prompted =
       }
       const dir = kind === 'gpt' || kind === 'gpt-prompted' ? a.pretrain(size) : a.ppo(size, kind);
       if (!isCheckpoint(dir)) out.push({ kind, size, dir: null, note: NOT_TRAINED });
-      else if (kind === 'gpt-prompted' && !prompted) out.push({ kind, size, dir: null, note: 'no few-shot prefix (src/eval/prompted.ts) in this build' });
       else out.push({ kind, size, dir, note: kind === 'gpt-prompted' ? 'the GPT checkpoint behind a few-shot prefix' : 'final checkpoint' });
     }
   }

@@ -9,7 +9,7 @@ import { loadPrompts } from '../data/build';
 import { Prompt } from '../data/types';
 import { CRITERIA } from '../labelers/criteria';
 import { Labeler } from '../labelers/panel';
-import { InputError } from '../util/jsonl';
+import { InputError, readJsonl } from '../util/jsonl';
 import { artifacts, requireArtifact } from '../workbook/artifacts';
 
 export function loadEvalPrompts(runDir: string): Prompt[] {
@@ -57,4 +57,13 @@ export function loadAgreement(runDir: string): { train: number; heldOut: number;
   const a = readJson(file);
   const num = (v: unknown) => (typeof v === 'number' ? v : NaN);
   return { train: num(a?.train?.mean), heldOut: num(a?.heldOut?.mean), trainStd: num(a?.train?.std), heldOutStd: num(a?.heldOut?.std) };
+}
+
+/** The training demonstrations (prompt, answer, category): the few-shot examples of GPT (prompted). */
+export function loadDemonstrations(runDir: string): { prompt: string; answer: string; category: string }[] {
+  const file = requireArtifact(path.join(artifacts(runDir).data, 'demonstrations.jsonl'), 'demonstrations', '01-data');
+  return readJsonl(file, (v: any) => {
+    for (const k of ['prompt', 'answer', 'category']) if (typeof v?.[k] !== 'string') throw new Error(`"${k}" must be a string`);
+    return { prompt: v.prompt, answer: v.answer, category: v.category };
+  });
 }

@@ -1,0 +1,134 @@
+import { test, before } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { initEngine } from '../../src/engine';
+import { factPool } from '../../src/data/pool';
+import { generatePrompts, PROMPT_DEFAULTS } from '../../src/data/prompts';
+import { parseCsv } from '../../src/data/csv';
+import { demonstrate } from '../../src/labelers/demonstrate';
+import { makePanel, PANEL_DEFAULTS } from '../../src/labelers/panel';
+import { saveCheckpoint } from '../../src/model/checkpoint';
+import { GPT } from '../../src/model/gpt';
+import { ScalarHead } from '../../src/model/heads';
+import { Tokenizer, trainTokenizer } from '../../src/model/tokenizer';
+import { Rng } from '../../src/util/random';
+import { writeJsonAtomic, writeJsonlAtomic } from '../../src/util/atomic';
+import { artifacts } from '../../src/workbook/artifacts';
+import { workbookConfig } from '../../src/workbook/profiles';
+import {
+  answerEveryModel, biasAndPerplexityRows, bestOfNPoints, EvaluationConfig, honestyRows, loadAnswerBook, qualityRows, rewardAgreement, rlPoints, toxicityRows, winRateRows,
+} from '../../src/eval/evaluation';
+import { probeSets, distinctTexts } from '../../src/eval/probes';
+import { modelRoster, NOT_TRAINED } from '../../src/eval/roster';
+import { loadDemonstrations, loadEvalPrompts, loadPanel, loadRunPanel } from '../../src/eval/run-data';
+import { buildSummary, writeSummary } from '../../src/eval/summary';
+import { saveTable } from '../../src/eval/tables';
+
+const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'eval-run-'));
+const CFG: EvaluationConfig = { ...workbookConfig('smoke').evaluation, maxNewTokens: 6, batchSize: 16, neutralPrompts: 2, bestOfNPrompts: 2, bestOfN: [1, 2, 4], perplexityTokens: 64, biasPairs: 2, klPrompts: 3 };
+let tok: Tokenizer;
+
+before(async () => {
+  await initEngine({ backend: 'cpu' });
+  const a = artifacts(runDir);
+  const prompts = generatePrompts(14, factPool(1), PROMPT_DEFAULTS, new Rng(2)).slice(0, 14);
+  const demos = prompts.slice(0, 4).map((p, i) => ({ prompt: p.text, answer: demonstrate(p, new Rng(i)), category: p.category }));
+  writeJsonlAtomic(path.join(a.data, 'prompts-eval.jsonl'), prompts);
+  writeJsonlAtomic(path.join(a.data, 'demonstrations.jsonl'), demos);
+  writeJsonAtomic(path.join(a.data, 'panel.json'), makePanel({ ...PANEL_DEFAULTS, trainLabelers: 3, heldOutLabelers: 2 }));
+  tok = trainTokenizer([...prompts.map((p) => p.text), ...demos.map((d) => d.answer)], { vocabSize: 300, minFrequency: 1 });
+  const gpt = (seed: number, nEmbd: number) => new GPT({ vocabSize: tok.vocabSize, blockSize: 48, nLayer: 1, nHead: 2, nEmbd, seed });
+  const save = (dir: string, m: GPT, heads: ScalarHead[] = []) => { saveCheckpoint(dir, { model: m, tokenizer: tok, heads }); m.dispose(); heads.forEach((h) => h.dispose()); };
+  save(a.pretrain('small'), gpt(1, 8));
+  save(a.pretrain('large'), gpt(2, 16));
+  for (const e of [1, 2]) { save(a.sftEpoch('small', e), gpt(10 + e, 8)); save(a.sftEpoch('large', e), gpt(20 + e, 16)); }
+  writeJsonAtomic(a.sftChoice, { chosen: { small: { epoch: 2 }, large: { epoch: 1 } } });
+  save(a.rewardModel, gpt(30, 16), [new ScalarHead('reward_head', 16, 3)]);
+  save(a.ppo('large', 'ppo-ptx'), gpt(40, 16));
+});
+
+test('the roster finds what exists and lists the rest as not trained', () => {
+  const roster = modelRoster(runDir, ['small', 'large']);
+  assert.equal(roster.length, 10);
+  const of = (kind: string, size: string) => roster.find((e) => e.kind === kind && e.size === size)!;
+  assert.match(of('sft', 'small').dir!, /epoch-2$/);
+  assert.match(of('sft', 'large').note, /epoch 1, chosen by RM score/);
+  assert.equal(of('ppo', 'large').dir, null);
+  assert.equal(of('ppo', 'large').note, NOT_TRAINED);
+  assert.ok(of('ppo-ptx', 'large').dir);
+  assert.equal(of('gpt-prompted', 'small').dir, of('gpt', 'small').dir);
+});
+
+test('the whole evaluation runs on tiny models: tables, missing models, summary, no leaks, repeatable', () => {
+  const before = tf.memory().numTensors;
+  const roster = modelRoster(runDir, ['small', 'large']);
+  const prompts = loadEvalPrompts(runDir);
+  const panel = loadRunPanel(runDir);
+  const sets = probeSets(prompts, CFG.neutralPrompts);
+  const texts = distinctTexts(sets.main, sets.honesty, sets.toxicity);
+  const book = answerEveryModel(runDir, roster, texts, CFG, 5, loadDemonstrations(runDir));
+  assert.equal(Object.keys(book.answers).length, 7); // 10 minus ppo x2 and ppo-ptx small
+  assert.deepEqual(loadAnswerBook(path.join(artifacts(runDir).eval, 'answers.jsonl')), book);
+  const again = answerEveryModel(runDir, roster.filter((e) => e.kind === 'sft'), texts, CFG, 5, []);
+  assert.deepEqual(again.answers['sft/large'], book.answers['sft/large']);
+
+  const vsLarge = winRateRows(book, roster, sets.main, panel, 'sft/large');
+  const self = vsLarge.find((r) => r.kind === 'sft' && r.size === 'large')!;
+  assert.equal(self.winRate, 0.5); // identical answers always tie
+  assert.equal(self.ties, prompts.length);
+  const missing = vsLarge.find((r) => r.kind === 'ppo' && r.size === 'small')!;
+  assert.equal(missing.winRate, null);
+  assert.equal(missing.note, NOT_TRAINED);
+  const vsSame = winRateRows(book, roster, sets.main, panel, null);
+  const ptx = vsSame.find((r) => r.kind === 'ppo-ptx' && r.size === 'large')!;
+  assert.ok(ptx.lower! <= ptx.winRate! && ptx.winRate! <= ptx.upper!);
+  assert.equal(ptx.wins! + ptx.ties! + ptx.losses!, prompts.length);
+
+  const quality = qualityRows(book, roster, sets.main, panel);
+  for (const q of quality) if (q.likert !== null) assert.ok(q.likert >= 1 && q.likert <= 7);
+  const honesty = honestyRows(book, roster, sets.honesty);
+  assert.equal(honesty.length, 10 * 4 * 2);
+  const toxicity = toxicityRows(book, roster, sets.toxicity);
+  const bp = biasAndPerplexityRows(roster, CFG, 1);
+  const gptLarge = bp.find((r) => r.kind === 'gpt' && r.size === 'large')!;
+  assert.ok((gptLarge.biasEntropy as number) > 0 && (gptLarge.biasEntropy as number) <= 1);
+  assert.ok((gptLarge.pplAddresses as number) > 1);
+  const rm = rewardAgreement(runDir, book, sets.main, panel, 16);
+  assert.ok(rm && rm.accuracy >= 0 && rm.accuracy <= 1 && rm.comparisons > 0);
+  const sftLarge = roster.find((e) => e.kind === 'sft' && e.size === 'large')!.dir!;
+  const bon = bestOfNPoints(runDir, sftLarge, sets.main, panel, CFG, 5)!;
+  assert.deepEqual(bon.map((p) => p.label), ['best-of-1', 'best-of-2', 'best-of-4']);
+  for (let i = 1; i < bon.length; i++) assert.ok(bon[i].proxy >= bon[i - 1].proxy - 1e-6);
+  const rl = rlPoints(runDir, roster, 'large', sets.main, panel, CFG, 5)!;
+  assert.deepEqual(rl.map((p) => p.label), ['SFT', 'PPO-ptx']);
+  assert.equal(rl[0].d, 0);
+
+  const claims = buildSummary({
+    sizes: ['small', 'large'], winVsLargestSft: vsLarge, winVsSameSft: vsSame, ptxVsGpt: null, rm, labelerAgreement: null,
+    honesty: honesty as any, quality, toxicity: toxicity as any, bias: bp as any, perplexity: bp as any,
+  });
+  assert.ok(claims.length >= 8);
+  assert.equal(claims.find((c) => c.claim.startsWith('PPO-ptx pays less'))!.verdict, 'not measured'); // no PPO in this run
+  for (const c of claims) assert.ok(['reproduces', 'does not reproduce', 'partly', 'not measured'].includes(c.verdict));
+  const evalDir = artifacts(runDir).eval;
+  writeSummary(evalDir, claims);
+  saveTable(vsLarge as any, evalDir, 'win-rates');
+  const csv = parseCsv(fs.readFileSync(path.join(evalDir, 'win-rates.csv'), 'utf8'));
+  assert.equal(csv.length, vsLarge.length + 1);
+  assert.equal(JSON.parse(fs.readFileSync(path.join(evalDir, 'win-rates.json'), 'utf8')).length, vsLarge.length);
+  assert.match(fs.readFileSync(path.join(evalDir, 'summary.html'), 'utf8'), /not measured/);
+  assert.equal(tf.memory().numTensors, before);
+});
+
+test('a bad panel file is rejected naming the file, the labeler and the key', () => {
+  const file = path.join(runDir, 'bad-panel.json');
+  const panel = makePanel({ ...PANEL_DEFAULTS, trainLabelers: 1, heldOutLabelers: 1 });
+  fs.writeFileSync(file, JSON.stringify([panel[0], { ...panel[1], weights: { ...panel[1].weights, honest: 'high' } }]));
+  assert.throws(() => loadPanel(file), (e: Error) => e.message.includes(file) && /labeler 1 \(L02\): weights\.honest must be a number/.test(e.message));
+  fs.writeFileSync(file, '{not json');
+  assert.throws(() => loadPanel(file), /not valid JSON/);
+  assert.throws(() => loadEvalPrompts(path.join(runDir, 'nowhere')), /run notebook 01-data first/);
+});
