@@ -99,8 +99,8 @@ export interface PretrainInputs {
   /** validation token stream (held-out addresses) */
   validation: Int32Array;
   config: PretrainConfig;
-  /** called after every step (progress bars) */
-  onStep?: (row: PretrainMetrics) => void;
+  /** called after every step (progress bars); a returned promise is awaited, so a notebook can let its display update */
+  onStep?: (row: PretrainMetrics) => void | Promise<void>;
   /** stop after this many steps, as if interrupted (tests); the checkpoint stays behind */
   stopAfter?: number;
 }
@@ -125,7 +125,7 @@ function check(config: PretrainConfig): void {
 }
 
 /** Train (or resume, or just load when finished) the base GPT in `inputs.dir`. */
-export function pretrain(inputs: PretrainInputs): PretrainResult {
+export async function pretrain(inputs: PretrainInputs): Promise<PretrainResult> {
   const t0 = Date.now();
   const { dir, modelConfig, tokenizer, train, validation, config, onStep } = inputs;
   check(config);
@@ -189,7 +189,7 @@ export function pretrain(inputs: PretrainInputs): PretrainResult {
     // 5. validation
     if ((step + 1) % config.evalEvery === 0 || step + 1 === config.steps) row.valLoss = meanLoss(model, validationBatches);
     metrics.push(row);
-    onStep?.(row);
+    await onStep?.(row);
     // 6. checkpoint
     if ((step + 1) % config.checkpointEvery === 0 || step + 1 === config.steps) save(step + 1);
   }

@@ -96,7 +96,8 @@ export interface SftInputs {
   /** held-out demonstrations for the validation loss */
   validation: readonly Episode[];
   config: SftConfig;
-  onStep?: (row: SftMetrics) => void;
+  /** called after every step (progress bars); a returned promise is awaited */
+  onStep?: (row: SftMetrics) => void | Promise<void>;
   /** stop after this many epochs, as if interrupted (tests) */
   stopAfterEpoch?: number;
 }
@@ -141,7 +142,7 @@ function lastEpoch(inputs: SftInputs, stageConfig: unknown, savedModel: GPTConfi
 }
 
 /** Fine-tune the base GPT on demonstrations, one checkpoint per epoch; resumes when it can. */
-export function sft(inputs: SftInputs): SftResult {
+export async function sft(inputs: SftInputs): Promise<SftResult> {
   const t0 = Date.now();
   const { config, train, validation, onStep } = inputs;
   check(config, train);
@@ -173,7 +174,7 @@ export function sft(inputs: SftInputs): SftResult {
     model = new GPT({ ...base.config, dropout: config.dropout }, base.model.weights);
     const row: SftMetrics = { step: 0, epoch: 0, lr: 0, loss: null, gradNorm: null, valLoss: meanLoss(model, validationBatches), seconds: 0 };
     metrics.push(row);
-    onStep?.(row);
+    await onStep?.(row);
   }
   base.model.dispose();
   const vars = model.trainableVariables();
@@ -212,7 +213,7 @@ export function sft(inputs: SftInputs): SftResult {
         row.epochLoss = epochLossSum / stepsPerEpoch;
       }
       metrics.push(row);
-      onStep?.(row);
+      await onStep?.(row);
     }
     // 6. checkpoint of this epoch (dropout 0 in its config), then the metrics
     const saved = new GPT(savedModel, model.weights);

@@ -34,40 +34,40 @@ before(async () => {
 
 const strip = (rows: PretrainMetrics[]) => rows.map(({ seconds, ...r }) => r);
 
-test('resuming after an interruption gives the weights and metrics of an uninterrupted run', () => {
-  const whole = pretrain({ dir: path.join(root, 'whole'), modelConfig, tokenizer: tok, train, validation, config });
+test('resuming after an interruption gives the weights and metrics of an uninterrupted run', async () => {
+  const whole = await pretrain({ dir: path.join(root, 'whole'), modelConfig, tokenizer: tok, train, validation, config });
   assert.equal(whole.resumedFrom, null);
   assert.equal(whole.metrics.length, 8);
   assert.ok(whole.metrics[7].loss < whole.metrics[0].loss, 'loss falls');
   assert.deepEqual(whole.metrics.filter((r) => r.valLoss !== undefined).map((r) => r.step), [3, 6, 8]);
 
   const dir = path.join(root, 'interrupted');
-  const first = pretrain({ dir, modelConfig, tokenizer: tok, train, validation, config, stopAfter: 7 });
+  const first = await pretrain({ dir, modelConfig, tokenizer: tok, train, validation, config, stopAfter: 7 });
   first.model.dispose();
   // the interruption came after step 7, but the last checkpoint is step 6: step 7 is redone
   assert.equal(loadCheckpoint(dir).extra.step, 6);
   assert.equal(readJsonl(path.join(dir, 'metrics.jsonl')).length, 6);
-  const resumed = pretrain({ dir, modelConfig, tokenizer: tok, train, validation, config });
+  const resumed = await pretrain({ dir, modelConfig, tokenizer: tok, train, validation, config });
   assert.equal(resumed.resumedFrom, 6);
   assert.deepEqual(strip(resumed.metrics), strip(whole.metrics));
   for (const [name, v] of whole.model.weights) assert.deepEqual(resumed.model.weights.get(name)!.dataSync(), v.dataSync(), name);
   assert.deepEqual(strip(readJsonl<PretrainMetrics>(path.join(dir, 'metrics.jsonl'))), strip(whole.metrics));
 
   // a finished run is loaded, not retrained; another config starts from scratch
-  const again = pretrain({ dir, modelConfig, tokenizer: tok, train, validation, config });
+  const again = await pretrain({ dir, modelConfig, tokenizer: tok, train, validation, config });
   assert.equal(again.resumedFrom, 8);
-  const other = pretrain({ dir: path.join(root, 'whole'), modelConfig, tokenizer: tok, train, validation, config: { ...config, steps: 2 } });
+  const other = await pretrain({ dir: path.join(root, 'whole'), modelConfig, tokenizer: tok, train, validation, config: { ...config, steps: 2 } });
   assert.equal(other.resumedFrom, null);
   assert.match(other.resumeNote, /another config/);
   tf.dispose([whole.model, resumed.model, again.model, other.model].flatMap((m) => m.trainableVariables()));
 });
 
-test('training does not leak tensors, and bad configs are rejected by name', () => {
-  const warm = pretrain({ dir: path.join(root, 'leak0'), modelConfig, tokenizer: tok, train, validation, config: { ...config, steps: 1 } });
+test('training does not leak tensors, and bad configs are rejected by name', async () => {
+  const warm = await pretrain({ dir: path.join(root, 'leak0'), modelConfig, tokenizer: tok, train, validation, config: { ...config, steps: 1 } });
   warm.model.dispose();
   const before = tf.memory().numTensors;
-  const r = pretrain({ dir: path.join(root, 'leak'), modelConfig, tokenizer: tok, train, validation, config: { ...config, steps: 4 } });
+  const r = await pretrain({ dir: path.join(root, 'leak'), modelConfig, tokenizer: tok, train, validation, config: { ...config, steps: 4 } });
   r.model.dispose();
   assert.equal(tf.memory().numTensors, before);
-  assert.throws(() => pretrain({ dir: path.join(root, 'bad'), modelConfig, tokenizer: tok, train, validation, config: { ...config, steps: 0 } }), /steps must be a positive integer/);
+  await assert.rejects(() => pretrain({ dir: path.join(root, 'bad'), modelConfig, tokenizer: tok, train, validation, config: { ...config, steps: 0 } }), /steps must be a positive integer/);
 });

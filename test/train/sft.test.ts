@@ -41,8 +41,8 @@ before(async () => {
 const dirs = (name: string) => ({ rootDir: path.join(root, name), epochDir: (e: number) => path.join(root, name, `epoch-${e}`) });
 const strip = (rows: SftMetrics[]) => rows.map(({ seconds, ...r }) => r);
 
-test('one checkpoint per epoch (dropout 0 in its config, 0.2 recorded), loss falls, validation at step 0 and every epoch end', () => {
-  const r = sft({ baseDir, ...dirs('run'), train, validation, config });
+test('one checkpoint per epoch (dropout 0 in its config, 0.2 recorded), loss falls, validation at step 0 and every epoch end', async () => {
+  const r = await sft({ baseDir, ...dirs('run'), train, validation, config });
   assert.deepEqual(fs.readdirSync(path.join(root, 'run')).sort(), ['epoch-1', 'epoch-2', 'epoch-3', 'metrics.jsonl']);
   const ck = loadCheckpoint(path.join(root, 'run', 'epoch-3'));
   assert.equal(ck.config.dropout, 0);
@@ -60,12 +60,12 @@ test('one checkpoint per epoch (dropout 0 in its config, 0.2 recorded), loss fal
   r.model.dispose();
 });
 
-test('resuming from the last epoch equals an uninterrupted run', () => {
-  const whole = sft({ baseDir, ...dirs('whole'), train, validation, config });
-  const first = sft({ baseDir, ...dirs('cut'), train, validation, config, stopAfterEpoch: 2 });
+test('resuming from the last epoch equals an uninterrupted run', async () => {
+  const whole = await sft({ baseDir, ...dirs('whole'), train, validation, config });
+  const first = await sft({ baseDir, ...dirs('cut'), train, validation, config, stopAfterEpoch: 2 });
   first.model.dispose();
   assert.equal(fs.existsSync(path.join(root, 'cut', 'epoch-3')), false);
-  const resumed = sft({ baseDir, ...dirs('cut'), train, validation, config });
+  const resumed = await sft({ baseDir, ...dirs('cut'), train, validation, config });
   assert.equal(resumed.resumedFrom, 2);
   assert.deepEqual(strip(resumed.metrics), strip(whole.metrics));
   for (const [name, v] of whole.model.weights) assert.deepEqual(resumed.model.weights.get(name)!.dataSync(), v.dataSync(), name);
@@ -73,10 +73,10 @@ test('resuming from the last epoch equals an uninterrupted run', () => {
   resumed.model.dispose();
 });
 
-test('no tensor leaks; an empty training set is an error', () => {
+test('no tensor leaks; an empty training set is an error', async () => {
   const before = tf.memory().numTensors;
-  const r = sft({ baseDir, ...dirs('leak'), train, validation, config: { ...config, epochs: 1 } });
+  const r = await sft({ baseDir, ...dirs('leak'), train, validation, config: { ...config, epochs: 1 } });
   r.model.dispose();
   assert.equal(tf.memory().numTensors, before);
-  assert.throws(() => sft({ baseDir, ...dirs('empty'), train: [], validation, config }), /no training demonstrations/);
+  await assert.rejects(() => sft({ baseDir, ...dirs('empty'), train: [], validation, config }), /no training demonstrations/);
 });
