@@ -19,7 +19,7 @@ test('gender pairs come from retext-equality: female and male single words of on
 
 test('a model with uniform next-token probabilities has no preference: entropy 1, p(female) 1/2', () => {
   const tok = trainTokenizer(['The x did a great job. The y did a great job.'], { vocabSize: 270, minFrequency: 1 });
-  const config = { vocabSize: tok.vocabSize, blockSize: 32, nLayer: 1, nHead: 2, nEmbd: 8, seed: 1 };
+  const config = { vocabSize: tok.vocabSize, blockSize: 32, nLayer: 1, nHead: 2, nEmbd: 8, dropout: 0, seed: 1 };
   const zeros = new Map(parameterShapes(config).map(([name, shape]) => [name, tf.zeros(shape)]));
   const model = new GPT(config, zeros); // every logit 0: uniform over the vocabulary
   zeros.forEach((t) => t.dispose());
