@@ -148,6 +148,11 @@ export interface LoadOptions {
   expectConfig?: Partial<GPTConfig>;
   /** Also load optimizer.safetensors when present (default true). */
   withOptimizer?: boolean;
+  /**
+   * Train the loaded model with this dropout rate instead of the saved one (the paper uses
+   * 0.2 residual dropout in SFT and none in RL). Not a shape, so any value loads.
+   */
+  dropout?: number;
 }
 
 /** Load a checkpoint folder into a new GPT (+ heads, tokenizer, optimizer state). */
@@ -157,6 +162,10 @@ export function loadCheckpoint(dir: string, opts: LoadOptions = {}): Checkpoint 
   for (const [key, want] of Object.entries(opts.expectConfig ?? {})) {
     const got = (meta.model as any)[key];
     if (got !== want) throw new Error(`${configFile}: model.${key} is ${got} but the expected config has ${want}`);
+  }
+  if (opts.dropout !== undefined) {
+    meta.model = { ...meta.model, dropout: opts.dropout };
+    validateConfig(meta.model, 'loadCheckpoint: dropout option');
   }
   const tokenizer = Tokenizer.load(path.join(dir, TOKENIZER_FILE));
   if (tokenizer.vocabSize !== meta.model.vocabSize) {

@@ -66,6 +66,12 @@ test('round trip is bit-exact (GPT, heads, optimizer state, tokenizer, extra)', 
 test('loading into another config names the field', () => {
   const dir = saved('other-config');
   assert.throws(() => loadCheckpoint(dir, { expectConfig: { nEmbd: 16 } }), (e: Error) => e.message === `${path.join(dir, 'config.json')}: model.nEmbd is 8 but the expected config has 16`);
+  // dropout is a training setting, not a shape: SFT's 0.2 can load into RL's 0
+  const ck = loadCheckpoint(dir, { dropout: 0.2 });
+  assert.equal(ck.config.dropout, 0.2);
+  assert.equal(ck.model.config.dropout, 0.2);
+  ck.model.dispose();
+  assert.throws(() => loadCheckpoint(dir, { dropout: 1.5 }), /dropout must be in \[0, 1\), got 1.5/);
 });
 
 test('weights that do not match config.json name the tensor and shapes', () => {
