@@ -78,13 +78,13 @@ function validate(cfg: ComparisonConfig): void {
  * Sample K answers per prompt. K and each answer's model come from `seed` and the prompt id;
  * every model samples its rows with a stream per row, so batching does not change a sample.
  */
-export function sampleAnswers(
+export async function sampleAnswers(
   prompts: readonly Prompt[],
   sources: readonly AnswerSource[],
   tokenizer: Tokenizer,
   config: Partial<ComparisonConfig> = {},
-  onBatch?: (done: number, total: number) => void,
-): SampledPrompt[] {
+  onBatch?: (done: number, total: number) => void | Promise<void>,
+): Promise<SampledPrompt[]> {
   const cfg = { ...DEFAULTS, ...config };
   validate(cfg);
   if (!sources.length) throw new Error('sampleAnswers: no model to sample answers from');
@@ -100,7 +100,8 @@ export function sampleAnswers(
   const total = slots.reduce((a, s) => a + s.length, 0);
   let done = 0;
   // 2. each model samples its rows in batches
-  sources.forEach((source, s) => {
+  for (let s = 0; s < sources.length; s++) {
+    const source = sources[s];
     const rows: [number, number][] = [];
     slots.forEach((slot, i) => slot.forEach((src, j) => src === s && rows.push([i, j])));
     for (let b = 0; b < rows.length; b += cfg.batchSize) {
@@ -114,9 +115,9 @@ export function sampleAnswers(
       });
       chunk.forEach(([i, j], r) => (out[i].answers[j] = gen.texts[r].trim()));
       done += chunk.length;
-      onBatch?.(done, total);
+      await onBatch?.(done, total);
     }
-  });
+  }
   return out;
 }
 

@@ -276,15 +276,15 @@ export function evaluateRankings(rm: RewardModel, rankings: readonly Ranked[], b
 export interface TrainRewardOptions {
   /** Rankings to report validation loss/accuracy on (every `evalEvery` steps and at the end). */
   validation?: readonly Ranked[];
-  /** Called after every step (progress bars, logs). */
-  onStep?: (s: RewardStep, total: number) => void;
+  /** Called after every step (progress bars, logs); a returned promise is awaited, so a notebook's display can flush. */
+  onStep?: (s: RewardStep, total: number) => void | Promise<void>;
 }
 
 /**
  * Train `rm` on K-way rankings. Returns the per-step history. Rankings whose answers all tie
  * carry no comparison and are left out before batching.
  */
-export function trainRewardModel(rm: RewardModel, rankings: readonly Ranked[], config: Partial<RewardConfig> = {}, opts: TrainRewardOptions = {}): RewardStep[] {
+export async function trainRewardModel(rm: RewardModel, rankings: readonly Ranked[], config: Partial<RewardConfig> = {}, opts: TrainRewardOptions = {}): Promise<RewardStep[]> {
   const cfg = { ...DEFAULTS, ...config };
   validate(cfg);
   rankings.forEach((r, i) => checkRanked(r, `trainRewardModel: ranking ${i}`));
@@ -303,7 +303,8 @@ export function trainRewardModel(rm: RewardModel, rankings: readonly Ranked[], c
   const vars = rm.trainableVariables();
   const history: RewardStep[] = [];
   try {
-    batches.forEach((batch, step) => {
+    for (let step = 0; step < total; step++) {
+      const batch = batches[step];
       const lr = lrAt(step, schedule);
       let accuracy = NaN;
       let forwardRows = 0;
@@ -327,8 +328,8 @@ export function trainRewardModel(rm: RewardModel, rankings: readonly Ranked[], c
         s.valAccuracy = v.accuracy;
       }
       history.push(s);
-      opts.onStep?.(s, total);
-    });
+      await opts.onStep?.(s, total);
+    }
   } finally {
     adam.dispose();
   }

@@ -9,7 +9,8 @@
  * "scores": [ every (size, epoch) ] }`.
  */
 import * as fs from 'fs';
-import { loadCheckpoint } from '../model/checkpoint';
+import * as path from 'path';
+import { CONFIG_FILE, loadCheckpoint } from '../model/checkpoint';
 import { generate } from '../model/generate';
 import { writeJsonAtomic } from '../util/atomic';
 import { hashSeed } from '../util/random';
@@ -71,6 +72,23 @@ function meanSe(xs: ArrayLike<number>): { mean: number; se: number } {
   let v = 0;
   for (let i = 0; i < n; i++) v += (xs[i] - mean) * (xs[i] - mean);
   return { mean, se: n > 1 ? Math.sqrt(v / (n - 1) / n) : 0 };
+}
+
+/** Every saved SFT epoch (`sft/<size>/epoch-<n>/` with a config.json) of the given sizes, epochs in order. */
+export function sftCandidates(epochDir: (size: string, epoch: number) => string, sizes: readonly string[]): SftCandidate[] {
+  const out: SftCandidate[] = [];
+  for (const size of sizes) {
+    const root = path.dirname(epochDir(size, 0));
+    if (!fs.existsSync(root)) continue;
+    const epochs = fs
+      .readdirSync(root)
+      .map((f) => /^epoch-(\d+)$/.exec(f))
+      .filter((m): m is RegExpExecArray => !!m && fs.existsSync(path.join(epochDir(size, Number(m[1])), CONFIG_FILE)))
+      .map((m) => Number(m[1]))
+      .sort((a, b) => a - b);
+    for (const epoch of epochs) out.push({ size, epoch, dir: epochDir(size, epoch) });
+  }
+  return out;
 }
 
 /** RM scores of one SFT checkpoint's answers to `prompts`. */

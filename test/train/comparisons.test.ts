@@ -27,10 +27,10 @@ before(async () => {
   medium = new GPT({ vocabSize: tok.vocabSize, blockSize: 64, nLayer: 1, nHead: 2, nEmbd: 16, seed: 2 });
 });
 
-test('K in [kMin, kMax] answers per prompt, each from a named SFT model; the same seed repeats, batching does not matter', () => {
+test('K in [kMin, kMax] answers per prompt, each from a named SFT model; the same seed repeats, batching does not matter', async () => {
   const sources = [{ name: 'sft-small', model: small }, { name: 'sft-medium', model: medium }];
   const calls: number[] = [];
-  const a = sampleAnswers(prompts, sources, tok, CFG, (done) => calls.push(done));
+  const a = await sampleAnswers(prompts, sources, tok, CFG, (done) => { calls.push(done); });
   const ks = a.map((s) => s.answers.length);
   for (const k of ks) assert.ok(k >= 4 && k <= 9, `K = ${k}`);
   assert.ok(new Set(ks).size > 1, 'K varies between prompts');
@@ -39,9 +39,9 @@ test('K in [kMin, kMax] answers per prompt, each from a named SFT model; the sam
   assert.deepEqual([...used].sort(), ['sft-medium', 'sft-small']);
   assert.equal(calls[calls.length - 1], ks.reduce((x, y) => x + y, 0), 'progress reaches every answer');
   assert.ok(a.some((s) => new Set(s.answers).size > 1), 'sampling, not greedy: answers differ');
-  const b = sampleAnswers(prompts, sources, tok, { ...CFG, batchSize: 5 });
+  const b = await sampleAnswers(prompts, sources, tok, { ...CFG, batchSize: 5 });
   assert.deepEqual(b, a);
-  const c = sampleAnswers(prompts, sources, tok, { ...CFG, seed: 4 });
+  const c = await sampleAnswers(prompts, sources, tok, { ...CFG, seed: 4 });
   assert.notDeepEqual(c.map((s) => s.answers), a.map((s) => s.answers));
 });
 
@@ -75,9 +75,9 @@ test('hold out whole users: nobody on both sides', () => {
   assert.throws(() => holdOutUsers(all, 1, 1), /fraction must be in \(0, 1\)/);
 });
 
-test('saved as JSONL + CSV that the rankings loader reads back; sources beside; a DataFrame for the notebook', () => {
+test('saved as JSONL + CSV that the rankings loader reads back; sources beside; a DataFrame for the notebook', async () => {
   const panel = makePanel({ ...PANEL_DEFAULTS, seed: 7 });
-  const sampled = sampleAnswers(prompts.slice(0, 3), [{ name: 'sft-small', model: small }], tok, CFG);
+  const sampled = await sampleAnswers(prompts.slice(0, 3), [{ name: 'sft-small', model: small }], tok, CFG);
   const comps = rankAnswers(sampled, panel);
   const files = writeComparisons(root, 'rm-train', comps);
   assert.deepEqual(files.map((f) => path.basename(f)), ['rm-train.jsonl', 'rm-train.csv', 'rm-train-sources.jsonl']);
@@ -92,8 +92,8 @@ test('saved as JSONL + CSV that the rankings loader reads back; sources beside; 
   assert.throws(() => writeComparisons(root, '../escape', comps), /name must be lowercase/);
 });
 
-test('bad configs are rejected by name', () => {
-  assert.throws(() => sampleAnswers(prompts, [{ name: 'a', model: small }], tok, { kMin: 5, kMax: 4 }), /kMin 5, kMax 4/);
-  assert.throws(() => sampleAnswers(prompts, [], tok), /no model to sample answers from/);
-  assert.throws(() => sampleAnswers(prompts, [{ name: 'a', model: small }, { name: 'a', model: medium }], tok), /source names must be unique/);
+test('bad configs are rejected by name', async () => {
+  await assert.rejects(sampleAnswers(prompts, [{ name: 'a', model: small }], tok, { kMin: 5, kMax: 4 }), /kMin 5, kMax 4/);
+  await assert.rejects(sampleAnswers(prompts, [], tok), /no model to sample answers from/);
+  await assert.rejects(sampleAnswers(prompts, [{ name: 'a', model: small }, { name: 'a', model: medium }], tok), /source names must be unique/);
 });

@@ -95,15 +95,15 @@ test('shuffled-pairs ablation: one element per non-tied pair, winner ranked firs
   assert.deepEqual(asText, ['c>a', 'c>b', 'd>a', 'd>b', 'd>c']);
 });
 
-test('training learns held-out rankings; every parameter moves; no tensor leaks; same seed, same numbers', () => {
+test('training learns held-out rankings; every parameter moves; no tensor leaks; same seed, same numbers', async () => {
   const train = synthetic(48, 'train');
   const heldOut = synthetic(16, 'held-out');
-  const run = () => {
+  const run = async () => {
     const rm = tinyRm(4);
     const before0 = rm.trainableVariables().map((v) => v.dataSync().slice());
     const chance = evaluateRankings(rm, heldOut).accuracy;
     const tensors = tf.memory().numTensors;
-    const history = trainRewardModel(rm, train, { batchPrompts: 4, epochs: 3, lr: 3e-3, warmupSteps: 2, evalEvery: 0 }, { validation: heldOut });
+    const history = await trainRewardModel(rm, train, { batchPrompts: 4, epochs: 3, lr: 3e-3, warmupSteps: 2, evalEvery: 0 }, { validation: heldOut });
     // Adam's moments are disposed at the end: nothing left behind
     assert.equal(tf.memory().numTensors, tensors);
     const moved = rm.trainableVariables().filter((v, i) => v.dataSync().some((x, j) => x !== before0[i][j])).length;
@@ -112,14 +112,14 @@ test('training learns held-out rankings; every parameter moves; no tensor leaks;
     rm.dispose();
     return { history, chance, after };
   };
-  const a = run();
+  const a = await run();
   assert.equal(a.history.length, 36);
   assert.ok(a.after > 0.85 && a.after > a.chance + 0.2, `held-out accuracy ${a.chance} -> ${a.after}`);
   assert.equal(a.history[a.history.length - 1].valAccuracy, a.after);
   const first = a.history.slice(0, 4).reduce((s, h) => s + h.loss, 0) / 4;
   const last = a.history.slice(-4).reduce((s, h) => s + h.loss, 0) / 4;
   assert.ok(last < first, `loss ${first} -> ${last}`);
-  const b = run();
+  const b = await run();
   assert.deepEqual(b.history, a.history);
 });
 
@@ -171,11 +171,11 @@ test('save and load: same scores; an SFT checkpoint or a wrong head shape fails 
   rm.dispose();
 });
 
-test('bad configs and inputs are rejected by name', () => {
+test('bad configs and inputs are rejected by name', async () => {
   const rm = tinyRm(7);
-  assert.throws(() => trainRewardModel(rm, synthetic(2, 'x'), { batchPrompts: 0 }), /batchPrompts must be a positive integer/);
-  assert.throws(() => trainRewardModel(rm, synthetic(2, 'x'), { mode: 'pairs' as any }), /mode must be "ranking" or "shuffled-pairs"/);
-  assert.throws(() => trainRewardModel(rm, [{ prompt: 'p', answers: ['a', 'b'], ranks: [1] }]), /ranking 0: 2 answers but 1 ranks/);
-  assert.throws(() => trainRewardModel(rm, [{ prompt: 'p', answers: ['a', 'b'], ranks: [1, 1] }]), /no ranking has a non-tied comparison/);
+  await assert.rejects(trainRewardModel(rm, synthetic(2, 'x'), { batchPrompts: 0 }), /batchPrompts must be a positive integer/);
+  await assert.rejects(trainRewardModel(rm, synthetic(2, 'x'), { mode: 'pairs' as any }), /mode must be "ranking" or "shuffled-pairs"/);
+  await assert.rejects(trainRewardModel(rm, [{ prompt: 'p', answers: ['a', 'b'], ranks: [1] }]), /ranking 0: 2 answers but 1 ranks/);
+  await assert.rejects(trainRewardModel(rm, [{ prompt: 'p', answers: ['a', 'b'], ranks: [1, 1] }]), /no ranking has a non-tied comparison/);
   rm.dispose();
 });

@@ -9,7 +9,7 @@ import { GPT } from '../../src/model/gpt';
 import { ScalarHead } from '../../src/model/heads';
 import { Tokenizer, trainTokenizer } from '../../src/model/tokenizer';
 import { RewardModel } from '../../src/train/reward';
-import { chooseEpochs, EpochScore, readSftChoice, scoreCheckpoint, selectSft, SftCandidate } from '../../src/train/sft-selection';
+import { chooseEpochs, EpochScore, readSftChoice, scoreCheckpoint, selectSft, SftCandidate, sftCandidates } from '../../src/train/sft-selection';
 
 let tok: Tokenizer;
 let rm: RewardModel;
@@ -33,6 +33,12 @@ before(async () => {
       candidates.push({ size, epoch, dir });
     }
   }
+});
+
+test('the candidates are every saved epoch of each size, in order; unfinished folders are skipped', () => {
+  fs.mkdirSync(path.join(root, 'sft', 'small', 'epoch-4'), { recursive: true }); // no config.json: an interrupted save
+  const found = sftCandidates((size, epoch) => path.join(root, 'sft', size, `epoch-${epoch}`), ['small', 'medium', 'large']);
+  assert.deepEqual(found, candidates);
 });
 
 const score = (size: string, epoch: number, meanReward: number): EpochScore => ({ size, epoch, meanReward, stdErr: 0, answers: 1, dir: '' });
