@@ -61,7 +61,8 @@ test('causal masking: changing a future token never changes past logits', () => 
   m.dispose();
 });
 
-test('KV-cache logits equal full-forward logits to 1e-5 (left padding, mask, positions)', () => {
+for (const backend of ['cpu', 'wasm']) test(`KV-cache logits equal full-forward logits to 1e-5 on ${backend} (left padding, mask, positions)`, async () => {
+  await initEngine({ backend });
   const m = new GPT(TINY);
   const PAD = 0;
   // row 0: 3 pads then 5 real tokens; row 1: 8 real tokens
@@ -114,6 +115,7 @@ test('KV-cache logits equal full-forward logits to 1e-5 (left padding, mask, pos
   const d = maxAbsDiff(alone.dataSync(), full.slice([0, 3, 0], [1, 5, -1]).dataSync());
   assert.ok(d <= 1e-5, `left-padded row vs unpadded: ${d}`);
   m.dispose();
+  await initEngine({ backend: 'cpu' });
 });
 
 test('seeded dropout repeats exactly; eval mode ignores it; training without a seed is refused', () => {
@@ -126,6 +128,21 @@ test('seeded dropout repeats exactly; eval mode ignores it; training without a s
   assert.deepEqual(run({}), run({ training: false, dropoutSeed: 9 }));
   assert.throws(() => m.forward(x, { training: true }), /dropoutSeed/);
   m.dispose();
+});
+
+test('dropout masks are drawn in JS: wasm trains with the same masks as cpu', async () => {
+  const run = async (backend: string) => {
+    await initEngine({ backend });
+    const m = new GPT({ ...TINY, dropout: 0.3 });
+    const out = m.forward(ids([[1, 2, 3, 4, 5, 6]]), { training: true, dropoutSeed: 12 });
+    const data = out.logits.dataSync().slice();
+    tf.dispose([out.logits, out.hidden]);
+    m.dispose();
+    return data;
+  };
+  const w = await run('wasm');
+  const c = await run('cpu');
+  assert.ok(maxAbsDiff(w, c) <= 1e-4, `max |wasm - cpu| = ${maxAbsDiff(w, c)}`);
 });
 
 test('bad inputs are refused by name', () => {
