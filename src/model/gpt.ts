@@ -132,6 +132,11 @@ export class GPT {
   /** Parameters by GPT-2 name (see parameterShapes). */
   readonly weights: Map<string, tf.Variable>;
 
+  /**
+   * A fresh model (seeded init), or one holding `weights` (by GPT-2 name). The new variables
+   * share the given tensors' buffers until either side is assigned (tfjs variables rebind on
+   * assign), so `new GPT(policy.config, policy.weights)` is a cheap frozen reference copy.
+   */
   constructor(config: Partial<GPTConfig> = {}, weights?: Map<string, tf.Tensor>) {
     this.config = { ...DEFAULTS, ...config };
     validateConfig(this.config);

@@ -188,3 +188,20 @@ test('wasm forward equals cpu forward to 1e-4', async () => {
   const d = maxAbsDiff(w, c);
   assert.ok(d <= 1e-4, `max |wasm - cpu| = ${d}`);
 });
+
+test('a GPT built from another one\'s weights is an independent copy (frozen reference)', async () => {
+  await initEngine({ backend: 'cpu' });
+  const policy = new GPT(TINY);
+  const reference = new GPT(policy.config, policy.weights);
+  const x = ids([[1, 2, 3]]);
+  const before = reference.forward(x).logits.dataSync().slice();
+  assert.deepEqual(policy.forward(x).logits.dataSync(), before);
+  // "train" the policy: every variable reassigned
+  for (const v of policy.weights.values()) tf.tidy(() => v.assign(v.add(0.1)));
+  assert.deepEqual(reference.forward(x).logits.dataSync(), before);
+  assert.notDeepEqual(policy.forward(x).logits.dataSync(), before);
+  // disposing one leaves the other usable
+  policy.dispose();
+  assert.deepEqual(reference.forward(x).logits.dataSync(), before);
+  reference.dispose();
+});
