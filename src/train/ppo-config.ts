@@ -24,6 +24,10 @@ export interface PpoConfig {
   lr: number;
   /** Adam learning rate of the value network (the paper: 5e-6 at 175B). */
   valueLr: number;
+  /** The value function: 'trained' = a full copy of the reward model, trunk and head, trained
+   *  (the paper); 'frozen' = only a value head (initialised from the reward head) on the
+   *  frozen RM trunk, whose features are computed once per rollout with the RM score. */
+  valueTrunk: 'trained' | 'frozen';
   /** Global gradient-norm clip of each optimizer step (0 = off). */
   maxGradNorm: number;
   /** eps of the clipped surrogate: the ratio pi/pi_old is kept in [1-eps, 1+eps] (paper: 0.2). */
@@ -63,6 +67,7 @@ export const DEFAULTS: PpoConfig = {
   temperature: 1,
   lr: 1e-4,
   valueLr: 1e-4,
+  valueTrunk: 'trained',
   maxGradNorm: 1,
   clipRange: 0.2,
   valueClipRange: 0.2,
@@ -104,5 +109,6 @@ export function validatePpoConfig(c: PpoConfig, where = 'PpoConfig'): void {
   for (const k of ['gamma', 'lambda'] as const) {
     if (!(c[k] >= 0 && c[k] <= 1)) throw new Error(`${where}: ${k} must be in [0, 1], got ${c[k]}`);
   }
+  if (c.valueTrunk !== 'trained' && c.valueTrunk !== 'frozen') throw new Error(`${where}: valueTrunk must be trained or frozen, got ${c.valueTrunk}`);
   if (c.klEstimator !== 'k1' && c.klEstimator !== 'k3') throw new Error(`${where}: klEstimator must be k1 or k3, got ${c.klEstimator}`);
 }

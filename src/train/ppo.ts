@@ -6,7 +6,8 @@
  *                  + gamma * E_x~D_pretrain [ log pi_RL(x) ]          (gamma = 0: plain PPO)
  *
  * with the reward model r_theta frozen, the SFT model pi_SFT frozen as the reference, and a
- * value network V (initialised from the reward model) trained beside the policy. One
+ * value function V initialised from the reward model (trunk and head, as the paper; or, to
+ * save compute, a value head on the frozen RM trunk) trained beside the policy. One
  * iteration:
  *
  *   1. rollout   sample answers y ~ pi_RL(.|x) for a batch of PPO prompts (temperature 1)
@@ -59,8 +60,10 @@ export interface PpoModels {
   /** The reward model's trunk and head r_theta (frozen). */
   rewardModel: GPT;
   rewardHead: ScalarHead;
-  /** The value network V: initialised from the reward model (trunk and head). */
-  valueModel: GPT;
+  /** The value network's trunk: a copy of the reward model's, trained when `valueTrunk` is
+   *  'trained'. With 'frozen' it is not used (the value head reads the RM's own trunk). */
+  valueModel?: GPT;
+  /** The value head V(s_t): initialised from the reward head. */
   valueHead: ScalarHead;
   tokenizer: Tokenizer;
 }
@@ -170,7 +173,7 @@ export function makeEpisodes(promptTokens: number[][], answerTokens: number[][],
 }
 
 /** The rows `rows` of an episode batch (a minibatch), re-packed to their own S and T. */
-function selectRows<X extends ArrayLike<number>>(ep: Episodes, rows: number[], perToken: X[]): { ep: Episodes; perToken: Float32Array[] } {
+function selectRows<X extends ArrayLike<number>>(ep: Episodes, rows: number[], perToken: X[], features?: Float32Array, C = 0): { ep: Episodes; perToken: Float32Array[]; features?: Float32Array } {
   const prompts = rows.map((b) => Array.from(ep.seqs.subarray(b * ep.S, b * ep.S + ep.promptLen[b])));
   const answers = rows.map((b) => Array.from(ep.answers.subarray(b * ep.T, b * ep.T + ep.answerLen[b])));
   const sub = makeEpisodes(prompts, answers, ep.padId, ep.eosId);
@@ -181,7 +184,10 @@ function selectRows<X extends ArrayLike<number>>(ep: Episodes, rows: number[], p
     });
     return y;
   });
-  return { ep: sub, perToken: out };
+  if (!features) return { ep: sub, perToken: out };
+  const f = new Float32Array(sub.B * sub.T * C);
+  rows.forEach((b, i) => f.set(features.subarray(b * ep.T * C, (b * ep.T + ep.answerLen[b]) * C), i * sub.T * C));
+  return { ep: sub, perToken: out, features: f };
 }
 
 /** Flat index b*S + p_b + t - 1 of the position whose logits predict answer token t [B*T]. */
@@ -208,18 +214,22 @@ export function answerLogProbs(model: GPT, ep: Episodes, temperature: number): {
   return { logprobs: tokenLogProbs(answerLogits, answers, temperature), logits: answerLogits }; // [B, T], [B, T, V]
 }
 
-/** V(s_t) before each answer token: [B, T] */
-function answerValues(valueModel: GPT, valueHead: ScalarHead, ep: Episodes): tf.Tensor2D {
+/** A trunk's hidden states at the answer positions (the states s_t the value reads): [B, T, C] */
+function answerFeatures(trunk: GPT, ep: Episodes): tf.Tensor3D {
   const idx = tf.tensor2d(ep.seqs, [ep.B, ep.S], 'int32'); // [B, S]
-  const { hidden } = valueModel.hiddenStates(idx); // [B, S, C]
-  const v = valueHead.apply(hidden).reshape([ep.B, ep.S, 1]) as tf.Tensor3D; // [B, S, 1]
-  return atAnswers(v, ep, tf.tensor1d(answerPositions(ep), 'int32')).reshape([ep.B, ep.T]) as tf.Tensor2D; // [B, T]
+  const { hidden } = trunk.hiddenStates(idx); // [B, S, C]
+  return atAnswers(hidden, ep, tf.tensor1d(answerPositions(ep), 'int32')); // [B, T, C]
+}
+
+/** V(s_t) before each answer token, from the value trunk or from cached RM features [B*T*C]: [B, T] */
+function answerValues(models: PpoModels, ep: Episodes, features?: Float32Array): tf.Tensor2D {
+  const C = models.valueHead.weight.shape[0];
+  const h = features ? tf.tensor3d(features, [ep.B, ep.T, C]) : answerFeatures(models.valueModel!, ep); // [B, T, C]
+  return models.valueHead.apply(h); // [B, T]
 }
 
 /** r_theta(x, y) read at the last token of prompt + answer (the EOS when there is one): [B] */
-function rewardScores(rewardModel: GPT, rewardHead: ScalarHead, ep: Episodes): tf.Tensor1D {
-  const idx = tf.tensor2d(ep.seqs, [ep.B, ep.S], 'int32'); // [B, S]
-  const { hidden } = rewardModel.hiddenStates(idx); // [B, S, C]
+function rewardScores(rewardHead: ScalarHead, hidden: tf.Tensor3D, ep: Episodes): tf.Tensor1D {
   return rewardHead.applyAt(hidden, ep.promptLen.map((p, b) => p + ep.answerLen[b] - 1)); // [B]
 }
 
@@ -281,7 +291,7 @@ function save(dir: string, models: PpoModels, adams: { policy: Adam; value: Adam
   try {
     replaceDirAtomic(dir, (tmp) => {
       saveCheckpoint(tmp, { model: models.policy, tokenizer: models.tokenizer, optimizerState: policyState, extra: { stage: 'ppo', ppo: state } });
-      saveCheckpoint(path.join(tmp, VALUE_DIR), { model: models.valueModel, tokenizer: models.tokenizer, heads: [models.valueHead], optimizerState: valueState, extra: { stage: 'ppo-value', ppo: state } });
+      saveCheckpoint(path.join(tmp, VALUE_DIR), { model: models.valueModel ?? models.rewardModel, tokenizer: models.tokenizer, heads: [models.valueHead], optimizerState: valueState, extra: { stage: 'ppo-value', ppo: state } });
     fs.writeFileSync(path.join(tmp, METRICS_JSONL), rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));
       fs.writeFileSync(path.join(tmp, METRICS_CSV), rows.length ? aq.from(rows).toCSV() + '\n' : METRICS.join(',') + '\n');
     });
@@ -292,7 +302,7 @@ function save(dir: string, models: PpoModels, adams: { policy: Adam; value: Adam
 
 /** The value network's parameters by checkpoint name (trunk + `value_head.*`). */
 function valueWeights(models: PpoModels): Map<string, tf.Variable> {
-  return new Map([...models.valueModel.weights, ...models.valueHead.weights]);
+  return new Map([...(models.valueModel?.weights ?? []), ...models.valueHead.weights]);
 }
 
 /** The first field where two configs differ, as `key: a vs b`, or null. */
@@ -320,7 +330,7 @@ function resume(dir: string, models: PpoModels, adams: { policy: Adam; value: Ad
   const valueCkpt = loadCheckpoint(path.join(dir, VALUE_DIR));
   try {
     assignWeights(models.policy.weights, policyCkpt.model.weights, `${dir}: policy`);
-    assignWeights(models.valueModel.weights, valueCkpt.model.weights, `${dir}/${VALUE_DIR}`);
+    if (models.valueModel) assignWeights(models.valueModel.weights, valueCkpt.model.weights, `${dir}/${VALUE_DIR}`);
     const head = valueCkpt.heads.get('value_head');
     if (!head) throw new Error(`${path.join(dir, VALUE_DIR, 'config.json')}: no value_head`);
     assignWeights(models.valueHead.weights, head.weights, `${dir}/${VALUE_DIR}: value_head`);
@@ -370,12 +380,16 @@ export function trainPpo(models: PpoModels, data: PpoData, overrides: Partial<Pp
   if (data.prompts.length === 0) throw new Error('PPO: no prompts');
   if (config.ptxCoef > 0 && !data.pretrainTokens) throw new Error('PPO: ptxCoef > 0 (PPO-ptx) needs data.pretrainTokens');
   if (config.evalPretrainBatch > 0 && !data.heldOutTokens) throw new Error('PPO: evalPretrainBatch > 0 needs data.heldOutTokens (or set it to 0)');
-  for (const [name, m] of [['reference', reference], ['rewardModel', rewardModel], ['valueModel', valueModel]] as const) {
+  const trainTrunk = config.valueTrunk === 'trained';
+  if (trainTrunk && !valueModel) throw new Error("PPO: valueTrunk 'trained' needs models.valueModel (a copy of the reward model's trunk)");
+  const trunk = trainTrunk ? valueModel! : rewardModel; // what the value head reads
+  if (valueHead.weight.shape[0] !== trunk.config.nEmbd) throw new Error(`PPO: the value head reads ${valueHead.weight.shape[0]} features but its trunk has nEmbd ${trunk.config.nEmbd}`);
+  for (const [name, m] of [['reference', reference], ['rewardModel', rewardModel], ['valueModel', trunk]] as const) {
     if (m.config.vocabSize !== policy.config.vocabSize) throw new Error(`PPO: ${name} has vocabSize ${m.config.vocabSize} but the policy has ${policy.config.vocabSize}`);
     if (m.config.blockSize < policy.config.blockSize) throw new Error(`PPO: ${name} reads at most ${m.config.blockSize} tokens but the policy's prompt + answer may fill ${policy.config.blockSize}`);
   }
   const policyVars = policy.trainableVariables();
-  const valueVars = [...valueModel.trainableVariables(), ...valueHead.trainableVariables()];
+  const valueVars = [...(trainTrunk ? trunk.trainableVariables() : []), ...valueHead.trainableVariables()];
   const adams = {
     policy: new Adam({ lr: config.lr, clipNorm: config.maxGradNorm }),
     value: new Adam({ lr: config.valueLr, clipNorm: config.maxGradNorm }),
@@ -423,10 +437,16 @@ export function trainPpo(models: PpoModels, data: PpoData, overrides: Partial<Pp
         const pol = answerLogProbs(policy, ep, config.temperature); // [B, T]
         const ref = answerLogProbs(reference, ep, config.temperature).logprobs; // [B, T]
         const ent = entropy(pol.logits.div(config.temperature), mask); // scalar
-        const values = answerValues(valueModel, valueHead, ep); // [B, T]
-        const scores = rewardScores(rewardModel, rewardHead, ep); // [B]
+        const rmHidden = rewardModel.hiddenStates(tf.tensor2d(ep.seqs, [ep.B, ep.S], 'int32')).hidden; // [B, S, C]
+        const scores = rewardScores(rewardHead, rmHidden, ep); // [B]
+        // V(s_t): a frozen trunk is the RM's, so its features are read once here and cached
+        const features = trainTrunk ? null : atAnswers(rmHidden, ep, tf.tensor1d(answerPositions(ep), 'int32')); // [B, T, C]
+        const values = features ? valueHead.apply(features) : answerValues(models, ep); // [B, T]
         const pretrain = heldOut ? languageModelLoss(policy, heldOut.tokens, heldOut.mask) : tf.scalar(NaN);
-        return { logprobs: pol.logprobs.dataSync(), refLogprobs: ref.dataSync(), values: values.dataSync(), scores: scores.dataSync(), entropy: ent.dataSync()[0], pretrain: pretrain.dataSync()[0] };
+        return {
+          logprobs: pol.logprobs.dataSync(), refLogprobs: ref.dataSync(), values: values.dataSync(), scores: scores.dataSync(),
+          features: features ? (features.dataSync() as Float32Array) : undefined, entropy: ent.dataSync()[0], pretrain: pretrain.dataSync()[0],
+        };
       });
       checkFinite(iteration, { 'the policy log-probs': rollout.logprobs, 'the reference log-probs': rollout.refLogprobs, 'the values': rollout.values, 'the RM scores': rollout.scores }, lastGood());
       const scores = penaliseMissingEos(rollout.scores, ep.hitEos, config.missingEos); // no EOS: fixed penalty
@@ -446,11 +466,11 @@ export function trainPpo(models: PpoModels, data: PpoData, overrides: Partial<Pp
         const perm = rng.shuffle(Array.from({ length: ep.B }, (_, b) => b));
         for (let s = 0; s < ep.B; s += config.miniBatch) {
           const rowsOf = perm.slice(s, s + config.miniBatch);
-          const mb = selectRows(ep, rowsOf, [rollout.logprobs, whitened, rollout.values, returns]);
+          const mb = selectRows(ep, rowsOf, [rollout.logprobs, whitened, rollout.values, returns], rollout.features, trunk.config.nEmbd);
           const ptx = config.ptxCoef > 0
             ? corpusBatch(data.pretrainTokens!, config.ptxBatch, config.ptxLength, randomStarts(data.pretrainTokens!.length, config.ptxBatch, config.ptxLength, rng))
             : null;
-          const stats = optimiseStep(models, mb.ep, mb.perToken, ptx, config, adams, policyVars, valueVars);
+          const stats = optimiseStep(models, mb.ep, mb.perToken, mb.features, ptx, config, adams, policyVars, valueVars);
           if (ptx) tf.dispose([ptx.tokens, ptx.mask]);
           checkFinite(iteration, { 'loss/policy': [stats[0]], 'loss/value': [stats[1]], 'loss/ptx': [stats[2]], 'the policy gradient norm': [stats[5]], 'the value gradient norm': [stats[6]] }, lastGood());
           sums.policy += stats[0]; sums.value += stats[1]; sums.ptx += stats[2];
@@ -505,7 +525,7 @@ export function trainPpo(models: PpoModels, data: PpoData, overrides: Partial<Pp
  * Returns [loss/policy, loss/value, loss/ptx, clipfrac, approxkl, |g_policy|, |g_value|, value clipfrac].
  */
 function optimiseStep(
-  models: PpoModels, ep: Episodes, perToken: Float32Array[], ptx: { tokens: tf.Tensor2D; mask: tf.Tensor2D } | null,
+  models: PpoModels, ep: Episodes, perToken: Float32Array[], features: Float32Array | undefined, ptx: { tokens: tf.Tensor2D; mask: tf.Tensor2D } | null,
   config: PpoConfig, adams: { policy: Adam; value: Adam }, policyVars: tf.Variable[], valueVars: tf.Variable[],
 ): Float32Array {
   const [oldLogprobs, advantages, oldValues, returns] = perToken;
@@ -516,7 +536,7 @@ function optimiseStep(
     const { value, grads } = tf.variableGrads(() => {
       const { logprobs } = answerLogProbs(models.policy, ep, config.temperature); // [B, T]
       const pg = policyLoss({ logprobs, oldLogprobs: tf.tensor2d(oldLogprobs, shape), advantages: tf.tensor2d(advantages, shape), mask }, config.clipRange);
-      const values = answerValues(models.valueModel, models.valueHead, ep); // [B, T]
+      const values = answerValues(models, ep, features); // [B, T]
       const vf = valueLoss({ values, oldValues: tf.tensor2d(oldValues, shape), returns: tf.tensor2d(returns, shape), mask }, config.valueClipRange);
       // -E_pretrain[log pi_RL(x)]: the LM loss on corpus text, weighted by gamma (PPO-ptx)
       const ptxLoss = ptx ? languageModelLoss(models.policy, ptx.tokens, ptx.mask) : tf.scalar(0);

@@ -40,7 +40,7 @@ function models(opts: { rmBias?: number; rmWeight?: number } = {}): PpoModels {
 }
 
 function dispose(m: PpoModels): void {
-  for (const x of [m.policy, m.reference, m.rewardModel, m.valueModel, m.rewardHead, m.valueHead]) x.dispose();
+  for (const x of [m.policy, m.reference, m.rewardModel, m.valueModel, m.rewardHead, m.valueHead]) x?.dispose();
 }
 
 const tiny: Partial<PpoConfig> = { iterations: 1, rolloutBatch: 4, miniBatch: 2, ppoEpochs: 1, maxNewTokens: 6, ptxBatch: 2, ptxLength: 8, evalPretrainBatch: 2, lr: 1e-3, valueLr: 1e-3 };
@@ -73,11 +73,11 @@ test('episodes: answer log-probs are gathered from the logits that predict each 
 
 test('one iteration changes every policy and value parameter, not the reference or the RM; fixed metric names', () => {
   const m = models();
-  const before = { policy: snapshot(m.policy.weights), value: snapshot(m.valueModel.weights), head: snapshot(m.valueHead.weights), ref: snapshot(m.reference.weights), rm: snapshot(m.rewardModel.weights) };
+  const before = { policy: snapshot(m.policy.weights), value: snapshot(m.valueModel!.weights), head: snapshot(m.valueHead.weights), ref: snapshot(m.reference.weights), rm: snapshot(m.rewardModel.weights) };
   const { rows, table } = trainPpo(m, data(), { ...tiny, ptxCoef: 1 }, { progress: false });
   const changed = (a: Map<string, number[]>, vars: Map<string, tf.Variable>) => [...vars].filter(([k, v]) => Array.from(v.dataSync()).some((x, i) => x !== a.get(k)![i])).map(([k]) => k);
   assert.deepEqual(changed(before.policy, m.policy.weights).sort(), [...m.policy.weights.keys()].sort());
-  assert.deepEqual(changed(before.value, m.valueModel.weights).sort(), [...m.valueModel.weights.keys()].sort());
+  assert.deepEqual(changed(before.value, m.valueModel!.weights).sort(), [...m.valueModel!.weights.keys()].sort());
   assert.deepEqual(changed(before.head, m.valueHead.weights).sort(), ['value_head.bias', 'value_head.weight']);
   assert.deepEqual(changed(before.ref, m.reference.weights), []);
   assert.deepEqual(changed(before.rm, m.rewardModel.weights), []);
@@ -89,6 +89,27 @@ test('one iteration changes every policy and value parameter, not the reference 
   // the first iteration's policy equals the reference: KL and the ratio are ~0
   assert.ok(Math.abs(rows[0]['objective/kl']) < 1e-4, `KL at the start ${rows[0]['objective/kl']}`);
   dispose(m);
+});
+
+test("valueTrunk 'frozen': only the value head trains, on the RM trunk's cached features", () => {
+  const m = models();
+  m.valueModel!.dispose();
+  delete m.valueModel;
+  const rm = snapshot(m.rewardModel.weights);
+  const head = snapshot(m.valueHead.weights);
+  const { rows } = trainPpo(m, data(), { ...tiny, iterations: 2, valueTrunk: 'frozen' }, { progress: false, dir: path.join(root, 'frozen') });
+  for (const [k, v] of m.rewardModel.weights) assert.deepEqual(Array.from(v.dataSync()), rm.get(k), k);
+  for (const [k, v] of m.valueHead.weights) assert.notDeepEqual(Array.from(v.dataSync()), head.get(k), k);
+  assert.ok(rows.every((r) => Number.isFinite(r['loss/value']) && r['loss/value'] > 0));
+  // the value checkpoint holds the RM trunk with the trained head
+  const v = loadCheckpoint(path.join(root, 'frozen', 'value'));
+  assert.deepEqual(Array.from(v.heads.get('value_head')!.weight.dataSync()), Array.from(m.valueHead.weight.dataSync()));
+  v.model.dispose();
+  for (const h of v.heads.values()) h.dispose();
+  dispose(m);
+  const bare = models();
+  assert.throws(() => trainPpo({ ...bare, valueModel: undefined }, data(), tiny, { progress: false }), /valueTrunk 'trained' needs models.valueModel/);
+  dispose(bare);
 });
 
 test('no tensor leaks across iterations', () => {
