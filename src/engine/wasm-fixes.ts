@@ -19,7 +19,7 @@ interface WasmBackend {
     tfjs: { registerTensor: (id: number, size: number, offset: number) => void; disposeData: (id: number) => void };
   };
   dataIdNextNumber: number;
-  dataIdMap: { get: (dataId: object) => { id: number; memoryOffset: number } };
+  dataIdMap: { get: (dataId: object) => { id: number; memoryOffset: number }; has: (dataId: object) => boolean };
   makeOutput: (shape: number[], dtype: tf.DataType) => tf.TensorInfo;
   disposeData: (dataId: object, force?: boolean) => boolean;
   typedArrayFromHeap: (t: tf.TensorInfo) => Float32Array | Int32Array | Uint8Array;
@@ -67,6 +67,75 @@ function transposeLast2(backend: WasmBackend, x: tf.TensorInfo, shape3: number[]
   return out;
 }
 
+/** Products of at most this many FLOPs are computed in JS: no XNNPACK set-up, no transposes. */
+const SMALL_PRODUCT = 1 << 15;
+
+/** op(A) op(B) per batch entry with plain loops on the heap (decoding steps, tiny heads). */
+function smallMatMul(
+  backend: WasmBackend,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  out: tf.TensorInfo,
+  d: { m: number; n: number; k: number; batch: number; ia: (i: number) => number; ib: (i: number) => number; transposeA: boolean; transposeB: boolean },
+): void {
+  const { m, n, k } = d;
+  const o = backend.typedArrayFromHeap(out);
+  const x = backend.typedArrayFromHeap(a);
+  const y = backend.typedArrayFromHeap(b);
+  // element strides: A[i, p] and B[p, j] in their stored layouts
+  const aRow = d.transposeA ? 1 : k;
+  const aCol = d.transposeA ? m : 1;
+  const bRow = d.transposeB ? 1 : n;
+  const bCol = d.transposeB ? k : 1;
+  for (let s = 0; s < d.batch; s++) {
+    const a0 = d.ia(s) * m * k;
+    const b0 = d.ib(s) * k * n;
+    const o0 = s * m * n;
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let acc = 0;
+        let pa = a0 + i * aRow;
+        let pb = b0 + j * bCol;
+        for (let p = 0; p < k; p++) {
+          acc += x[pa] * y[pb];
+          pa += aCol;
+          pb += bRow;
+        }
+        o[o0 + i * n + j] = acc;
+      }
+    }
+  }
+}
+
+/**
+ * Transposed copies of right operands, keyed by the source's dataId, so a weight used as
+ * `x @ W^T` many times (the tied unembedding while sampling) is transposed and packed once.
+ * Entries whose source was disposed are freed on the next call; at most 8 are kept.
+ */
+const transposeCache = new Map<object, tf.TensorInfo>();
+
+function sweepTransposeCache(backend: WasmBackend): void {
+  for (const [src, t] of transposeCache) {
+    if (!backend.dataIdMap.has(src)) {
+      backend.disposeData(t.dataId);
+      transposeCache.delete(src);
+    }
+  }
+}
+
+function cachedTranspose(backend: WasmBackend, b: tf.TensorInfo, k: number, n: number): tf.TensorInfo {
+  const hit = transposeCache.get(b.dataId);
+  if (hit && hit.shape[1] === k && hit.shape[2] === n) return hit;
+  const t = transposeLast2(backend, b, [1, n, k]);
+  if (transposeCache.size >= 8) {
+    const [oldest, old] = transposeCache.entries().next().value as [object, tf.TensorInfo];
+    backend.disposeData(old.dataId);
+    transposeCache.delete(oldest);
+  }
+  transposeCache.set(b.dataId, t);
+  return t;
+}
+
 /** Flat batch index of an operand whose outer dims broadcast to `outDims`. */
 function batchIndexer(dims: number[], outDims: number[]): (i: number) => number {
   const size = dims.reduce((p, d) => p * d, 1);
@@ -100,6 +169,7 @@ function batchMatMul(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; at
  */
 function batchMatMulImpl(backend: WasmBackend, a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean): tf.TensorInfo {
   if (a.dtype !== 'float32' || b.dtype !== 'float32') throw new Error('BatchMatMul (wasm): float32 only');
+  if (transposeCache.size) sweepTransposeCache(backend);
   if (wasmMatMul == null) {
     wasmMatMul = backend.wasm.cwrap('BatchMatMul', null, ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number']) as MatMulFn;
   }
@@ -125,26 +195,39 @@ function batchMatMulImpl(backend: WasmBackend, a: tf.TensorInfo, b: tf.TensorInf
     backend.typedArrayFromHeap(out).fill(0);
     return out;
   }
-  // Untransposed operands in [batch, rows, cols] layout.
+  const ia = batchIndexer(aDims, outDims);
+  const ib = batchIndexer(bDims, outDims);
+  if (2 * m * n * k <= SMALL_PRODUCT) {
+    smallMatMul(backend, a, b, out, { m, n, k, batch, ia, ib, transposeA, transposeB });
+    return out;
+  }
+  // Untransposed operands in [batch, rows, cols] layout. A transposed right operand that
+  // outlives this call (a weight) is kept, so XNNPACK's packed copy of it is reused too.
   const aT = transposeA ? transposeLast2(backend, a, [batchA, k, m]) : null;
-  const bT = transposeB ? transposeLast2(backend, b, [batchB, n, k]) : null;
-  const aOff = backend.dataIdMap.get((aT ?? a).dataId).memoryOffset;
-  const bOff = backend.dataIdMap.get((bT ?? b).dataId).memoryOffset;
-  const outOff = backend.dataIdMap.get(out.dataId).memoryOffset;
+  const bT = transposeB ? (batchB === 1 ? cachedTranspose(backend, b, k, n) : transposeLast2(backend, b, [batchB, n, k])) : null;
+  const aInfo = backend.dataIdMap.get((aT ?? a).dataId);
+  const bInfo = backend.dataIdMap.get((bT ?? b).dataId);
+  const outInfo = backend.dataIdMap.get(out.dataId);
+  // A whole operand goes in under its own id (XNNPACK caches the packed right operand by
+  // id until that tensor is disposed); a slice under a temporary view id.
+  const operand = (info: { id: number; memoryOffset: number }, at: number, size: number, whole: boolean) =>
+    whole ? { id: info.id, temp: false } : { id: view(backend, info.memoryOffset, at, size), temp: true };
   const run = (aAt: number, rows: number, bAt: number, outAt: number) => {
-    const ids = [view(backend, aOff, aAt, rows * k), view(backend, bOff, bAt, k * n), view(backend, outOff, outAt, rows * n)];
-    wasmMatMul!(ids[0], shapeBytes([1, rows, k]), 3, ids[1], shapeBytes([1, k, n]), 3, false, false, ids[2]);
-    for (const id of ids) backend.wasm.tfjs.disposeData(id);
+    const ops = [
+      operand(aInfo, aAt, rows * k, rows === batchA * m),
+      operand(bInfo, bAt, k * n, batchB === 1),
+      operand(outInfo, outAt, rows * n, rows === batch * m),
+    ];
+    wasmMatMul!(ops[0].id, shapeBytes([1, rows, k]), 3, ops[1].id, shapeBytes([1, k, n]), 3, false, false, ops[2].id);
+    for (const o of ops) if (o.temp) backend.wasm.tfjs.disposeData(o.id);
   };
   if (batchB === 1 && batchA === batch) {
     run(0, batch * m, 0, 0); // one shared right operand: a single tall product
   } else {
-    const ia = batchIndexer(aDims, outDims);
-    const ib = batchIndexer(bDims, outDims);
     for (let i = 0; i < batch; i++) run(ia(i) * m * k, m, ib(i) * k * n, i * m * n);
   }
   if (aT) backend.disposeData(aT.dataId);
-  if (bT) backend.disposeData(bT.dataId);
+  if (bT && !transposeCache.has(b.dataId)) backend.disposeData(bT.dataId);
   return out;
 }
 

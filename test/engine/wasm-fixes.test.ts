@@ -54,10 +54,11 @@ test('BatchMatMul on wasm equals cpu for every transpose combination, batched an
   // batch dims by index modulo, so cases where both sides broadcast, e.g. [2,1] x [1,3],
   // have no cpu reference.)
   const batches: [number[], number[]][] = [[[], []], [[3], [3]], [[5], []], [[], [4]], [[1, 3], [2, 3]], [[2, 3], [1, 1]], [[2, 3], [3]], [[1], [4]]];
-  for (const [aDims, bDims] of batches) {
+  // small products take a JS loop, larger ones XNNPACK: draw both regimes
+  for (const [aDims, bDims] of batches) for (const big of [false, true]) {
     for (const tA of [false, true]) {
       for (const tB of [false, true]) {
-        const m = rng.intBetween(1, 33), k = rng.intBetween(1, 40), n = rng.intBetween(1, 29);
+        const m = rng.intBetween(1, 20) + (big ? 40 : 0), k = rng.intBetween(1, 20) + (big ? 40 : 0), n = rng.intBetween(1, 20) + (big ? 40 : 0);
         const a = randomInput(rng, [...aDims, ...(tA ? [k, m] : [m, k])]);
         const b = randomInput(rng, [...bDims, ...(tB ? [n, k] : [k, n])]);
         const r = await onBoth([a, b], (x, y) => tf.matMul(x, y, tA, tB));
@@ -65,6 +66,23 @@ test('BatchMatMul on wasm equals cpu for every transpose combination, batched an
       }
     }
   }
+});
+
+test('a weight used transposed many times is cached, and freed once disposed', async () => {
+  await tf.setBackend('wasm');
+  const rng = new Rng('cache');
+  const w = tf.tensor(randomInput(rng, [300, 64]).values, [300, 64]);
+  const x = tf.tensor(randomInput(rng, [16, 64]).values, [16, 64]);
+  const first = tf.matMul(x, w, false, true);
+  const ids = tf.engine().backend.numDataIds();
+  const again = tf.matMul(x, w, false, true);
+  assert.equal(tf.engine().backend.numDataIds(), ids + 1, 'second use adds only its output');
+  assert.deepEqual(Array.from(again.dataSync()), Array.from(first.dataSync()));
+  const idsBefore = tf.engine().backend.numDataIds();
+  w.dispose();
+  tf.matMul(x, x, false, true).dispose(); // any call sweeps entries of disposed sources
+  assert.equal(tf.engine().backend.numDataIds(), idsBefore - 2, 'w and its cached transpose are gone');
+  tf.dispose([x, first, again]);
 });
 
 test('matMul gradients (all transposed products) on wasm equal cpu', async () => {
