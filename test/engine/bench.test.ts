@@ -1,0 +1,52 @@
+import { test, before } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { initEngine } from '../../src/engine';
+import { benchGeneration, benchTrainStep, gflops, matmulPeak, time, trainingFlops } from '../../src/engine/bench';
+import { parameterShapes, GPT_DEFAULTS } from '../../src/model';
+
+before(async () => {
+  await initEngine({ backend: 'wasm' });
+});
+
+test('trainingFlops counts 6 per matmul parameter per token plus attention', () => {
+  const size = { nEmbd: 128, nLayer: 2 };
+  // matmul weights of the real model: every 2-D parameter except the position table
+  const matmulParams = parameterShapes({ ...GPT_DEFAULTS, ...size, vocabSize: 2048, blockSize: 64 })
+    .filter(([name, shape]) => shape.length === 2 && name !== 'wpe.weight')
+    .reduce((s, [, shape]) => s + shape[0] * shape[1], 0);
+  const tokens = 16 * 64;
+  assert.equal(trainingFlops(size, 2048, 16, 64), 6 * matmulParams * tokens + 12 * 2 * 64 * 128 * tokens);
+  assert.equal(gflops(2e9, 1000), 2);
+});
+
+test('time reports median and fastest wall time and CPU time', () => {
+  let calls = 0;
+  const t = time(() => {
+    calls++;
+    let x = 0;
+    for (let i = 0; i < 2e5; i++) x += Math.sqrt(i);
+    assert.ok(x > 0);
+  }, 3, 2);
+  assert.equal(calls, 5);
+  assert.ok(t.wallMinMs > 0 && t.wallMinMs <= t.wallMs);
+  assert.ok(t.cpuMs >= 0);
+});
+
+test('a tiny training-step benchmark runs the real model, learns nothing odd, leaks nothing', () => {
+  const r = benchTrainStep({ nEmbd: 16, nLayer: 1 }, 8, 2, { vocabSize: 64, nHead: 2, steps: 2, warmup: 1 });
+  assert.equal(r.tensorLeak, 0);
+  assert.ok(Number.isFinite(r.loss) && r.loss > 0 && r.loss < 2 * Math.log(64), `loss ${r.loss}`);
+  assert.equal(r.flops, trainingFlops({ nEmbd: 16, nLayer: 1 }, 64, 2, 8));
+  assert.ok(r.gflops > 0 && r.tokensPerSecond > 0);
+  const peak = matmulPeak(64, 2);
+  assert.ok(peak.gflops > 0);
+});
+
+test('generation benchmark: KV cache and recompute sample the same tokens', () => {
+  const before = tf.memory().numTensors;
+  const g = benchGeneration({ nEmbd: 16, nLayer: 1 }, { vocabSize: 64, nHead: 2, batch: 2, promptTokens: 3, newTokens: 5 });
+  assert.equal(g.sameTokens, true);
+  assert.ok(g.kvCache.tokensPerSecond > 0 && g.fullRecompute.tokensPerSecond > 0);
+  assert.equal(tf.memory().numTensors, before);
+});
