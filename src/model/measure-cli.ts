@@ -3,7 +3,7 @@
  *   - byte-level BPE training time on the State of the Union corpus (vocab 2048);
  *   - KV-cache generation vs recomputing the whole prefix, 64 new tokens (target >= 5x).
  *
- *   npx tsx src/model/measure-cli.ts [--backend wasm] [--n-embd 128 --n-layer 2 --batch 16 --prompt-len 16 --new 64]
+ *   npx tsx src/model/measure-cli.ts [--backend wasm] [--n-embd 128 --n-layer 2 --batch 16 --prompt-len 16 --new 64 --top-p 1]
  *
  * Prints one JSON object. The engine's `npm run bench` reports the training-step numbers.
  */
@@ -25,6 +25,7 @@ async function run(): Promise<void> {
     .option('--batch <n>', 'prompts sampled together', '16')
     .option('--prompt-len <n>', 'prompt tokens', '16')
     .option('--new <n>', 'new tokens per prompt', '64')
+    .option('--top-p <p>', 'nucleus sampling mass (1 = off; the paper uses 0.95)', '1')
     .option('--skip-tokenizer', 'do not time tokenizer training', false)
     .parse(process.argv)
     .opts();
@@ -51,10 +52,12 @@ async function run(): Promise<void> {
   const prompts = Array.from({ length: B }, () => Array.from({ length: promptLen }, () => 5 + rng.int(n('vocab') - 5)));
   // eosId outside the vocab so every row samples all newTokens in both modes
   const ids = { eosId: -1, padId: 0 };
+  const topP = Number(o.topP);
+  if (!(topP > 0 && topP <= 1)) throw new Error(`--top-p: expected a number in (0, 1], got "${o.topP}"`);
   const time = (useCache: boolean) => {
-    generateIds(model, prompts, ids, { maxNewTokens: 4, seed: 1, useCache }); // warm-up (kernel compile)
+    generateIds(model, prompts, ids, { maxNewTokens: 4, seed: 1, useCache, topP }); // warm-up (kernel compile)
     const t0 = performance.now();
-    const out = generateIds(model, prompts, ids, { maxNewTokens: newTokens, seed: 1, useCache });
+    const out = generateIds(model, prompts, ids, { maxNewTokens: newTokens, seed: 1, useCache, topP });
     const s = (performance.now() - t0) / 1000;
     return { seconds: +s.toFixed(3), tokensPerSecond: +((B * newTokens) / s).toFixed(1), tokens: out.tokens };
   };
@@ -66,6 +69,7 @@ async function run(): Promise<void> {
     batch: B,
     promptTokens: promptLen,
     newTokens,
+    topP,
     kvCache: { seconds: cached.seconds, tokensPerSecond: cached.tokensPerSecond },
     fullRecompute: { seconds: full.seconds, tokensPerSecond: full.tokensPerSecond },
     speedup: +(full.seconds / cached.seconds).toFixed(2),
