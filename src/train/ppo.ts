@@ -104,6 +104,8 @@ export const METRICS = [
   'loss/value', // clipped value loss (mean over steps)
   'loss/ptx', // pretraining LM loss on the ptx batches (0 when ptxCoef = 0: not computed)
   'time/seconds', // wall time of the iteration
+  'time/generate', // of which sampling the answers
+  'time/optimise', // of which the minibatch updates
 ] as const;
 export type MetricName = (typeof METRICS)[number];
 export type PpoRow = Record<MetricName, number>;
@@ -205,13 +207,18 @@ function atAnswers(x: tf.Tensor3D, ep: Episodes, positions: tf.Tensor1D): tf.Ten
   return tf.gather(x.reshape([ep.B * ep.S, X]), positions).reshape([ep.B, ep.T, X]) as tf.Tensor3D; // [B, T, X]
 }
 
-/** log pi(y_t | x, y_<t) of the answer tokens under logits / temperature, and the answer logits. */
+/**
+ * log pi(y_t | x, y_<t) of the answer tokens under logits / temperature, and their logits.
+ * The unembedding (C -> V, the largest matmul of a small GPT) runs on the answer positions
+ * only: hidden states are gathered first, then multiplied by wte^T.
+ */
 export function answerLogProbs(model: GPT, ep: Episodes, temperature: number): { logprobs: tf.Tensor2D; logits: tf.Tensor3D } {
-  const idx = tf.tensor2d(ep.seqs, [ep.B, ep.S], 'int32'); // [B, S]
-  const { logits } = model.forward(idx); // [B, S, V]
-  const answerLogits = atAnswers(logits, ep, tf.tensor1d(answerPositions(ep), 'int32')); // [B, T, V]
+  const hidden = answerFeatures(model, ep); // [B, T, C]
+  const C = hidden.shape[2];
+  const wte = model.weights.get('wte.weight')!; // [V, C]
+  const logits = tf.matMul(hidden.reshape([ep.B * ep.T, C]) as tf.Tensor2D, wte, false, true).reshape([ep.B, ep.T, -1]) as tf.Tensor3D; // [B, T, V]
   const answers = tf.tensor2d(ep.answers, [ep.B, ep.T], 'int32'); // [B, T]
-  return { logprobs: tokenLogProbs(answerLogits, answers, temperature), logits: answerLogits }; // [B, T], [B, T, V]
+  return { logprobs: tokenLogProbs(logits, answers, temperature), logits }; // [B, T], [B, T, V]
 }
 
 /** A trunk's hidden states at the answer positions (the states s_t the value reads): [B, T, C] */
@@ -430,6 +437,7 @@ export function trainPpo(models: PpoModels, data: PpoData, overrides: Partial<Pp
         throw e;
       }
       const ep = makeEpisodes(gen.promptTokens, gen.tokens, tokenizer.padId, tokenizer.eosId);
+      const t1 = Date.now();
 
       // 2.-3. score with r_theta at the EOS; log-probs of policy and reference; values; entropy
       const rollout = tf.tidy(() => {
@@ -459,6 +467,7 @@ export function trainPpo(models: PpoModels, data: PpoData, overrides: Partial<Pp
       const whitened = whiten(advantages, ep.mask);
 
       // 5. optimise: ppoEpochs passes of minibatches of the clipped objectives (+ gamma * ptx)
+      const t2 = Date.now();
       const sums = { policy: 0, value: 0, ptx: 0, clipfrac: 0, approxkl: 0, valueClipfrac: 0 };
       let steps = 0;
       const rng = new Rng(`${config.seed}:optimise:${it}`);
@@ -501,6 +510,8 @@ export function trainPpo(models: PpoModels, data: PpoData, overrides: Partial<Pp
         'loss/value': sums.value / steps,
         'loss/ptx': sums.ptx / steps,
         'time/seconds': (Date.now() - t0) / 1000,
+        'time/generate': (t1 - t0) / 1000,
+        'time/optimise': (Date.now() - t2) / 1000,
       };
       rows.push(row);
       if (opts.dir && (iteration % config.saveEvery === 0 || iteration === config.iterations)) {

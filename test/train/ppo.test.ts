@@ -46,7 +46,7 @@ function dispose(m: PpoModels): void {
 const tiny: Partial<PpoConfig> = { iterations: 1, rolloutBatch: 4, miniBatch: 2, ppoEpochs: 1, maxNewTokens: 6, ptxBatch: 2, ptxLength: 8, evalPretrainBatch: 2, lr: 1e-3, valueLr: 1e-3 };
 const data = () => ({ prompts, pretrainTokens, heldOutTokens: pretrainTokens.slice(0, 60) });
 const snapshot = (vars: Map<string, tf.Variable>) => new Map([...vars].map(([k, v]) => [k, Array.from(v.dataSync())]));
-const withoutTime = (rows: PpoRow[]) => rows.map((r) => ({ ...r, 'time/seconds': 0 }));
+const withoutTime = (rows: PpoRow[]) => rows.map((r) => ({ ...r, 'time/seconds': 0, 'time/generate': 0, 'time/optimise': 0 }));
 
 test('episodes: answer log-probs are gathered from the logits that predict each answer token', () => {
   const m = gpt(3);
