@@ -47,7 +47,7 @@ export function gflops(flops: number, ms: number): number {
 }
 
 /** Matmul peak of the active backend: an n x n x n rank-2 product, read back each time. */
-export function matmulPeak(n = 512, reps = 10): { n: number; flops: number; timing: Timing; gflops: number } {
+export function matmulPeak(n = 512, reps = 10): { n: number; flops: number; timing: Timing; gflops: number; gflopsCpu: number } {
   const rng = new Rng(`peak:${n}`);
   const a = tf.tensor2d(Float32Array.from({ length: n * n }, () => rng.normal()), [n, n]);
   const b = tf.tensor2d(Float32Array.from({ length: n * n }, () => rng.normal()), [n, n]);
@@ -59,7 +59,7 @@ export function matmulPeak(n = 512, reps = 10): { n: number; flops: number; timi
     c.dispose();
   }, reps, 2);
   tf.dispose([a, b]);
-  return { n, flops, timing, gflops: gflops(flops, timing.wallMinMs) };
+  return { n, flops, timing, gflops: gflops(flops, timing.wallMinMs), gflopsCpu: gflops(flops, timing.cpuMs) };
 }
 
 export interface ModelSize {
@@ -89,6 +89,8 @@ export interface StepResult {
   tokensPerSecond: number;
   /** From the fastest wall time. */
   gflops: number;
+  /** From the median CPU time (the fairer number on a shared machine, single-threaded). */
+  gflopsCpu: number;
   /** Tensors left after the timed steps minus before (0 = no leak). */
   tensorLeak: number;
   loss: number;
@@ -123,6 +125,7 @@ export function benchTrainStep(size: ModelSize, seqLen: number, batch: number, o
     timing,
     tokensPerSecond: (batch * seqLen) / (timing.wallMs / 1000),
     gflops: gflops(flops, timing.wallMinMs),
+    gflopsCpu: gflops(flops, timing.cpuMs),
     tensorLeak,
     loss,
   };
