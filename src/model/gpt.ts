@@ -60,7 +60,10 @@ export interface ForwardOptions {
    * Padded keys are never attended to. Default: all ones.
    */
   attentionMask?: tf.Tensor2D;
-  /** [B, T] int32 position ids (for left padding). Default: Tpast + 0..T-1 for every row. */
+  /**
+   * [B, T] int32 position ids. Default: counted from each row's first real token when an
+   * attentionMask is given (so left padding just works), else Tpast + 0..T-1 for every row.
+   */
   positions?: tf.Tensor2D;
   /** KV cache from the previous call (one entry per block). Not disposed by forward. */
   past?: LayerCache[];
@@ -201,7 +204,9 @@ export class GPT {
       // embeddings
       const pos: tf.Tensor = opts.positions
         ? opts.positions.reshape([B * T]) // [B*T]
-        : tf.tile(tf.range(Tpast, Tk, 1, 'int32'), [B]); // [B*T]
+        : opts.attentionMask
+          ? positionsFromMask(opts.attentionMask, T).reshape([B * T]) // [B*T]
+          : tf.tile(tf.range(Tpast, Tk, 1, 'int32'), [B]); // [B*T]
       const tokEmb = tf.gather(this.w('wte.weight'), idx.reshape([B * T])); // [B*T, C]
       const posEmb = tf.gather(this.w('wpe.weight'), pos); // [B*T, C]
       let x = drop(tf.add(tokEmb, posEmb)) as tf.Tensor2D; // [B*T, C]
@@ -262,6 +267,19 @@ export class GPT {
     for (const v of this.weights.values()) v.dispose();
     this.weights.clear();
   }
+}
+
+/**
+ * Position ids of the last T columns of a [B, Tk] 0/1 mask: the number of real tokens before
+ * each one (pads before the first real token get 0; later pads repeat the last position).
+ * -> [B, T] int32
+ */
+export function positionsFromMask(mask: tf.Tensor2D, T: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const [B, Tk] = mask.shape;
+    const count = tf.cumsum(mask.toFloat(), 1).sub(1).maximum(0); // [B, Tk]
+    return count.slice([0, Tk - T], [B, T]).toInt() as tf.Tensor2D; // [B, T]
+  });
 }
 
 /** Free a KV cache. */

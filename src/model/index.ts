@@ -1,5 +1,5 @@
 /** The model: tokenizer, GPT, heads, log-probs, generation, checkpoints. Re-exports only. */
-export { GPT, DEFAULTS as GPT_DEFAULTS, disposeCache, parameterShapes, validateConfig } from './gpt';
+export { GPT, DEFAULTS as GPT_DEFAULTS, disposeCache, parameterShapes, positionsFromMask, validateConfig } from './gpt';
 export type { GPTConfig, ForwardOptions, ForwardOutput, LayerCache } from './gpt';
 export { ScalarHead, lastTokenIndex } from './heads';
 export { padBatch, disposeBatch } from './batch';

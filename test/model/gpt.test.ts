@@ -110,6 +110,13 @@ for (const backend of ['cpu', 'wasm']) test(`KV-cache logits equal full-forward 
     const d = maxAbsDiff(full.slice([b, from, 0], [1, L - from, -1]).dataSync(), cached.slice([b, from, 0], [1, L - from, -1]).dataSync());
     assert.ok(d <= 1e-5, `row ${b}: max |cached - full| = ${d}`);
   }
+  // positions default to those counted from the mask, full and cached
+  assert.deepEqual(m.forward(ids(seq), { attentionMask: ids(mask) }).logits.dataSync(), full.dataSync());
+  const prefix = m.forward(ids(seq.map((r) => r.slice(0, L - 1))), { attentionMask: ids(mask.map((r) => r.slice(0, L - 1))), useCache: true });
+  const lastStep = m.forward(ids(seq.map((r) => [r[L - 1]])), { attentionMask: ids(mask), past: prefix.present });
+  disposeCache(prefix.present);
+  const dAuto = maxAbsDiff(lastStep.logits.dataSync(), full.slice([0, L - 1, 0], [2, 1, -1]).dataSync());
+  assert.ok(dAuto <= 1e-5, `cached step with mask-derived positions: ${dAuto}`);
   // the padded row equals the same tokens run alone without padding
   const alone = m.forward(ids([seq[0].slice(3)])).logits;
   const d = maxAbsDiff(alone.dataSync(), full.slice([0, 3, 0], [1, 5, -1]).dataSync());
