@@ -112,3 +112,22 @@ export function validatePpoConfig(c: PpoConfig, where = 'PpoConfig'): void {
   if (c.valueTrunk !== 'trained' && c.valueTrunk !== 'frozen') throw new Error(`${where}: valueTrunk must be trained or frozen, got ${c.valueTrunk}`);
   if (c.klEstimator !== 'k1' && c.klEstimator !== 'k3') throw new Error(`${where}: klEstimator must be k1 or k3, got ${c.klEstimator}`);
 }
+
+/** The 05-ppo notebook's section of the workbook profile. */
+export interface PpoStageConfig {
+  /** The trainer, for both runs of each size: plain PPO forces ptxCoef to 0; PPO-ptx uses this ptxCoef. */
+  trainer: PpoConfig;
+  /** PPO prompts whose answers (SFT vs PPO vs PPO-ptx) the notebook shows side by side. */
+  examples: number;
+  /** Characters of pretraining text (training addresses) tokenised for the ptx batches. */
+  pretrainChars: number;
+  /** Characters of held-out pretraining text (validation addresses) for `val/pretrain_loss`. */
+  heldOutChars: number;
+}
+
+export const STAGE_DEFAULTS: PpoStageConfig = {
+  trainer: { ...DEFAULTS, iterations: 20, valueTrunk: 'frozen', lr: 2e-4, ptxCoef: 1 },
+  examples: 6,
+  pretrainChars: 400000,
+  heldOutChars: 60000,
+};

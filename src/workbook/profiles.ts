@@ -11,6 +11,7 @@
  */
 import { DeepPartial, mergeConfig, parseOverride } from '../util/config';
 import type { EvaluationConfig } from '../eval/evaluation';
+import { PpoStageConfig, STAGE_DEFAULTS as PPO_DEFAULTS } from '../train/ppo-config';
 
 /** One model size of the ladder (stand-ins for the paper's 1.3B / 6B / 175B). */
 export interface ModelSize {
@@ -129,6 +130,8 @@ export interface WorkbookConfig {
     selectionPrompts: number;
   };
   /** 06-evaluation: prompts, sampling and probe sizes (every field documented on EvaluationConfig in src/eval/evaluation.ts) */
+  /** 05-ppo: the PPO / PPO-ptx trainer (each field documented on PpoConfig in src/train/ppo-config.ts), examples shown, corpus for ptx */
+  ppo: PpoStageConfig;
   evaluation: EvaluationConfig;
 }
 
@@ -148,6 +151,7 @@ export const DEFAULTS: WorkbookConfig = {
   pretrain: { maxAddresses: 0, steps: [600, 500, 400], batchSize: 8, lr: [3e-3, 2e-3, 1.5e-3], warmupSteps: 30, evalEvery: 50, evalWindows: 32, checkpointEvery: 100, sampleTokens: 48 },
   sft: { epochs: 8, batchSize: 16, lr: 1e-3, dropout: 0.2, validationFraction: 0.1, answerPrompts: 0, maxNewTokens: 32, temperature: 0.7, topP: 0.95, fewShotTokens: 64 },
   reward: { size: 'medium', prompts: 1200, validationFraction: 0.15, topP: 0.95, temperature: 1, maxNewTokens: 32, batchPrompts: 8, lr: 2e-4, warmupSteps: 10, evalEvery: 25, ablationPrompts: 240, selectionPrompts: 48 },
+  ppo: PPO_DEFAULTS,
   evaluation: { prompts: 0, neutralPrompts: 60, maxNewTokens: 24, temperature: 0.7, topP: 0.95, batchSize: 64, bestOfNPrompts: 40, bestOfN: [1, 2, 4, 8, 16], perplexityTokens: 8192, biasPairs: 0, klPrompts: 64 },
 };
 
@@ -159,6 +163,7 @@ const SMOKE: DeepPartial<WorkbookConfig> = {
   pretrain: { maxAddresses: 12, steps: [30, 30, 30], evalEvery: 10, evalWindows: 8, checkpointEvery: 15, sampleTokens: 16 },
   sft: { epochs: 3, batchSize: 8, answerPrompts: 12, maxNewTokens: 12, fewShotTokens: 12 },
   reward: { prompts: 0, validationFraction: 0.25, maxNewTokens: 12, batchPrompts: 4, evalEvery: 5, ablationPrompts: 8, selectionPrompts: 8 },
+  ppo: { trainer: { iterations: 2, rolloutBatch: 8, miniBatch: 8, ppoEpochs: 1, maxNewTokens: 8, ptxBatch: 4, ptxLength: 16, evalPretrainBatch: 4, saveEvery: 1 }, examples: 3, pretrainChars: 20000, heldOutChars: 5000 },
   evaluation: { neutralPrompts: 6, maxNewTokens: 12, batchSize: 32, bestOfNPrompts: 4, bestOfN: [1, 2, 4], perplexityTokens: 512, biasPairs: 8, klPrompts: 8 },
 };
 
@@ -170,6 +175,7 @@ const PAPER: DeepPartial<WorkbookConfig> = {
   pretrain: { steps: [20000, 20000, 20000], batchSize: 32, lr: [1e-3, 6e-4, 3e-4], warmupSteps: 500, evalEvery: 500, evalWindows: 256, checkpointEvery: 1000, sampleTokens: 128 },
   sft: { epochs: 16, batchSize: 32, lr: 3e-4, answerPrompts: 500, maxNewTokens: 64, fewShotTokens: 160 },
   reward: { prompts: 0, validationFraction: 0.05, maxNewTokens: 64, batchPrompts: 64, lr: 5e-5, warmupSteps: 50, evalEvery: 50, ablationPrompts: 2000, selectionPrompts: 256 },
+  ppo: { trainer: { iterations: 500, rolloutBatch: 512, miniBatch: 64, ppoEpochs: 4, maxNewTokens: 64, valueTrunk: 'trained', lr: 1e-5, valueLr: 5e-6, ptxCoef: 27.8, ptxBatch: 64, ptxLength: 128, evalPretrainBatch: 64, saveEvery: 10 }, pretrainChars: 4000000, heldOutChars: 400000 },
   evaluation: { neutralPrompts: 500, maxNewTokens: 64, bestOfNPrompts: 200, bestOfN: [1, 2, 4, 8, 16, 32, 64], perplexityTokens: 65536, klPrompts: 256 },
 };
 
