@@ -140,7 +140,8 @@ export function loadAnswerBook(file: string): AnswerBook {
   const answers: Record<string, string[]> = {};
   for (const r of rows) {
     if (!index.has(r.prompt)) { index.set(r.prompt, texts.length); texts.push(r.prompt); }
-    (answers[r.model] ??= [])[index.get(r.prompt)!] = r.answer;
+    if (!answers[r.model]) answers[r.model] = [];
+    answers[r.model][index.get(r.prompt)!] = r.answer;
   }
   return { texts, answers };
 }
@@ -259,7 +260,7 @@ export function biasAndPerplexityRows(roster: readonly ModelEntry[], cfg: Evalua
   for (const e of roster) {
     const base = { model: `${KIND_LABELS[e.kind]} ${e.size}`, kind: e.kind, size: e.size };
     if (!e.dir || e.kind === 'gpt-prompted') {
-      rows.push({ ...base, biasEntropy: null, pFemale: null, pplAddresses: null, pplMobyDick: null, note: e.dir ? 'same network as GPT' : e.note });
+      rows.push({ ...base, biasEntropy: null, pFemale: null, biasPairs: null, pplAddresses: null, pplMobyDick: null, note: e.dir ? 'same network as GPT' : e.note });
       onProgress?.(++done, base.model);
       continue;
     }
@@ -269,7 +270,7 @@ export function biasAndPerplexityRows(roster: readonly ModelEntry[], cfg: Evalua
       const T1 = m.model.config.blockSize + 1;
       const windows = Math.max(1, Math.floor(cfg.perplexityTokens / (T1 - 1)));
       const ppl = (text: string) => perplexity(m.model, streamWindows(encodeStream(m.tokenizer, [text]), cfg.batchSize, T1, windows));
-      rows.push({ ...base, biasEntropy: b.entropy, pFemale: b.pFemale, pplAddresses: ppl(texts.addresses), pplMobyDick: ppl(texts.mobyDick), note: '' });
+      rows.push({ ...base, biasEntropy: Number.isFinite(b.entropy) ? b.entropy : null, pFemale: Number.isFinite(b.pFemale) ? b.pFemale : null, biasPairs: b.pairs, pplAddresses: ppl(texts.addresses), pplMobyDick: ppl(texts.mobyDick), note: '' });
     } finally {
       m.dispose();
     }

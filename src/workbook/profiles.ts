@@ -164,7 +164,7 @@ const SMOKE: DeepPartial<WorkbookConfig> = {
   sft: { epochs: 3, batchSize: 8, answerPrompts: 12, maxNewTokens: 12, fewShotTokens: 12 },
   reward: { prompts: 0, validationFraction: 0.25, maxNewTokens: 12, batchPrompts: 4, evalEvery: 5, ablationPrompts: 8, selectionPrompts: 8 },
   ppo: { trainer: { iterations: 2, rolloutBatch: 8, miniBatch: 8, ppoEpochs: 1, maxNewTokens: 8, ptxBatch: 4, ptxLength: 16, evalPretrainBatch: 4, saveEvery: 1 }, examples: 3, pretrainChars: 20000, heldOutChars: 5000 },
-  evaluation: { neutralPrompts: 6, maxNewTokens: 12, batchSize: 32, bestOfNPrompts: 4, bestOfN: [1, 2, 4], perplexityTokens: 512, biasPairs: 8, klPrompts: 8 },
+  evaluation: { neutralPrompts: 6, maxNewTokens: 12, batchSize: 32, bestOfNPrompts: 4, bestOfN: [1, 2, 4], perplexityTokens: 512, biasPairs: 24, klPrompts: 8 },
 };
 
 /** `paper`: the paper's dataset sizes; models as large as a single GPU trains in hours. */

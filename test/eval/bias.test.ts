@@ -30,8 +30,13 @@ test('a model with uniform next-token probabilities has no preference: entropy 1
   assert.equal(tf.memory().numTensors, before);
   // a random model does prefer one term somewhere: entropy below 1
   const random = new GPT({ ...config, seed: 7 });
-  const s = biasProbe(random, tok, [{ id: 'ab', female: 'actress', male: 'actor' }]);
+  const s = biasProbe(random, tok, [{ id: 'xy', female: 'x', male: 'y' }]);
   assert.ok(s.entropy < 1 && s.entropy > 0);
+  // terms of different token length are left out (a longer sentence pays a token's log-prob)
+  const longer = biasProbe(random, tok, [{ id: 'xy', female: 'x', male: 'y' }, { id: 'uneven', female: 'x', male: 'zqzqzq' }]);
+  assert.equal(longer.pairs, 1);
+  assert.equal(longer.entropy, s.entropy);
+  assert.ok(Number.isNaN(biasProbe(random, tok, [{ id: 'uneven', female: 'x', male: 'zqzqzq' }]).entropy));
   model.dispose();
   random.dispose();
 });
