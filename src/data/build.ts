@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Rng } from '../util/random';
 import { replaceDirAtomic } from '../util/atomic';
+import { readJsonl } from '../util/jsonl';
 import { Prompt, Split, SPLITS } from './types';
 import { factPool } from './pool';
 import { generatePrompts, PromptConfig, PROMPT_DEFAULTS } from './prompts';
@@ -160,8 +161,6 @@ export function writeDatasets(dir: string, ds: Datasets): Manifest {
 
 /** Read back a prompts file written by `writeDatasets`. */
 export function loadPrompts(file: string): Prompt[] {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { readJsonl } = require('../util/jsonl');
   return readJsonl(file, (v: any) => {
     if (!v || typeof v !== 'object') throw new Error('expected a prompt object');
     for (const k of ['prompt_id', 'user_id', 'category', 'instruction', 'text']) if (typeof v[k] !== 'string' || !v[k]) throw new Error(`"${k}" must be a non-empty string`);

@@ -168,3 +168,10 @@ export function rankingsFrame(ranked: readonly RankedPrompt[]): any {
   const rows = toRows(ranked);
   return new dfd.DataFrame(rows.map((r) => RANKING_COLUMNS.map((c) => r[c])), { columns: [...RANKING_COLUMNS] });
 }
+
+/** Pairwise comparisons (ties dropped) as a danfo DataFrame. */
+export function comparisonsFrame(ranked: readonly RankedPrompt[]): any {
+  const dfd = require('danfojs-node');
+  const rows = toComparisons(ranked);
+  return new dfd.DataFrame(rows.map((r) => COMPARISON_COLUMNS.map((c) => r[c])), { columns: [...COMPARISON_COLUMNS] });
+}

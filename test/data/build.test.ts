@@ -6,7 +6,7 @@ import * as path from 'path';
 import { buildDatasets, DATA_DEFAULTS, loadPrompts, writeDatasets, sha256 } from '../../src/data/build';
 import { loadRankings } from '../../src/data/tables';
 import { usersInSeveralSplits } from '../../src/data/splits';
-import { rankingsFrame } from '../../src/data/tables';
+import { comparisonsFrame, rankingsFrame, toComparisons } from '../../src/data/tables';
 
 const small = { ...DATA_DEFAULTS, sizes: { sft: 20, rm: 15, ppo: 10, eval: 8 }, agreementPrompts: 10 };
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'build-'));
@@ -56,4 +56,8 @@ test('rankings as a danfo DataFrame with the table columns', () => {
   const df = rankingsFrame(loadRankings(path.join(root, 'a', 'rankings.jsonl')));
   assert.deepEqual(df.columns, ['prompt_id', 'user_id', 'labeler_id', 'answer_id', 'rank', 'prompt', 'answer']);
   assert.ok(df.shape[0] >= 15 * small.kMin);
+  const ranked = loadRankings(path.join(root, 'a', 'rankings.jsonl'));
+  const pairs = comparisonsFrame(ranked);
+  assert.deepEqual(pairs.columns, ['prompt_id', 'user_id', 'labeler_id', 'prompt', 'chosen', 'rejected']);
+  assert.equal(pairs.shape[0], toComparisons(ranked).length);
 });
