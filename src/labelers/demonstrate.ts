@@ -30,7 +30,7 @@ export function demonstrate(prompt: Prompt, rng: Rng, terse = 0.3): string {
     case 'element_number':
       return pick([`The atomic number of ${x} is ${a}.`, `${x} has atomic number ${a}.`, `It is ${a}.`], `${a}.`);
     case 'definition':
-      return pick([`"${cap(x)}" means ${a}.`, `A ${x} is ${a}.`, `It means ${a}.`], `${cap(a)}.`);
+      return pick([`"${cap(x)}" means ${a}.`, `${/^[aeiou]/.test(x) ? 'An' : 'A'} ${x} is ${a}.`, `It means ${a}.`], `${cap(a)}.`);
     case 'synonym':
       return pick([`A synonym for "${x}" is "${rng.choice(f.answers)}".`, `You could say "${rng.choice(f.answers)}".`], `${cap(rng.choice(f.answers))}.`);
     case 'antonym':
