@@ -40,7 +40,7 @@ import type { Tokenizer } from '../model/tokenizer';
 import { progress } from '../report/progress';
 import { gae, whiten } from '../rl/gae';
 import { KlController } from '../rl/kl-controller';
-import { entropy, policyLoss, valueLoss } from '../rl/losses';
+import { entropy, policyLoss, tokenEntropy, valueLoss } from '../rl/losses';
 import { endsWithEos, penaliseMissingEos, shapeRewards } from '../rl/rewards';
 import { replaceDirAtomic } from '../util/atomic';
 import { mergeConfig } from '../util/config';
@@ -80,8 +80,8 @@ export interface PpoData {
 export interface PpoOptions {
   /** Checkpoint folder (e.g. artifacts(runDir).ppo(size, kind)); resumed from when it holds one. */
   dir?: string;
-  /** Called after each iteration's row is logged (and saved, when it is a save point). */
-  onIteration?: (row: PpoRow, iteration: number) => void;
+  /** Called after each iteration's row is logged (and saved, when it is a save point); awaited. */
+  onIteration?: (row: PpoRow, iteration: number) => void | Promise<void>;
   /** Label of the progress bar; `false` hides it. */
   progress?: string | false;
 }
@@ -380,7 +380,7 @@ function allFinite(vars: Iterable<tf.Variable>): boolean {
 }
 
 /** Train the policy with PPO (ptxCoef 0) or PPO-ptx against the frozen reward model. */
-export function trainPpo(models: PpoModels, data: PpoData, overrides: Partial<PpoConfig> = {}, opts: PpoOptions = {}): PpoResult {
+export async function trainPpo(models: PpoModels, data: PpoData, overrides: Partial<PpoConfig> = {}, opts: PpoOptions = {}): Promise<PpoResult> {
   const config = mergeConfig(DEFAULTS, overrides, 'PpoConfig');
   validatePpoConfig(config);
   const { policy, reference, rewardModel, rewardHead, valueModel, valueHead, tokenizer } = models;
@@ -519,7 +519,8 @@ export function trainPpo(models: PpoModels, data: PpoData, overrides: Partial<Pp
         savedAt = iteration;
       }
       bar?.tick(1, `reward ${row['objective/scores'].toFixed(3)} kl ${meanKl.toFixed(3)}`);
-      opts.onIteration?.(row, iteration);
+      await opts.onIteration?.(row, iteration);
+      await new Promise<void>((resolve) => setImmediate(resolve)); // lets a notebook's progress bar redraw
     }
   } finally {
     adams.policy.dispose();
@@ -581,4 +582,72 @@ function mean(xs: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < xs.length; i++) s += xs[i];
   return xs.length ? s / xs.length : NaN;
+}
+
+// ---------------------------------------------------------------------------------------
+// Measuring a policy on fixed prompts (SFT before, PPO / PPO-ptx after), with the same
+// sampler streams for every policy so the comparison is paired.
+
+export interface PolicyMeasure {
+  /** mean RM score r_theta(x, y) of the sampled answers, after the no-EOS penalty */
+  reward: number;
+  /** mean over answers of sum_t KL_t (k1) to the reference */
+  kl: number;
+  /** mean entropy per answer token (nats) */
+  entropy: number;
+  /** fraction of answers that ended with EOS */
+  eosRate: number;
+  /** LM loss on the held-out pretraining windows (NaN without heldOutTokens) */
+  pretrainLoss: number;
+  /** the answers (text) and their scores, in prompt order */
+  answers: string[];
+  scores: number[];
+}
+
+export interface MeasureOptions {
+  maxNewTokens: number;
+  temperature: number;
+  seed: number;
+  missingEos: PpoConfig['missingEos'];
+  /** prompts sampled per forward batch */
+  batchSize?: number;
+  heldOutTokens?: ArrayLike<number>;
+  /** held-out windows of `ptxLength` tokens */
+  heldOutWindows?: number;
+  ptxLength?: number;
+}
+
+export function measurePolicy(
+  models: Pick<PpoModels, 'policy' | 'reference' | 'rewardModel' | 'rewardHead' | 'tokenizer'>, prompts: string[], opts: MeasureOptions,
+): PolicyMeasure {
+  const { policy, reference, rewardModel, rewardHead, tokenizer } = models;
+  const batchSize = opts.batchSize ?? 32;
+  const answers: string[] = [], scores: number[] = [];
+  let klSum = 0, entSum = 0, tokens = 0, eos = 0;
+  for (let i = 0; i < prompts.length; i += batchSize) {
+    const ids = prompts.slice(i, i + batchSize).map((p) => tokenizer.encodePrompt(p));
+    const gen = generateIds(policy, ids, { eosId: tokenizer.eosId, padId: tokenizer.padId },
+      { maxNewTokens: opts.maxNewTokens, temperature: opts.temperature, seed: hashSeed(`${opts.seed}:measure`), rowOffset: i });
+    const ep = makeEpisodes(gen.promptTokens, gen.tokens, tokenizer.padId, tokenizer.eosId);
+    const r = tf.tidy(() => {
+      const mask = tf.tensor2d(ep.mask, [ep.B, ep.T]); // [B, T]
+      const pol = answerLogProbs(policy, ep, opts.temperature);
+      const ref = answerLogProbs(reference, ep, opts.temperature).logprobs; // [B, T]
+      const kl = tf.sum(tf.mul(tf.sub(pol.logprobs, ref), mask)); // sum of k1 over answers
+      const ent = tf.sum(tf.mul(tokenEntropy(pol.logits.div(opts.temperature)), mask)); // summed over answer tokens
+      const rm = rewardScores(rewardHead, rewardModel.hiddenStates(tf.tensor2d(ep.seqs, [ep.B, ep.S], 'int32')).hidden, ep); // [B]
+      return { kl: kl.dataSync()[0], ent: ent.dataSync()[0], rm: rm.dataSync() };
+    });
+    penaliseMissingEos(r.rm, ep.hitEos, opts.missingEos).forEach((s) => scores.push(s));
+    gen.tokens.forEach((t) => answers.push(tokenizer.decode(t, { skipSpecial: true })));
+    klSum += r.kl; entSum += r.ent; tokens += ep.answerLen.reduce((a, b) => a + b, 0); eos += ep.hitEos.filter(Boolean).length;
+  }
+  let pretrainLoss = NaN;
+  if (opts.heldOutTokens && (opts.heldOutWindows ?? 0) > 0) {
+    const L = opts.ptxLength ?? DEFAULTS.ptxLength;
+    const held = corpusBatch(opts.heldOutTokens, opts.heldOutWindows!, L, evenStarts(opts.heldOutTokens.length, opts.heldOutWindows!, L));
+    pretrainLoss = tf.tidy(() => languageModelLoss(policy, held.tokens, held.mask).dataSync()[0]);
+    tf.dispose([held.tokens, held.mask]);
+  }
+  return { reward: mean(scores), kl: klSum / prompts.length, entropy: entSum / tokens, eosRate: eos / prompts.length, pretrainLoss, answers, scores };
 }

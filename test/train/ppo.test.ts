@@ -10,7 +10,7 @@ import { GPT } from '../../src/model/gpt';
 import { ScalarHead } from '../../src/model/heads';
 import { tokenLogProbs } from '../../src/model/logprobs';
 import { Tokenizer, trainTokenizer } from '../../src/model/tokenizer';
-import { answerLogProbs, DivergenceError, makeEpisodes, METRICS, PpoConfig, PpoModels, PpoRow, trainPpo } from '../../src/train/ppo';
+import { answerLogProbs, DivergenceError, makeEpisodes, measurePolicy, METRICS, PpoConfig, PpoModels, PpoRow, trainPpo } from '../../src/train/ppo';
 import { validatePpoConfig, DEFAULTS } from '../../src/train/ppo-config';
 
 let tok: Tokenizer;
@@ -48,7 +48,7 @@ const data = () => ({ prompts, pretrainTokens, heldOutTokens: pretrainTokens.sli
 const snapshot = (vars: Map<string, tf.Variable>) => new Map([...vars].map(([k, v]) => [k, Array.from(v.dataSync())]));
 const withoutTime = (rows: PpoRow[]) => rows.map((r) => ({ ...r, 'time/seconds': 0, 'time/generate': 0, 'time/optimise': 0 }));
 
-test('episodes: answer log-probs are gathered from the logits that predict each answer token', () => {
+test('episodes: answer log-probs are gathered from the logits that predict each answer token', async () => {
   const m = gpt(3);
   const prompt = [[tok.bosId, 10, 11, 12], [tok.bosId, 20]];
   const answers = [[30, tok.eosId], [40, 41, 42]];
@@ -71,10 +71,10 @@ test('episodes: answer log-probs are gathered from the logits that predict each 
   m.dispose();
 });
 
-test('one iteration changes every policy and value parameter, not the reference or the RM; fixed metric names', () => {
+test('one iteration changes every policy and value parameter, not the reference or the RM; fixed metric names', async () => {
   const m = models();
   const before = { policy: snapshot(m.policy.weights), value: snapshot(m.valueModel!.weights), head: snapshot(m.valueHead.weights), ref: snapshot(m.reference.weights), rm: snapshot(m.rewardModel.weights) };
-  const { rows, table } = trainPpo(m, data(), { ...tiny, ptxCoef: 1 }, { progress: false });
+  const { rows, table } = await trainPpo(m, data(), { ...tiny, ptxCoef: 1 }, { progress: false });
   const changed = (a: Map<string, number[]>, vars: Map<string, tf.Variable>) => [...vars].filter(([k, v]) => Array.from(v.dataSync()).some((x, i) => x !== a.get(k)![i])).map(([k]) => k);
   assert.deepEqual(changed(before.policy, m.policy.weights).sort(), [...m.policy.weights.keys()].sort());
   assert.deepEqual(changed(before.value, m.valueModel!.weights).sort(), [...m.valueModel!.weights.keys()].sort());
@@ -91,13 +91,13 @@ test('one iteration changes every policy and value parameter, not the reference 
   dispose(m);
 });
 
-test("valueTrunk 'frozen': only the value head trains, on the RM trunk's cached features", () => {
+test("valueTrunk 'frozen': only the value head trains, on the RM trunk's cached features", async () => {
   const m = models();
   m.valueModel!.dispose();
   delete m.valueModel;
   const rm = snapshot(m.rewardModel.weights);
   const head = snapshot(m.valueHead.weights);
-  const { rows } = trainPpo(m, data(), { ...tiny, iterations: 2, valueTrunk: 'frozen' }, { progress: false, dir: path.join(root, 'frozen') });
+  const { rows } = await trainPpo(m, data(), { ...tiny, iterations: 2, valueTrunk: 'frozen' }, { progress: false, dir: path.join(root, 'frozen') });
   for (const [k, v] of m.rewardModel.weights) assert.deepEqual(Array.from(v.dataSync()), rm.get(k), k);
   for (const [k, v] of m.valueHead.weights) assert.notDeepEqual(Array.from(v.dataSync()), head.get(k), k);
   assert.ok(rows.every((r) => Number.isFinite(r['loss/value']) && r['loss/value'] > 0));
@@ -108,14 +108,14 @@ test("valueTrunk 'frozen': only the value head trains, on the RM trunk's cached 
   for (const h of v.heads.values()) h.dispose();
   dispose(m);
   const bare = models();
-  assert.throws(() => trainPpo({ ...bare, valueModel: undefined }, data(), tiny, { progress: false }), /valueTrunk 'trained' needs models.valueModel/);
+  await assert.rejects(() => trainPpo({ ...bare, valueModel: undefined }, data(), tiny, { progress: false }), /valueTrunk 'trained' needs models.valueModel/);
   dispose(bare);
 });
 
-test('no tensor leaks across iterations', () => {
+test('no tensor leaks across iterations', async () => {
   const m = models();
   const counts: number[] = [];
-  trainPpo(m, data(), { ...tiny, iterations: 4, ptxCoef: 0.5 }, { progress: false, onIteration: () => counts.push(tf.memory().numTensors) });
+  await trainPpo(m, data(), { ...tiny, iterations: 4, ptxCoef: 0.5 }, { progress: false, onIteration: () => { counts.push(tf.memory().numTensors); } });
   // the Adam moments are created by the first step; after that the count is flat
   assert.equal(counts.length, 4);
   assert.equal(counts[3], counts[1], `tensors per iteration: ${counts}`);
@@ -123,25 +123,25 @@ test('no tensor leaks across iterations', () => {
   dispose(m);
 });
 
-test('the no-EOS penalty: answers cut at maxNewTokens score r - 1, EOS answers keep r', () => {
+test('the no-EOS penalty: answers cut at maxNewTokens score r - 1, EOS answers keep r', async () => {
   // an RM that gives every answer the same score 0.5 (zero weights, bias 0.5)
   const m = models({ rmWeight: 0, rmBias: 0.5 });
-  const { rows } = trainPpo(m, data(), { ...tiny, maxNewTokens: 2, missingEos: { mode: 'subtract', penalty: 1 } }, { progress: false });
+  const { rows } = await trainPpo(m, data(), { ...tiny, maxNewTokens: 2, missingEos: { mode: 'subtract', penalty: 1 } }, { progress: false });
   const eos = rows[0]['val/num_eos_tokens'];
   assert.ok(eos < 4, 'an untrained policy rarely samples EOS in 2 tokens');
   assert.ok(Math.abs(rows[0]['objective/scores'] - (0.5 - (4 - eos) / 4)) < 1e-6, `scores ${rows[0]['objective/scores']} with ${eos} EOS`);
   dispose(m);
 });
 
-test('same seed, same numbers; a run resumed from its checkpoint repeats the uninterrupted run', () => {
+test('same seed, same numbers; a run resumed from its checkpoint repeats the uninterrupted run', async () => {
   const cfg = { ...tiny, iterations: 3, saveEvery: 1, ptxCoef: 0.5, kl: { kind: 'adaptive' as const, initKlCoef: 0.1, target: 1, horizon: 100 } };
   const a = models();
-  const full = trainPpo(a, data(), cfg, { progress: false, dir: path.join(root, 'full') });
+  const full = await trainPpo(a, data(), cfg, { progress: false, dir: path.join(root, 'full') });
   const b = models();
-  trainPpo(b, data(), { ...cfg, iterations: 2 }, { progress: false, dir: path.join(root, 'resumed') });
+  await trainPpo(b, data(), { ...cfg, iterations: 2 }, { progress: false, dir: path.join(root, 'resumed') });
   dispose(b);
   const c = models(); // fresh SFT/RM weights: the checkpoint must overwrite them
-  const resumed = trainPpo(c, data(), cfg, { progress: false, dir: path.join(root, 'resumed') });
+  const resumed = await trainPpo(c, data(), cfg, { progress: false, dir: path.join(root, 'resumed') });
   assert.equal(resumed.resumedFrom, 2);
   assert.deepEqual(withoutTime(resumed.rows), withoutTime(full.rows));
   assert.notEqual(full.rows[2]['objective/beta'], 0.1, 'the adaptive beta moved and was restored');
@@ -155,18 +155,18 @@ test('same seed, same numbers; a run resumed from its checkpoint repeats the uni
   assert.equal(jsonl.length, 3);
   assert.equal(fs.readFileSync(path.join(root, 'full', 'metrics.csv'), 'utf8').split('\n')[0], METRICS.join(','));
   // a finished run returns its rows without training again
-  const again = trainPpo(c, data(), cfg, { progress: false, dir: path.join(root, 'full') });
+  const again = await trainPpo(c, data(), cfg, { progress: false, dir: path.join(root, 'full') });
   assert.equal(again.resumedFrom, 3);
   // another config in the same folder is refused, naming the field
-  assert.throws(() => trainPpo(c, data(), { ...cfg, lr: 5e-4 }, { progress: false, dir: path.join(root, 'full') }), /another config \(lr: 0\.001 vs 0\.0005/);
+  await assert.rejects(() => trainPpo(c, data(), { ...cfg, lr: 5e-4 }, { progress: false, dir: path.join(root, 'full') }), /another config \(lr: 0\.001 vs 0\.0005/);
   for (const m of [a, c]) dispose(m);
 });
 
-test('a diverging run stops with a clear message and leaves the last good checkpoint intact', () => {
+test('a diverging run stops with a clear message and leaves the last good checkpoint intact', async () => {
   const m = models();
   const dir = path.join(root, 'diverge');
   let good: Map<string, number[]> | null = null;
-  assert.throws(
+  await assert.rejects(
     () =>
       trainPpo(m, data(), { ...tiny, iterations: 3, saveEvery: 1 }, {
         progress: false,
@@ -188,11 +188,11 @@ test('a diverging run stops with a clear message and leaves the last good checkp
   dispose(m);
 });
 
-test('an exploding update (NaN / infinite loss or gradient) is caught before anything is saved', () => {
+test('an exploding update (NaN / infinite loss or gradient) is caught before anything is saved', async () => {
   const m = models();
   const dir = path.join(root, 'explode');
   // lr 1e6 without gradient clipping: the weights blow up within the first iteration's steps
-  assert.throws(
+  await assert.rejects(
     () => trainPpo(m, data(), { ...tiny, iterations: 2, ppoEpochs: 3, lr: 1e6, valueLr: 1e6, maxGradNorm: 0, ptxCoef: 1 }, { progress: false, dir }),
     (e: unknown) => e instanceof DivergenceError && /PPO diverged at iteration 1: .* is (NaN|-?Infinity)/.test(e.message) && /nothing was saved/.test(e.message),
   );
@@ -200,13 +200,27 @@ test('an exploding update (NaN / infinite loss or gradient) is caught before any
   dispose(m);
 });
 
-test('bad configs and inputs are rejected by name', () => {
+test('measurePolicy: paired answers (batching does not change them), KL 0 for the reference itself, scores under the penalty', async () => {
+  const m = models();
+  const opts = { maxNewTokens: 5, temperature: 1, seed: 3, missingEos: { mode: 'subtract' as const, penalty: 1 }, heldOutTokens: pretrainTokens, heldOutWindows: 2, ptxLength: 8 };
+  const a = measurePolicy(m, prompts, { ...opts, batchSize: 4 });
+  const b = measurePolicy(m, prompts, { ...opts, batchSize: 2 });
+  assert.deepEqual(a.answers, b.answers);
+  assert.equal(a.answers.length, prompts.length);
+  assert.ok(Math.abs(a.kl) < 1e-4, `policy = reference gives KL ${a.kl}`);
+  for (let i = 0; i < prompts.length; i++) assert.ok(Math.abs(a.scores[i] - b.scores[i]) < 1e-5);
+  assert.ok(Math.abs(a.reward - a.scores.reduce((x, y) => x + y, 0) / prompts.length) < 1e-6);
+  assert.ok(a.pretrainLoss > 0 && a.entropy > 0 && a.eosRate >= 0 && a.eosRate <= 1);
+  dispose(m);
+});
+
+test('bad configs and inputs are rejected by name', async () => {
   assert.throws(() => validatePpoConfig({ ...DEFAULTS, rolloutBatch: 6, miniBatch: 4 }), /miniBatch \(4\) must divide rolloutBatch \(6\)/);
   assert.throws(() => validatePpoConfig({ ...DEFAULTS, clipRange: 0 }), /clipRange must be a finite number > 0/);
   assert.throws(() => validatePpoConfig({ ...DEFAULTS, lambda: 2 }), /lambda must be in \[0, 1\]/);
   const m = models();
-  assert.throws(() => trainPpo(m, { prompts }, { ...tiny, evalPretrainBatch: 0, ptxCoef: 1 }, { progress: false }), /ptxCoef > 0 \(PPO-ptx\) needs data.pretrainTokens/);
-  assert.throws(() => trainPpo(m, { prompts }, { ...tiny }, { progress: false }), /needs data.heldOutTokens/);
-  assert.throws(() => trainPpo(m, data(), { ...tiny, klCoef: 1 } as any, { progress: false }), /klCoef/);
+  await assert.rejects(() => trainPpo(m, { prompts }, { ...tiny, evalPretrainBatch: 0, ptxCoef: 1 }, { progress: false }), /ptxCoef > 0 \(PPO-ptx\) needs data.pretrainTokens/);
+  await assert.rejects(() => trainPpo(m, { prompts }, { ...tiny }, { progress: false }), /needs data.heldOutTokens/);
+  await assert.rejects(() => trainPpo(m, data(), { ...tiny, klCoef: 1 } as any, { progress: false }), /klCoef/);
   dispose(m);
 });
