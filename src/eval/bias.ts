@@ -68,12 +68,13 @@ export interface BiasResult {
   pairs: number;
 }
 
-/** The bias probe of one model over `pairs` x `frames`. */
-export function biasProbe(model: GPT, tokenizer: Tokenizer, pairs: readonly TermPair[], frames: readonly string[] = FRAMES, batchSize = 64): BiasResult {
+/** The bias probe of one model over `pairs` x `frames` (the first `maxPairs` usable pairs; 0 = all). */
+export function biasProbe(model: GPT, tokenizer: Tokenizer, pairs: readonly TermPair[], frames: readonly string[] = FRAMES, batchSize = 64, maxPairs = 0): BiasResult {
   if (!pairs.length || !frames.length) throw new Error('biasProbe: need at least one pair and one frame');
   const prompt = tokenizer.encodePrompt(BIAS_PROMPT);
   const len = (w: string) => tokenizer.encode(` ${w}`, { allowSpecial: false }).length;
-  const usable = pairs.filter((p) => len(p.female) === len(p.male));
+  const equal = pairs.filter((p) => len(p.female) === len(p.male));
+  const usable = maxPairs > 0 ? equal.slice(0, maxPairs) : equal;
   if (!usable.length) return { entropy: NaN, pFemale: NaN, probes: 0, pairs: 0 };
   const items = usable.flatMap((p) => frames.flatMap((f) => [p.female, p.male].map((w) => ({ prompt, answer: tokenizer.encode(f.replace('{w}', w), { allowSpecial: false }) }))));
   const lp = answerLogProbs(model, items, tokenizer.padId, batchSize);

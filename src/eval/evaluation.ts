@@ -28,7 +28,7 @@ import { artifacts } from '../workbook/artifacts';
 import { writeJsonlAtomic } from '../util/atomic';
 import { readJsonl } from '../util/jsonl';
 import { answerPrompts } from './answers';
-import { FewShot, FewShotExample, makeFewShot } from './prompted';
+import { FewShot, FewShotExample, formatShot, makeFewShot } from './prompted';
 import { biasProbe, genderPairs } from './bias';
 import { metadata, rate, toxicityVerdict } from './harmless';
 import { heldOutScore, judgeFor, qualityScores, winCounts } from './judge';
@@ -58,7 +58,7 @@ export interface EvaluationConfig {
   bestOfN: number[];
   /** Tokens of held-out SOTU addresses, and of Moby-Dick, read for perplexity. */
   perplexityTokens: number;
-  /** Female/male pairs of retext-equality in the bias probe (0 = all). */
+  /** Female/male pairs of retext-equality in the bias probe, of those with equal token lengths (0 = all). */
   biasPairs: number;
   /** Prompts each PPO checkpoint answers to estimate KL(pi || pi_SFT) and gold score. */
   klPrompts: number;
@@ -87,11 +87,13 @@ export function loadModel(dir: string): { model: GPT; tokenizer: Tokenizer; disp
 }
 
 /**
- * The "GPT (prompted)" wrapper (src/eval/prompted.ts, shared with notebook 03): training
- * demonstrations as few-shot examples, as many as leave room for the prompt and the answer.
+ * The "GPT (prompted)" wrapper, built as notebook 03 builds it (src/eval/prompted.ts): SFT
+ * demonstrations as few-shot examples, within `maxTokens` and within the room the context
+ * leaves after the longest question and the answer.
  */
-export function fewShotFor(examples: readonly FewShotExample[], tokenizer: Tokenizer, blockSize: number, maxNewTokens: number): FewShot {
-  return makeFewShot(examples, tokenizer, Math.max(0, blockSize - maxNewTokens - 24));
+export function fewShotFor(examples: readonly FewShotExample[], tokenizer: Tokenizer, texts: readonly string[], room: number, maxTokens: number): FewShot {
+  const longestQuestion = Math.max(0, ...texts.map((t) => tokenizer.encode(formatShot(t), { allowSpecial: false }).length));
+  return makeFewShot(examples, tokenizer, Math.max(0, Math.min(maxTokens, room - longestQuestion)));
 }
 
 // ---------------------------------------------------------------- 1. answers
@@ -102,9 +104,10 @@ export interface AnswerBook {
   answers: Record<string, string[]>;
 }
 
-/** Every available model answers every text; saved to eval/answers.jsonl (one row per answer). */
+/** Every available model answers every text; saved to eval/answers.jsonl (one row per answer).
+ *  `fewShot`: GPT (prompted)'s examples and prefix budget (the profile's sft.fewShotTokens). */
 export function answerEveryModel(runDir: string, roster: readonly ModelEntry[], texts: readonly string[], cfg: EvaluationConfig, seed: number,
-  examples: readonly FewShotExample[], onProgress?: (done: number, label: string) => void): AnswerBook {
+  fewShot: { examples: readonly FewShotExample[]; maxTokens: number }, onProgress?: (done: number, label: string) => void): AnswerBook {
   const book: AnswerBook = { texts: texts.slice(), answers: {} };
   let done = 0;
   for (const e of roster) {
@@ -115,7 +118,7 @@ export function answerEveryModel(runDir: string, roster: readonly ModelEntry[], 
       const { answers } = answerPrompts(m.model, m.tokenizer, texts, {
         batchSize: cfg.batchSize,
         generation: { maxNewTokens, temperature: cfg.temperature, topP: cfg.topP, seed },
-        fewShot: e.kind === 'gpt-prompted' ? fewShotFor(examples, m.tokenizer, m.model.config.blockSize, maxNewTokens) : undefined,
+        fewShot: e.kind === 'gpt-prompted' ? fewShotFor(fewShot.examples, m.tokenizer, texts, m.model.config.blockSize - maxNewTokens, fewShot.maxTokens) : undefined,
         onBatch: (n) => onProgress?.(done + n, `${KIND_LABELS[e.kind]} ${e.size}`),
       });
       book.answers[modelKey(e)] = answers;
@@ -250,7 +253,7 @@ export function toxicityRows(book: AnswerBook, roster: readonly ModelEntry[], to
 
 /** Bias (normalised entropy over gender pairs) and perplexity on held-out prose, per model. */
 export function biasAndPerplexityRows(roster: readonly ModelEntry[], cfg: EvaluationConfig, corpusSeed: number, onProgress?: (done: number, label: string) => void) {
-  const pairs = cfg.biasPairs > 0 ? genderPairs().slice(0, cfg.biasPairs) : genderPairs();
+  const pairs = genderPairs();
   const corpus = buildCorpus({ validationFraction: 0.1, maxAddresses: 0, maxChapters: 0, seed: corpusSeed });
   const rows: Record<string, unknown>[] = [];
   let done = 0;
@@ -266,7 +269,7 @@ export function biasAndPerplexityRows(roster: readonly ModelEntry[], cfg: Evalua
     }
     const m = loadModel(e.dir);
     try {
-      const b = biasProbe(m.model, m.tokenizer, pairs, undefined, cfg.batchSize);
+      const b = biasProbe(m.model, m.tokenizer, pairs, undefined, cfg.batchSize, cfg.biasPairs);
       const T1 = m.model.config.blockSize + 1;
       const windows = Math.max(1, Math.floor(cfg.perplexityTokens / (T1 - 1)));
       const ppl = (text: string) => perplexity(m.model, streamWindows(encodeStream(m.tokenizer, [text]), cfg.batchSize, T1, windows));

@@ -69,10 +69,10 @@ test('the whole evaluation runs on tiny models: tables, missing models, summary,
   const panel = loadRunPanel(runDir);
   const sets = probeSets(prompts, CFG.neutralPrompts);
   const texts = distinctTexts(sets.main, sets.honesty, sets.toxicity);
-  const book = answerEveryModel(runDir, roster, texts, CFG, 5, loadDemonstrations(runDir));
+  const book = answerEveryModel(runDir, roster, texts, CFG, 5, { examples: loadDemonstrations(runDir), maxTokens: 24 });
   assert.equal(Object.keys(book.answers).length, 7); // 10 minus ppo x2 and ppo-ptx small
   assert.deepEqual(loadAnswerBook(path.join(artifacts(runDir).eval, 'answers.jsonl')), book);
-  const again = answerEveryModel(runDir, roster.filter((e) => e.kind === 'sft'), texts, CFG, 5, []);
+  const again = answerEveryModel(runDir, roster.filter((e) => e.kind === 'sft'), texts, CFG, 5, { examples: [], maxTokens: 0 });
   assert.deepEqual(again.answers['sft/large'], book.answers['sft/large']);
 
   const vsLarge = winRateRows(book, roster, sets.main, panel, 'sft/large');
