@@ -158,8 +158,8 @@ export const DEFAULTS: WorkbookConfig = {
 /** `smoke`: CI, whole workbook <= 5 minutes. */
 const SMOKE: DeepPartial<WorkbookConfig> = {
   data: { sftPrompts: 60, rmPrompts: 80, ppoPrompts: 40, evalPrompts: 24, agreementPrompts: 80 },
-  tokenizer: { vocabSize: 320 },
-  models: { sizes: ladder([16, 24, 32], [1, 1, 2], [2, 2, 2], 32) },
+  tokenizer: { vocabSize: 512 },
+  models: { sizes: ladder([16, 24, 32], [1, 1, 2], [2, 2, 2], 64) },
   pretrain: { maxAddresses: 12, steps: [30, 30, 30], evalEvery: 10, evalWindows: 8, checkpointEvery: 15, sampleTokens: 16 },
   sft: { epochs: 3, batchSize: 8, answerPrompts: 12, maxNewTokens: 12, fewShotTokens: 12 },
   reward: { prompts: 0, validationFraction: 0.25, maxNewTokens: 12, batchPrompts: 4, evalEvery: 5, ablationPrompts: 8, selectionPrompts: 8 },
