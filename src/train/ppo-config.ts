@@ -117,7 +117,9 @@ export function validatePpoConfig(c: PpoConfig, where = 'PpoConfig'): void {
 export interface PpoStageConfig {
   /** The trainer, for both runs of each size: plain PPO forces ptxCoef to 0; PPO-ptx uses this ptxCoef. */
   trainer: PpoConfig;
-  /** PPO prompts whose answers (SFT vs PPO vs PPO-ptx) the notebook shows side by side. */
+  /** Held-out (evaluation) prompts on which SFT, PPO and PPO-ptx are measured after training: RM reward, KL, pretraining loss. */
+  measurePrompts: number;
+  /** Of those, how many the notebook shows side by side (SFT vs PPO vs PPO-ptx answers). */
   examples: number;
   /** Characters of pretraining text (training addresses) tokenised for the ptx batches. */
   pretrainChars: number;
@@ -127,6 +129,7 @@ export interface PpoStageConfig {
 
 export const STAGE_DEFAULTS: PpoStageConfig = {
   trainer: { ...DEFAULTS, iterations: 20, valueTrunk: 'frozen', lr: 2e-4, ptxCoef: 1 },
+  measurePrompts: 96,
   examples: 6,
   pretrainChars: 400000,
   heldOutChars: 60000,

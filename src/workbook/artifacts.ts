@@ -10,7 +10,8 @@
  *     sft/<size>/epoch-<n>/      03-sft: one checkpoint per epoch (+ sft/<size>/metrics.jsonl)
  *     reward/model/              04-reward-model: the reward model checkpoint
  *     reward/sft-choice.json     04-reward-model: the SFT epoch per size picked by RM score
- *     ppo/<size>/<kind>/         05-ppo: policy (+ value head) for kind `ppo` | `ppo-ptx`
+ *     ppo/<size>/<kind>/         05-ppo: policy (+ value/ network, metrics) for kind `ppo` | `ppo-ptx`
+ *     ppo/summary.json           05-ppo: SFT vs PPO vs PPO-ptx on held-out prompts, all metrics
  *     eval/                      06-evaluation: tables (CSV/JSON) and the summary
  */
 import * as fs from 'fs';
@@ -30,6 +31,7 @@ export function artifacts(runDir: string) {
     rewardModel: at('reward', 'model'),
     reward: at('reward'),
     ppo: (size: string, kind: PolicyKind) => at('ppo', size, kind),
+    ppoRoot: at('ppo'),
     eval: at('eval'),
   };
 }

@@ -163,7 +163,7 @@ const SMOKE: DeepPartial<WorkbookConfig> = {
   pretrain: { maxAddresses: 12, steps: [30, 30, 30], evalEvery: 10, evalWindows: 8, checkpointEvery: 15, sampleTokens: 16 },
   sft: { epochs: 3, batchSize: 8, answerPrompts: 12, maxNewTokens: 12, fewShotTokens: 12 },
   reward: { prompts: 0, validationFraction: 0.25, maxNewTokens: 12, batchPrompts: 4, evalEvery: 5, ablationPrompts: 8, selectionPrompts: 8 },
-  ppo: { trainer: { iterations: 2, rolloutBatch: 8, miniBatch: 8, ppoEpochs: 1, maxNewTokens: 8, ptxBatch: 4, ptxLength: 16, evalPretrainBatch: 4, saveEvery: 1 }, examples: 3, pretrainChars: 20000, heldOutChars: 5000 },
+  ppo: { trainer: { iterations: 2, rolloutBatch: 8, miniBatch: 8, ppoEpochs: 1, maxNewTokens: 8, ptxBatch: 4, ptxLength: 16, evalPretrainBatch: 4, saveEvery: 1 }, measurePrompts: 8, examples: 3, pretrainChars: 20000, heldOutChars: 5000 },
   evaluation: { neutralPrompts: 6, maxNewTokens: 12, batchSize: 32, bestOfNPrompts: 4, bestOfN: [1, 2, 4], perplexityTokens: 512, biasPairs: 24, klPrompts: 8 },
 };
 
@@ -175,7 +175,7 @@ const PAPER: DeepPartial<WorkbookConfig> = {
   pretrain: { steps: [20000, 20000, 20000], batchSize: 32, lr: [1e-3, 6e-4, 3e-4], warmupSteps: 500, evalEvery: 500, evalWindows: 256, checkpointEvery: 1000, sampleTokens: 128 },
   sft: { epochs: 16, batchSize: 32, lr: 3e-4, answerPrompts: 500, maxNewTokens: 64, fewShotTokens: 160 },
   reward: { prompts: 0, validationFraction: 0.05, maxNewTokens: 64, batchPrompts: 64, lr: 5e-5, warmupSteps: 50, evalEvery: 50, ablationPrompts: 2000, selectionPrompts: 256 },
-  ppo: { trainer: { iterations: 500, rolloutBatch: 512, miniBatch: 64, ppoEpochs: 4, maxNewTokens: 64, valueTrunk: 'trained', lr: 1e-5, valueLr: 5e-6, ptxCoef: 27.8, ptxBatch: 64, ptxLength: 128, evalPretrainBatch: 64, saveEvery: 10 }, pretrainChars: 4000000, heldOutChars: 400000 },
+  ppo: { trainer: { iterations: 500, rolloutBatch: 512, miniBatch: 64, ppoEpochs: 4, maxNewTokens: 64, valueTrunk: 'trained', lr: 1e-5, valueLr: 5e-6, ptxCoef: 27.8, ptxBatch: 64, ptxLength: 128, evalPretrainBatch: 64, saveEvery: 10 }, measurePrompts: 1000, pretrainChars: 4000000, heldOutChars: 400000 },
   evaluation: { neutralPrompts: 500, maxNewTokens: 64, bestOfNPrompts: 200, bestOfN: [1, 2, 4, 8, 16, 32, 64], perplexityTokens: 65536, klPrompts: 256 },
 };
 
