@@ -18,7 +18,7 @@ import { loadCheckpoint } from '../model/checkpoint';
 import type { GPT } from '../model/gpt';
 import type { Tokenizer } from '../model/tokenizer';
 import { Prompt } from '../data/types';
-import { buildCorpus, corpusText } from '../data/corpus';
+import { buildCorpus, CorpusConfig, corpusText } from '../data/corpus';
 import { Labeler, prefer } from '../labelers/panel';
 import { encodeStream, streamWindows } from '../train/batches';
 import { perplexity } from '../train/evaluate';
@@ -251,15 +251,19 @@ export function toxicityRows(book: AnswerBook, roster: readonly ModelEntry[], to
   return rows;
 }
 
-/** Bias (normalised entropy over gender pairs) and perplexity on held-out prose, per model. */
-export function biasAndPerplexityRows(roster: readonly ModelEntry[], cfg: EvaluationConfig, corpusSeed: number, onProgress?: (done: number, label: string) => void) {
+/**
+ * Bias (normalised entropy over gender pairs) and perplexity on held-out prose, per model.
+ * `corpus` must be the config 02-pretrain split the corpus with, so the held-out addresses
+ * are the ones no model trained on.
+ */
+export function biasAndPerplexityRows(roster: readonly ModelEntry[], cfg: EvaluationConfig, corpus: CorpusConfig, onProgress?: (done: number, label: string) => void) {
   const pairs = genderPairs();
-  const corpus = buildCorpus({ validationFraction: 0.1, maxAddresses: 0, maxChapters: 0, seed: corpusSeed });
   const rows: Record<string, unknown>[] = [];
   let done = 0;
   // text enough for the token budget (a token is >= 1 character)
   const take = (docs: Parameters<typeof corpusText>[0]) => corpusText(docs).slice(0, cfg.perplexityTokens * 6);
-  const texts = { addresses: take(corpus.validation), mobyDick: take(corpus.outOfDomain) };
+  const split = buildCorpus(corpus);
+  const texts = { addresses: take(split.validation), mobyDick: take(split.outOfDomain) };
   for (const e of roster) {
     const base = { model: `${KIND_LABELS[e.kind]} ${e.size}`, kind: e.kind, size: e.size };
     if (!e.dir || e.kind === 'gpt-prompted') {

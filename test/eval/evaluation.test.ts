@@ -8,6 +8,7 @@ import { initEngine } from '../../src/engine';
 import { factPool } from '../../src/data/pool';
 import { generatePrompts, PROMPT_DEFAULTS } from '../../src/data/prompts';
 import { parseCsv } from '../../src/data/csv';
+import { CORPUS_DEFAULTS } from '../../src/data/corpus';
 import { demonstrate } from '../../src/labelers/demonstrate';
 import { makePanel, PANEL_DEFAULTS } from '../../src/labelers/panel';
 import { saveCheckpoint } from '../../src/model/checkpoint';
@@ -92,7 +93,7 @@ test('the whole evaluation runs on tiny models: tables, missing models, summary,
   const honesty = honestyRows(book, roster, sets.honesty);
   assert.equal(honesty.length, 10 * 4 * 2);
   const toxicity = toxicityRows(book, roster, sets.toxicity);
-  const bp = biasAndPerplexityRows(roster, CFG, 1);
+  const bp = biasAndPerplexityRows(roster, CFG, { ...CORPUS_DEFAULTS, maxAddresses: 6, seed: 1 });
   const gptLarge = bp.find((r) => r.kind === 'gpt' && r.size === 'large')!;
   assert.ok((gptLarge.biasEntropy as number) > 0 && (gptLarge.biasEntropy as number) <= 1);
   assert.ok((gptLarge.pplAddresses as number) > 1);
