@@ -17,6 +17,7 @@ const program = new Command('workbook')
   .option('--only <names>', 'run only these notebooks (names or number prefixes, comma-separated)', list, [] as string[])
   .option('--from <name>', 'run this notebook and every later one')
   .option('--run-id <id>', 'name of the run folder under runs/ (default: UTC time + profile)')
+  .option('--continue <id>', 'run the selected notebooks in an existing run folder, using the artefacts earlier notebooks left there')
   .option('--notebooks-dir <dir>', 'folder of notebooks', RUN_DEFAULTS.notebooksDir)
   .option('--runs-dir <dir>', 'folder of runs', RUN_DEFAULTS.runsDir)
   .option('--kernel <name>', 'Jupyter kernel spec', RUN_DEFAULTS.kernel)
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
     only: o.only,
     from: o.from,
     runId: o.runId,
+    continueRun: o.continue,
     notebooksDir: path.resolve(o.notebooksDir),
     runsDir: path.resolve(o.runsDir),
     kernel: o.kernel,

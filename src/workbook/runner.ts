@@ -29,6 +29,11 @@ export interface RunOptions {
   runsDir: string;
   /** default: `<UTC time>-<profile>` */
   runId?: string;
+  /**
+   * run id of an existing run to continue: the selected notebooks run (again) in that folder,
+   * using the artefacts earlier notebooks left there; profile and params must match its config
+   */
+  continueRun?: string;
   /** Jupyter kernel spec name */
   kernel: string;
   /** per-cell limit */
@@ -89,14 +94,19 @@ export async function runWorkbook(options: Partial<RunOptions>, log: (line: stri
     return { file: f, name: path.basename(f, '.ipynb'), nb };
   });
   checkKernel(o.kernel);
-  const runId = o.runId ?? defaultRunId(o.profile);
-  if (!/^[A-Za-z0-9._-]+$/.test(runId)) throw new InputError(`--run-id "${runId}": expected letters, digits, ".", "_" or "-"`);
+  if (o.runId && o.continueRun) throw new InputError('--run-id and --continue exclude each other: --continue names the run to add to');
+  const runId = o.continueRun ?? o.runId ?? defaultRunId(o.profile);
+  if (!/^[A-Za-z0-9._-]+$/.test(runId)) throw new InputError(`run id "${runId}": expected letters, digits, ".", "_" or "-"`);
   const runDir = path.resolve(o.runsDir, runId);
-  if (fs.existsSync(runDir)) throw new InputError(`run folder ${runDir} already exists; choose another --run-id (earlier runs are never overwritten)`);
+  const fresh = !o.continueRun;
+  let earlier: { manifest: Manifest; timings: NotebookTiming[] } | null = null;
+  if (fresh && fs.existsSync(runDir)) throw new InputError(`run folder ${runDir} already exists; choose another --run-id, or --continue ${runId} to add to it (earlier runs are never overwritten)`);
+  if (!fresh) earlier = readEarlierRun(runDir, o.profile, params);
 
   // 2. The run folder: config and a manifest saying "running".
   fs.mkdirSync(path.join(runDir, 'notebooks'), { recursive: true });
-  writeJsonAtomic(path.join(runDir, 'config.json'), { profile: o.profile, params, config });
+  if (fresh) writeJsonAtomic(path.join(runDir, 'config.json'), { profile: o.profile, params, config });
+  const selected = notebooks.map((n) => ({ name: n.name, status: 'not run' as const, seconds: null }));
   const manifest: Manifest = {
     runId,
     status: 'running',
@@ -107,16 +117,16 @@ export async function runWorkbook(options: Partial<RunOptions>, log: (line: stri
     versions: versions(pythonExecutable()),
     backend: null,
     machine: { platform: process.platform, arch: process.arch, cpus: require('os').cpus().length },
-    startedAt: new Date().toISOString(),
+    startedAt: earlier?.manifest.startedAt ?? new Date().toISOString(),
     finishedAt: null,
-    notebooks: notebooks.map((n) => ({ name: n.name, status: 'not run', seconds: null })),
+    notebooks: mergeByName(earlier?.manifest.notebooks ?? [], selected),
   };
   const saveManifest = () => writeJsonAtomic(path.join(runDir, 'manifest.json'), manifest);
   saveManifest();
   log(`workbook: profile ${o.profile}, ${notebooks.length} notebook(s) -> ${path.relative(process.cwd(), runDir) || runDir}`);
 
   // 3. Execute in order; stop at the first failure.
-  const timings: NotebookTiming[] = [];
+  let timings: NotebookTiming[] = earlier?.timings ?? [];
   const bar = runProgress();
   let status = 0;
   for (let k = 0; k < notebooks.length; k++) {
@@ -136,12 +146,12 @@ export async function runWorkbook(options: Partial<RunOptions>, log: (line: stri
     });
     bar.finish(result.ok, result.seconds);
     const executed = readNotebook(out);
-    timings.push({
+    timings = mergeByName(timings, [{
       name,
       seconds: result.seconds,
       cells: result.cells.map((c) => ({ index: c.index, seconds: Math.round(c.seconds * 1000) / 1000, firstLine: cellSource(executed.cells[c.index]).split('\n')[0].slice(0, 80) })),
-    });
-    manifest.notebooks[k] = { name, status: result.ok ? 'ok' : 'failed', seconds: result.seconds, ...(result.failure ? { failedCell: result.failure.index } : {}) };
+    }]);
+    manifest.notebooks = mergeByName(manifest.notebooks, [{ name, status: result.ok ? 'ok' : 'failed', seconds: result.seconds, ...(result.failure ? { failedCell: result.failure.index } : {}) }]);
     saveManifest();
     if (!result.ok) {
       status = 1;
@@ -161,7 +171,7 @@ export async function runWorkbook(options: Partial<RunOptions>, log: (line: stri
   // 4. Timings, manifest, report.
   const total = timings.reduce((s, t) => s + t.seconds, 0);
   writeJsonAtomic(path.join(runDir, 'timings.json'), { profile: o.profile, totalSeconds: total, notebooks: timings });
-  manifest.status = status === 0 ? 'ok' : 'failed';
+  manifest.status = status === 0 && manifest.notebooks.every((n) => n.status === 'ok') ? 'ok' : 'failed';
   manifest.finishedAt = new Date().toISOString();
   manifest.backend = recordedBackend(runDir);
   saveManifest();
@@ -174,6 +184,33 @@ export async function runWorkbook(options: Partial<RunOptions>, log: (line: stri
       status = status || 1;
     }
   }
-  log(`workbook: ${status === 0 ? 'ok' : 'FAILED'} in ${total.toFixed(1)}s (${timings.map((t) => `${t.name} ${t.seconds.toFixed(1)}s`).join(', ')})`);
+  const ran = timings.filter((t) => notebooks.some((n) => n.name === t.name));
+  log(`workbook: ${status === 0 ? 'ok' : 'FAILED'} in ${ran.reduce((a, t) => a + t.seconds, 0).toFixed(1)}s (${ran.map((t) => `${t.name} ${t.seconds.toFixed(1)}s`).join(', ')})`);
   return { status, runDir };
+}
+
+/** `base` with the entries of `updates` replacing those of the same name; sorted by name. */
+export function mergeByName<T extends { name: string }>(base: T[], updates: T[]): T[] {
+  const byName = new Map(base.map((x) => [x.name, x] as [string, T]));
+  for (const u of updates) byName.set(u.name, u);
+  return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** The manifest and timings of a run to continue; its profile and params must match. */
+function readEarlierRun(runDir: string, profile: string, params: Record<string, unknown>): { manifest: Manifest; timings: NotebookTiming[] } {
+  const read = (f: string) => {
+    const file = path.join(runDir, f);
+    if (!fs.existsSync(file)) throw new InputError(`--continue: ${file} not found; expected a run folder made by npm run workbook`);
+    try {
+      return JSON.parse(fs.readFileSync(file, 'utf8'));
+    } catch (e) {
+      throw new InputError(`--continue: ${file}: not valid JSON (${(e as Error).message})`);
+    }
+  };
+  const config = read('config.json');
+  if (config.profile !== profile || JSON.stringify(config.params) !== JSON.stringify(params)) {
+    throw new InputError(`--continue: ${path.basename(runDir)} was made with --profile ${config.profile} and params ${JSON.stringify(config.params)}; pass the same to continue it (got --profile ${profile}, params ${JSON.stringify(params)})`);
+  }
+  const timingsFile = path.join(runDir, 'timings.json');
+  return { manifest: read('manifest.json'), timings: fs.existsSync(timingsFile) ? read('timings.json').notebooks ?? [] : [] };
 }

@@ -72,14 +72,17 @@ const BAD: [string, string[], RegExp][] = [
   ['notebook without a parameters cell', ['--only', 'no-params'], /^workbook: .*no-params\.ipynb: expected exactly one code cell tagged "parameters"/],
   ['missing kernel spec', ['--only', 'params', '--kernel', 'no-such-kernel'], /^workbook: kernel spec "no-such-kernel" not found \(installed: .*tslab.*\); run `npm run setup`/],
   ['unknown notebook', ['--only', '99'], /^workbook: --only "99" matches no notebook; expected one of: no-params, not-json, params, throws$/],
-  ['run folder that exists', ['--only', 'params', '--run-id', 'params-ok'], /already exists; choose another --run-id \(earlier runs are never overwritten\)$/],
+  ['run folder that exists', ['--only', 'params', '--run-id', 'params-ok'], /already exists; choose another --run-id, or --continue params-ok to add to it \(earlier runs are never overwritten\)$/],
+  ['--continue with other params', ['--only', 'params', '--continue', 'params-ok'], /^workbook: --continue: params-ok was made with --profile smoke and params \{"data.sftPrompts":7\}; pass the same to continue it/],
+  ['--continue of a run that does not exist', ['--only', 'params', '--continue', 'nope'], /^workbook: --continue: .*nope\/config.json not found; expected a run folder made by npm run workbook$/],
 ];
 
 for (const [what, args, message] of BAD) {
   test(`bad input, ${what}: one clear line, exit 2, nothing written`, () => {
     const before = fs.readdirSync(runs).sort();
     const stamp = fs.existsSync(path.join(runs, 'params-ok/manifest.json')) ? fs.readFileSync(path.join(runs, 'params-ok/manifest.json'), 'utf8') : null;
-    const r = workbook('--profile', 'smoke', ...args, ...(args.includes('--run-id') ? [] : ['--run-id', `bad-${before.length}`]));
+    const named = args.includes('--run-id') || args.includes('--continue');
+    const r = workbook('--profile', 'smoke', ...args, ...(named ? [] : ['--run-id', `bad-${before.length}`]));
     assert.equal(r.status, 2, r.stderr);
     const lines = r.stderr.split('\n').filter((l) => l.trim() && !/npm warn/.test(l));
     assert.equal(lines.length, 1, r.stderr);
@@ -88,5 +91,17 @@ for (const [what, args, message] of BAD) {
     if (stamp !== null) assert.equal(fs.readFileSync(path.join(runs, 'params-ok/manifest.json'), 'utf8'), stamp, 'earlier run untouched');
   });
 }
+
+test('--continue runs more notebooks in an existing run folder and merges manifest and timings', () => {
+  const runDir = path.join(runs, 'params-ok');
+  const r = workbook('--only', 'throws', '--profile', 'smoke', '--param', 'data.sftPrompts=7', '--continue', 'params-ok', '--no-report');
+  assert.equal(r.status, 1, r.stderr);
+  const manifest = JSON.parse(fs.readFileSync(path.join(runDir, 'manifest.json'), 'utf8'));
+  assert.deepEqual(manifest.notebooks.map((n: any) => `${n.name}:${n.status}`), ['params:ok', 'throws:failed']);
+  assert.equal(manifest.status, 'failed');
+  const timings = JSON.parse(fs.readFileSync(path.join(runDir, 'timings.json'), 'utf8'));
+  assert.deepEqual(timings.notebooks.map((n: any) => n.name), ['params', 'throws']);
+  assert.ok(fs.existsSync(path.join(runDir, 'fixture/seen.json')), 'the earlier notebook\'s artefacts are still there');
+});
 
 test('cleanup', () => fs.rmSync(runs, { recursive: true, force: true }));
