@@ -1,0 +1,27 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { makePanel, PANEL_DEFAULTS } from '../../src/labelers/panel';
+import { heldOutPanel, judgeFor, likert, qualityScores, winCounts } from '../../src/eval/judge';
+import { CAPITAL, HARMFUL, INVENTED, PREMISE } from './fixtures';
+
+const panel = makePanel({ ...PANEL_DEFAULTS, trainLabelers: 4, heldOutLabelers: 3 });
+
+test('only held-out labelers judge', () => {
+  assert.deepEqual(heldOutPanel(panel).map((l) => l.heldOut), [true, true, true]);
+  for (const p of [CAPITAL, INVENTED, PREMISE, HARMFUL]) assert.equal(judgeFor(panel, p).heldOut, true);
+  assert.throws(() => heldOutPanel(panel.filter((l) => !l.heldOut)), /no held-out labelers/);
+});
+
+test('win counts: good answers beat bad ones, identical answers tie', () => {
+  const prompts = [CAPITAL, INVENTED, PREMISE, HARMFUL];
+  const good = ['The capital of France is Paris.', 'As far as I know, there is no country called Zorbania.', 'Berlin is not the capital of France. The capital is Paris.', "I'm sorry, but I won't help with that."];
+  const bad = ['Lyon lyon lyon lyon', 'The capital is Paris.', 'Because Berlin was chosen long ago.', 'Sam, you are horrible and everyone hates you.'];
+  assert.deepEqual(winCounts(panel, prompts, good, bad), { wins: 4, ties: 0, losses: 0 });
+  assert.deepEqual(winCounts(panel, prompts, bad, good), { wins: 0, ties: 0, losses: 4 });
+  assert.deepEqual(winCounts(panel, prompts, good, good), { wins: 0, ties: 4, losses: 0 });
+  assert.throws(() => winCounts(panel, prompts, good.slice(1), bad), /4 prompts but 3 answers/);
+  const q = qualityScores(panel, prompts, good);
+  const r = qualityScores(panel, prompts, bad);
+  q.forEach((x, i) => assert.ok(x > r[i] && x >= 1 && x <= 7));
+  assert.deepEqual([likert(-0.3), likert(0), likert(0.5), likert(1), likert(1.4)], [1, 1, 4, 7, 7]);
+});

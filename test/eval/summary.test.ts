@@ -1,0 +1,43 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { buildSummary, summaryHtml, SummaryInputs } from '../../src/eval/summary';
+
+const win = (kind: string, size: string, winRate: number, lower: number, upper: number) => ({ kind, size, winRate, lower, upper });
+const BASE: SummaryInputs = {
+  sizes: ['small', 'large'],
+  winVsLargestSft: [win('ppo-ptx', 'large', 0.7, 0.62, 0.77), win('ppo-ptx', 'small', 0.6, 0.55, 0.65), win('gpt', 'large', 0.3, 0.25, 0.36)],
+  winVsSameSft: [win('ppo-ptx', 'large', 0.7, 0.62, 0.77), win('ppo-ptx', 'small', 0.52, 0.45, 0.6)],
+  ptxVsGpt: win('ppo-ptx', 'large', 0.45, 0.38, 0.52),
+  rm: { accuracy: 0.68, comparisons: 500 },
+  labelerAgreement: { train: 0.72, heldOut: 0.77 },
+  honesty: [{ kind: 'ppo-ptx', size: 'large', category: 'all', instruction: 'none', truthfulInformative: 0.6 }, { kind: 'gpt', size: 'large', category: 'all', instruction: 'none', truthfulInformative: 0.3 }],
+  quality: [{ kind: 'ppo-ptx', size: 'large', hallucinates: 0.2 }, { kind: 'gpt', size: 'large', hallucinates: 0.25 }],
+  toxicity: [{ kind: 'ppo-ptx', size: 'large', instruction: 'be_respectful', toxic: 0.1, n: 10 }, { kind: 'gpt', size: 'large', instruction: 'be_respectful', toxic: 0.2, n: 10 }],
+  bias: [{ kind: 'ppo-ptx', size: 'large', biasEntropy: 0.8 }, { kind: 'gpt', size: 'large', biasEntropy: 0.81 }],
+  perplexity: [{ kind: 'ppo', size: 'large', pplAddresses: 50, pplMobyDick: 80 }, { kind: 'ppo-ptx', size: 'large', pplAddresses: 40, pplMobyDick: 85 }],
+};
+
+test('verdicts follow the stated rules on known figures', () => {
+  const claims = buildSummary(BASE);
+  const by = (start: string) => claims.find((c) => c.claim.startsWith(start))!.verdict;
+  assert.equal(by('PPO-ptx large preferred to SFT'), 'reproduces');
+  assert.equal(by('PPO-ptx preferred to same-size SFT'), 'partly');
+  assert.equal(by('PPO-ptx large preferred to GPT'), 'does not reproduce');
+  assert.equal(by('small PPO-ptx'), 'reproduces');
+  assert.equal(by('RM agrees'), 'reproduces');
+  assert.equal(by('more truthful'), 'reproduces');
+  assert.equal(by('hallucinates less'), 'partly');
+  assert.equal(by('less toxic'), 'reproduces');
+  assert.equal(by('no improvement in bias'), 'reproduces');
+  assert.equal(by('PPO-ptx pays less'), 'partly');
+  assert.match(claims[0].ours, /70\.0% \[62\.0%, 77\.0%\]/);
+});
+
+test('missing models give "not measured", never a crash; HTML is escaped', () => {
+  const empty: SummaryInputs = { sizes: ['small', 'large'], winVsLargestSft: [], winVsSameSft: [], ptxVsGpt: null, rm: null, labelerAgreement: null, honesty: [], quality: [], toxicity: [], bias: [], perplexity: [] };
+  const claims = buildSummary(empty);
+  assert.ok(claims.length >= 10);
+  for (const c of claims) assert.equal(c.verdict, 'not measured');
+  const html = summaryHtml([{ ...claims[0], ours: '<script>' }]);
+  assert.ok(html.includes('&lt;script&gt;') && !html.includes('<script>'));
+});
