@@ -284,6 +284,34 @@ function sumLeadingAxes(original: tf.KernelFunc) {
   };
 }
 
+/**
+ * `SplitV` (tf.split, e.g. the fused q|k|v projection along its last axis) as contiguous
+ * row-chunk copies on the heap; the wasm kernel's strided slices are ~10x slower there.
+ */
+function splitV(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo[] {
+  const backend = args.backend as WasmBackend;
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  const axis = tf.util.parseAxisParam(args.attrs?.axis as number, x.shape)[0];
+  const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, args.attrs?.numOrSizeSplits as number | number[], axis);
+  const outer = x.shape.slice(0, axis).reduce((p, d) => p * d, 1);
+  const inner = x.shape.slice(axis + 1).reduce((p, d) => p * d, 1);
+  const rowLen = x.shape[axis] * inner;
+  const outs = sizes.map((size) => {
+    const shape = x.shape.slice();
+    shape[axis] = size;
+    return backend.makeOutput(shape, x.dtype);
+  });
+  const src = backend.typedArrayFromHeap(x);
+  let start = 0;
+  sizes.forEach((size, i) => {
+    const dst = backend.typedArrayFromHeap(outs[i]);
+    const len = size * inner;
+    for (let b = 0; b < outer; b++) dst.set(src.subarray(b * rowLen + start, b * rowLen + start + len), b * len);
+    start += len;
+  });
+  return outs;
+}
+
 /** Replace / add the kernels on the wasm backend. Safe to call more than once. */
 export function registerWasmFixes(): void {
   if (registered) return;
@@ -294,6 +322,8 @@ export function registerWasmFixes(): void {
   }
   if (tf.getKernel('BatchMatMul', 'wasm')) tf.unregisterKernel('BatchMatMul', 'wasm');
   tf.registerKernel({ kernelName: 'BatchMatMul', backendName: 'wasm', kernelFunc: batchMatMul as tf.KernelFunc });
+  if (tf.getKernel('SplitV', 'wasm')) tf.unregisterKernel('SplitV', 'wasm');
+  tf.registerKernel({ kernelName: 'SplitV', backendName: 'wasm', kernelFunc: splitV as unknown as tf.KernelFunc });
   if (tf.getKernel('UnsortedSegmentSum', 'wasm')) tf.unregisterKernel('UnsortedSegmentSum', 'wasm');
   tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSum as tf.KernelFunc });
   registered = true;

@@ -144,3 +144,18 @@ test('Sum over leading axes (bias gradients) on wasm equals cpu; other axes unch
   const r = await onBoth([ints], (t) => tf.sum(t, 0));
   assert.deepEqual(Array.from(r.wasm), Array.from(r.cpu));
 });
+
+test('SplitV (the q|k|v split) on wasm equals cpu, any axis, and its gradient', async () => {
+  const rng = new Rng('split');
+  const x = randomInput(rng, [5, 12, 6]);
+  const cases: [number | number[], number][] = [[3, 1], [[2, 7, 3], 1], [2, 2], [[1, -1], 0], [4, -2]];
+  for (const [splits, axis] of cases) {
+    const count = typeof splits === 'number' ? splits : splits.length;
+    for (let part = 0; part < count; part++) {
+      const r = await onBoth([x], (t) => tf.split(t, splits, axis)[part]);
+      assert.deepEqual(Array.from(r.wasm), Array.from(r.cpu), `split ${splits} axis ${axis} part ${part}`);
+    }
+  }
+  const g = await onBoth([x], (t) => tf.grad((u: tf.Tensor) => { const [a, b, c] = tf.split(u, 3, 1); return tf.sum(tf.add(tf.mul(a, 2), tf.mul(b, c))); })(t));
+  assertClose(g.wasm, g.cpu, 1e-6, 'split gradient');
+});
