@@ -128,7 +128,7 @@ export interface PpoStageConfig {
 }
 
 export const STAGE_DEFAULTS: PpoStageConfig = {
-  trainer: { ...DEFAULTS, iterations: 20, valueTrunk: 'frozen', lr: 2e-4, ptxCoef: 1 },
+  trainer: { ...DEFAULTS, iterations: 20, valueTrunk: 'frozen', lr: 1e-3, ptxCoef: 1 },
   measurePrompts: 96,
   examples: 6,
   pretrainChars: 400000,

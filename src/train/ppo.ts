@@ -411,8 +411,8 @@ export async function trainPpo(models: PpoModels, data: PpoData, overrides: Part
     kl.value = r.state.klCoef;
   }
   const resumedFrom = start;
-  const lastGood = () => (opts.dir && (start > 0 || fs.existsSync(path.join(opts.dir, 'config.json'))) ? `the last good checkpoint (iteration ${savedAt}) is intact at ${opts.dir}` : 'nothing was saved');
-  let savedAt = start;
+  let savedAt = start; // iteration of the checkpoint on disk (0: none)
+  const lastGood = () => (opts.dir && savedAt > 0 ? `the last good checkpoint (iteration ${savedAt}) is intact at ${opts.dir}` : 'nothing was saved');
   const prompts = data.prompts.map((p) => tokenizer.encodePrompt(p));
   const heldOut = config.evalPretrainBatch > 0
     ? corpusBatch(data.heldOutTokens!, config.evalPretrainBatch, config.ptxLength, evenStarts(data.heldOutTokens!.length, config.evalPretrainBatch, config.ptxLength))
