@@ -10,6 +10,7 @@
  * The paper trains every stage with Adam (beta1, beta2) = (0.9, 0.95).
  */
 import * as tf from '@tensorflow/tfjs';
+import { assertNoGpuErrors } from './webgpu';
 
 export interface AdamConfig {
   /** Learning rate (a schedule may pass its own value to each step). */
@@ -156,5 +157,8 @@ export function trainStep(lossFn: () => tf.Scalar, vars: tf.Variable[], optimize
   const [l, g] = both.dataSync();
   tf.dispose([loss, norm, both]);
   optimizer.lastGradNorm = g;
+  // Dawn reports shader / validation errors asynchronously instead of throwing: raise them
+  // at the step that caused them rather than training on garbage.
+  if (tf.getBackend() === 'webgpu') assertNoGpuErrors();
   return l;
 }
