@@ -127,6 +127,8 @@ export async function runWorkbook(options: Partial<RunOptions>, log: (line: stri
 
   // 3. Execute in order; stop at the first failure.
   let timings: NotebookTiming[] = earlier?.timings ?? [];
+  const saveTimings = () =>
+    writeJsonAtomic(path.join(runDir, 'timings.json'), { profile: o.profile, totalSeconds: timings.reduce((a, t) => a + t.seconds, 0), notebooks: timings });
   const bar = runProgress();
   let status = 0;
   for (let k = 0; k < notebooks.length; k++) {
@@ -153,6 +155,7 @@ export async function runWorkbook(options: Partial<RunOptions>, log: (line: stri
     }]);
     manifest.notebooks = mergeByName(manifest.notebooks, [{ name, status: result.ok ? 'ok' : 'failed', seconds: result.seconds, ...(result.failure ? { failedCell: result.failure.index } : {}) }]);
     saveManifest();
+    saveTimings(); // after every notebook, so an interrupted run keeps what it measured
     if (!result.ok) {
       status = 1;
       const rel = path.relative(process.cwd(), out);
@@ -169,8 +172,7 @@ export async function runWorkbook(options: Partial<RunOptions>, log: (line: stri
   }
 
   // 4. Timings, manifest, report.
-  const total = timings.reduce((s, t) => s + t.seconds, 0);
-  writeJsonAtomic(path.join(runDir, 'timings.json'), { profile: o.profile, totalSeconds: total, notebooks: timings });
+  saveTimings();
   manifest.status = status === 0 && manifest.notebooks.every((n) => n.status === 'ok') ? 'ok' : 'failed';
   manifest.finishedAt = new Date().toISOString();
   manifest.backend = recordedBackend(runDir);
