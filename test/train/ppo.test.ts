@@ -12,6 +12,10 @@ import { tokenLogProbs } from '../../src/model/logprobs';
 import { Tokenizer, trainTokenizer } from '../../src/model/tokenizer';
 import { answerLogProbs, DivergenceError, makeEpisodes, measurePolicy, METRICS, PpoConfig, PpoModels, PpoRow, trainPpo } from '../../src/train/ppo';
 import { validatePpoConfig, DEFAULTS } from '../../src/train/ppo-config';
+import { chooseSftEpoch, disposePpoModels, loadPpoModels } from '../../src/train/ppo-models';
+import { RewardModel } from '../../src/train/reward';
+import { saveCheckpoint } from '../../src/model/checkpoint';
+import { artifacts } from '../../src/workbook/artifacts';
 
 let tok: Tokenizer;
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ppo-'));
@@ -212,6 +216,33 @@ test('measurePolicy: paired answers (batching does not change them), KL 0 for th
   assert.ok(Math.abs(a.reward - a.scores.reduce((x, y) => x + y, 0) / prompts.length) < 1e-6);
   assert.ok(a.pretrainLoss > 0 && a.entropy > 0 && a.eosRate >= 0 && a.eosRate <= 1);
   dispose(m);
+});
+
+test('loadPpoModels: the RM-chosen SFT epoch (else the last, with a note); reference and value are copies', async () => {
+  const runDir = path.join(root, 'run');
+  const a = artifacts(runDir);
+  await assert.rejects(async () => chooseSftEpoch(runDir, 'small'), /SFT checkpoints of size small not found .*run notebook 03-sft first/);
+  for (const epoch of [1, 2]) saveCheckpoint(a.sftEpoch('small', epoch), { model: gpt(epoch), tokenizer: tok });
+  await assert.rejects(async () => loadPpoModels(runDir, 'small'), /the reward model not found .*run notebook 04-reward-model first/);
+  new RewardModel(gpt(9), new ScalarHead('reward_head', C, 9), tok).save(a.rewardModel);
+  const fallback = loadPpoModels(runDir, 'small');
+  assert.equal(fallback.sftEpoch, 2);
+  assert.match(fallback.note, /starting from the last SFT epoch, 2/);
+  const m = fallback.models;
+  assert.deepEqual(Array.from(m.valueHead.weight.dataSync()), Array.from(m.rewardHead.weight.dataSync()));
+  m.policy.weights.get('ln_f.bias')!.assign(tf.fill([C], 3));
+  m.valueModel!.weights.get('ln_f.bias')!.assign(tf.fill([C], 3));
+  assert.ok(Array.from(m.reference.weights.get('ln_f.bias')!.dataSync()).every((x) => x === 0), 'the reference is a copy');
+  assert.ok(Array.from(m.rewardModel.weights.get('ln_f.bias')!.dataSync()).every((x) => x === 0), 'the RM is a copy');
+  disposePpoModels(m);
+  fs.mkdirSync(path.dirname(a.sftChoice), { recursive: true });
+  fs.writeFileSync(a.sftChoice, JSON.stringify({ chosen: { small: { epoch: 1 } } }));
+  const chosen = loadPpoModels(runDir, 'small', 'frozen');
+  assert.equal(chosen.sftEpoch, 1);
+  assert.equal(chosen.models.valueModel, undefined);
+  disposePpoModels(chosen.models);
+  fs.writeFileSync(a.sftChoice, JSON.stringify({ chosen: { small: { epoch: 7 } } }));
+  assert.throws(() => chooseSftEpoch(runDir, 'small'), /chose epoch 7 for size small, but .*epoch-7 does not exist/);
 });
 
 test('bad configs and inputs are rejected by name', async () => {
