@@ -163,11 +163,24 @@ function batchMatMul(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; at
   return batchMatMulImpl(args.backend as WasmBackend, a, b, Boolean(args.attrs?.transposeA), Boolean(args.attrs?.transposeB));
 }
 
-/*
- * (Computing op(A) op(B) as (op(B)^T op(A)^T)^T to move fewer numbers never paid off here:
- * XNNPACK packs the right operand on every call, so that one should stay the small one.)
+/**
+ * Relative cost of moving one element in a JS transpose vs in XNNPACK's packing of the right
+ * operand (measured here: ~3.6x; packing reads sequentially).
  */
-function batchMatMulImpl(backend: WasmBackend, a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean): tf.TensorInfo {
+const TRANSPOSE_VS_PACK = 3.6;
+
+/**
+ * Whether C = op(A) op(B) is cheaper as (op(B)^T op(A)^T)^T: that transposes other operands
+ * and packs op(A)^T instead of op(B). Pays off for the unembedding's weight gradient
+ * (dlogits^T h: [V, B*T] x [B*T, C]), where A is large and C is narrow.
+ */
+function swapIsCheaper(m: number, k: number, n: number, transposeA: boolean, transposeB: boolean): boolean {
+  const direct = TRANSPOSE_VS_PACK * ((transposeA ? m * k : 0) + (transposeB ? k * n : 0)) + k * n;
+  const swapped = TRANSPOSE_VS_PACK * ((transposeB ? 0 : k * n) + (transposeA ? 0 : m * k) + m * n) + m * k;
+  return swapped < 0.8 * direct;
+}
+
+function batchMatMulImpl(backend: WasmBackend, a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean, maySwap = true): tf.TensorInfo {
   if (a.dtype !== 'float32' || b.dtype !== 'float32') throw new Error('BatchMatMul (wasm): float32 only');
   if (transposeCache.size) sweepTransposeCache(backend);
   if (wasmMatMul == null) {
@@ -189,6 +202,15 @@ function batchMatMulImpl(backend: WasmBackend, a: tf.TensorInfo, b: tf.TensorInf
   const batchB = bDims.reduce((p, d) => p * d, 1);
   const batch = outDims.reduce((p, d) => p * d, 1);
 
+  // (only for a transposed A: a transposed B alone may be a weight whose transpose and
+  // packing are cached across calls, which the cost model does not see)
+  if (maySwap && transposeA && batch === 1 && 2 * m * n * k > SMALL_PRODUCT && swapIsCheaper(m, k, n, transposeA, transposeB)) {
+    const flat = (t: tf.TensorInfo) => ({ dataId: t.dataId, shape: t.shape.slice(-2), dtype: t.dtype });
+    const ct = batchMatMulImpl(backend, flat(b), flat(a), !transposeB, !transposeA, false); // [n, m]
+    const c = transposeLast2(backend, ct, [1, n, m]); // [1, m, n]
+    backend.disposeData(ct.dataId);
+    return { dataId: c.dataId, shape: [...outDims, m, n], dtype: 'float32' };
+  }
   const out = backend.makeOutput([...outDims, m, n], 'float32');
   if (batch * m * n === 0) return out;
   if (k === 0) {

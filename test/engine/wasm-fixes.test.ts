@@ -68,11 +68,24 @@ test('BatchMatMul on wasm equals cpu for every transpose combination, batched an
   }
 });
 
+test('products computed as (op(B)^T op(A)^T)^T (a tall transposed A, a narrow B) equal cpu', async () => {
+  const rng = new Rng('swap');
+  for (const [tA, tB] of [[true, false], [true, true], [false, false]]) {
+    const m = 300, k = 60, n = 8; // the unembedding-gradient shape, scaled down
+    const a = randomInput(rng, tA ? [k, m] : [m, k]);
+    const b = randomInput(rng, tB ? [n, k] : [k, n]);
+    const r = await onBoth([a, b], (x, y) => tf.matMul(x, y, tA, tB));
+    assert.deepEqual(r.shape, [m, n]);
+    assertClose(r.wasm, r.cpu, 1e-5, `swap tA=${tA} tB=${tB}`);
+  }
+});
+
 test('a weight used transposed many times is cached, and freed once disposed', async () => {
   await tf.setBackend('wasm');
   const rng = new Rng('cache');
-  const w = tf.tensor(randomInput(rng, [300, 64]).values, [300, 64]);
-  const x = tf.tensor(randomInput(rng, [16, 64]).values, [16, 64]);
+  const w = tf.tensor(randomInput(rng, [96, 64]).values, [96, 64]);
+  const x = tf.tensor(randomInput(rng, [128, 64]).values, [128, 64]);
+  const y = tf.tensor(randomInput(rng, [64, 4]).values, [64, 4]);
   const first = tf.matMul(x, w, false, true);
   const ids = tf.engine().backend.numDataIds();
   const again = tf.matMul(x, w, false, true);
@@ -80,9 +93,9 @@ test('a weight used transposed many times is cached, and freed once disposed', a
   assert.deepEqual(Array.from(again.dataSync()), Array.from(first.dataSync()));
   const idsBefore = tf.engine().backend.numDataIds();
   w.dispose();
-  tf.matMul(x, x, false, true).dispose(); // any call sweeps entries of disposed sources
+  tf.matMul(x, y).dispose(); // any call sweeps entries of disposed sources
   assert.equal(tf.engine().backend.numDataIds(), idsBefore - 2, 'w and its cached transpose are gone');
-  tf.dispose([x, first, again]);
+  tf.dispose([x, y, first, again]);
 });
 
 test('matMul gradients (all transposed products) on wasm equal cpu', async () => {
