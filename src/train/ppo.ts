@@ -117,6 +117,8 @@ export interface PpoResult {
   table: any;
   /** Iterations that were loaded from the checkpoint instead of trained now. */
   resumedFrom: number;
+  /** Whether and why the run resumed (or did not). */
+  resumeNote: string;
   config: PpoConfig;
 }
 
@@ -324,15 +326,15 @@ function configDiff(a: unknown, b: unknown, prefix = ''): string | null {
   return a === b ? null : `${prefix}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`;
 }
 
-/** Load a saved run into the models and optimizers; returns its state and metrics rows. */
-function resume(dir: string, models: PpoModels, adams: { policy: Adam; value: Adam }, config: PpoConfig): { state: SavedState; rows: PpoRow[] } {
+/** Load a saved run into the models and optimizers; a run with another config is not resumed (the note says why). */
+function resume(dir: string, models: PpoModels, adams: { policy: Adam; value: Adam }, config: PpoConfig): { state: SavedState; rows: PpoRow[] } | { note: string } {
   const configFile = path.join(dir, 'config.json');
   const saved = readCheckpointConfig(dir).extra.ppo as SavedState | undefined;
   if (!saved || typeof saved.iteration !== 'number') throw new Error(`${configFile}: not a PPO checkpoint (no extra.ppo.iteration)`);
   const { iterations: _a, ...want } = config;
   const { iterations: _b, ...have } = mergeConfig(DEFAULTS, saved.config, `${configFile}: extra.ppo.config`);
   const diff = configDiff(have, want);
-  if (diff) throw new Error(`${configFile}: this folder holds a PPO run with another config (${diff}, saved vs now); delete the folder or use another runDir to start over`);
+  if (diff) return { note: `${configFile} holds a PPO run with another config (${diff}, saved vs now): starting over; its checkpoint is replaced at this run's first save` };
   const policyCkpt = loadCheckpoint(dir);
   const valueCkpt = loadCheckpoint(path.join(dir, VALUE_DIR));
   try {
@@ -404,11 +406,17 @@ export async function trainPpo(models: PpoModels, data: PpoData, overrides: Part
   const kl = new KlController(config.kl);
   let rows: PpoRow[] = [];
   let start = 0;
+  let resumeNote = opts.dir ? 'no checkpoint yet' : 'no checkpoint folder given';
   if (opts.dir && fs.existsSync(path.join(opts.dir, 'config.json'))) {
     const r = resume(opts.dir, models, adams, config);
-    rows = r.rows;
-    start = r.state.iteration;
-    kl.value = r.state.klCoef;
+    if ('note' in r) resumeNote = r.note;
+    else {
+      rows = r.rows;
+      start = r.state.iteration;
+      kl.value = r.state.klCoef;
+      resumeNote = `resumed from the checkpoint at iteration ${start}`;
+    }
+    if (opts.progress !== false) console.log(`${opts.progress ?? 'PPO'}: ${resumeNote}`);
   }
   const resumedFrom = start;
   let savedAt = start; // iteration of the checkpoint on disk (0: none)
@@ -528,7 +536,7 @@ export async function trainPpo(models: PpoModels, data: PpoData, overrides: Part
     if (heldOut) tf.dispose([heldOut.tokens, heldOut.mask]);
   }
   bar?.done();
-  return { rows, table: aq.from(rows), resumedFrom, config };
+  return { rows, table: aq.from(rows), resumedFrom, resumeNote, config };
 }
 
 /**

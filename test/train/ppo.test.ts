@@ -161,8 +161,13 @@ test('same seed, same numbers; a run resumed from its checkpoint repeats the uni
   // a finished run returns its rows without training again
   const again = await trainPpo(c, data(), cfg, { progress: false, dir: path.join(root, 'full') });
   assert.equal(again.resumedFrom, 3);
-  // another config in the same folder is refused, naming the field
-  await assert.rejects(() => trainPpo(c, data(), { ...cfg, lr: 5e-4 }, { progress: false, dir: path.join(root, 'full') }), /another config \(lr: 0\.001 vs 0\.0005/);
+  // another config in the same folder is not continued: the run starts over, and says why
+  const other = await trainPpo(c, data(), { ...cfg, iterations: 1, lr: 5e-4 }, { progress: false, dir: path.join(root, 'full') });
+  assert.equal(other.resumedFrom, 0);
+  assert.match(other.resumeNote, /another config \(lr: 0\.001 vs 0\.0005, saved vs now\): starting over/);
+  const replaced = loadCheckpoint(path.join(root, 'full'), { withOptimizer: false });
+  assert.equal((replaced.extra.ppo as any).config.lr, 5e-4, 'replaced at the first save');
+  replaced.model.dispose();
   for (const m of [a, c]) dispose(m);
 });
 
