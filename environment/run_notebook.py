@@ -4,6 +4,7 @@
 Used by `npm run workbook` (src/workbook/execute.ts); not meant to be called by hand.
 It prints one JSON object per line on stdout (events), so the caller can show progress:
   {"event": "start", "cells": N}
+  {"event": "kernel", "pid": P}
   {"event": "cell", "index": i, "of": N, "seconds": s}
   {"event": "error", "index": i, "source": "...", "stderr": "...", "seconds": s}
   {"event": "done", "seconds": s}
@@ -75,6 +76,9 @@ def main():
     count = 0
     try:
         with client.setup_kernel():
+            provisioner = getattr(client.km, "provisioner", None)
+            kernel_pid = getattr(provisioner, "pid", None) or getattr(getattr(client.km, "kernel", None), "pid", None)
+            emit(event="kernel", pid=kernel_pid)  # so the caller can stop it if we are killed
             for n, index in enumerate(code_cells):
                 cell = nb.cells[index]
                 t0 = time.time()

@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import * as path from 'path';
 import { InputError } from '../util/jsonl';
+import { stopAll } from './execute';
 import { RUN_DEFAULTS, runWorkbook } from './runner';
 
 const collect = (v: string, all: string[]) => all.concat(v);
@@ -44,6 +45,13 @@ async function main(): Promise<void> {
     report: o.report,
   });
   process.exitCode = status;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    process.stderr.write(`\nworkbook: ${signal}: stopping the running notebook (its partial output is kept)\n`);
+    stopAll().then(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  });
 }
 
 main().catch((e) => {

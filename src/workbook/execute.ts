@@ -8,7 +8,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 export interface CellEvent {
-  event: 'start' | 'cell' | 'error' | 'done' | 'fatal';
+  event: 'start' | 'kernel' | 'cell' | 'error' | 'done' | 'fatal';
+  pid?: number | null;
   index?: number;
   code_index?: number;
   of?: number;
@@ -32,6 +33,40 @@ export interface ExecuteResult {
 
 export const RUN_NOTEBOOK_PY = path.resolve(__dirname, '../../environment/run_notebook.py');
 
+/** Notebook executions in flight: the Python runner and the kernel it started. */
+const active = new Map<ReturnType<typeof spawn>, { kernelPid: number | null }>();
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Stop the notebooks being executed (on Ctrl-C or SIGTERM of the runner). The kernel runs in
+ * its own session, so it is stopped by its pid once the Python runner has gone (or after
+ * `graceMs`); nothing is left running.
+ */
+export async function stopAll(graceMs = 5000): Promise<void> {
+  await Promise.all(
+    [...active].map(async ([child, info]) => {
+      const exited = new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, graceMs))]);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      const pid = info.kernelPid;
+      if (pid && alive(pid)) {
+        process.kill(pid, 'SIGTERM');
+        await new Promise((r) => setTimeout(r, 1000));
+        if (alive(pid)) process.kill(pid, 'SIGKILL');
+      }
+    }),
+  );
+}
+
 export function pythonExecutable(): string {
   if (process.env.WORKBOOK_PYTHON) return process.env.WORKBOOK_PYTHON;
   return fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
@@ -47,6 +82,9 @@ export function executeNotebook(
   return new Promise((resolve) => {
     const args = [RUN_NOTEBOOK_PY, input, output, '--cwd', opts.cwd, '--kernel', opts.kernel, '--timeout', String(opts.timeoutSeconds)];
     const child = spawn(pythonExecutable(), args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: '1' } });
+    const info = { kernelPid: null as number | null };
+    active.set(child, info);
+    child.once('close', () => active.delete(child));
     let buffer = '';
     let codeCells = 0;
     let stderr = '';
@@ -64,6 +102,7 @@ export function executeNotebook(
           continue;
         }
         if (e.event === 'start') codeCells = e.cells ?? 0;
+        if (e.event === 'kernel') info.kernelPid = typeof e.pid === 'number' ? e.pid : null;
         if (e.event === 'cell') result.cells.push({ index: e.index!, seconds: e.seconds! });
         if (e.event === 'error') {
           result.cells.push({ index: e.index!, seconds: e.seconds! });
