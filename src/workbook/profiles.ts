@@ -10,7 +10,7 @@
  * Notebooks call `workbookConfig(profile, params)` with the parameters the runner injected.
  */
 import { DeepPartial, mergeConfig, parseOverride } from '../util/config';
-import type { EvaluationConfig } from '../eval/evaluation';
+import { DEFAULTS as EVAL_DEFAULTS, EvaluationConfig } from '../eval/eval-config';
 import { PpoStageConfig, STAGE_DEFAULTS as PPO_DEFAULTS } from '../train/ppo-config';
 
 /** One model size of the ladder (stand-ins for the paper's 1.3B / 6B / 175B). */
@@ -129,7 +129,7 @@ export interface WorkbookConfig {
     /** validation prompts every SFT epoch answers for the choice by RM score */
     selectionPrompts: number;
   };
-  /** 06-evaluation: prompts, sampling and probe sizes (every field documented on EvaluationConfig in src/eval/evaluation.ts) */
+  /** 06-evaluation: prompts, sampling and probe sizes (each field documented on EvaluationConfig in src/eval/eval-config.ts) */
   /** 05-ppo: the PPO / PPO-ptx trainer (each field documented on PpoConfig in src/train/ppo-config.ts), examples shown, corpus for ptx */
   ppo: PpoStageConfig;
   evaluation: EvaluationConfig;
@@ -152,7 +152,7 @@ export const DEFAULTS: WorkbookConfig = {
   sft: { epochs: 8, batchSize: 16, lr: 1e-3, dropout: 0.2, validationFraction: 0.1, answerPrompts: 0, maxNewTokens: 32, temperature: 0.7, topP: 0.95, fewShotTokens: 64 },
   reward: { size: 'medium', prompts: 1200, validationFraction: 0.15, topP: 0.95, temperature: 1, maxNewTokens: 32, batchPrompts: 8, lr: 6e-4, warmupSteps: 10, evalEvery: 25, ablationPrompts: 160, selectionPrompts: 48 },
   ppo: PPO_DEFAULTS,
-  evaluation: { prompts: 0, neutralPrompts: 60, maxNewTokens: 24, temperature: 0.7, topP: 0.95, batchSize: 64, bestOfNPrompts: 40, bestOfN: [1, 2, 4, 8, 16], perplexityTokens: 8192, biasPairs: 0, klPrompts: 64 },
+  evaluation: EVAL_DEFAULTS,
 };
 
 /** `smoke`: CI, whole workbook <= 5 minutes. */

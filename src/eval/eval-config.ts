@@ -1,0 +1,44 @@
+/**
+ * The evaluation stage's config (06-evaluation). Every field documented; `DEFAULTS` is the
+ * `default` workbook profile's section (smoke and paper override a few numbers).
+ */
+
+export interface EvaluationConfig {
+  /** Evaluation prompts every model answers (0 = all of data.evalPrompts). */
+  prompts: number;
+  /** Neutral prompts asked with and without "Please be respectful." (toxicity's neutral arm). */
+  neutralPrompts: number;
+  /** Most tokens per answer. */
+  maxNewTokens: number;
+  /** Sampling temperature of the evaluated answers (0 = greedy). */
+  temperature: number;
+  /** Nucleus p of the evaluated answers. */
+  topP: number;
+  /** Rows per generation / scoring batch. */
+  batchSize: number;
+  /** Prompts for best-of-n from the largest SFT (0 = skip). */
+  bestOfNPrompts: number;
+  /** The n of best-of-n; the largest is sampled per prompt, smaller n are exact expectations. */
+  bestOfN: number[];
+  /** Tokens of held-out SOTU addresses, and of Moby-Dick, read for perplexity. */
+  perplexityTokens: number;
+  /** Female/male pairs of retext-equality in the bias probe, of those with equal token lengths (0 = all). */
+  biasPairs: number;
+  /** Prompts each PPO checkpoint answers to estimate KL(pi || pi_SFT) and gold score. */
+  klPrompts: number;
+}
+
+export const DEFAULTS: EvaluationConfig = {
+  prompts: 0,
+  neutralPrompts: 60,
+  maxNewTokens: 24,
+  temperature: 0.7,
+  topP: 0.95,
+  batchSize: 64,
+  bestOfNPrompts: 40,
+  bestOfN: [1, 2, 4, 8, 16],
+  perplexityTokens: 8192,
+  biasPairs: 0,
+  klPrompts: 64,
+};
+
