@@ -82,6 +82,9 @@ export interface PpoOptions {
   dir?: string;
   /** Called after each iteration's row is logged (and saved, when it is a save point); awaited. */
   onIteration?: (row: PpoRow, iteration: number) => void | Promise<void>;
+  /** Where to keep a copy of the policy at each save point (e.g. 06's over-optimisation curve
+   *  reads `ppo/<size>/<kind>-steps/step-<n>/`); none when absent. */
+  snapshotDir?: (iteration: number) => string;
   /** Label of the progress bar; `false` hides it. */
   progress?: string | false;
 }
@@ -525,6 +528,7 @@ export async function trainPpo(models: PpoModels, data: PpoData, overrides: Part
       if (opts.dir && (iteration % config.saveEvery === 0 || iteration === config.iterations)) {
         save(opts.dir, models, adams, { iteration, klCoef: kl.value, config }, rows);
         savedAt = iteration;
+        if (opts.snapshotDir) saveCheckpoint(opts.snapshotDir(iteration), { model: policy, tokenizer, extra: { stage: 'ppo-snapshot', iteration, ptxCoef: config.ptxCoef } });
       }
       bar?.tick(1, `reward ${row['objective/scores'].toFixed(3)} kl ${meanKl.toFixed(3)}`);
       await opts.onIteration?.(row, iteration);

@@ -140,7 +140,8 @@ test('the no-EOS penalty: answers cut at maxNewTokens score r - 1, EOS answers k
 test('same seed, same numbers; a run resumed from its checkpoint repeats the uninterrupted run', async () => {
   const cfg = { ...tiny, iterations: 3, saveEvery: 1, ptxCoef: 0.5, kl: { kind: 'adaptive' as const, initKlCoef: 0.1, target: 1, horizon: 100 } };
   const a = models();
-  const full = await trainPpo(a, data(), cfg, { progress: false, dir: path.join(root, 'full') });
+  const full = await trainPpo(a, data(), cfg, { progress: false, dir: path.join(root, 'full'), snapshotDir: (it) => path.join(root, 'full-steps', `step-${it}`) });
+  assert.deepEqual(fs.readdirSync(path.join(root, 'full-steps')).sort(), ['step-1', 'step-2', 'step-3']);
   const b = models();
   await trainPpo(b, data(), { ...cfg, iterations: 2 }, { progress: false, dir: path.join(root, 'resumed') });
   dispose(b);
