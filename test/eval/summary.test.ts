@@ -31,6 +31,9 @@ test('verdicts follow the stated rules on known figures', () => {
   assert.equal(by('no improvement in bias'), 'reproduces');
   assert.equal(by('PPO-ptx pays less'), 'partly');
   assert.match(claims[0].ours, /70\.0% \[62\.0%, 77\.0%\]/);
+  // GPT never toxic: the toxicity claim is untested, not "reproduced"
+  const clean = buildSummary({ ...BASE, toxicity: BASE.toxicity.map((r) => ({ ...r, toxic: 0 })) });
+  assert.equal(clean.find((c) => c.claim.startsWith('less toxic'))!.verdict, 'not measured');
 });
 
 test('missing models give "not measured", never a crash; HTML is escaped', () => {
