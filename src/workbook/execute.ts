@@ -119,12 +119,13 @@ export function executeNotebook(
       result.seconds = (Date.now() - started) / 1000;
       resolve(result);
     });
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       result.seconds = (Date.now() - started) / 1000;
       result.ok = code === 0;
       if (!result.ok && !result.failure && !result.fatal) {
         const last = stderr.trim().split('\n').filter((l) => !/Debugger warning|frozen modules|PYDEVD|Debugging will proceed/.test(l)).slice(-15).join('\n');
-        result.fatal = `notebook runner exited with status ${code}${last ? ':\n' + last : ''}`;
+        const how = signal ? `was stopped by ${signal}` : `exited with status ${code}`;
+        result.fatal = `the notebook runner ${how}${last ? ':\n' + last : ''}`;
       }
       resolve(result);
     });
