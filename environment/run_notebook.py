@@ -17,13 +17,18 @@ Exit status: 0 ok, 1 a cell failed, 3 kernel spec missing, 4 kernel died / other
 import argparse
 import json
 import os
+import signal
 import sys
 import time
+import warnings
 
 import nbformat
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+# nbformat >= 4.5 wants cell ids; notebooks without them still run, so do not shout about it
+warnings.filterwarnings("ignore", message=".*missing an id field.*")
 
 
 def emit(**event):
@@ -79,6 +84,18 @@ def main():
             provisioner = getattr(client.km, "provisioner", None)
             kernel_pid = getattr(provisioner, "pid", None) or getattr(getattr(client.km, "kernel", None), "pid", None)
             emit(event="kernel", pid=kernel_pid)  # so the caller can stop it if we are killed
+
+            def on_term(signum, frame):
+                # jupyter starts the kernel in its own session: stop it, or it outlives us
+                if kernel_pid:
+                    try:
+                        os.kill(kernel_pid, signal.SIGTERM)
+                    except OSError:
+                        pass
+                write_atomic(nb, args.output)
+                os._exit(128 + signum)
+
+            signal.signal(signal.SIGTERM, on_term)
             for n, index in enumerate(code_cells):
                 cell = nb.cells[index]
                 t0 = time.time()
