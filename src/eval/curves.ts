@@ -122,24 +122,29 @@ export function policyPoint(label: string, policyDir: string, sftDir: string, rm
   return { label, kl, d: Math.sqrt(kl), proxy: proxy.reduce((a, b) => a + b, 0) / proxy.length, gold };
 }
 
-/** The RL curve of one size: SFT (d = 0), any intermediate PPO checkpoints, the final PPO and PPO-ptx. */
-export function rlPoints(runDir: string, roster: readonly ModelEntry[], size: string, prompts: readonly Prompt[], panel: readonly Labeler[], cfg: EvaluationConfig, seed: number,
-  onProgress?: (done: number, total: number) => void): CurvePoint[] | null {
-  const rmDir = artifacts(runDir).rewardModel;
+/** The policies of one size's RL curve, in order: SFT, intermediate PPO / PPO-ptx snapshots, the finals. */
+export function rlPolicies(runDir: string, roster: readonly ModelEntry[], size: string): { label: string; dir: string }[] {
   const sft = roster.find((e) => e.kind === 'sft' && e.size === size);
-  if (!sft?.dir || !fs.existsSync(path.join(rmDir, 'config.json'))) return null;
-  const ps = prompts.slice(0, cfg.klPrompts);
+  if (!sft?.dir) return [];
   const jobs: { label: string; dir: string }[] = [{ label: 'SFT', dir: sft.dir }];
   for (const kind of ['ppo', 'ppo-ptx'] as const) {
     for (const s of ppoSteps(runDir, size, kind)) jobs.push({ label: `${KIND_LABELS[kind]} step ${s.step}`, dir: s.dir });
     const final = roster.find((e) => e.kind === kind && e.size === size);
     if (final?.dir) jobs.push({ label: KIND_LABELS[kind], dir: final.dir });
   }
-  if (jobs.length < 2) return null;
+  return jobs;
+}
+
+/** The RL curve of one size: SFT (d = 0), any intermediate PPO checkpoints, the final PPO and PPO-ptx. */
+export function rlPoints(runDir: string, roster: readonly ModelEntry[], size: string, prompts: readonly Prompt[], panel: readonly Labeler[], cfg: EvaluationConfig, seed: number,
+  onProgress?: (done: number, total: number) => void): CurvePoint[] | null {
+  const rmDir = artifacts(runDir).rewardModel;
+  const jobs = rlPolicies(runDir, roster, size);
+  if (jobs.length < 2 || !fs.existsSync(path.join(rmDir, 'config.json'))) return null;
+  const ps = prompts.slice(0, cfg.klPrompts);
   return jobs.map((j, i) => {
-    const p = policyPoint(j.label, j.dir, sft.dir!, rmDir, ps, panel, cfg, seed);
+    const p = policyPoint(j.label, j.dir, jobs[0].dir, rmDir, ps, panel, cfg, seed);
     onProgress?.(i + 1, jobs.length);
     return i === 0 ? { ...p, kl: 0, d: 0 } : p;
   });
 }
-

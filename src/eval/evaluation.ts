@@ -18,4 +18,4 @@ export { answerEveryModel, answersFor, fewShotFor, loadAnswerBook, loadModel, mo
 export type { AnswerBook } from './answer-book';
 export { biasAndPerplexityRows, honestyRows, qualityRows, toxicityRows, winRateRows } from './three-h';
 export type { WinRow } from './three-h';
-export { bestOfNPoints, policyPoint, rewardAgreement, rlPoints } from './curves';
+export { bestOfNPoints, policyPoint, rewardAgreement, rlPoints, rlPolicies } from './curves';

@@ -23,7 +23,7 @@ import {
   answerEveryModel, biasAndPerplexityRows, bestOfNPoints, EvaluationConfig, honestyRows, loadAnswerBook, qualityRows, rewardAgreement, rlPoints, toxicityRows, winRateRows,
 } from '../../src/eval/evaluation';
 import { probeSets, distinctTexts } from '../../src/eval/probes';
-import { modelRoster, NOT_TRAINED } from '../../src/eval/roster';
+import { modelRoster, NOT_TRAINED, ppoStepDir } from '../../src/eval/roster';
 import { loadDemonstrations, loadEvalPrompts, loadPanel, loadRunPanel } from '../../src/eval/run-data';
 import { buildSummary, writeSummary } from '../../src/eval/summary';
 import { saveTable } from '../../src/eval/tables';
@@ -49,6 +49,7 @@ before(async () => {
   writeJsonAtomic(a.sftChoice, { chosen: { small: { epoch: 2 }, large: { epoch: 1 } } });
   save(a.rewardModel, gpt(30, 16), [new ScalarHead('reward_head', 16, 3)]);
   save(a.ppo('large', 'ppo-ptx'), gpt(40, 16));
+  save(ppoStepDir(runDir, 'large', 'ppo-ptx', 1), gpt(41, 16)); // a snapshot 05 keeps along the way
 });
 
 test('the roster finds what exists and lists the rest as not trained', () => {
@@ -104,7 +105,7 @@ test('the whole evaluation runs on tiny models: tables, missing models, summary,
   assert.deepEqual(bon.map((p) => p.label), ['best-of-1', 'best-of-2', 'best-of-4']);
   for (let i = 1; i < bon.length; i++) assert.ok(bon[i].proxy >= bon[i - 1].proxy - 1e-6);
   const rl = rlPoints(runDir, roster, 'large', sets.main, panel, CFG, 5)!;
-  assert.deepEqual(rl.map((p) => p.label), ['SFT', 'PPO-ptx']);
+  assert.deepEqual(rl.map((p) => p.label), ['SFT', 'PPO-ptx step 1', 'PPO-ptx']);
   assert.equal(rl[0].d, 0);
 
   const claims = buildSummary({
