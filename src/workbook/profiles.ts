@@ -149,7 +149,7 @@ export const DEFAULTS: WorkbookConfig = {
   tokenizer: { vocabSize: 2048 },
   models: { sizes: ladder([64, 128, 192], [2, 3, 4], [2, 4, 6], 128) },
   pretrain: { maxAddresses: 0, steps: [600, 500, 400], batchSize: 8, lr: [3e-3, 2e-3, 1.5e-3], warmupSteps: 30, evalEvery: 50, evalWindows: 32, checkpointEvery: 100, sampleTokens: 48 },
-  sft: { epochs: 8, batchSize: 16, lr: 1e-3, dropout: 0.2, validationFraction: 0.1, answerPrompts: 0, maxNewTokens: 32, temperature: 0.7, topP: 0.95, fewShotTokens: 64 },
+  sft: { epochs: 6, batchSize: 16, lr: 1e-3, dropout: 0.2, validationFraction: 0.1, answerPrompts: 0, maxNewTokens: 32, temperature: 0.7, topP: 0.95, fewShotTokens: 64 },
   reward: { size: 'medium', prompts: 900, validationFraction: 0.15, topP: 0.95, temperature: 1, maxNewTokens: 32, batchPrompts: 8, lr: 6e-4, warmupSteps: 10, evalEvery: 25, ablationPrompts: 112, selectionPrompts: 48 },
   ppo: PPO_DEFAULTS,
   evaluation: EVAL_DEFAULTS,
