@@ -5,15 +5,9 @@
  */
 import { readJsonl } from '../util/jsonl';
 import { Rng } from '../util/random';
+import type { Demonstration } from '../data/build';
 
-export interface Demonstration {
-  prompt_id: string;
-  user_id: string;
-  labeler_id: string;
-  category: string;
-  prompt: string;
-  answer: string;
-}
+export type { Demonstration } from '../data/build';
 
 const FIELDS = ['prompt_id', 'user_id', 'labeler_id', 'category', 'prompt', 'answer'] as const;
 
