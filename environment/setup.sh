@@ -14,8 +14,13 @@ APT_PACKAGES=(jupyter-notebook python3-nbconvert python3-nbclient jupyter-nbconv
 say() { printf 'setup: %s\n' "$*"; }
 stop() { printf 'setup: %s\n' "$*" >&2; exit 1; }
 
-# 1. node packages (npm install / npm ci) come first: the kernel is node_modules/.bin/tslab.
-[ -x "$TSLAB" ] || stop "node_modules/.bin/tslab not found: run \`npm ci\` (or \`npm install\`) in $ROOT first"
+# 1. node packages come first (the kernel is node_modules/.bin/tslab): installed exactly as
+#    locked when they are missing, so a fresh clone needs only this script.
+if [ ! -x "$TSLAB" ]; then
+  say "node packages missing: npm ci (exactly as package-lock.json pins them)"
+  (cd "$ROOT" && npm ci --no-audit --no-fund)
+fi
+[ -x "$TSLAB" ] || stop "node_modules/.bin/tslab not found after npm ci in $ROOT"
 
 # 2. Jupyter + Chromium from Debian.
 missing=()
@@ -67,4 +72,4 @@ else
   "$TSLAB" install --python="$PY" --binary="$TSLAB"
 fi
 
-say "ok: now run \`npm run workbook -- --profile smoke\` and \`npm test\`"
+say "ok: now run \`npm run workbook\` (default profile) or \`npm test\`"
