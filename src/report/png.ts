@@ -5,6 +5,8 @@
  * Set WORKBOOK_PNG=0 to skip images.
  */
 import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { plotlyJs } from './plotlyjs';
 
 export const BROWSER_CANDIDATES = ['/usr/bin/chromium-headless-shell', '/usr/lib/chromium/chromium-headless-shell', '/usr/bin/chromium'];
@@ -20,9 +22,21 @@ let page: Promise<any> | null = null;
 let browser: any = null;
 let idle: NodeJS.Timeout | null = null;
 
+// Chromium's profile lives in a folder of ours that is removed when the process exits,
+// so kernels that are shut down while the browser idles leave nothing behind in /tmp.
+const profiles = new Set<string>();
+process.on('exit', () => {
+  for (const dir of profiles) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+// The flags keep Chromium off the network: this machine has none, and it would retry.
+const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
 async function openPage(executablePath: string): Promise<any> {
   const puppeteer = require('puppeteer-core');
-  browser = await puppeteer.launch({ executablePath, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rlhf-workbook-chromium-'));
+  profiles.add(userDataDir);
+  browser = await puppeteer.launch({ executablePath, headless: true, userDataDir, args: ARGS });
   const p = await browser.newPage();
   await p.setContent('<html><body><div id="plot"></div></body></html>');
   await p.addScriptTag({ content: plotlyJs() });
@@ -35,9 +49,14 @@ function closeSoon(): void {
     const b = browser;
     browser = null;
     page = null;
-    if (b) b.close().catch(() => undefined);
+    if (b) b.close().catch(() => undefined).finally(() => removeProfiles());
   }, 3000);
   idle.unref();
+}
+
+function removeProfiles(): void {
+  for (const dir of profiles) fs.rmSync(dir, { recursive: true, force: true });
+  profiles.clear();
 }
 
 /** PNG bytes (base64) of `figure`, or null when no browser is present or rendering fails. */
