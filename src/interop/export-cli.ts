@@ -1,0 +1,52 @@
+/**
+ * Export for Hugging Face tools (TRL, OpenRLHF, vLLM):
+ *
+ *   npm run export -- --model runs/<run>/sft/<size>/epoch-<n> --out hf/sft
+ *   npm run export -- --model runs/<run>/reward/model --out hf/reward      (GPT2ForSequenceClassification)
+ *   npm run export -- --data runs/<run> --out hf/data [--format raw]
+ *
+ * See environment/SCALE-OUT.md for what to run on the exported folders.
+ */
+import { Command, CommanderError } from 'commander';
+import { initEngine } from '../engine';
+import { exportDatasets, TextFormat } from './datasets';
+import { exportHuggingFace } from './hf-export';
+
+function program(): Command {
+  return new Command('export')
+    .description('Export a checkpoint as a Hugging Face GPT-2 folder, or a run\'s datasets as TRL-style JSONL')
+    .option('--model <dir>', 'workbook checkpoint folder to export as a Hugging Face GPT-2 folder')
+    .option('--data <runDir>', 'run folder whose datasets to export as JSONL')
+    .requiredOption('--out <dir>', 'output folder (replaced atomically; must be new, empty or an earlier export)')
+    .option('--format <episode|raw>', 'dataset texts: the workbook\'s episode format (default) or bare text', 'episode')
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined, writeOut: (s) => process.stdout.write(s) });
+}
+
+export async function main(argv: string[], write: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<void> {
+  const cmd = program();
+  try {
+    cmd.parse(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError && (e.code === 'commander.helpDisplayed' || e.code === 'commander.help')) return;
+    throw new Error((e as Error).message.replace(/^error: /, ''));
+  }
+  const o = cmd.opts();
+  if (cmd.args.length) throw new Error(`unexpected argument "${cmd.args[0]}"`);
+  if (!!o.model === !!o.data) throw new Error('give exactly one of --model <checkpoint> or --data <runDir>');
+  if (o.model) {
+    await initEngine({ backend: 'cpu' });
+    const r = exportHuggingFace(o.model, o.out);
+    write(`${r.out}: ${r.architecture}, ${r.tensors} tensors, ${r.bytes} bytes of model.safetensors`);
+  } else {
+    const r = exportDatasets(o.data, o.out, o.format as TextFormat);
+    for (const f of r.files) write(`${r.out}/${f.file}: ${f.rows} rows`);
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((e: Error) => {
+    process.stderr.write(`export: ${e.message}\n`);
+    process.exit(1);
+  });
+}

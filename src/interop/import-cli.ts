@@ -1,0 +1,43 @@
+/**
+ * Import a Hugging Face GPT-2 folder as a workbook checkpoint:
+ *
+ *   npm run import -- --from hf/ppo-trained --out runs/<run>/ppo/<size>/ppo
+ *   npm run import -- --from hf/reward-trained --out ckpt/reward [--head value_head]
+ */
+import { Command, CommanderError } from 'commander';
+import { initEngine } from '../engine';
+import { HeadName } from '../model/heads';
+import { importHuggingFace } from './hf-import';
+
+function program(): Command {
+  return new Command('import')
+    .description('Import a Hugging Face GPT-2 folder (config.json, model.safetensors, tokenizer.json) as a workbook checkpoint')
+    .requiredOption('--from <dir>', 'Hugging Face model folder')
+    .requiredOption('--out <dir>', 'checkpoint folder to write (replaced atomically; must be new, empty or a checkpoint)')
+    .option('--head <name>', 'workbook head for a score.weight when config.json does not name one: reward_head | value_head', 'reward_head')
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined, writeOut: (s) => process.stdout.write(s) });
+}
+
+export async function main(argv: string[], write: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<void> {
+  const cmd = program();
+  try {
+    cmd.parse(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError && (e.code === 'commander.helpDisplayed' || e.code === 'commander.help')) return;
+    throw new Error((e as Error).message.replace(/^error: /, ''));
+  }
+  const o = cmd.opts();
+  if (cmd.args.length) throw new Error(`unexpected argument "${cmd.args[0]}"`);
+  if (o.head !== 'reward_head' && o.head !== 'value_head') throw new Error(`--head must be reward_head or value_head, got "${o.head}"`);
+  await initEngine({ backend: 'cpu' });
+  const r = importHuggingFace(o.from, o.out, { head: o.head as HeadName });
+  write(`${r.out}: checkpoint from ${r.architecture} (${r.tensors} tensors${r.head ? `, score -> ${r.head}` : ''})`);
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((e: Error) => {
+    process.stderr.write(`import: ${e.message}\n`);
+    process.exit(1);
+  });
+}
