@@ -14,13 +14,16 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { CONFIG_FILE, FORMAT, saveCheckpoint } from '../model/checkpoint';
+import { CHECKSUM_FILE, CONFIG_FILE, FORMAT, OPTIMIZER_FILE, saveCheckpoint, TOKENIZER_FILE, WEIGHTS_FILE } from '../model/checkpoint';
+
 import { GPT, parameterShapes } from '../model/gpt';
 import { HeadName, ScalarHead } from '../model/heads';
 import { readSafetensors, RawTensor } from '../model/safetensors';
 import { Tokenizer } from '../model/tokenizer';
 import { CLASSIFIER_ARCHITECTURE, fromHfConfig } from './hf-config';
 import { fromHfName, LM_HEAD, PREFIX, SCORE_WEIGHT } from './hf-names';
+
+const CHECKPOINT_FILES = [CONFIG_FILE, WEIGHTS_FILE, OPTIMIZER_FILE, TOKENIZER_FILE, CHECKSUM_FILE];
 
 export interface ImportOptions {
   /** Which workbook head a `score.weight` becomes when config.json does not say (default reward_head). */
@@ -43,11 +46,16 @@ function readJson(file: string, what: string): unknown {
   }
 }
 
-/** Refuse to replace anything but an empty folder or a workbook checkpoint. */
+/**
+ * `out` is replaced as a whole, so to lose nothing it must be new, empty, or a workbook
+ * checkpoint holding only checkpoint files (a stage folder such as ppo/<size>/ppo also keeps
+ * metrics and value/ there: those are refused by name).
+ */
 function guardCheckpointOut(out: string): void {
   if (!fs.existsSync(out)) return;
   if (!fs.statSync(out).isDirectory()) throw new Error(`${out}: exists and is not a folder; choose another --out`);
-  if (fs.readdirSync(out).length === 0) return;
+  const entries = fs.readdirSync(out);
+  if (entries.length === 0) return;
   let ours = false;
   try {
     ours = JSON.parse(fs.readFileSync(path.join(out, CONFIG_FILE), 'utf8')).format === FORMAT;
@@ -55,6 +63,8 @@ function guardCheckpointOut(out: string): void {
     ours = false;
   }
   if (!ours) throw new Error(`${out}: folder exists and is not a workbook checkpoint; refusing to replace it, choose another --out`);
+  const other = entries.filter((f) => !CHECKPOINT_FILES.includes(f));
+  if (other.length) throw new Error(`${out}: also holds ${other.join(', ')}, which replacing the checkpoint would delete; move them or choose another --out`);
 }
 
 function sameBits(a: RawTensor, b: RawTensor): boolean {

@@ -249,5 +249,12 @@ test('export and import refuse to replace a folder that is not theirs', () => {
   exportHuggingFace(src, hf);
   exportHuggingFace(src, hf); // an earlier export is replaced
   assert.throws(() => importHuggingFace(hf, keep), /not a workbook checkpoint; refusing/);
+  // a stage folder (checkpoint + metrics) is not replaced either: the metrics would go
+  const stage = path.join(root, 'stage');
+  importHuggingFace(hf, stage);
+  importHuggingFace(hf, stage); // a bare checkpoint is replaced
+  fs.writeFileSync(path.join(stage, 'metrics.jsonl'), '{}\n');
+  assert.throws(() => importHuggingFace(hf, stage), /also holds metrics\.jsonl/);
+  assert.ok(fs.existsSync(path.join(stage, 'metrics.jsonl')));
   assert.equal(fs.readFileSync(path.join(keep, 'notes.txt'), 'utf8'), 'mine');
 });
