@@ -15,7 +15,6 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { CHECKSUM_FILE, CONFIG_FILE, FORMAT, OPTIMIZER_FILE, saveCheckpoint, TOKENIZER_FILE, WEIGHTS_FILE } from '../model/checkpoint';
-
 import { GPT, parameterShapes } from '../model/gpt';
 import { HeadName, ScalarHead } from '../model/heads';
 import { readSafetensors, RawTensor } from '../model/safetensors';
