@@ -7,7 +7,8 @@
  *
  * See environment/SCALE-OUT.md for what to run on the exported folders.
  */
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
+import { parseCommand } from '../util/cli';
 import { initEngine } from '../engine';
 import { exportDatasets, TextFormat } from './datasets';
 import { exportHuggingFace } from './hf-export';
@@ -24,15 +25,8 @@ function program(): Command {
 }
 
 export async function main(argv: string[], write: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<void> {
-  const cmd = program();
-  try {
-    cmd.parse(argv, { from: 'user' });
-  } catch (e) {
-    if (e instanceof CommanderError && (e.code === 'commander.helpDisplayed' || e.code === 'commander.help')) return;
-    throw new Error((e as Error).message.replace(/^error: /, ''));
-  }
-  const o = cmd.opts();
-  if (cmd.args.length) throw new Error(`unexpected argument "${cmd.args[0]}"`);
+  const o = parseCommand(program(), argv);
+  if (!o) return;
   if (!!o.model === !!o.data) throw new Error('give exactly one of --model <checkpoint> or --data <runDir>');
   if (o.model) {
     await initEngine({ backend: 'cpu' });

@@ -4,7 +4,8 @@
  *   npm run import -- --from hf/ppo-trained --out runs/<run>/ppo/<size>/ppo
  *   npm run import -- --from hf/reward-trained --out ckpt/reward [--head value_head]
  */
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
+import { parseCommand } from '../util/cli';
 import { initEngine } from '../engine';
 import { HeadName } from '../model/heads';
 import { importHuggingFace } from './hf-import';
@@ -20,15 +21,8 @@ function program(): Command {
 }
 
 export async function main(argv: string[], write: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<void> {
-  const cmd = program();
-  try {
-    cmd.parse(argv, { from: 'user' });
-  } catch (e) {
-    if (e instanceof CommanderError && (e.code === 'commander.helpDisplayed' || e.code === 'commander.help')) return;
-    throw new Error((e as Error).message.replace(/^error: /, ''));
-  }
-  const o = cmd.opts();
-  if (cmd.args.length) throw new Error(`unexpected argument "${cmd.args[0]}"`);
+  const o = parseCommand(program(), argv);
+  if (!o) return;
   if (o.head !== 'reward_head' && o.head !== 'value_head') throw new Error(`--head must be reward_head or value_head, got "${o.head}"`);
   await initEngine({ backend: 'cpu' });
   const r = importHuggingFace(o.from, o.out, { head: o.head as HeadName });

@@ -8,7 +8,8 @@
  * `{prompt, answer, tokens, logprob, eos}`: the answer text, its token ids, the summed
  * log-prob of those tokens under softmax(logits / temperature), and whether it ended at EOS.
  */
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
+import { parseCommand } from '../util/cli';
 import { initEngine } from '../engine';
 import { readJsonl } from '../util/jsonl';
 import { writeJsonlAtomic } from '../util/atomic';
@@ -64,15 +65,8 @@ function readPrompts(file: string): string[] {
 
 /** Run the CLI on argv (without node and script); returns the rows written. */
 export async function main(argv: string[], write: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<GeneratedRow[]> {
-  const cmd = program();
-  try {
-    cmd.parse(argv, { from: 'user' });
-  } catch (e) {
-    if (e instanceof CommanderError && (e.code === 'commander.helpDisplayed' || e.code === 'commander.help')) return [];
-    throw new Error((e as Error).message.replace(/^error: /, ''));
-  }
-  const o = cmd.opts();
-  if (cmd.args.length) throw new Error(`unexpected argument "${cmd.args[0]}"`);
+  const o = parseCommand(program(), argv);
+  if (!o) return [];
   if (!!o.prompt === !!o.prompts) throw new Error('give exactly one of --prompt "..." or --prompts file.jsonl');
   const prompts: string[] = o.prompts ? readPrompts(o.prompts) : [o.prompt];
   await initEngine({ backend: o.backend });
