@@ -71,9 +71,11 @@ export function parametersCellIndex(nb: Notebook, file: string): number {
 export function injectedSource(p: NotebookParameters): string {
   return [
     '// Parameters injected by the workbook runner (npm run workbook)',
-    `const profile = ${JSON.stringify(p.profile)};`,
-    `const params = ${JSON.stringify(p.params)};`,
-    `const runDir = ${JSON.stringify(p.runDir)};`,
+    // Typed wide on purpose: tslab type-checks every cell, and a literal type ("default")
+    // would make a later `profile === "smoke"` a compile error on every other profile.
+    `const profile: string = ${JSON.stringify(p.profile)};`,
+    `const params: Record<string, unknown> = ${JSON.stringify(p.params)};`,
+    `const runDir: string = ${JSON.stringify(p.runDir)};`,
   ].join('\n');
 }
 
