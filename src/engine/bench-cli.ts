@@ -11,7 +11,8 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initEngine } from './backend';
-import { benchGeneration, benchTrainStep, matmulPeak, ModelSize, StepResult } from './bench';
+import { benchGeneration, benchTrainStep, matmulPeak, ModelSize, profileTrainStep, StepResult } from './bench';
+import { formatProfile } from './profile';
 import { writeJsonAtomic } from '../util/atomic';
 
 export interface BenchConfig {
@@ -29,6 +30,8 @@ export interface BenchConfig {
   warmup: number;
   /** Timed steps per size. */
   steps: number;
+  /** The step broken down per kernel (profile.ts): model size and sequence length. */
+  profile: { size: ModelSize; seqLen: number };
   /** Generation: prompts sampled together, prompt length, new tokens, model size. */
   generation: { batch: number; promptTokens: number; newTokens: number; size: ModelSize };
 }
@@ -46,6 +49,7 @@ export const DEFAULTS: BenchConfig = {
   nHead: 4,
   warmup: 2,
   steps: 5,
+  profile: { size: { nEmbd: 128, nLayer: 2 }, seqLen: 64 },
   generation: { batch: 16, promptTokens: 16, newTokens: 64, size: { nEmbd: 128, nLayer: 2 } },
 };
 
@@ -104,6 +108,8 @@ async function main(): Promise<void> {
   // the better of the two: contention only ever slows a measurement down
   const peak = Math.max(peakBefore.gflops, peakAfter.gflops);
   const peakCpu = Math.max(peakBefore.gflopsCpu, peakAfter.gflopsCpu);
+  const pr = config.profile;
+  const profile = profileTrainStep(pr.size, pr.seqLen, config.batch, { vocabSize: config.vocabSize, nHead: config.nHead, steps: config.steps, warmup: config.warmup });
   const g = config.generation;
   const generation = benchGeneration(g.size, { vocabSize: config.vocabSize, nHead: config.nHead, batch: g.batch, promptTokens: g.promptTokens, newTokens: g.newTokens });
 
@@ -113,6 +119,7 @@ async function main(): Promise<void> {
     `\ngeneration d${g.size.nEmbd}/L${g.size.nLayer}, ${g.batch} prompts x ${g.newTokens} new tokens: KV cache ${generation.kvCache.tokensPerSecond.toFixed(0)} tok/s, ` +
       `full recompute ${generation.fullRecompute.tokensPerSecond.toFixed(0)} tok/s, speedup ${generation.speedup.toFixed(1)}x, same tokens: ${generation.sameTokens}`,
   );
+  console.log(`\nwhere a d${pr.size.nEmbd}/L${pr.size.nLayer} T${pr.seqLen} step goes (mean of ${config.steps} steps, kernels timed one by one):\n${formatProfile(profile)}`);
   console.log('(ms/step: median wall; min: fastest wall; cpu: median CPU time of this process; GFLOP/s and % peak from the fastest wall time; cpu GF/s and its % peak from median CPU times)');
 
   const stamp = started.toISOString().replace(/[:.]/g, '-');
@@ -127,6 +134,7 @@ async function main(): Promise<void> {
     config,
     matmulPeak: { gflops: peak, gflopsCpu: peakCpu, before: peakBefore, after: peakAfter },
     trainStep: rows.map((r) => ({ ...r, peakFraction: r.gflops / peak, peakFractionCpu: r.gflopsCpu / peakCpu })),
+    profile: { ...pr, ...profile },
     generation,
   });
   console.log(`wrote ${file}`);

@@ -11,6 +11,8 @@ import { generateIds } from '../model/generate';
 import { languageModelLoss } from '../model/logprobs';
 import { Rng } from '../util/random';
 import { Adam, trainStep } from './optimizer';
+import { profileKernels } from './profile';
+import type { KernelProfile } from './profile';
 
 export interface Timing {
   /** Median wall-clock milliseconds. */
@@ -96,27 +98,36 @@ export interface StepResult {
   loss: number;
 }
 
-/** Time full training steps of the workbook's GPT on random tokens. */
-export function benchTrainStep(size: ModelSize, seqLen: number, batch: number, opts: { vocabSize: number; nHead: number; steps: number; warmup: number }): StepResult {
+/** A training step of the workbook's GPT on random tokens, ready to call; `dispose` frees it all. */
+function trainingStepOf(size: ModelSize, seqLen: number, batch: number, opts: { vocabSize: number; nHead: number }) {
   const model = new GPT({ ...size, nHead: opts.nHead, vocabSize: opts.vocabSize, blockSize: seqLen, dropout: 0, seed: 1 });
   const rng = new Rng(`bench:${size.nEmbd}:${size.nLayer}:${seqLen}`);
   const tokens = tf.tensor2d(Int32Array.from({ length: batch * (seqLen + 1) }, () => rng.int(opts.vocabSize)), [batch, seqLen + 1], 'int32');
   const lossMask = tf.ones([batch, seqLen + 1], 'float32') as tf.Tensor2D;
   const adam = new Adam({ lr: 1e-3 });
   const vars = model.trainableVariables();
-  let loss = NaN;
+  const state = { loss: NaN };
   const step = () => {
-    loss = trainStep(() => languageModelLoss(model, tokens, lossMask), vars, adam);
+    state.loss = trainStep(() => languageModelLoss(model, tokens, lossMask), vars, adam);
   };
+  const dispose = () => {
+    tf.dispose([tokens, lossMask]);
+    adam.dispose();
+    model.dispose();
+  };
+  return { model, step, state, dispose };
+}
+
+/** Time full training steps of the workbook's GPT on random tokens. */
+export function benchTrainStep(size: ModelSize, seqLen: number, batch: number, opts: { vocabSize: number; nHead: number; steps: number; warmup: number }): StepResult {
+  const { model, step, state, dispose } = trainingStepOf(size, seqLen, batch, opts);
   step(); // creates Adam's moments
   const before = tf.memory().numTensors;
   const timing = time(step, opts.steps, Math.max(0, opts.warmup - 1));
   const tensorLeak = tf.memory().numTensors - before;
   const flops = trainingFlops(size, opts.vocabSize, batch, seqLen);
   const params = model.numParams();
-  tf.dispose([tokens, lossMask]);
-  adam.dispose();
-  model.dispose();
+  dispose();
   return {
     model: { ...size, nHead: opts.nHead, vocabSize: opts.vocabSize, params },
     batch,
@@ -127,8 +138,18 @@ export function benchTrainStep(size: ModelSize, seqLen: number, batch: number, o
     gflops: gflops(flops, timing.wallMinMs),
     gflopsCpu: gflops(flops, timing.cpuMs),
     tensorLeak,
-    loss,
+    loss: state.loss,
   };
+}
+
+/** Per-kernel time of the same training step (profile.ts), averaged over `steps`. */
+export function profileTrainStep(size: ModelSize, seqLen: number, batch: number, opts: { vocabSize: number; nHead: number; steps: number; warmup: number }): KernelProfile {
+  const { step, dispose } = trainingStepOf(size, seqLen, batch, opts);
+  try {
+    return profileKernels(step, opts.steps, Math.max(1, opts.warmup));
+  } finally {
+    dispose();
+  }
 }
 
 export interface GenerationResult {
