@@ -4,7 +4,11 @@
  *  - `BatchMatMul` on the XNNPACK fast path (wasm-matmul.ts);
  *  - `UnsortedSegmentSum` (the gradient of `gather`), missing from wasm: a JS loop on the heap;
  *  - `Sum` over leading axes (bias gradients) as row adds; the stock kernel transposes first;
- *  - `SplitV` (the q|k|v split) as contiguous row-chunk copies instead of strided slices.
+ *  - `SplitV` (the q|k|v split) as contiguous row-chunk copies instead of strided slices;
+ *  - `Identity` shares its input's buffer (reference-counted, as the cpu backend does): the
+ *    engine clones every tensor a gradient saves, and wasm copied each one (~200 a step);
+ *  - `GatherV2` along axis 0 (embedding lookups) as row copies; the wasm kernel goes element
+ *    by element with strides.
  * Every one is checked against the cpu backend in test/engine/wasm-fixes.test.ts.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -94,14 +98,65 @@ function splitV(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?:
   return outs;
 }
 
+/** `Identity` without a copy: the output is the input's buffer with one more reference. */
+function identityShared(original: tf.KernelFunc) {
+  return (args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo | tf.TensorInfo[] => {
+    const backend = args.backend as WasmBackend;
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    if (x.dtype === 'string') return original(args as Parameters<tf.KernelFunc>[0]);
+    backend.incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+}
+
+/**
+ * `GatherV2` along axis 0 without batch dims (wte / wpe lookups, target log-probs from a flat
+ * vector): whole rows copied on the heap. Indices are checked as the wasm kernel checks them.
+ * Other gathers go to the original.
+ */
+function gatherRows(original: tf.KernelFunc) {
+  return (args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo | tf.TensorInfo[] => {
+    const backend = args.backend as WasmBackend;
+    const { x, indices } = args.inputs as { x: tf.TensorInfo; indices: tf.TensorInfo };
+    const axis = tf.util.parseAxisParam(args.attrs?.axis as number, x.shape)[0];
+    if (axis !== 0 || Number(args.attrs?.batchDims ?? 0) !== 0 || x.dtype === 'string' || x.dtype === 'complex64' || indices.dtype !== 'int32') {
+      return original(args as Parameters<tf.KernelFunc>[0]);
+    }
+    const rows = x.shape[0];
+    const rowLen = x.shape.slice(1).reduce((p, d) => p * d, 1);
+    const count = indices.shape.reduce((p, d) => p * d, 1);
+    const out = backend.makeOutput([...indices.shape, ...x.shape.slice(1)], x.dtype);
+    // Views taken after makeOutput: a heap growth there would detach earlier ones.
+    const idx = backend.typedArrayFromHeap(indices);
+    const src = backend.typedArrayFromHeap(x);
+    const dst = backend.typedArrayFromHeap(out);
+    for (let i = 0; i < count; i++) {
+      const r = idx[i];
+      if (!(r >= 0 && r <= rows - 1)) {
+        backend.disposeData(out.dataId);
+        throw new Error(`GatherV2: the index value ${r} is not in [0, ${rows - 1}]`);
+      }
+      if (rowLen === 1) dst[i] = src[r];
+      else dst.set(src.subarray(r * rowLen, (r + 1) * rowLen), i * rowLen);
+    }
+    return out;
+  };
+}
+
+/** Put `make(original)` in place of the wasm kernel `name`. */
+function replace(name: string, make: (original: tf.KernelFunc) => (args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) => unknown): void {
+  const original = tf.getKernel(name, 'wasm');
+  if (!original) return;
+  tf.unregisterKernel(name, 'wasm');
+  tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: make(original.kernelFunc) as tf.KernelFunc });
+}
+
 /** Replace / add the kernels on the wasm backend. Safe to call more than once. */
 export function registerWasmFixes(): void {
   if (registered) return;
-  const sum = tf.getKernel('Sum', 'wasm');
-  if (sum) {
-    tf.unregisterKernel('Sum', 'wasm');
-    tf.registerKernel({ kernelName: 'Sum', backendName: 'wasm', kernelFunc: sumLeadingAxes(sum.kernelFunc) as tf.KernelFunc });
-  }
+  replace('Sum', sumLeadingAxes);
+  replace('Identity', identityShared);
+  replace('GatherV2', gatherRows);
   if (tf.getKernel('BatchMatMul', 'wasm')) tf.unregisterKernel('BatchMatMul', 'wasm');
   tf.registerKernel({ kernelName: 'BatchMatMul', backendName: 'wasm', kernelFunc: batchMatMul as tf.KernelFunc });
   if (tf.getKernel('SplitV', 'wasm')) tf.unregisterKernel('SplitV', 'wasm');

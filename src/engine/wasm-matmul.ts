@@ -23,6 +23,7 @@ export interface WasmBackend {
   dataIdMap: { get: (dataId: object) => { id: number; memoryOffset: number }; has: (dataId: object) => boolean };
   makeOutput: (shape: number[], dtype: tf.DataType) => tf.TensorInfo;
   disposeData: (dataId: object, force?: boolean) => boolean;
+  incRef: (dataId: object) => void;
   typedArrayFromHeap: (t: tf.TensorInfo) => Float32Array | Int32Array | Uint8Array;
 }
 

@@ -172,3 +172,41 @@ test('SplitV (the q|k|v split) on wasm equals cpu, any axis, and its gradient', 
   const g = await onBoth([x], (t) => tf.grad((u: tf.Tensor) => { const [a, b, c] = tf.split(u, 3, 1); return tf.sum(tf.add(tf.mul(a, 2), tf.mul(b, c))); })(t));
   assertClose(g.wasm, g.cpu, 1e-6, 'split gradient');
 });
+
+test('Identity on wasm shares the buffer (no copy) and keeps it alive until the last reference goes', async () => {
+  await tf.setBackend('wasm');
+  const x = tf.tensor([1, 2, 3, 4], [2, 2]);
+  const ids = tf.engine().backend.numDataIds();
+  const y = tf.clone(x);
+  assert.equal(tf.engine().backend.numDataIds(), ids, 'clone adds no buffer');
+  x.dispose();
+  assert.deepEqual(Array.from(y.dataSync()), [1, 2, 3, 4], 'the clone outlives its source');
+  y.dispose();
+  assert.equal(tf.engine().backend.numDataIds(), ids - 1, 'freed with the last reference');
+  // gradients save clones of their inputs: values still right
+  const rng = new Rng('identity');
+  const a = randomInput(rng, [7, 9]);
+  const r = await onBoth([a], (t) => tf.grad((u: tf.Tensor) => tf.sum(tf.mul(tf.sigmoid(u), tf.exp(u))))(t));
+  assertClose(r.wasm, r.cpu, 1e-5, 'grad through saved clones');
+});
+
+test('GatherV2 along axis 0 on wasm equals cpu (rows, scalars, nested indices) and rejects bad indices', async () => {
+  const rng = new Rng('gather');
+  const table = randomInput(rng, [13, 6]);
+  const flat = randomInput(rng, [40]);
+  const idx = (n: number, hi: number, shape: number[]) => ({ shape, values: new Int32Array(n).map(() => rng.int(hi)), dtype: 'int32' as const });
+  for (const [x, i] of [[table, idx(20, 13, [20])], [table, idx(12, 13, [3, 4])], [flat, idx(25, 40, [25])]] as const) {
+    const r = await onBoth([x, i], (t, j) => tf.gather(t, j));
+    assert.deepEqual(Array.from(r.wasm), Array.from(r.cpu), `gather ${x.shape} by ${i.shape}`);
+  }
+  // other axes go to the stock kernel
+  const r = await onBoth([table, idx(4, 6, [4])], (t, j) => tf.gather(t, j, 1));
+  assert.deepEqual(Array.from(r.wasm), Array.from(r.cpu), 'gather axis 1');
+  await tf.setBackend('wasm');
+  const ids = tf.engine().backend.numDataIds();
+  const t = tf.tensor2d([1, 2, 3, 4], [2, 2]);
+  const bad = tf.tensor1d([0, 2], 'int32');
+  assert.throws(() => tf.gather(t, bad), /GatherV2: the index value 2 is not in \[0, 1\]/);
+  tf.dispose([t, bad]);
+  assert.equal(tf.engine().backend.numDataIds(), ids, 'nothing left behind by the failed gather');
+});
