@@ -7,6 +7,7 @@
  * self-check against wasm) > `wasm` > `cpu` (only when asked). `RLHF_BACKEND` forces one.
  */
 import * as tf from '@tensorflow/tfjs';
+import * as os from 'os';
 import { registerWasmFixes } from './wasm-fixes';
 import { installWebGpu, webGpuSelfCheck } from './webgpu';
 import { setWasmBackendThreaded } from './wasm-threads';
@@ -41,7 +42,9 @@ export interface EngineOptions {
   backend?: string;
   /**
    * wasm only: XNNPACK threads (1..8), fixed when wasm first starts. Wins over the
-   * RLHF_WASM_THREADS variable; default 1 (threads help only on otherwise idle cores).
+   * RLHF_WASM_THREADS variable; default `defaultThreads()`: the cores idle at start, at
+   * most 4 (threads help only on otherwise idle cores; on busy ones they wait for each
+   * other). Results do not depend on it (test/engine/wasm-threads-determinism.test.ts).
    */
   threads?: number;
 }
@@ -88,10 +91,23 @@ function tryTensorflow(): Candidate {
   return { name: 'tensorflow', ok: false, why: why.join('; ') };
 }
 
-/** Threads the wasm backend should start with: option, RLHF_WASM_THREADS, else 1. */
+/** Most XNNPACK threads chosen by default (small products gain little from more). */
+export const MAX_DEFAULT_THREADS = 4;
+
+/**
+ * Default wasm threads: the cores not already busy (cores minus the 1-minute load average,
+ * rounded), 1..MAX_DEFAULT_THREADS. The count changes speed only, never a number: XNNPACK
+ * splits a product by output tiles and every tile sums in the same order.
+ */
+export function defaultThreads(cores = os.cpus().length, load = os.loadavg()[0]): number {
+  const idle = Math.round(cores - load);
+  return Math.max(1, Math.min(MAX_DEFAULT_THREADS, idle));
+}
+
+/** Threads the wasm backend should start with: option, RLHF_WASM_THREADS, else defaultThreads(). */
 export function requestedThreads(opts: EngineOptions = {}): number {
   const raw = opts.threads ?? process.env.RLHF_WASM_THREADS;
-  if (raw == null || raw === '') return 1;
+  if (raw == null || raw === '') return defaultThreads();
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > 8) {
     throw new Error(`${opts.threads != null ? 'option threads' : 'RLHF_WASM_THREADS'}: expected an integer 1..8, got "${raw}"`);

@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     .description('time training steps and generation of the workbook GPT on the chosen backend')
     .option('--quick', 'fewer sizes and steps (smoke test)', false)
     .option('--backend <name>', 'force a backend (tensorflow, webgpu, wasm, cpu); default: best available')
-    .option('--threads <n>', 'wasm: XNNPACK threads (default RLHF_WASM_THREADS or 1)')
+    .option('--threads <n>', 'wasm: XNNPACK threads (default RLHF_WASM_THREADS, else the idle cores, at most 4)')
     .option('--out <dir>', 'folder for the JSON result', path.join('runs', 'bench'))
     .parse(process.argv)
     .opts<{ quick: boolean; backend?: string; threads?: string; out: string }>();
