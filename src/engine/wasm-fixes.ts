@@ -12,6 +12,7 @@
  * Every one is checked against the cpu backend in test/engine/wasm-fixes.test.ts.
  */
 import * as tf from '@tensorflow/tfjs';
+import { fastPath } from './fast-path';
 import { batchMatMul } from './wasm-matmul';
 import type { WasmBackend } from './wasm-matmul';
 
@@ -103,7 +104,7 @@ function identityShared(original: tf.KernelFunc) {
   return (args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo | tf.TensorInfo[] => {
     const backend = args.backend as WasmBackend;
     const { x } = args.inputs as { x: tf.TensorInfo };
-    if (x.dtype === 'string') return original(args as Parameters<tf.KernelFunc>[0]);
+    if (x.dtype === 'string' || !fastPath()) return original(args as Parameters<tf.KernelFunc>[0]);
     backend.incRef(x.dataId);
     return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
   };
@@ -119,7 +120,7 @@ function gatherRows(original: tf.KernelFunc) {
     const backend = args.backend as WasmBackend;
     const { x, indices } = args.inputs as { x: tf.TensorInfo; indices: tf.TensorInfo };
     const axis = tf.util.parseAxisParam(args.attrs?.axis as number, x.shape)[0];
-    if (axis !== 0 || Number(args.attrs?.batchDims ?? 0) !== 0 || x.dtype === 'string' || x.dtype === 'complex64' || indices.dtype !== 'int32') {
+    if (!fastPath() || axis !== 0 || Number(args.attrs?.batchDims ?? 0) !== 0 || x.dtype === 'string' || x.dtype === 'complex64' || indices.dtype !== 'int32') {
       return original(args as Parameters<tf.KernelFunc>[0]);
     }
     const rows = x.shape[0];
