@@ -11,8 +11,8 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initEngine } from './backend';
-import { benchGeneration, benchTrainStep, matmulPeak, ModelSize, profileTrainStep, StepResult } from './bench';
-import { formatProfile } from './profile';
+import { benchGeneration, benchTrainStep, compareFastPath, matmulPeak, ModelSize, profileTrainStep, StepResult } from './bench';
+import { formatProfileComparison } from './profile';
 import { writeJsonAtomic } from '../util/atomic';
 
 export interface BenchConfig {
@@ -109,7 +109,10 @@ async function main(): Promise<void> {
   const peak = Math.max(peakBefore.gflops, peakAfter.gflops);
   const peakCpu = Math.max(peakBefore.gflopsCpu, peakAfter.gflopsCpu);
   const pr = config.profile;
-  const profile = profileTrainStep(pr.size, pr.seqLen, config.batch, { vocabSize: config.vocabSize, nHead: config.nHead, steps: config.steps, warmup: config.warmup });
+  const prOpts = { vocabSize: config.vocabSize, nHead: config.nHead, steps: config.steps, warmup: config.warmup };
+  const profileBaseline = profileTrainStep(pr.size, pr.seqLen, config.batch, { ...prOpts, fast: false });
+  const profile = profileTrainStep(pr.size, pr.seqLen, config.batch, { ...prOpts, fast: true });
+  const comparison = compareFastPath(pr.size, pr.seqLen, config.batch, { ...prOpts, steps: 2 * config.steps });
   const g = config.generation;
   const generation = benchGeneration(g.size, { vocabSize: config.vocabSize, nHead: config.nHead, batch: g.batch, promptTokens: g.promptTokens, newTokens: g.newTokens });
 
@@ -119,7 +122,13 @@ async function main(): Promise<void> {
     `\ngeneration d${g.size.nEmbd}/L${g.size.nLayer}, ${g.batch} prompts x ${g.newTokens} new tokens: KV cache ${generation.kvCache.tokensPerSecond.toFixed(0)} tok/s, ` +
       `full recompute ${generation.fullRecompute.tokensPerSecond.toFixed(0)} tok/s, speedup ${generation.speedup.toFixed(1)}x, same tokens: ${generation.sameTokens}`,
   );
-  console.log(`\nwhere a d${pr.size.nEmbd}/L${pr.size.nLayer} T${pr.seqLen} step goes (mean of ${config.steps} steps, kernels timed one by one):\n${formatProfile(profile)}`);
+  const prName = `d${pr.size.nEmbd}/L${pr.size.nLayer} T${pr.seqLen}`;
+  console.log(`\nwhere a ${prName} step goes (ms per step, mean of ${config.steps} steps, kernels timed one by one; baseline: fused kernels off):\n${formatProfileComparison(profileBaseline, profile, ['baseline', 'fused'])}`);
+  const c = comparison;
+  console.log(
+    `\n${prName} fused kernels vs baseline, alternating steps in this process (${2 * config.steps} each): baseline ${c.baseline.wallMs.toFixed(0)} ms (cpu ${c.baseline.cpuMs.toFixed(0)}), ` +
+      `fused ${c.fast.wallMs.toFixed(0)} ms (cpu ${c.fast.cpuMs.toFixed(0)}): ${c.speedup.toFixed(2)}x wall, ${c.speedupCpu.toFixed(2)}x cpu; losses ${c.loss.baseline.toFixed(5)} / ${c.loss.fast.toFixed(5)}`,
+  );
   console.log('(ms/step: median wall; min: fastest wall; cpu: median CPU time of this process; GFLOP/s and % peak from the fastest wall time; cpu GF/s and its % peak from median CPU times)');
 
   const stamp = started.toISOString().replace(/[:.]/g, '-');
@@ -134,7 +143,8 @@ async function main(): Promise<void> {
     config,
     matmulPeak: { gflops: peak, gflopsCpu: peakCpu, before: peakBefore, after: peakAfter },
     trainStep: rows.map((r) => ({ ...r, peakFraction: r.gflops / peak, peakFractionCpu: r.gflopsCpu / peakCpu })),
-    profile: { ...pr, ...profile },
+    profile: { ...pr, baseline: profileBaseline, fused: profile },
+    fastPathComparison: { ...pr, ...comparison },
     generation,
   });
   console.log(`wrote ${file}`);

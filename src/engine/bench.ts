@@ -10,6 +10,7 @@ import { GPT } from '../model/gpt';
 import { generateIds } from '../model/generate';
 import { languageModelLoss } from '../model/logprobs';
 import { Rng } from '../util/random';
+import { fastPath, setFastPath } from './fast-path';
 import { Adam, trainStep } from './optimizer';
 import { profileKernels } from './profile';
 import type { KernelProfile } from './profile';
@@ -21,6 +22,11 @@ export interface Timing {
   wallMinMs: number;
   /** Median CPU milliseconds of this process (user + system). */
   cpuMs: number;
+}
+
+function median(xs: number[]): number {
+  const s = xs.slice().sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 /** Run `f` `warmup` times untimed, then `reps` times timed. */
@@ -36,10 +42,6 @@ export function time(f: () => void, reps: number, warmup = 1): Timing {
     const c = process.cpuUsage(c0);
     cpu.push((c.user + c.system) / 1000);
   }
-  const median = (xs: number[]) => {
-    const s = xs.slice().sort((a, b) => a - b);
-    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-  };
   return { wallMs: median(wall), wallMinMs: Math.min(...wall), cpuMs: median(cpu) };
 }
 
@@ -142,12 +144,59 @@ export function benchTrainStep(size: ModelSize, seqLen: number, batch: number, o
   };
 }
 
+export interface FastPathComparison {
+  /** Fused kernels off (engine/fast-path.ts): the step as it was before them. */
+  baseline: Timing;
+  /** Fused kernels on. */
+  fast: Timing;
+  /** baseline / fast, median wall times. */
+  speedup: number;
+  /** baseline / fast, median CPU times (less sensitive to other processes). */
+  speedupCpu: number;
+  /** Losses of the last step each way (same seeds: equal up to float rounding). */
+  loss: { baseline: number; fast: number };
+}
+
+/**
+ * The same training step with the fused kernels off and on, alternating step by step in one
+ * process, so that whatever else runs on the machine slows both alike.
+ */
+export function compareFastPath(size: ModelSize, seqLen: number, batch: number, opts: { vocabSize: number; nHead: number; steps: number; warmup: number }): FastPathComparison {
+  const was = fastPath();
+  const runs = [false, true].map((on) => ({ on, ...trainingStepOf(size, seqLen, batch, opts), wall: [] as number[], cpu: [] as number[] }));
+  try {
+    for (let i = 0; i < Math.max(1, opts.warmup) + opts.steps; i++) {
+      for (const r of runs) {
+        setFastPath(r.on);
+        const t = time(r.step, 1, 0);
+        if (i >= Math.max(1, opts.warmup)) {
+          r.wall.push(t.wallMs);
+          r.cpu.push(t.cpuMs);
+        }
+      }
+    }
+  } finally {
+    setFastPath(was);
+    for (const r of runs) r.dispose();
+  }
+  const [baseline, fast] = runs.map((r) => ({ wallMs: median(r.wall), wallMinMs: Math.min(...r.wall), cpuMs: median(r.cpu) }));
+  return {
+    baseline,
+    fast,
+    speedup: baseline.wallMs / fast.wallMs,
+    speedupCpu: baseline.cpuMs / fast.cpuMs,
+    loss: { baseline: runs[0].state.loss, fast: runs[1].state.loss },
+  };
+}
+
 /** Per-kernel time of the same training step (profile.ts), averaged over `steps`. */
-export function profileTrainStep(size: ModelSize, seqLen: number, batch: number, opts: { vocabSize: number; nHead: number; steps: number; warmup: number }): KernelProfile {
+export function profileTrainStep(size: ModelSize, seqLen: number, batch: number, opts: { vocabSize: number; nHead: number; steps: number; warmup: number; fast?: boolean }): KernelProfile {
   const { step, dispose } = trainingStepOf(size, seqLen, batch, opts);
+  const was = setFastPath(opts.fast ?? fastPath());
   try {
     return profileKernels(step, opts.steps, Math.max(1, opts.warmup));
   } finally {
+    setFastPath(was);
     dispose();
   }
 }

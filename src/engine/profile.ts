@@ -82,3 +82,23 @@ export function formatProfile(p: KernelProfile, top = 20): string {
     line('total', p.totalMs, ''),
   ].join('\n');
 }
+
+/** Two profiles of the same step side by side (e.g. fused kernels off / on), by kernel. */
+export function formatProfileComparison(before: KernelProfile, after: KernelProfile, labels = ['before', 'after'], top = 20): string {
+  const names = [...new Set([...before.kernels, ...after.kernels].sort((a, b) => b.ms - a.ms).map((k) => k.kernel))];
+  const get = (p: KernelProfile, name: string) => p.kernels.find((k) => k.kernel === name) ?? { ms: 0, calls: 0 };
+  const line = (name: string, a: { ms: number; calls: number | string }, b: { ms: number; calls: number | string }) =>
+    `  ${name.padEnd(20)}${a.ms.toFixed(1).padStart(9)}${String(a.calls).padStart(7)}${b.ms.toFixed(1).padStart(9)}${String(b.calls).padStart(7)}`;
+  const sum = (p: KernelProfile, ns: string[]) => ({ ms: ns.reduce((s, n) => s + get(p, n).ms, 0), calls: ns.reduce((s, n) => s + get(p, n).calls, 0) });
+  const shown = names.slice(0, top);
+  const rest = names.slice(top);
+  const round = (k: { ms: number; calls: number }) => ({ ms: k.ms, calls: Math.round(k.calls) });
+  return [
+    `  ${''.padEnd(20)}${labels[0].padStart(16)}${labels[1].padStart(16)}`,
+    `  ${'kernel'.padEnd(20)}${'ms'.padStart(9)}${'calls'.padStart(7)}${'ms'.padStart(9)}${'calls'.padStart(7)}`,
+    ...shown.map((n) => line(n, round(get(before, n)), round(get(after, n)))),
+    ...(rest.length ? [line(`(${rest.length} others)`, round(sum(before, rest)), round(sum(after, rest)))] : []),
+    line('(outside kernels)', { ms: before.otherMs, calls: '' }, { ms: after.otherMs, calls: '' }),
+    line('total', { ms: before.totalMs, calls: '' }, { ms: after.totalMs, calls: '' }),
+  ].join('\n');
+}

@@ -2,7 +2,8 @@ import { test, before } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../../src/engine';
-import { benchGeneration, benchTrainStep, gflops, matmulPeak, time, trainingFlops } from '../../src/engine/bench';
+import { benchGeneration, benchTrainStep, compareFastPath, gflops, matmulPeak, time, trainingFlops } from '../../src/engine/bench';
+import { formatProfileComparison } from '../../src/engine/profile';
 import { parameterShapes, GPT_DEFAULTS } from '../../src/model';
 
 before(async () => {
@@ -49,4 +50,24 @@ test('generation benchmark: KV cache and recompute sample the same tokens', () =
   assert.equal(g.sameTokens, true);
   assert.ok(g.kvCache.tokensPerSecond > 0 && g.fullRecompute.tokensPerSecond > 0);
   assert.equal(tf.memory().numTensors, before);
+});
+
+test('fused kernels vs baseline: same losses both ways, both timed, the switch restored', async () => {
+  const { fastPath } = await import('../../src/engine/fast-path');
+  const before = tf.memory().numTensors;
+  const c = compareFastPath({ nEmbd: 16, nLayer: 1 }, 8, 2, { vocabSize: 64, nHead: 2, steps: 2, warmup: 1 });
+  assert.equal(fastPath(), true);
+  assert.ok(c.baseline.wallMs > 0 && c.fast.wallMs > 0 && c.speedup > 0 && c.speedupCpu > 0);
+  assert.ok(Math.abs(c.loss.fast - c.loss.baseline) <= 1e-5 * c.loss.baseline, `losses ${c.loss.baseline} vs ${c.loss.fast}`);
+  assert.equal(tf.memory().numTensors, before);
+});
+
+test('the per-kernel comparison lists kernels of either profile with both columns', () => {
+  const p = (kernels: [string, number, number][], total: number) => ({ totalMs: total, otherMs: total - kernels.reduce((s, k) => s + k[1], 0), kernels: kernels.map(([kernel, ms, calls]) => ({ kernel, ms, calls })) });
+  const text = formatProfileComparison(p([['BatchMatMul', 200, 39], ['Identity', 15, 226]], 260), p([['BatchMatMul', 190, 39], ['Mean', 4, 20]], 220), ['baseline', 'fused']);
+  assert.match(text, /baseline\s+fused/);
+  assert.match(text, /^\s+BatchMatMul\s+200\.0\s+39\s+190\.0\s+39$/m);
+  assert.match(text, /^\s+Identity\s+15\.0\s+226\s+0\.0\s+0$/m);
+  assert.match(text, /^\s+Mean\s+0\.0\s+0\s+4\.0\s+20$/m);
+  assert.match(text, /^\s+total\s+260\.0\s+220\.0\s*$/m);
 });
