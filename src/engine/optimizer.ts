@@ -10,6 +10,9 @@
  * The paper trains every stage with Adam (beta1, beta2) = (0.9, 0.95).
  */
 import * as tf from '@tensorflow/tfjs';
+import { fastPath } from './fast-path';
+import { ADAM_UPDATE } from './wasm-adam';
+import type { AdamUpdateAttrs } from './wasm-adam';
 import { assertNoGpuErrors } from './webgpu';
 
 export interface AdamConfig {
@@ -107,8 +110,19 @@ export class Adam {
       const scale = clipNorm > 0 ? tf.minimum(1, tf.div(clipNorm, tf.add(norm, 1e-6))) : null;
       const stepSize = lr / (1 - Math.pow(beta1, t)); // bias correction of m folded in
       const vCorrection = 1 / (1 - Math.pow(beta2, t));
+      const fused = fastPath() && tf.getKernel(ADAM_UPDATE, tf.getBackend()) != null;
+      const one = fused && !scale ? tf.scalar(1) : null;
       for (const { p, g: raw } of live) {
         const { m, v } = this.moments.get(p.name)!;
+        if (fused) {
+          // the same update as below in one kernel (wasm-adam.ts)
+          const attrs: AdamUpdateAttrs = { beta1, beta2, eps, stepSize, vCorrection, decay: weightDecay > 0 && p.rank >= 2 ? lr * weightDecay : 0 };
+          const [p1, m1, v1] = tf.engine().runKernel(ADAM_UPDATE, { p, g: raw, m, v, scale: scale ?? one! }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+          m.assign(m1);
+          v.assign(v1);
+          p.assign(p1);
+          continue;
+        }
         const g = scale ? tf.mul(raw, scale) : raw;
         const m1 = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));
         const v1 = tf.add(tf.mul(v, beta2), tf.mul(tf.mul(g, g), 1 - beta2));

@@ -8,11 +8,13 @@
  *  - `Identity` shares its input's buffer (reference-counted, as the cpu backend does): the
  *    engine clones every tensor a gradient saves, and wasm copied each one (~200 a step);
  *  - `GatherV2` along axis 0 (embedding lookups) as row copies; the wasm kernel goes element
- *    by element with strides.
+ *    by element with strides;
+ *  - a new kernel, the fused Adam update of one parameter (wasm-adam.ts).
  * Every one is checked against the cpu backend in test/engine/wasm-fixes.test.ts.
  */
 import * as tf from '@tensorflow/tfjs';
 import { fastPath } from './fast-path';
+import { ADAM_UPDATE, adamUpdate } from './wasm-adam';
 import { batchMatMul } from './wasm-matmul';
 import type { WasmBackend } from './wasm-matmul';
 
@@ -164,5 +166,6 @@ export function registerWasmFixes(): void {
   tf.registerKernel({ kernelName: 'SplitV', backendName: 'wasm', kernelFunc: splitV as unknown as tf.KernelFunc });
   if (tf.getKernel('UnsortedSegmentSum', 'wasm')) tf.unregisterKernel('UnsortedSegmentSum', 'wasm');
   tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSum as tf.KernelFunc });
+  if (!tf.getKernel(ADAM_UPDATE, 'wasm')) tf.registerKernel({ kernelName: ADAM_UPDATE, backendName: 'wasm', kernelFunc: adamUpdate as unknown as tf.KernelFunc });
   registered = true;
 }

@@ -103,3 +103,46 @@ test('bad settings are rejected by name', () => {
   assert.throws(() => new Adam({ beta2: 1 }), /AdamConfig: beta2 out of range: 1/);
   assert.throws(() => new Adam({ eps: 0 }), /AdamConfig: eps out of range/);
 });
+
+test('the fused wasm Adam update equals the op-by-op update on cpu (params and moments, clipped or not, with decay)', async () => {
+  const { setFastPath } = await import('../../src/engine/fast-path');
+  const { Rng } = await import('../../src/util/random');
+  const shapes = [[7, 5], [5], [3, 4, 2]];
+  const run = async (backend: string, fused: boolean, clipNorm: number) => {
+    await tf.setBackend(backend);
+    const was = setFastPath(fused);
+    try {
+      const rng = new Rng('adam-fused');
+      const vals = (n: number, s = 1) => Float32Array.from({ length: n }, () => s * (2 * rng.next() - 1));
+      const vars = shapes.map((s, i) => tf.variable(tf.tensor(vals(s.reduce((a, b) => a * b, 1)), s), true, `fused-${backend}-${fused}-${clipNorm}-${i}`));
+      const opt = new Adam({ lr: 0.01, weightDecay: 0.1, clipNorm });
+      for (let step = 0; step < 3; step++) {
+        const grads = vars.map((p) => tf.tensor(vals(p.size, 5), p.shape));
+        opt.applyGradients(vars, grads).dispose();
+        tf.dispose(grads);
+      }
+      const out = [...vars, ...[...opt.state().values()].flatMap((s) => [s.m, s.v])].map((t) => Array.from(t.dataSync()));
+      tf.dispose(vars);
+      opt.dispose();
+      return out;
+    } finally {
+      setFastPath(was);
+      await tf.setBackend('wasm');
+    }
+  };
+  for (const clipNorm of [1, 0]) {
+    const want = await run('cpu', false, clipNorm);
+    const got = await run('wasm', true, clipNorm);
+    want.forEach((w, i) => w.forEach((x, j) => assert.ok(Math.abs(got[i][j] - x) <= 1e-5 * Math.max(1, Math.abs(x)), `clip ${clipNorm} tensor ${i}[${j}]: ${got[i][j]} vs ${x}`)));
+  }
+});
+
+test('the fused Adam kernel refuses mismatched inputs by name', async () => {
+  const { ADAM_UPDATE } = await import('../../src/engine/wasm-adam');
+  const p = tf.zeros([2, 3]);
+  const g = tf.zeros([3, 2]);
+  const s = tf.scalar(1);
+  const attrs = { beta1: 0.9, beta2: 0.95, eps: 1e-8, stepSize: 0.1, vCorrection: 1, decay: 0 };
+  assert.throws(() => tf.engine().runKernel(ADAM_UPDATE, { p, g, m: p, v: p, scale: s }, attrs), /RlhfAdamUpdate: g \[3,2\] float32 does not match p \[2,3\] float32/);
+  tf.dispose([p, g, s]);
+});
