@@ -65,7 +65,16 @@ function sumLeadingAxes(original: tf.KernelFunc) {
     const src = backend.typedArrayFromHeap(x);
     const dst = backend.typedArrayFromHeap(out);
     dst.fill(0);
-    for (let i = 0; i < rows; i++) {
+    // four rows per pass: a quarter of the reads and writes of dst
+    let i = 0;
+    for (; i + 4 <= rows; i += 4) {
+      const r0 = i * cols;
+      const r1 = r0 + cols;
+      const r2 = r1 + cols;
+      const r3 = r2 + cols;
+      for (let j = 0; j < cols; j++) dst[j] += src[r0 + j] + src[r1 + j] + src[r2 + j] + src[r3 + j];
+    }
+    for (; i < rows; i++) {
       const row = i * cols;
       for (let j = 0; j < cols; j++) dst[j] += src[row + j];
     }
