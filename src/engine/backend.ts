@@ -45,6 +45,7 @@ export interface EngineOptions {
    * RLHF_WASM_THREADS variable; default `defaultThreads()`: the cores idle at start, at
    * most 4 (threads help only on otherwise idle cores; on busy ones they wait for each
    * other). Results do not depend on it (test/engine/wasm-threads-determinism.test.ts).
+   * On a shared machine, set RLHF_WASM_THREADS=1: other jobs may start later.
    */
   threads?: number;
 }
@@ -95,19 +96,42 @@ function tryTensorflow(): Candidate {
 export const MAX_DEFAULT_THREADS = 4;
 
 /**
- * Default wasm threads: the cores not already busy (cores minus the 1-minute load average,
- * rounded), 1..MAX_DEFAULT_THREADS. The count changes speed only, never a number: XNNPACK
- * splits a product by output tiles and every tile sums in the same order.
+ * Default wasm threads from the cores found idle at start (measureIdleCores): 1 per idle
+ * core, 1..MAX_DEFAULT_THREADS; a core counts when at least 80% idle. Threads help only on
+ * idle cores: on a busy one every parallel product waits for the descheduled thread (here a
+ * step took 2.7x as long with 2 threads while another process used the second core). The
+ * count changes speed only, never a number: XNNPACK splits a product by output tiles and
+ * every tile sums in the same order (test/engine/wasm-threads-determinism.test.ts).
  */
-export function defaultThreads(cores = os.cpus().length, load = os.loadavg()[0]): number {
-  const idle = Math.round(cores - load);
-  return Math.max(1, Math.min(MAX_DEFAULT_THREADS, idle));
+export function defaultThreads(idleCores: number): number {
+  return Math.max(1, Math.min(MAX_DEFAULT_THREADS, Math.floor(idleCores + 0.2)));
 }
 
-/** Threads the wasm backend should start with: option, RLHF_WASM_THREADS, else defaultThreads(). */
-export function requestedThreads(opts: EngineOptions = {}): number {
+/**
+ * Idle cores now: the idle share of every core over `ms` milliseconds, summed (from
+ * os.cpus() times; unlike the load average it has no minute-long memory of a process that
+ * just ended, e.g. the previous notebook's kernel).
+ */
+export async function measureIdleCores(ms = 100): Promise<number> {
+  const total = (t: os.CpuInfo['times']) => t.user + t.nice + t.sys + t.idle + t.irq;
+  const before = os.cpus();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const after = os.cpus();
+  let idle = 0;
+  after.forEach((c, i) => {
+    const spent = total(c.times) - total(before[i]?.times ?? c.times);
+    idle += spent > 0 ? (c.times.idle - before[i].times.idle) / spent : 1;
+  });
+  return idle;
+}
+
+/**
+ * Threads the wasm backend should start with: option, RLHF_WASM_THREADS, else
+ * defaultThreads(idleCores) (null when neither is set and no idle count is given).
+ */
+export function requestedThreads(opts: EngineOptions = {}, idleCores?: number): number | null {
   const raw = opts.threads ?? process.env.RLHF_WASM_THREADS;
-  if (raw == null || raw === '') return defaultThreads();
+  if (raw == null || raw === '') return idleCores == null ? null : defaultThreads(idleCores);
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > 8) {
     throw new Error(`${opts.threads != null ? 'option threads' : 'RLHF_WASM_THREADS'}: expected an integer 1..8, got "${raw}"`);
@@ -118,6 +142,7 @@ export function requestedThreads(opts: EngineOptions = {}): number {
 let wasmThreads = 1;
 let wasmStarted = false;
 let wasmThreadsError: string | null = null;
+let wasmThreadsSource = 'default';
 
 async function activate(name: BackendName): Promise<void> {
   if (name === 'wasm') {
@@ -161,7 +186,7 @@ async function tryBackend(name: BackendName, forced: boolean): Promise<Candidate
     }
     await activate(name);
     if (name === 'cpu') return { name, ok: true, why: 'reference JS kernels' };
-    const build = threadsOf('wasm')! > 1 ? `threaded SIMD build, ${threadsOf('wasm')} XNNPACK threads` : 'SIMD build, 1 thread';
+    const build = threadsOf('wasm')! > 1 ? `threaded SIMD build, ${threadsOf('wasm')} XNNPACK threads (${wasmThreadsSource})` : `SIMD build, 1 thread (${wasmThreadsSource})`;
     return { name, ok: true, why: `${build}; BatchMatMul + UnsortedSegmentSum fixes registered${wasmThreadsError ? ` (${wasmThreadsError})` : ''}` };
   } catch (e) {
     return { name, ok: false, why: errorText(e) };
@@ -176,7 +201,17 @@ function threadsOf(name: string): number | undefined {
 
 async function choose(opts: EngineOptions): Promise<EngineInfo> {
   const req = requestedBackend(opts);
-  if (!wasmStarted) wasmThreads = requestedThreads(opts);
+  if (!wasmStarted && (req.name === 'auto' || req.name === 'wasm')) {
+    const set = requestedThreads(opts);
+    if (set != null) {
+      wasmThreads = set;
+      wasmThreadsSource = opts.threads != null ? 'option threads' : 'RLHF_WASM_THREADS';
+    } else {
+      const idle = await measureIdleCores();
+      wasmThreads = defaultThreads(idle);
+      wasmThreadsSource = `default: ${idle.toFixed(1)} of ${os.cpus().length} cores idle`;
+    }
+  }
   const candidates: Candidate[] = [];
   if (req.name !== 'auto') {
     const c = await tryBackend(req.name, true);

@@ -1,5 +1,5 @@
 /** The compute engine: backend choice, wasm kernel fixes, the optimizer. Re-exports only. */
-export { initEngine, requestedBackend, requestedThreads, defaultThreads, BACKENDS } from './backend';
+export { initEngine, requestedBackend, requestedThreads, defaultThreads, measureIdleCores, BACKENDS } from './backend';
 export type { BackendName, Candidate, EngineInfo, EngineOptions } from './backend';
 export { registerWasmFixes } from './wasm-fixes';
 export { assertNoGpuErrors } from './webgpu';

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'child_process';
 import * as path from 'path';
-import { defaultThreads, MAX_DEFAULT_THREADS } from '../../src/engine/backend';
+import * as os from 'os';
+import { defaultThreads, MAX_DEFAULT_THREADS, measureIdleCores, requestedThreads } from '../../src/engine/backend';
 
 const script = path.join(__dirname, 'fixtures', 'train-digest.ts');
 
@@ -26,12 +27,14 @@ test('training steps are bit-identical with 1 and 2 wasm threads (losses and eve
   assert.equal(two.digest, one.digest);
 });
 
-test('default threads: the idle cores, rounded, at least 1, at most MAX_DEFAULT_THREADS', () => {
-  assert.equal(defaultThreads(2, 0.1), 2);
-  assert.equal(defaultThreads(2, 0.8), 1);
-  assert.equal(defaultThreads(2, 3.7), 1);
-  assert.equal(defaultThreads(16, 2), MAX_DEFAULT_THREADS);
-  assert.equal(defaultThreads(1, 0), 1);
-  const d = defaultThreads();
-  assert.ok(Number.isInteger(d) && d >= 1 && d <= MAX_DEFAULT_THREADS);
+test('default threads: one per idle core (80% idle counts), at least 1, at most MAX_DEFAULT_THREADS', async () => {
+  assert.equal(defaultThreads(1.95), 2);
+  assert.equal(defaultThreads(1.7), 1, 'a second core busy 30% of the time: 1 thread');
+  assert.equal(defaultThreads(1.05), 1);
+  assert.equal(defaultThreads(0.1), 1);
+  assert.equal(defaultThreads(15.9), MAX_DEFAULT_THREADS);
+  const idle = await measureIdleCores(50);
+  assert.ok(idle >= 0 && idle <= os.cpus().length + 1e-9, `idle ${idle}`);
+  assert.equal(requestedThreads({}, 1.95), process.env.RLHF_WASM_THREADS ? Number(process.env.RLHF_WASM_THREADS) : 2);
+  assert.equal(requestedThreads({ threads: 3 }, 0), 3, 'an explicit count wins');
 });
