@@ -65,10 +65,17 @@ def main():
     args = ap.parse_args()
 
     try:
-        KernelSpecManager().get_kernel_spec(args.kernel)
+        spec = KernelSpecManager().get_kernel_spec(args.kernel)
     except NoSuchKernel:
         names = ", ".join(sorted(KernelSpecManager().find_kernel_specs())) or "none"
         emit(event="fatal", message='kernel spec "%s" not found (installed: %s); run `npm run setup` to register it' % (args.kernel, names))
+        return 3
+    # The spec is per user, not per checkout: another clone's `npm run setup` (or a deleted
+    # clone) leaves it pointing at a tslab binary that is not this one's or no longer exists.
+    binary = spec.argv[0] if spec.argv else ""
+    if os.path.isabs(binary) and not os.path.exists(binary):
+        emit(event="fatal", message='kernel spec "%s" (%s) starts %s, which does not exist (registered from another checkout?); run `npm run setup` here to re-register it'
+             % (args.kernel, spec.resource_dir, binary))
         return 3
 
     with open(args.input, encoding="utf-8") as f:

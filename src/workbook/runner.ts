@@ -68,17 +68,26 @@ export function defaultRunId(profile: string, now = new Date()): string {
   return `${now.toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${profile}`;
 }
 
-/** Installed kernel spec names, or null when Jupyter itself is missing. */
-export function kernelSpecs(): string[] | null {
-  const r = spawnSync(pythonExecutable(), ['-c', 'import json; from jupyter_client.kernelspec import KernelSpecManager as K; print(json.dumps(sorted(K().find_kernel_specs())))'], { encoding: 'utf8' });
+/** Installed kernel specs (name -> the program it starts), or null when Jupyter itself is missing. */
+export function kernelSpecs(): Record<string, string> | null {
+  const script = 'import json; from jupyter_client.kernelspec import KernelSpecManager as K; m = K(); ' +
+    'print(json.dumps({n: (m.get_kernel_spec(n).argv or [""])[0] for n in sorted(m.find_kernel_specs())}))';
+  const r = spawnSync(pythonExecutable(), ['-c', script], { encoding: 'utf8' });
   if (r.status !== 0) return null;
-  return JSON.parse(r.stdout.trim().split('\n').pop() || '[]');
+  return JSON.parse(r.stdout.trim().split('\n').pop() || '{}');
 }
 
 export function checkKernel(kernel: string): void {
   const specs = kernelSpecs();
   if (specs === null) throw new InputError(`Jupyter not found for ${pythonExecutable()} (jupyter_client/nbclient missing); run \`npm run setup\``);
-  if (!specs.includes(kernel)) throw new InputError(`kernel spec "${kernel}" not found (installed: ${specs.join(', ') || 'none'}); run \`npm run setup\` to register tslab`);
+  const names = Object.keys(specs);
+  if (!names.includes(kernel)) throw new InputError(`kernel spec "${kernel}" not found (installed: ${names.join(', ') || 'none'}); run \`npm run setup\` to register tslab`);
+  // The spec is per user, not per checkout: a clone that was set up and then deleted leaves it
+  // pointing at a tslab binary that no longer exists.
+  const program = specs[kernel];
+  if (path.isAbsolute(program) && !fs.existsSync(program)) {
+    throw new InputError(`kernel spec "${kernel}" starts ${program}, which does not exist (registered from another checkout?); run \`npm run setup\` here to re-register it`);
+  }
 }
 
 /** Run the workbook. Returns the exit status: 0 ok, 1 a notebook failed. Throws InputError on bad input. */

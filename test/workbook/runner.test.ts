@@ -14,10 +14,14 @@ const FIXTURES = path.join(ROOT, 'test/notebooks/fixtures');
 const runs = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-runner-test-'));
 
 function workbook(...args: string[]) {
+  return workbookWithEnv({}, ...args);
+}
+
+function workbookWithEnv(env: Record<string, string>, ...args: string[]) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/workbook/cli.ts'), '--notebooks-dir', FIXTURES, '--runs-dir', runs, ...args], {
     cwd: ROOT,
     encoding: 'utf8',
-    env: { ...process.env, CI: 'true', WORKBOOK_PNG: '0' },
+    env: { ...process.env, CI: 'true', WORKBOOK_PNG: '0', ...env },
   });
   return { status: r.status, stderr: r.stderr, stdout: r.stdout };
 }
@@ -102,6 +106,21 @@ test('--continue runs more notebooks in an existing run folder and merges manife
   const timings = JSON.parse(fs.readFileSync(path.join(runDir, 'timings.json'), 'utf8'));
   assert.deepEqual(timings.notebooks.map((n: any) => n.name), ['params', 'throws']);
   assert.ok(fs.existsSync(path.join(runDir, 'fixture/seen.json')), 'the earlier notebook\'s artefacts are still there');
+});
+
+test('a kernel spec left by a deleted checkout (its tslab binary is gone): one clear line, exit 2, nothing written', () => {
+  const jupyterPath = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-kernels-'));
+  const gone = path.join(jupyterPath, 'deleted-clone/node_modules/.bin/tslab');
+  fs.mkdirSync(path.join(jupyterPath, 'kernels/tslab-gone'), { recursive: true });
+  fs.writeFileSync(path.join(jupyterPath, 'kernels/tslab-gone/kernel.json'), JSON.stringify({ argv: [gone, 'kernel', '--config-path', '{connection_file}'], display_name: 'gone', language: 'typescript' }));
+  const before = fs.readdirSync(runs).sort();
+  const r = workbookWithEnv({ JUPYTER_PATH: jupyterPath }, '--profile', 'smoke', '--only', 'params', '--kernel', 'tslab-gone', '--run-id', 'gone');
+  fs.rmSync(jupyterPath, { recursive: true, force: true });
+  assert.equal(r.status, 2, r.stderr);
+  const lines = r.stderr.split('\n').filter((l) => l.trim() && !/npm warn/.test(l));
+  assert.equal(lines.length, 1, r.stderr);
+  assert.equal(lines[0], `workbook: kernel spec "tslab-gone" starts ${gone}, which does not exist (registered from another checkout?); run \`npm run setup\` here to re-register it`);
+  assert.deepEqual(fs.readdirSync(runs).sort(), before, 'no run folder created');
 });
 
 test('cleanup', () => fs.rmSync(runs, { recursive: true, force: true }));
