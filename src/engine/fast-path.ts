@@ -1,6 +1,7 @@
 /**
  * One switch for the fused kernels (hand-written LayerNorm / GELU gradients, the fused Adam
- * update, wasm's buffer-sharing Identity and row-copy GatherV2), so the benchmark can time
+ * update, wasm's buffer-sharing Identity and row-copy GatherV2, the output-order transpose
+ * and its matmul cost model, the 4-row bias-gradient Sum), so the benchmark can time
  * the step with and without them back to back in one process, and tests can compare each
  * against the composite it replaces. On by default; `RLHF_FAST_PATH=0` starts with it off.
  * The older wasm fixes (BatchMatMul, UnsortedSegmentSum, Sum, SplitV) are always on.

@@ -65,9 +65,9 @@ function sumLeadingAxes(original: tf.KernelFunc) {
     const src = backend.typedArrayFromHeap(x);
     const dst = backend.typedArrayFromHeap(out);
     dst.fill(0);
-    // four rows per pass: a quarter of the reads and writes of dst
+    // four rows per pass: a quarter of the reads and writes of dst (fast path; else one)
     let i = 0;
-    for (; i + 4 <= rows; i += 4) {
+    if (fastPath()) for (; i + 4 <= rows; i += 4) {
       const r0 = i * cols;
       const r1 = r0 + cols;
       const r2 = r1 + cols;

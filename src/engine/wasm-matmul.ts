@@ -12,6 +12,7 @@
  *  - tiny products (decoding-step attention) skip XNNPACK set-up in a JS loop.
  */
 import * as tf from '@tensorflow/tfjs';
+import { fastPath } from './fast-path';
 
 /** The parts of tfjs-backend-wasm's BackendWasm that these kernels use. */
 export interface WasmBackend {
@@ -53,6 +54,10 @@ function transposeLast2(backend: WasmBackend, x: tf.TensorInfo, shape3: number[]
   const src = backend.typedArrayFromHeap({ dataId: x.dataId, shape: shape3, dtype: x.dtype });
   const dst = backend.typedArrayFromHeap(out);
   const BLOCK = 32;
+  if (!fastPath()) {
+    transposeReadOrder(src, dst, batch, rows, cols);
+    return out;
+  }
   for (let b = 0; b < batch; b++) {
     const base = b * rows * cols;
     for (let j0 = 0; j0 < cols; j0 += BLOCK) {
@@ -68,6 +73,24 @@ function transposeLast2(backend: WasmBackend, x: tf.TensorInfo, shape3: number[]
     }
   }
   return out;
+}
+
+/** The transpose before the fast path (engine/fast-path.ts): reads sequentially per block. */
+function transposeReadOrder(src: ArrayLike<number>, dst: { [i: number]: number }, batch: number, rows: number, cols: number): void {
+  const BLOCK = 32;
+  for (let b = 0; b < batch; b++) {
+    const base = b * rows * cols;
+    for (let i0 = 0; i0 < rows; i0 += BLOCK) {
+      const i1 = Math.min(i0 + BLOCK, rows);
+      for (let j0 = 0; j0 < cols; j0 += BLOCK) {
+        const j1 = Math.min(j0 + BLOCK, cols);
+        for (let i = i0; i < i1; i++) {
+          const row = base + i * cols;
+          for (let j = j0; j < j1; j++) dst[base + j * rows + i] = src[row + j];
+        }
+      }
+    }
+  }
 }
 
 /** Products of at most this many FLOPs are computed in JS: no XNNPACK set-up, no transposes. */
@@ -171,6 +194,8 @@ export function batchMatMul(args: { inputs: tf.NamedTensorInfoMap; backend: unkn
  * operand (measured here: ~2x with the output-sequential transpose, ~3.6x before it).
  */
 const TRANSPOSE_VS_PACK = 2;
+/** The same, measured with the transpose before the fast path. */
+const TRANSPOSE_VS_PACK_BEFORE = 3.6;
 
 /**
  * Whether C = op(A) op(B) is cheaper as (op(B)^T op(A)^T)^T: that transposes other operands
@@ -178,8 +203,9 @@ const TRANSPOSE_VS_PACK = 2;
  * (dlogits^T h: [V, B*T] x [B*T, C]), where A is large and C is narrow.
  */
 function swapIsCheaper(m: number, k: number, n: number, transposeA: boolean, transposeB: boolean): boolean {
-  const direct = TRANSPOSE_VS_PACK * ((transposeA ? m * k : 0) + (transposeB ? k * n : 0)) + k * n;
-  const swapped = TRANSPOSE_VS_PACK * ((transposeB ? 0 : k * n) + (transposeA ? 0 : m * k) + m * n) + m * k;
+  const t = fastPath() ? TRANSPOSE_VS_PACK : TRANSPOSE_VS_PACK_BEFORE;
+  const direct = t * ((transposeA ? m * k : 0) + (transposeB ? k * n : 0)) + k * n;
+  const swapped = t * ((transposeB ? 0 : k * n) + (transposeA ? 0 : m * k) + m * n) + m * k;
   return swapped < 0.8 * direct;
 }
 

@@ -210,3 +210,21 @@ test('GatherV2 along axis 0 on wasm equals cpu (rows, scalars, nested indices) a
   tf.dispose([t, bad]);
   assert.equal(tf.engine().backend.numDataIds(), ids, 'nothing left behind by the failed gather');
 });
+
+test('with the fast path off (the bench baseline) transposed products and bias sums still equal cpu', async () => {
+  const { setFastPath } = await import('../../src/engine/fast-path');
+  const rng = new Rng('baseline');
+  const was = setFastPath(false);
+  try {
+    for (const [tA, tB] of [[true, false], [false, true], [true, true]]) {
+      const a = randomInput(rng, tA ? [70, 45] : [45, 70]);
+      const b = randomInput(rng, tB ? [50, 70] : [70, 50]);
+      const r = await onBoth([a, b], (x, y) => tf.matMul(x, y, tA, tB));
+      assertClose(r.wasm, r.cpu, 1e-5, `baseline tA=${tA} tB=${tB}`);
+    }
+    const r = await onBoth([randomInput(rng, [9, 7])], (t) => tf.sum(t, 0));
+    assertClose(r.wasm, r.cpu, 1e-5, 'baseline sum');
+  } finally {
+    setFastPath(was);
+  }
+});
