@@ -96,7 +96,11 @@ function transposeReadOrder(src: ArrayLike<number>, dst: { [i: number]: number }
 /** Products of at most this many FLOPs are computed in JS: no XNNPACK set-up, no transposes. */
 const SMALL_PRODUCT = 1 << 15;
 
-/** op(A) op(B) per batch entry with plain loops on the heap (decoding steps, tiny heads). */
+/**
+ * op(A) op(B) per batch entry with plain loops on the heap (decoding steps, tiny heads). Each
+ * output sums over p in order in a float64 accumulator; the loops run along contiguous memory
+ * (rows of B, or dot products of rows when B is transposed).
+ */
 function smallMatMul(
   backend: WasmBackend,
   a: tf.TensorInfo,
@@ -105,29 +109,36 @@ function smallMatMul(
   d: { m: number; n: number; k: number; batch: number; ia: (i: number) => number; ib: (i: number) => number; transposeA: boolean; transposeB: boolean },
 ): void {
   const { m, n, k } = d;
-  const o = backend.typedArrayFromHeap(out);
-  const x = backend.typedArrayFromHeap(a);
-  const y = backend.typedArrayFromHeap(b);
-  // element strides: A[i, p] and B[p, j] in their stored layouts
+  const o = backend.typedArrayFromHeap(out) as Float32Array;
+  const x = backend.typedArrayFromHeap(a) as Float32Array;
+  const y = backend.typedArrayFromHeap(b) as Float32Array;
+  // element strides of A[i, p] in its stored layout
   const aRow = d.transposeA ? 1 : k;
   const aCol = d.transposeA ? m : 1;
-  const bRow = d.transposeB ? 1 : n;
-  const bCol = d.transposeB ? k : 1;
+  const acc = new Float64Array(n);
   for (let s = 0; s < d.batch; s++) {
     const a0 = d.ia(s) * m * k;
     const b0 = d.ib(s) * k * n;
     const o0 = s * m * n;
     for (let i = 0; i < m; i++) {
-      for (let j = 0; j < n; j++) {
-        let acc = 0;
-        let pa = a0 + i * aRow;
-        let pb = b0 + j * bCol;
-        for (let p = 0; p < k; p++) {
-          acc += x[pa] * y[pb];
-          pa += aCol;
-          pb += bRow;
+      const ai = a0 + i * aRow;
+      if (d.transposeB) {
+        // B stored [n, k]: out[i, j] = dot(A[i, :], row j of B)
+        for (let j = 0; j < n; j++) {
+          let sum = 0;
+          const bj = b0 + j * k;
+          for (let p = 0; p < k; p++) sum += x[ai + p * aCol] * y[bj + p];
+          o[o0 + i * n + j] = sum;
         }
-        o[o0 + i * n + j] = acc;
+      } else {
+        // B stored [k, n]: out[i, :] = sum_p A[i, p] * row p of B
+        acc.fill(0);
+        for (let p = 0; p < k; p++) {
+          const aip = x[ai + p * aCol];
+          const bp = b0 + p * n;
+          for (let j = 0; j < n; j++) acc[j] += aip * y[bp + j];
+        }
+        for (let j = 0; j < n; j++) o[o0 + i * n + j] = acc[j];
       }
     }
   }
