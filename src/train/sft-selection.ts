@@ -147,7 +147,11 @@ export function selectSft(
     onCandidate?.(score, i + 1, candidates.length);
   });
   const choice = { chosen: chooseEpochs(scores), scores };
-  writeJsonAtomic(file, { ...choice, config: cfg, note: 'per size, the SFT epoch whose answers the reward model scores highest (Ouyang et al. 2022, appendix C.1)' });
+  // on disk each `dir` is relative to the file's folder, so the run folder can move
+  const rel = (s: EpochScore): EpochScore => ({ ...s, dir: path.relative(path.dirname(path.resolve(file)), path.resolve(s.dir)) });
+  const chosen: Record<string, EpochScore> = {};
+  for (const [size, s] of Object.entries(choice.chosen)) chosen[size] = rel(s);
+  writeJsonAtomic(file, { chosen, scores: scores.map(rel), config: cfg, note: 'per size, the SFT epoch whose answers the reward model scores highest (Ouyang et al. 2022, appendix C.1); dir is relative to this file' });
   return choice;
 }
 

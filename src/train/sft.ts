@@ -149,7 +149,8 @@ export async function sft(inputs: SftInputs): Promise<SftResult> {
   const base = loadCheckpoint(inputs.baseDir, { withOptimizer: false });
   const tokenizer = base.tokenizer;
   const savedModel: GPTConfig = { ...base.config, dropout: 0 };
-  const stageConfig = { ...config, base: path.resolve(inputs.baseDir), trainEpisodes: train.length, validationEpisodes: validation.length };
+  // base relative to the SFT folder, so a run folder moved as a whole still resumes
+  const stageConfig = { ...config, base: path.relative(path.resolve(inputs.rootDir), path.resolve(inputs.baseDir)), trainEpisodes: train.length, validationEpisodes: validation.length };
   const B = config.batchSize;
   const stepsPerEpoch = Math.ceil(train.length / B);
   const totalSteps = config.epochs * stepsPerEpoch;

@@ -74,6 +74,8 @@ test('selectSft writes sft-choice.json that readSftChoice (and the evaluation ro
   }
   const json = JSON.parse(fs.readFileSync(file, 'utf8'));
   assert.equal(json.chosen.small.epoch, choice.chosen.small.epoch);
+  assert.equal(json.chosen.small.dir, path.join('..', 'sft', 'small', `epoch-${choice.chosen.small.epoch}`), 'relative to the file, so the run folder can move');
+  assert.equal(path.resolve(path.dirname(file), json.scores[0].dir), path.resolve(choice.scores[0].dir));
   assert.deepEqual(readSftChoice(file), { small: choice.chosen.small.epoch, medium: choice.chosen.medium.epoch });
   assert.throws(() => selectSft(rm, [], prompts, file), /no SFT checkpoints to choose from/);
 });

@@ -73,6 +73,21 @@ test('resuming from the last epoch equals an uninterrupted run', async () => {
   resumed.model.dispose();
 });
 
+test('a run folder moved as a whole resumes where it stopped (the base is recorded relative to it)', async () => {
+  const run = (name: string) => ({ baseDir: path.join(root, name, 'pretrain'), rootDir: path.join(root, name, 'sft'), epochDir: (e: number) => path.join(root, name, 'sft', `epoch-${e}`) });
+  fs.mkdirSync(path.join(root, 'moved-a'));
+  fs.cpSync(baseDir, run('moved-a').baseDir, { recursive: true });
+  const first = await sft({ ...run('moved-a'), train, validation, config, stopAfterEpoch: 2 });
+  first.model.dispose();
+  fs.renameSync(path.join(root, 'moved-a'), path.join(root, 'moved-b'));
+  const resumed = await sft({ ...run('moved-b'), train, validation, config });
+  assert.equal(resumed.resumedFrom, 2);
+  const ck = loadCheckpoint(path.join(root, 'moved-b/sft/epoch-3'), { withOptimizer: false });
+  assert.equal((ck.extra.config as { base: string }).base, path.join('..', 'pretrain'));
+  ck.model.dispose();
+  resumed.model.dispose();
+});
+
 test('no tensor leaks; an empty training set is an error', async () => {
   const before = tf.memory().numTensors;
   const r = await sft({ baseDir, ...dirs('leak'), train, validation, config: { ...config, epochs: 1 } });
