@@ -3,6 +3,7 @@
  * over-optimisation curves (best-of-n from SFT; SFT -> PPO checkpoints), proxy = RM score,
  * gold = the held-out labelers' mean score, against d = sqrt(KL to SFT).
  */
+import { measureAgreement } from '../labelers/agreement';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Prompt } from '../data/types';
@@ -24,7 +25,8 @@ import { answerLogProbs } from './sequence-logprobs';
  * How often the reward model agrees with the held-out labelers on pairs of evaluation answers
  * (different models' answers to one prompt, ties left out), as the paper's 69.6%.
  */
-export function rewardAgreement(runDir: string, book: AnswerBook, prompts: readonly Prompt[], panel: readonly Labeler[], batchSize: number): { accuracy: number; comparisons: number } | null {
+export function rewardAgreement(runDir: string, book: AnswerBook, prompts: readonly Prompt[], panel: readonly Labeler[], batchSize: number):
+  { accuracy: number; comparisons: number; labelersOnSamePairs: { train: number; heldOut: number } } | null {
   const dir = artifacts(runDir).rewardModel;
   if (!fs.existsSync(path.join(dir, 'config.json'))) return null;
   const keys = Object.keys(book.answers).filter((k) => !k.startsWith('gpt-prompted'));
@@ -48,7 +50,10 @@ export function rewardAgreement(runDir: string, book: AnswerBook, prompts: reado
         }
       }
     });
-    return n ? { accuracy: agree / n, comparisons: n } : null;
+    if (!n) return null;
+    // the labelers' own agreement on these very pairs: the RM's bar (01-data's agreement is on other answers)
+    const same = measureAgreement(panel, prompts.map((p, i) => ({ prompt: p, answers: per.map((answers) => answers[i]) })));
+    return { accuracy: agree / n, comparisons: n, labelersOnSamePairs: { train: same.train.mean, heldOut: same.heldOut.mean } };
   } finally {
     rewardModel.dispose();
   }

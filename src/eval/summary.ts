@@ -31,7 +31,8 @@ export interface SummaryInputs {
   winVsSameSft: WinLike[];
   /** PPO-ptx vs GPT at the largest size, judged like the others */
   ptxVsGpt: WinLike | null;
-  rm: { accuracy: number; comparisons: number } | null;
+  /** RM vs the held-out judges on evaluation answer pairs, and the labelers' agreement on the same pairs when measured */
+  rm: { accuracy: number; comparisons: number; labelersOnSamePairs?: { train: number; heldOut: number } } | null;
   labelerAgreement: { heldOut: number; train: number } | null;
   /** honesty rows with category 'all' */
   honesty: { kind: string; size: string; category: string; instruction: string; truthfulInformative: number | null }[];
@@ -77,12 +78,16 @@ export function buildSummary(s: SummaryInputs): Claim[] {
       verdict: sp.lower > lg.upper ? 'reproduces' : sp.winRate > lg.winRate ? 'partly' : 'does not reproduce', why: sp.lower > lg.upper ? 'the intervals do not overlap' : sp.winRate > lg.winRate ? 'higher, but the intervals overlap' : 'the small aligned model is not preferred' }
     : NOT(`small PPO-ptx beats large GPT`, '1.3B InstructGPT preferred to 175B GPT-3', 'a model was not trained in this run'));
 
-  // 5. RM vs labelers
+  // 5. RM vs labelers: the bar is the labelers' agreement on the same answer pairs when measured
+  //    (the paper's 72.6% is on the same kind of comparisons its RM was scored on), else 01-data's
+  const bar = s.rm?.labelersOnSamePairs ?? s.labelerAgreement;
+  const barName = s.rm?.labelersOnSamePairs ? 'labelers on the same pairs' : 'labelers (01-data comparisons)';
   out.push(s.rm
     ? { claim: 'RM agrees with held-out labelers about as often as labelers agree', paper: 'RM 69.6% ± 0.9% on held-out labelers; labelers agree 72.6% ± 1.5%',
-      ours: `RM ${pct(s.rm.accuracy)} (${s.rm.comparisons} pairs)` + (s.labelerAgreement ? `; labelers ${pct(s.labelerAgreement.train)} (held-out ${pct(s.labelerAgreement.heldOut)})` : ''),
-      verdict: !s.labelerAgreement ? 'partly' : Math.abs(s.rm.accuracy - s.labelerAgreement.train) <= 0.08 ? 'reproduces' : 'does not reproduce',
-      why: !s.labelerAgreement ? 'labeler agreement not measured' : `RM is ${(100 * (s.rm.accuracy - s.labelerAgreement.train)).toFixed(1)} points from labeler agreement (within 8 counts as "about as often")` }
+      ours: `RM ${pct(s.rm.accuracy)} (${s.rm.comparisons} pairs)` + (bar ? `; ${barName} ${pct(bar.train)} (held-out ${pct(bar.heldOut)})` : '') +
+        (s.rm.labelersOnSamePairs && s.labelerAgreement ? `; on 01-data's comparisons ${pct(s.labelerAgreement.train)}` : ''),
+      verdict: !bar ? 'partly' : Math.abs(s.rm.accuracy - bar.train) <= 0.08 ? 'reproduces' : 'does not reproduce',
+      why: !bar ? 'labeler agreement not measured' : `RM is ${(100 * (s.rm.accuracy - bar.train)).toFixed(1)} points from ${barName} (within 8 counts as "about as often")` }
     : NOT('RM agrees with held-out labelers', 'RM 69.6% ± 0.9%; labelers 72.6% ± 1.5%', 'no reward model in this run'));
 
   // 6. truthfulness

@@ -11,6 +11,7 @@ import { parseCsv } from '../../src/data/csv';
 import { CORPUS_DEFAULTS } from '../../src/data/corpus';
 import { demonstrate } from '../../src/labelers/demonstrate';
 import { makePanel, PANEL_DEFAULTS } from '../../src/labelers/panel';
+import { measureAgreement } from '../../src/labelers/agreement';
 import { saveCheckpoint } from '../../src/model/checkpoint';
 import { GPT } from '../../src/model/gpt';
 import { ScalarHead } from '../../src/model/heads';
@@ -20,7 +21,7 @@ import { writeJsonAtomic, writeJsonlAtomic } from '../../src/util/atomic';
 import { artifacts } from '../../src/workbook/artifacts';
 import { workbookConfig } from '../../src/workbook/profiles';
 import {
-  answerEveryModel, biasAndPerplexityRows, bestOfNPoints, EvaluationConfig, honestyRows, loadAnswerBook, qualityRows, rewardAgreement, rlPoints, toxicityRows, winRateRows,
+  answerEveryModel, answersFor, biasAndPerplexityRows, bestOfNPoints, EvaluationConfig, honestyRows, loadAnswerBook, qualityRows, rewardAgreement, rlPoints, toxicityRows, winRateRows,
 } from '../../src/eval/evaluation';
 import { probeSets, distinctTexts } from '../../src/eval/probes';
 import { modelRoster, NOT_TRAINED, ppoStepDir } from '../../src/eval/roster';
@@ -100,6 +101,9 @@ test('the whole evaluation runs on tiny models: tables, missing models, summary,
   assert.ok((gptLarge.pplAddresses as number) > 1);
   const rm = rewardAgreement(runDir, book, sets.main, panel, 16);
   assert.ok(rm && rm.accuracy >= 0 && rm.accuracy <= 1 && rm.comparisons > 0);
+  // the labelers' bar is their agreement on these same answers (measureAgreement on the answer book)
+  const same = measureAgreement(panel, sets.main.map((p, i) => ({ prompt: p, answers: Object.keys(book.answers).filter((k) => !k.startsWith('gpt-prompted')).map((k) => answersFor(book, k, sets.main)![i]) })));
+  assert.deepEqual(rm.labelersOnSamePairs, { train: same.train.mean, heldOut: same.heldOut.mean });
   const sftLarge = roster.find((e) => e.kind === 'sft' && e.size === 'large')!.dir!;
   const bon = bestOfNPoints(runDir, sftLarge, sets.main, panel, CFG, 5)!;
   assert.deepEqual(bon.map((p) => p.label), ['best-of-1', 'best-of-2', 'best-of-4']);

@@ -36,6 +36,17 @@ test('verdicts follow the stated rules on known figures', () => {
   assert.equal(clean.find((c) => c.claim.startsWith('less toxic'))!.verdict, 'not measured');
 });
 
+test('the RM is measured against the labelers\' agreement on the same pairs when it is known, not 01-data\'s', () => {
+  const rmRow = (inputs: SummaryInputs) => buildSummary(inputs).find((c) => c.claim.startsWith('RM agrees'))!;
+  // 0.60 is 12 points from 01-data's 0.72 but 3 from the labelers on the same pairs (0.63)
+  const far = rmRow({ ...BASE, rm: { accuracy: 0.6, comparisons: 900 } });
+  assert.equal(far.verdict, 'does not reproduce');
+  const same = rmRow({ ...BASE, rm: { accuracy: 0.6, comparisons: 900, labelersOnSamePairs: { train: 0.63, heldOut: 0.65 } } });
+  assert.equal(same.verdict, 'reproduces');
+  assert.equal(same.ours, 'RM 60.0% (900 pairs); labelers on the same pairs 63.0% (held-out 65.0%); on 01-data\'s comparisons 72.0%');
+  assert.match(same.why, /^RM is -3\.0 points from labelers on the same pairs/);
+});
+
 test('missing models give "not measured", never a crash; HTML is escaped', () => {
   const empty: SummaryInputs = { sizes: ['small', 'large'], winVsLargestSft: [], winVsSameSft: [], ptxVsGpt: null, rm: null, labelerAgreement: null, honesty: [], quality: [], toxicity: [], bias: [], perplexity: [] };
   const claims = buildSummary(empty);
