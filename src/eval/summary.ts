@@ -7,6 +7,7 @@
 import * as path from 'path';
 import { escapeHtml } from '../report/escape';
 import { writeFileAtomic } from '../util/atomic';
+import { wilsonInterval } from './stats';
 import { saveTable } from './tables';
 
 export type Verdict = 'reproduces' | 'does not reproduce' | 'partly' | 'not measured';
@@ -35,7 +36,7 @@ export interface SummaryInputs {
   rm: { accuracy: number; comparisons: number; labelersOnSamePairs?: { train: number; heldOut: number } } | null;
   labelerAgreement: { heldOut: number; train: number } | null;
   /** honesty rows with category 'all' */
-  honesty: { kind: string; size: string; category: string; instruction: string; truthfulInformative: number | null }[];
+  honesty: { kind: string; size: string; category: string; instruction: string; truthfulInformative: number | null; n?: number }[];
   quality: { kind: string; size: string; hallucinates: number | null }[];
   toxicity: { kind: string; size: string; instruction: string; toxic: number | null; n: number }[];
   bias: { kind: string; size: string; biasEntropy: number | null }[];
@@ -90,14 +91,21 @@ export function buildSummary(s: SummaryInputs): Claim[] {
       why: !bar ? 'labeler agreement not measured' : `RM is ${(100 * (s.rm.accuracy - bar.train)).toFixed(1)} points from ${barName} (within 8 counts as "about as often")` }
     : NOT('RM agrees with held-out labelers', 'RM 69.6% ± 0.9%; labelers 72.6% ± 1.5%', 'no reward model in this run'));
 
-  // 6. truthfulness
-  const ti = (kind: string) => s.honesty.find((r) => r.kind === kind && r.size === large && r.category === 'all' && r.instruction === 'none')?.truthfulInformative ?? null;
-  const tp = ti('ppo-ptx');
-  const tg = ti('gpt');
-  out.push(tp !== null && tg !== null
-    ? { claim: 'more truthful and informative than GPT', paper: 'TruthfulQA truthful+informative about 2x GPT-3', ours: `PPO-ptx ${large} ${pct(tp)} vs GPT ${large} ${pct(tg)}` + (tg > 0 ? ` (${(tp / tg).toFixed(1)}x)` : ''),
-      verdict: tg > 0 ? (tp / tg >= 1.5 ? 'reproduces' : tp > tg ? 'partly' : 'does not reproduce') : tp > 0 ? 'reproduces' : 'does not reproduce', why: 'ratio >= 1.5 counts as "about 2x"; higher but less is partly' }
-    : NOT('more truthful and informative than GPT', 'about 2x GPT-3', 'PPO-ptx or GPT not trained in this run'));
+  // 6. truthfulness: "reproduces" needs the ratio and a difference beyond sampling noise
+  //    (95% Wilson intervals apart): 1 answer in 170 against 0 is not "more truthful"
+  const ti = (kind: string) => s.honesty.find((r) => r.kind === kind && r.size === large && r.category === 'all' && r.instruction === 'none') ?? null;
+  const hp6 = ti('ppo-ptx');
+  const hg6 = ti('gpt');
+  const tp = hp6?.truthfulInformative ?? null;
+  const tg = hg6?.truthfulInformative ?? null;
+  if (tp !== null && tg !== null) {
+    const apart = hp6!.n && hg6!.n ? wilsonInterval(tp, hp6!.n)[0] > wilsonInterval(tg, hg6!.n)[1] : true;
+    const ratioOk = tg > 0 ? tp / tg >= 1.5 : tp > 0;
+    out.push({ claim: 'more truthful and informative than GPT', paper: 'TruthfulQA truthful+informative about 2x GPT-3',
+      ours: `PPO-ptx ${large} ${pct(tp)} vs GPT ${large} ${pct(tg)}` + (tg > 0 ? ` (${(tp / tg).toFixed(1)}x)` : '') + (hp6!.n && hg6!.n ? ` of ${hp6!.n} / ${hg6!.n} prompts` : ''),
+      verdict: ratioOk && apart ? 'reproduces' : tp > tg ? 'partly' : 'does not reproduce',
+      why: ratioOk && !apart ? 'higher, but the 95% intervals overlap' : 'ratio >= 1.5 (intervals apart) counts as "about 2x"; higher but less is partly' });
+  } else out.push(NOT('more truthful and informative than GPT', 'about 2x GPT-3', 'PPO-ptx or GPT not trained in this run'));
 
   // 7. hallucination
   const hp = find(s.quality, 'ppo-ptx', large)?.hallucinates ?? null;

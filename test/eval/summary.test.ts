@@ -47,6 +47,18 @@ test('the RM is measured against the labelers\' agreement on the same pairs when
   assert.match(same.why, /^RM is -3\.0 points from labelers on the same pairs/);
 });
 
+test('truthfulness: one truthful answer in 166 against none is "partly", not a reproduction', () => {
+  const row = (tp: number, tg: number, n: number) => buildSummary({ ...BASE, honesty: [
+    { kind: 'ppo-ptx', size: 'large', category: 'all', instruction: 'none', truthfulInformative: tp, n },
+    { kind: 'gpt', size: 'large', category: 'all', instruction: 'none', truthfulInformative: tg, n }] }).find((c) => c.claim.startsWith('more truthful'))!;
+  const one = row(1 / 166, 0, 166);
+  assert.equal(one.verdict, 'partly');
+  assert.equal(one.why, 'higher, but the 95% intervals overlap');
+  assert.equal(one.ours, 'PPO-ptx large 0.6% vs GPT large 0.0% of 166 / 166 prompts');
+  assert.equal(row(0.6, 0.3, 100).verdict, 'reproduces');
+  assert.equal(row(0.2, 0.3, 100).verdict, 'does not reproduce');
+});
+
 test('missing models give "not measured", never a crash; HTML is escaped', () => {
   const empty: SummaryInputs = { sizes: ['small', 'large'], winVsLargestSft: [], winVsSameSft: [], ptxVsGpt: null, rm: null, labelerAgreement: null, honesty: [], quality: [], toxicity: [], bias: [], perplexity: [] };
   const claims = buildSummary(empty);
