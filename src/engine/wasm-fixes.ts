@@ -9,13 +9,15 @@
  *    engine clones every tensor a gradient saves, and wasm copied each one (~200 a step);
  *  - `GatherV2` along axis 0 (embedding lookups) as row copies; the wasm kernel goes element
  *    by element with strides;
- *  - a new kernel, the fused Adam update of one parameter (wasm-adam.ts).
+ *  - new kernels: the fused Adam update of one parameter (wasm-adam.ts) and the token
+ *    cross-entropy's forward and gradient around a softmax (wasm-xent.ts).
  * Every one is checked against the cpu backend in test/engine/wasm-fixes.test.ts.
  */
 import * as tf from '@tensorflow/tfjs';
 import { fastPath } from './fast-path';
 import { ADAM_UPDATE, adamUpdate } from './wasm-adam';
 import { batchMatMul } from './wasm-matmul';
+import { TARGET_LOG_PROB, TARGET_LOG_PROB_GRAD, targetLogProb, targetLogProbGrad } from './wasm-xent';
 import type { WasmBackend } from './wasm-matmul';
 
 let registered = false;
@@ -176,5 +178,7 @@ export function registerWasmFixes(): void {
   if (tf.getKernel('UnsortedSegmentSum', 'wasm')) tf.unregisterKernel('UnsortedSegmentSum', 'wasm');
   tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSum as tf.KernelFunc });
   if (!tf.getKernel(ADAM_UPDATE, 'wasm')) tf.registerKernel({ kernelName: ADAM_UPDATE, backendName: 'wasm', kernelFunc: adamUpdate as unknown as tf.KernelFunc });
+  if (!tf.getKernel(TARGET_LOG_PROB, 'wasm')) tf.registerKernel({ kernelName: TARGET_LOG_PROB, backendName: 'wasm', kernelFunc: targetLogProb as unknown as tf.KernelFunc });
+  if (!tf.getKernel(TARGET_LOG_PROB_GRAD, 'wasm')) tf.registerKernel({ kernelName: TARGET_LOG_PROB_GRAD, backendName: 'wasm', kernelFunc: targetLogProbGrad as unknown as tf.KernelFunc });
   registered = true;
 }
