@@ -1,7 +1,8 @@
 /**
  * One switch for the fused kernels (hand-written LayerNorm / GELU gradients, the fused Adam
  * update, wasm's buffer-sharing Identity and row-copy GatherV2, the output-order transpose
- * and its matmul cost model, the 4-row bias-gradient Sum), so the benchmark can time
+ * and its matmul cost model, the 4-row bias-gradient Sum, the token cross-entropy's forward
+ * tail and gradient as one kernel each), so the benchmark can time
  * the step with and without them back to back in one process, and tests can compare each
  * against the composite it replaces. On by default; `RLHF_FAST_PATH=0` starts with it off.
  * The older wasm fixes (BatchMatMul, UnsortedSegmentSum, Sum, SplitV) are always on.
