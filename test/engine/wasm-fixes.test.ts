@@ -80,6 +80,21 @@ test('products computed as (op(B)^T op(A)^T)^T (a tall transposed A, a narrow B)
   }
 });
 
+test('transposed operands on both transpose routes (wasm kernel below 512 rows, blocked JS copy from 512) give cpu\'s products', async () => {
+  const rng = new Rng('transpose-routes');
+  // [k, m] stored for a transposed A: k rows to transpose; [n, k] stored for a transposed B: n rows
+  for (const [m, k, n, batch] of [[70, 600, 24, 1], [70, 300, 24, 1], [40, 24, 600, 1], [33, 48, 17, 6]]) {
+    for (const [tA, tB] of [[true, false], [false, true], [true, true]]) {
+      const dims = batch > 1 ? [batch] : [];
+      const a = randomInput(rng, [...dims, ...(tA ? [k, m] : [m, k])]);
+      const b = randomInput(rng, [...dims, ...(tB ? [n, k] : [k, n])]);
+      const r = await onBoth([a, b], (x, y) => tf.matMul(x, y, tA, tB));
+      // float32 sums of k terms in another order: rounding grows with k
+      assertClose(r.wasm, r.cpu, 1e-5 * Math.max(1, k / 100), `a ${a.shape} b ${b.shape} tA=${tA} tB=${tB}`);
+    }
+  }
+});
+
 test('a weight used transposed many times is cached, and freed once disposed', async () => {
   await tf.setBackend('wasm');
   const rng = new Rng('cache');
