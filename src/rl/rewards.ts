@@ -84,3 +84,22 @@ export function penaliseMissingEos(scores: ArrayLike<number>, hasEos: ReadonlyAr
   if (config.mode !== 'subtract' && config.mode !== 'replace') throw new Error(`penaliseMissingEos: mode must be subtract or replace, got ${config.mode}`);
   return Float32Array.from(scores, (s, b) => (hasEos[b] ? s : config.mode === 'subtract' ? s - config.penalty : -config.penalty));
 }
+
+/**
+ * Scores minus the leave-one-out mean of their group: rows [g*k, (g+1)*k) answer the same
+ * prompt, and each row's baseline is the mean score of the other k - 1 (RLOO's baseline; it
+ * does not depend on the row's own answer, so the policy gradient stays unbiased). k = 1
+ * returns a copy.
+ */
+export function leaveOneOutBaseline(scores: ArrayLike<number>, k: number): Float32Array {
+  if (!(Number.isInteger(k) && k >= 1)) throw new Error(`leaveOneOutBaseline: k must be an integer >= 1, got ${k}`);
+  if (scores.length % k !== 0) throw new Error(`leaveOneOutBaseline: ${scores.length} scores do not split into groups of ${k}`);
+  const out = Float32Array.from(scores);
+  if (k === 1) return out;
+  for (let g = 0; g < scores.length; g += k) {
+    let sum = 0;
+    for (let i = g; i < g + k; i++) sum += scores[i];
+    for (let i = g; i < g + k; i++) out[i] = scores[i] - (sum - scores[i]) / (k - 1);
+  }
+  return out;
+}

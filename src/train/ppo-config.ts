@@ -12,6 +12,11 @@ export interface PpoConfig {
   iterations: number;
   /** Prompts (episodes) sampled per iteration: the rollout batch B. */
   rolloutBatch: number;
+  /** Answers sampled per prompt (must divide `rolloutBatch`). With k > 1 each answer's RM score
+   *  has the mean score of the other k - 1 answers to the same prompt subtracted (the
+   *  leave-one-out baseline of RLOO, Ahmadian et al. 2024): how good the answer is for its
+   *  prompt, not how easy the prompt is. 1 = the paper's one answer per prompt. */
+  samplesPerPrompt: number;
   /** Episodes per gradient step; must divide `rolloutBatch`. */
   miniBatch: number;
   /** Passes of minibatch updates over each rollout batch (TRL's ppo_epochs: 4). */
@@ -61,6 +66,7 @@ export interface PpoConfig {
 export const DEFAULTS: PpoConfig = {
   iterations: 24,
   rolloutBatch: 32,
+  samplesPerPrompt: 1,
   miniBatch: 16,
   ppoEpochs: 2,
   maxNewTokens: 24,
@@ -92,6 +98,7 @@ export function validatePpoConfig(c: PpoConfig, where = 'PpoConfig'): void {
   };
   int('iterations', 0);
   int('rolloutBatch', 2);
+  int('samplesPerPrompt', 1);
   int('miniBatch', 1);
   int('ppoEpochs', 1);
   int('maxNewTokens', 1);
@@ -99,6 +106,7 @@ export function validatePpoConfig(c: PpoConfig, where = 'PpoConfig'): void {
   int('ptxLength', 2);
   int('evalPretrainBatch', 0);
   int('saveEvery', 1);
+  if (c.rolloutBatch % c.samplesPerPrompt !== 0) throw new Error(`${where}: samplesPerPrompt (${c.samplesPerPrompt}) must divide rolloutBatch (${c.rolloutBatch})`);
   if (c.rolloutBatch % c.miniBatch !== 0) throw new Error(`${where}: miniBatch (${c.miniBatch}) must divide rolloutBatch (${c.rolloutBatch})`);
   for (const k of ['temperature', 'lr', 'valueLr', 'clipRange', 'valueClipRange'] as const) {
     if (!(Number.isFinite(c[k]) && c[k] > 0)) throw new Error(`${where}: ${k} must be a finite number > 0, got ${c[k]}`);

@@ -41,7 +41,7 @@ import { progress } from '../report/progress';
 import { gae, whiten } from '../rl/gae';
 import { KlController } from '../rl/kl-controller';
 import { entropy, policyLoss, tokenEntropy, valueLoss } from '../rl/losses';
-import { endsWithEos, penaliseMissingEos, shapeRewards } from '../rl/rewards';
+import { endsWithEos, leaveOneOutBaseline, penaliseMissingEos, shapeRewards } from '../rl/rewards';
 import { replaceDirAtomic } from '../util/atomic';
 import { mergeConfig } from '../util/config';
 import { readJsonl } from '../util/jsonl';
@@ -438,7 +438,9 @@ export async function trainPpo(models: PpoModels, data: PpoData, overrides: Part
       const beta = kl.value;
 
       // 1. rollout: answers y ~ pi_RL(.|x) for this iteration's prompts (temperature 1)
-      const batch = Array.from({ length: config.rolloutBatch }, (_, j) => prompts[order(it * config.rolloutBatch + j)]);
+      const k = config.samplesPerPrompt; // rows [g*k, (g+1)*k) answer the same prompt
+      const perIteration = config.rolloutBatch / k;
+      const batch = Array.from({ length: config.rolloutBatch }, (_, j) => prompts[order(it * perIteration + Math.floor(j / k))]);
       let gen;
       try {
         gen = generateIds(policy, batch, { eosId: tokenizer.eosId, padId: tokenizer.padId },
@@ -469,9 +471,10 @@ export async function trainPpo(models: PpoModels, data: PpoData, overrides: Part
       });
       checkFinite(iteration, { 'the policy log-probs': rollout.logprobs, 'the reference log-probs': rollout.refLogprobs, 'the values': rollout.values, 'the RM scores': rollout.scores }, lastGood());
       const scores = penaliseMissingEos(rollout.scores, ep.hitEos, config.missingEos); // no EOS: fixed penalty
+      const centred = leaveOneOutBaseline(scores, k); // k > 1: minus the other answers' mean score
 
       // 3. reward r_t = -beta * KL_t per answer token, + r_theta(x, y) at the last token
-      const shaped = shapeRewards({ scores, logprobs: rollout.logprobs, refLogprobs: rollout.refLogprobs, mask: ep.mask, batch: ep.B, length: ep.T }, beta, config.klEstimator);
+      const shaped = shapeRewards({ scores: centred, logprobs: rollout.logprobs, refLogprobs: rollout.refLogprobs, mask: ep.mask, batch: ep.B, length: ep.T }, beta, config.klEstimator);
 
       // 4. advantages: GAE (gamma 1, lambda 0.95) on V, whitened over the batch; returns = A + V
       const { advantages, returns } = gae({ rewards: shaped.rewards, values: rollout.values, mask: ep.mask, batch: ep.B, length: ep.T }, { gamma: config.gamma, lambda: config.lambda });

@@ -1,7 +1,7 @@
 import { test, before } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { shapeRewards, tokenKl, endsWithEos, penaliseMissingEos } from '../../src/rl/rewards';
+import { shapeRewards, tokenKl, endsWithEos, leaveOneOutBaseline, penaliseMissingEos } from '../../src/rl/rewards';
 import { klPerToken } from '../../src/rl/losses';
 
 before(async () => { await tf.setBackend('cpu'); });
@@ -56,4 +56,16 @@ test('bad inputs are rejected by name', () => {
   assert.throws(() => endsWithEos([1, 2], [1, 1, 1], 1, 3, 0), /tokens has 2 entries/);
   assert.throws(() => penaliseMissingEos([1], [true, false]), /1 scores but 2 EOS flags/);
   assert.throws(() => penaliseMissingEos([1], [false], { mode: 'subtract', penalty: -1 }), /penalty must be a finite number >= 0/);
+});
+
+test('leave-one-out baseline: each score minus the mean of the other answers to its prompt', () => {
+  // two prompts, three answers each
+  const out = leaveOneOutBaseline([1, 2, 6, 0, 0, 3], 3);
+  const want = [1 - 4, 2 - 3.5, 6 - 1.5, 0 - 1.5, 0 - 1.5, 3 - 0];
+  out.forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-6, `row ${i}: ${v} vs ${want[i]}`));
+  // a group's centred scores sum to k/(k-1) times (sum - k*mean) = 0
+  assert.ok(Math.abs(out[0] + out[1] + out[2]) < 1e-6);
+  assert.deepEqual(Array.from(leaveOneOutBaseline([0.5, -2], 1)), [0.5, -2]);
+  assert.throws(() => leaveOneOutBaseline([1, 2, 3], 2), /3 scores do not split into groups of 2/);
+  assert.throws(() => leaveOneOutBaseline([1, 2], 0), /k must be an integer >= 1/);
 });

@@ -253,6 +253,7 @@ test('loadPpoModels: the RM-chosen SFT epoch (else the last, with a note); refer
 
 test('bad configs and inputs are rejected by name', async () => {
   assert.throws(() => validatePpoConfig({ ...DEFAULTS, rolloutBatch: 6, miniBatch: 4 }), /miniBatch \(4\) must divide rolloutBatch \(6\)/);
+  assert.throws(() => validatePpoConfig({ ...DEFAULTS, rolloutBatch: 6, miniBatch: 2, samplesPerPrompt: 4 }), /samplesPerPrompt \(4\) must divide rolloutBatch \(6\)/);
   assert.throws(() => validatePpoConfig({ ...DEFAULTS, clipRange: 0 }), /clipRange must be a finite number > 0/);
   assert.throws(() => validatePpoConfig({ ...DEFAULTS, lambda: 2 }), /lambda must be in \[0, 1\]/);
   const m = models();
