@@ -118,7 +118,9 @@ export interface WorkbookConfig {
     maxNewTokens: number;
     /** prompts per optimiser step, each with all its K answers and C(K,2) comparisons */
     batchPrompts: number;
-    /** peak learning rate (warm-up, then cosine to a tenth over the one epoch) */
+    /** passes over the training rankings (the paper: 1, as a second overfit its 6B RM) */
+    epochs: number;
+    /** peak learning rate (warm-up, then cosine to a tenth over all epochs) */
     lr: number;
     /** steps of linear warm-up */
     warmupSteps: number;
@@ -154,7 +156,7 @@ export const DEFAULTS: WorkbookConfig = {
   // 57.0% at 6e-4, 57.9% at 2e-4, 59.6% at 1e-4, 57.6% at 5e-5 (seed 7 at 1e-4: 56.0%).
   // reward.prompts 0 (all 3300, was 900): against the noise-free rubric, on 8 SFT answers per
   // evaluation prompt, the RM ordered 71.6% of the pairs right instead of 61.7% (04 +4 min).
-  reward: { size: 'medium', prompts: 0, validationFraction: 0.15, topP: 0.95, temperature: 1, maxNewTokens: 32, batchPrompts: 8, lr: 1e-4, warmupSteps: 10, evalEvery: 25, ablationPrompts: 112, selectionPrompts: 48 },
+  reward: { size: 'medium', prompts: 0, validationFraction: 0.15, topP: 0.95, temperature: 1, maxNewTokens: 32, batchPrompts: 8, epochs: 2, lr: 1e-4, warmupSteps: 10, evalEvery: 25, ablationPrompts: 112, selectionPrompts: 48 },
   ppo: PPO_DEFAULTS,
   evaluation: EVAL_DEFAULTS,
 };
@@ -178,7 +180,7 @@ const PAPER: DeepPartial<WorkbookConfig> = {
   models: { sizes: ladder([256, 512, 768], [4, 8, 12], [4, 8, 12], 256) },
   pretrain: { steps: [20000, 20000, 20000], batchSize: 32, lr: [1e-3, 6e-4, 3e-4], warmupSteps: 500, evalEvery: 500, evalWindows: 256, checkpointEvery: 1000, sampleTokens: 128 },
   sft: { epochs: 16, batchSize: 32, lr: 3e-4, answerPrompts: 500, maxNewTokens: 64, fewShotTokens: 160 },
-  reward: { prompts: 0, validationFraction: 0.05, maxNewTokens: 64, batchPrompts: 64, lr: 5e-5, warmupSteps: 50, evalEvery: 50, ablationPrompts: 2000, selectionPrompts: 256 },
+  reward: { prompts: 0, validationFraction: 0.05, maxNewTokens: 64, batchPrompts: 64, epochs: 1, lr: 5e-5, warmupSteps: 50, evalEvery: 50, ablationPrompts: 2000, selectionPrompts: 256 },
   ppo: { trainer: { iterations: 500, rolloutBatch: 512, miniBatch: 64, ppoEpochs: 4, maxNewTokens: 64, valueTrunk: 'trained', lr: 1e-5, valueLr: 5e-6, ptxCoef: 27.8, ptxBatch: 64, ptxLength: 128, evalPretrainBatch: 64, saveEvery: 10 }, measurePrompts: 1000, pretrainChars: 4000000, heldOutChars: 400000 },
   evaluation: { neutralPrompts: 500, maxNewTokens: 64, bestOfNPrompts: 200, bestOfN: [1, 2, 4, 8, 16, 32, 64], perplexityTokens: 65536, klPrompts: 256 },
 };
