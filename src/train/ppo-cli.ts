@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   const heldOutTokens = encodeStream(tokenizer, upTo(corpus.validation, pc.heldOutChars));
   const prompts = loadPrompts(requireArtifact(path.join(a.data, 'prompts-ppo.jsonl'), 'PPO prompts', '01-data')).map((p) => p.text);
   const evalPrompts = loadPrompts(requireArtifact(path.join(a.data, 'prompts-eval.jsonl'), 'evaluation prompts', '01-data')).slice(0, pc.measurePrompts).map((p) => p.text);
-  const measureOpts = { maxNewTokens: pc.trainer.maxNewTokens, temperature: 1, seed: cfg.seed, missingEos: pc.trainer.missingEos, heldOutTokens, heldOutWindows: 4 * pc.trainer.evalPretrainBatch, ptxLength: pc.trainer.ptxLength };
+  const measureOpts = { maxNewTokens: pc.trainer.maxNewTokens, temperature: pc.trainer.temperature, seed: cfg.seed, missingEos: pc.trainer.missingEos, heldOutTokens, heldOutWindows: 4 * pc.trainer.evalPretrainBatch, ptxLength: pc.trainer.ptxLength };
   const sizes = sizesArg ? sizesArg.split(',') : cfg.models.sizes.map((s) => s.name);
   console.log(`profile ${profile}, backend ${engine.backend}, ${prompts.length} PPO prompts, ${evalPrompts.length} held-out prompts, sizes ${sizes.join(',')}`);
   const t00 = Date.now();

@@ -10,8 +10,10 @@
  * save compute, a value head on the frozen RM trunk) trained beside the policy. One
  * iteration:
  *
- *   1. rollout   sample answers y ~ pi_RL(.|x) for a batch of PPO prompts (temperature 1)
- *   2. score     r_theta(x, y) at the EOS token; an answer with no EOS gets a fixed penalty
+ *   1. rollout   sample answers y ~ pi_RL(.|x) for a batch of PPO prompts, `samplesPerPrompt`
+ *                each, at the trainer's temperature (the paper: 1, one answer per prompt)
+ *   2. score     r_theta(x, y) at the EOS token; an answer with no EOS gets a fixed penalty;
+ *                with k answers per prompt, minus the mean score of the prompt's other k - 1
  *   3. KL        per-token KL_t = log pi_RL(y_t) - log pi_SFT(y_t) (temperature-scaled logits
  *                for both); reward r_t = -beta * KL_t, plus r_theta(x, y) at the last token
  *   4. advantage GAE (gamma 1, lambda 0.95) on V; advantages whitened over the batch
@@ -437,7 +439,7 @@ export async function trainPpo(models: PpoModels, data: PpoData, overrides: Part
       const iteration = it + 1;
       const beta = kl.value;
 
-      // 1. rollout: answers y ~ pi_RL(.|x) for this iteration's prompts (temperature 1)
+      // 1. rollout: answers y ~ pi_RL(.|x) for this iteration's prompts, k per prompt
       const k = config.samplesPerPrompt; // rows [g*k, (g+1)*k) answer the same prompt
       const perIteration = config.rolloutBatch / k;
       const batch = Array.from({ length: config.rolloutBatch }, (_, j) => prompts[order(it * perIteration + Math.floor(j / k))]);
