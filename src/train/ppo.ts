@@ -441,8 +441,7 @@ export async function trainPpo(models: PpoModels, data: PpoData, overrides: Part
 
       // 1. rollout: answers y ~ pi_RL(.|x) for this iteration's prompts, k per prompt
       const k = config.samplesPerPrompt; // rows [g*k, (g+1)*k) answer the same prompt
-      const perIteration = config.rolloutBatch / k;
-      const batch = Array.from({ length: config.rolloutBatch }, (_, j) => prompts[order(it * perIteration + Math.floor(j / k))]);
+      const batch = rolloutPromptIndices(order, it, config.rolloutBatch, k).map((i) => prompts[i]);
       let gen;
       try {
         gen = generateIds(policy, batch, { eosId: tokenizer.eosId, padId: tokenizer.padId },
@@ -585,8 +584,17 @@ function optimiseStep(
   return stats;
 }
 
+/**
+ * The prompt of each row of iteration `it`'s rollout batch: `rolloutBatch / k` prompts taken in
+ * `order`, each repeated for k consecutive rows (the group its leave-one-out baseline uses).
+ */
+export function rolloutPromptIndices(order: (episode: number) => number, it: number, rolloutBatch: number, k: number): number[] {
+  const perIteration = rolloutBatch / k;
+  return Array.from({ length: rolloutBatch }, (_, j) => order(it * perIteration + Math.floor(j / k)));
+}
+
 /** Prompt index of the k-th episode: each pass over the prompts is a fresh seeded shuffle. */
-function promptOrder(n: number, seed: number): (k: number) => number {
+export function promptOrder(n: number, seed: number): (k: number) => number {
   const passes = new Map<number, number[]>();
   return (k) => {
     const pass = Math.floor(k / n);

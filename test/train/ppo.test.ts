@@ -10,7 +10,7 @@ import { GPT } from '../../src/model/gpt';
 import { ScalarHead } from '../../src/model/heads';
 import { tokenLogProbs } from '../../src/model/logprobs';
 import { Tokenizer, trainTokenizer } from '../../src/model/tokenizer';
-import { answerLogProbs, DivergenceError, makeEpisodes, measurePolicy, METRICS, PpoConfig, PpoModels, PpoRow, trainPpo } from '../../src/train/ppo';
+import { answerLogProbs, DivergenceError, makeEpisodes, measurePolicy, METRICS, PpoConfig, PpoModels, PpoRow, promptOrder, rolloutPromptIndices, trainPpo } from '../../src/train/ppo';
 import { validatePpoConfig, DEFAULTS } from '../../src/train/ppo-config';
 import { chooseSftEpoch, disposePpoModels, loadPpoModels } from '../../src/train/ppo-models';
 import { RewardModel } from '../../src/train/reward';
@@ -260,5 +260,29 @@ test('bad configs and inputs are rejected by name', async () => {
   await assert.rejects(() => trainPpo(m, { prompts }, { ...tiny, evalPretrainBatch: 0, ptxCoef: 1 }, { progress: false }), /ptxCoef > 0 \(PPO-ptx\) needs data.pretrainTokens/);
   await assert.rejects(() => trainPpo(m, { prompts }, { ...tiny }, { progress: false }), /needs data.heldOutTokens/);
   await assert.rejects(() => trainPpo(m, data(), { ...tiny, klCoef: 1 } as any, { progress: false }), /klCoef/);
+  dispose(m);
+});
+
+test('rollout prompts: k consecutive rows share a prompt; iterations walk on through one seeded pass', () => {
+  const order = promptOrder(10, 3);
+  const first = rolloutPromptIndices(order, 0, 8, 4);
+  assert.deepEqual(first, [order(0), order(0), order(0), order(0), order(1), order(1), order(1), order(1)]);
+  assert.deepEqual(rolloutPromptIndices(order, 1, 8, 4), [order(2), order(2), order(2), order(2), order(3), order(3), order(3), order(3)]);
+  // one answer per prompt: 8 distinct prompts an iteration, as before
+  assert.deepEqual(rolloutPromptIndices(order, 1, 8, 1), [8, 9, 10, 11, 12, 13, 14, 15].map(order));
+  // a pass over the 10 prompts is a permutation, then a fresh shuffle starts
+  assert.deepEqual([...Array(10).keys()].map(order).sort((a, b) => a - b), [...Array(10).keys()]);
+});
+
+test('samplesPerPrompt 4: a run trains and logs the raw RM scores (the baseline only shapes the update)', async () => {
+  const m = models({ rmWeight: 0, rmBias: 0.5 });
+  const { rows } = await trainPpo(m, data(), { ...tiny, samplesPerPrompt: 4, ptxCoef: 0 }, { progress: false });
+  for (const k of METRICS) assert.ok(Number.isFinite(rows[0][k]), `${k} = ${rows[0][k]}`);
+  // a constant RM: every answer scores 0.5, minus 1 without EOS (the base trainer's rule); the
+  // log keeps that scale although the update sees 0.5 - 0.5 = 0 for every finished answer
+  assert.deepEqual(DEFAULTS.missingEos, { mode: 'subtract', penalty: 1 });
+  const eos = rows[0]['val/num_eos_tokens'];
+  const want = (eos * 0.5 + (4 - eos) * -0.5) / 4;
+  assert.ok(Math.abs(rows[0]['objective/scores'] - want) < 1e-5, `${rows[0]['objective/scores']} vs ${want}`);
   dispose(m);
 });
