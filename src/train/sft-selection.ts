@@ -129,23 +129,25 @@ export function chooseEpochs(scores: readonly EpochScore[]): Record<string, Epoc
 }
 
 /** Score every candidate, choose per size, write `file` atomically. */
-export function selectSft(
+export async function selectSft(
   rm: RewardModel,
   candidates: readonly SftCandidate[],
   prompts: readonly string[],
   file: string,
   config: Partial<SftSelectionConfig> = {},
-  onCandidate?: (score: EpochScore, done: number, total: number) => void,
-): SftChoice {
+  onCandidate?: (score: EpochScore, done: number, total: number) => void | Promise<void>,
+): Promise<SftChoice> {
   if (!candidates.length) throw new Error('selectSft: no SFT checkpoints to choose from (run notebook 03 first)');
   const cfg = { ...DEFAULTS, ...config };
   const used = prompts.slice(0, cfg.prompts);
   const scores: EpochScore[] = [];
-  candidates.forEach((c, i) => {
+  // the callback is awaited: a notebook yields there so its progress display is sent before
+  // the next one (tslab's kernel dies on a second send while one is in flight: EBUSY)
+  for (const [i, c] of candidates.entries()) {
     const { rewards, texts, ...score } = scoreCheckpoint(rm, c, used, cfg);
     scores.push(score);
-    onCandidate?.(score, i + 1, candidates.length);
-  });
+    await onCandidate?.(score, i + 1, candidates.length);
+  }
   const choice = { chosen: chooseEpochs(scores), scores };
   // on disk each `dir` is relative to the file's folder, so the run folder can move
   const rel = (s: EpochScore): EpochScore => ({ ...s, dir: path.relative(path.dirname(path.resolve(file)), path.resolve(s.dir)) });
