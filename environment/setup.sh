@@ -9,6 +9,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PY=/usr/bin/python3
 TSLAB="$ROOT/node_modules/.bin/tslab"
+KERNEL="$ROOT/environment/tslab-kernel.cjs"   # tslab with its ZeroMQ sends queued (see its header)
 APT_PACKAGES=(jupyter-notebook python3-nbconvert python3-nbclient jupyter-nbconvert jupyter-client chromium chromium-headless-shell)
 
 say() { printf 'setup: %s\n' "$*"; }
@@ -54,8 +55,8 @@ else
 fi
 "$PY" -c 'import nbclient, nbconvert, jupyter_client' || stop "$PY cannot import nbclient/nbconvert/jupyter_client"
 
-# 3. The tslab kernel spec, pointing at this checkout's tslab. Re-registered when it
-#    points elsewhere (a moved or fresh clone).
+# 3. The tslab kernel spec, pointing at this checkout's kernel launcher. Re-registered when
+#    it points elsewhere (a moved or fresh clone, or tslab registered bare).
 current="$("$PY" - <<'PYEOF' 2>/dev/null || true
 import json
 from jupyter_client.kernelspec import KernelSpecManager
@@ -65,11 +66,12 @@ except Exception:
     pass
 PYEOF
 )"
-if [ "$current" = "$TSLAB" ]; then
-  say "tslab kernel spec already registered ($TSLAB)"
+if [ "$current" = "$KERNEL" ]; then
+  say "tslab kernel spec already registered ($KERNEL)"
 else
-  say "registering the tslab kernel spec for $PY"
-  "$TSLAB" install --python="$PY" --binary="$TSLAB"
+  say "registering the tslab kernel spec for $PY ($KERNEL)"
+  chmod +x "$KERNEL"
+  "$TSLAB" install --python="$PY" --binary="$KERNEL"
 fi
 
 say "ok: now run \`npm run workbook\` (default profile) or \`npm test\`"

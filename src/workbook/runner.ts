@@ -80,6 +80,14 @@ export function kernelSpecs(): Record<string, string> | null {
 export function checkKernel(kernel: string): void {
   const specs = kernelSpecs();
   if (specs === null) throw new InputError(`Jupyter not found for ${pythonExecutable()} (jupyter_client/nbclient missing); run \`npm run setup\``);
+  checkKernelSpec(kernel, specs);
+}
+
+/** The kernel tslab's spec must start: tslab with its sends queued (see the file's header). */
+export const TSLAB_LAUNCHER = 'environment/tslab-kernel.cjs';
+
+/** Check one kernel spec among the installed ones (name -> the program it starts). */
+export function checkKernelSpec(kernel: string, specs: Record<string, string>): void {
   const names = Object.keys(specs);
   if (!names.includes(kernel)) throw new InputError(`kernel spec "${kernel}" not found (installed: ${names.join(', ') || 'none'}); run \`npm run setup\` to register tslab`);
   // The spec is per user, not per checkout: a clone that was set up and then deleted leaves it
@@ -87,6 +95,11 @@ export function checkKernel(kernel: string): void {
   const program = specs[kernel];
   if (path.isAbsolute(program) && !fs.existsSync(program)) {
     throw new InputError(`kernel spec "${kernel}" starts ${program}, which does not exist (registered from another checkout?); run \`npm run setup\` here to re-register it`);
+  }
+  // A spec registered before the launcher existed starts tslab bare, whose kernel dies on
+  // zeromq's EBUSY after 512 outputs; it runs short notebooks and kills long ones.
+  if (kernel === 'tslab' && !program.endsWith(TSLAB_LAUNCHER)) {
+    throw new InputError(`kernel spec "tslab" starts ${program}, not the workbook's ${TSLAB_LAUNCHER} (whose queued sends keep long notebooks' kernels alive); run \`npm run setup\` to re-register it`);
   }
 }
 

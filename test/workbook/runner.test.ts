@@ -123,4 +123,19 @@ test('a kernel spec left by a deleted checkout (its tslab binary is gone): one c
   assert.deepEqual(fs.readdirSync(runs).sort(), before, 'no run folder created');
 });
 
+test('a tslab kernel spec registered bare (not the workbook launcher): one clear line, exit 2, nothing written', () => {
+  // JUPYTER_PATH comes first in Jupyter's search, so this "tslab" hides the registered one.
+  const jupyterPath = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-kernels-'));
+  const bare = path.join(ROOT, 'node_modules/.bin/tslab');
+  fs.mkdirSync(path.join(jupyterPath, 'kernels/tslab'), { recursive: true });
+  fs.writeFileSync(path.join(jupyterPath, 'kernels/tslab/kernel.json'), JSON.stringify({ argv: [bare, 'kernel', '--config-path', '{connection_file}'], display_name: 'bare', language: 'typescript' }));
+  const before = fs.readdirSync(runs).sort();
+  const r = workbookWithEnv({ JUPYTER_PATH: jupyterPath }, '--profile', 'smoke', '--only', 'params', '--run-id', 'bare');
+  fs.rmSync(jupyterPath, { recursive: true, force: true });
+  assert.equal(r.status, 2, r.stderr);
+  const lines = r.stderr.split('\n').filter((l) => l.trim() && !/npm warn/.test(l));
+  assert.deepEqual(lines, [`workbook: kernel spec "tslab" starts ${bare}, not the workbook's environment/tslab-kernel.cjs (whose queued sends keep long notebooks' kernels alive); run \`npm run setup\` to re-register it`]);
+  assert.deepEqual(fs.readdirSync(runs).sort(), before, 'no run folder created');
+});
+
 test('cleanup', () => fs.rmSync(runs, { recursive: true, force: true }));

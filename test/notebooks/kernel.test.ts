@@ -1,0 +1,77 @@
+/**
+ * The kernel the workbook registers (environment/tslab-kernel.cjs) against tslab bare, on a
+ * cell that shows 3000 outputs from one synchronous loop, through the real runner script
+ * (environment/run_notebook.py) and Jupyter. tslab bare fails at zeromq's 513th send on a
+ * socket (EBUSY); that is the bug which killed the default profile's 04 kernel. The
+ * workbook's kernel must deliver every output, in order, and go on to the next cell.
+ */
+import { test, after } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { pythonExecutable } from '../../src/workbook/execute';
+import { kernelSpecs, TSLAB_LAUNCHER } from '../../src/workbook/runner';
+
+const ROOT = path.resolve(__dirname, '../..');
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-kernel-test-'));
+after(() => fs.rmSync(work, { recursive: true, force: true }));
+
+const specs = kernelSpecs();
+const skip = specs === null ? 'Jupyter not installed (run npm run setup)' : false;
+const OUTPUTS = 3000;
+
+function notebook(kernel: string): string {
+  const cell = (source: string) => ({ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source });
+  const nb = {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: { kernelspec: { name: kernel, display_name: 'TypeScript', language: 'typescript' } },
+    cells: [
+      cell(`import * as tslab from "tslab";\nfor (let i = 0; i < ${OUTPUTS}; i++) tslab.display.text("line " + i);`),
+      cell('console.log("next cell ran");'),
+    ],
+  };
+  const file = path.join(work, `${kernel}.ipynb`);
+  fs.writeFileSync(file, JSON.stringify(nb));
+  return file;
+}
+
+function run(kernel: string, env: Record<string, string> = {}) {
+  const input = notebook(kernel);
+  const output = path.join(work, `${kernel}.out.ipynb`);
+  const r = spawnSync(pythonExecutable(), [path.join(ROOT, 'environment/run_notebook.py'), input, output, '--cwd', ROOT, '--kernel', kernel, '--timeout', '120'], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
+  const events = r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const nb = fs.existsSync(output) ? JSON.parse(fs.readFileSync(output, 'utf8')) : null;
+  return { status: r.status, events, nb, stderr: r.stderr };
+}
+
+const texts = (cell: any): string[] => cell.outputs.map((o: any) => [].concat(o.data?.['text/plain'] ?? o.text ?? '').join(''));
+
+test('the registered tslab kernel is the workbook launcher', { skip }, () => {
+  assert.ok(specs!.tslab?.endsWith(TSLAB_LAUNCHER), `tslab spec starts ${specs!.tslab}; run npm run setup`);
+});
+
+test('the workbook kernel delivers 3000 outputs from one synchronous loop, in order, and runs the next cell', { skip }, () => {
+  const r = run('tslab');
+  assert.equal(r.status, 0, JSON.stringify(r.events.slice(-2)) + r.stderr.slice(-2000));
+  const lines = texts(r.nb.cells[0]);
+  assert.equal(lines.length, OUTPUTS);
+  assert.deepEqual(lines, Array.from({ length: OUTPUTS }, (_, i) => `line ${i}`));
+  assert.equal(texts(r.nb.cells[1]).join('').trim(), 'next cell ran');
+});
+
+test('tslab bare fails on the same cell at zeromq\'s 513th send (the bug the launcher fixes)', { skip }, () => {
+  const kernels = path.join(work, 'jupyter/kernels/tslab-bare');
+  fs.mkdirSync(kernels, { recursive: true });
+  const bare = path.join(ROOT, 'node_modules/.bin/tslab');
+  fs.writeFileSync(path.join(kernels, 'kernel.json'), JSON.stringify({ argv: [bare, 'kernel', '--config-path', '{connection_file}'], display_name: 'tslab bare', language: 'typescript' }));
+  const r = run('tslab-bare', { JUPYTER_PATH: path.join(work, 'jupyter') });
+  assert.notEqual(r.status, 0, 'tslab bare ran the cell; if tslab or zeromq now queue sends, the launcher may be dropped');
+  const shown = r.nb ? texts(r.nb.cells[0]).length : 0;
+  assert.ok(shown < 512, `tslab bare showed ${shown} outputs before failing`);
+});
