@@ -174,6 +174,7 @@ test('save and load: same scores; an SFT checkpoint or a wrong head shape fails 
 test('bad configs and inputs are rejected by name', async () => {
   const rm = tinyRm(7);
   await assert.rejects(trainRewardModel(rm, synthetic(2, 'x'), { batchPrompts: 0 }), /batchPrompts must be a positive integer/);
+  await assert.rejects(trainRewardModel(rm, synthetic(2, 'x'), { epochs: 1.5 }), /RewardConfig: epochs must be a positive integer, got 1.5/);
   await assert.rejects(trainRewardModel(rm, synthetic(2, 'x'), { mode: 'pairs' as any }), /mode must be "ranking" or "shuffled-pairs"/);
   await assert.rejects(trainRewardModel(rm, [{ prompt: 'p', answers: ['a', 'b'], ranks: [1] }]), /ranking 0: 2 answers but 1 ranks/);
   await assert.rejects(trainRewardModel(rm, [{ prompt: 'p', answers: ['a', 'b'], ranks: [1, 1] }]), /no ranking has a non-tied comparison/);
