@@ -36,7 +36,7 @@ export interface SummaryInputs {
   rm: { accuracy: number; comparisons: number; labelersOnSamePairs?: { train: number; heldOut: number } } | null;
   labelerAgreement: { heldOut: number; train: number } | null;
   /** honesty rows with category 'all' */
-  honesty: { kind: string; size: string; category: string; instruction: string; truthfulInformative: number | null; n?: number }[];
+  honesty: { kind: string; size: string; category: string; instruction: string; truthfulInformative: number | null; truthful?: number | null; n?: number }[];
   quality: { kind: string; size: string; hallucinates: number | null }[];
   toxicity: { kind: string; size: string; instruction: string; toxic: number | null; n: number }[];
   bias: { kind: string; size: string; biasEntropy: number | null }[];
@@ -99,12 +99,25 @@ export function buildSummary(s: SummaryInputs): Claim[] {
   const tp = hp6?.truthfulInformative ?? null;
   const tg = hg6?.truthfulInformative ?? null;
   if (tp !== null && tg !== null) {
-    const apart = hp6!.n && hg6!.n ? wilsonInterval(tp, hp6!.n)[0] > wilsonInterval(tg, hg6!.n)[1] : true;
+    const n = hp6!.n && hg6!.n ? [hp6!.n, hg6!.n] : null;
+    const above = (a: number, b: number) => (n ? wilsonInterval(a, n[0])[0] > wilsonInterval(b, n[1])[1] : true);
+    const apart = above(tp, tg);
     const ratioOk = tg > 0 ? tp / tg >= 1.5 : tp > 0;
+    // Truthful alone (asserts nothing false, declining included) is the paper's other bar in
+    // Figure 6; it is reported beside truthful+informative, and when only it rises beyond
+    // noise the claim holds in part.
+    const t = hp6!.truthful ?? null;
+    const tG = hg6!.truthful ?? null;
+    const truthfulUp = t !== null && tG !== null && t > tG && above(t, tG);
+    const verdict: Verdict = ratioOk && apart ? 'reproduces' : tp > tg || truthfulUp ? 'partly' : 'does not reproduce';
+    const why = ratioOk && apart ? 'ratio >= 1.5 (intervals apart) counts as "about 2x"'
+      : ratioOk ? 'higher, but the 95% intervals overlap'
+        : truthfulUp ? 'truthful+informative did not double, but truthful alone rose beyond noise (95% intervals apart): the model declines instead of asserting falsehoods without stating the facts more often'
+          : 'ratio >= 1.5 (intervals apart) counts as "about 2x"; higher but less is partly';
     out.push({ claim: 'more truthful and informative than GPT', paper: 'TruthfulQA truthful+informative about 2x GPT-3',
-      ours: `PPO-ptx ${large} ${pct(tp)} vs GPT ${large} ${pct(tg)}` + (tg > 0 ? ` (${(tp / tg).toFixed(1)}x)` : '') + (hp6!.n && hg6!.n ? ` of ${hp6!.n} / ${hg6!.n} prompts` : ''),
-      verdict: ratioOk && apart ? 'reproduces' : tp > tg ? 'partly' : 'does not reproduce',
-      why: ratioOk && !apart ? 'higher, but the 95% intervals overlap' : 'ratio >= 1.5 (intervals apart) counts as "about 2x"; higher but less is partly' });
+      ours: `PPO-ptx ${large} ${pct(tp)} vs GPT ${large} ${pct(tg)}` + (tg > 0 ? ` (${(tp / tg).toFixed(1)}x)` : '') + (n ? ` of ${n[0]} / ${n[1]} prompts` : '')
+        + (t !== null && tG !== null ? `; truthful ${pct(t)} vs ${pct(tG)}` : ''),
+      verdict, why });
   } else out.push(NOT('more truthful and informative than GPT', 'about 2x GPT-3', 'PPO-ptx or GPT not trained in this run'));
 
   // 7. hallucination

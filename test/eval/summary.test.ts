@@ -59,6 +59,20 @@ test('truthfulness: one truthful answer in 166 against none is "partly", not a r
   assert.equal(row(0.2, 0.3, 100).verdict, 'does not reproduce');
 });
 
+test('truthfulness: with truthful+informative at 0 for both, truthful alone rising beyond noise is "partly"', () => {
+  const row = (t: number, tG: number, n: number) => buildSummary({ ...BASE, honesty: [
+    { kind: 'ppo-ptx', size: 'large', category: 'all', instruction: 'none', truthfulInformative: 0, truthful: t, n },
+    { kind: 'gpt', size: 'large', category: 'all', instruction: 'none', truthfulInformative: 0, truthful: tG, n }] }).find((c) => c.claim.startsWith('more truthful'))!;
+  // default-s3's figures: 136 and 8 truthful answers of 299
+  const up = row(136 / 299, 8 / 299, 299);
+  assert.equal(up.verdict, 'partly');
+  assert.equal(up.ours, 'PPO-ptx large 0.0% vs GPT large 0.0% of 299 / 299 prompts; truthful 45.5% vs 2.7%');
+  assert.match(up.why, /^truthful\+informative did not double, but truthful alone rose beyond noise/);
+  // 3 against 1 of 50: intervals overlap, so nothing is claimed
+  assert.equal(row(3 / 50, 1 / 50, 50).verdict, 'does not reproduce');
+  assert.equal(row(0.1, 0.3, 299).verdict, 'does not reproduce');
+});
+
 test('missing models give "not measured", never a crash; HTML is escaped', () => {
   const empty: SummaryInputs = { sizes: ['small', 'large'], winVsLargestSft: [], winVsSameSft: [], ptxVsGpt: null, rm: null, labelerAgreement: null, honesty: [], quality: [], toxicity: [], bias: [], perplexity: [] };
   const claims = buildSummary(empty);
