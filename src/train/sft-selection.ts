@@ -141,8 +141,8 @@ export async function selectSft(
   const cfg = { ...DEFAULTS, ...config };
   const used = prompts.slice(0, cfg.prompts);
   const scores: EpochScore[] = [];
-  // the callback is awaited: a notebook yields there so its progress display is sent before
-  // the next one (tslab's kernel dies on a second send while one is in flight: EBUSY)
+  // the callback is awaited: a notebook yields there, so its progress display reaches the
+  // page while the next checkpoint is scored
   for (const [i, c] of candidates.entries()) {
     const { rewards, texts, ...score } = scoreCheckpoint(rm, c, used, cfg);
     scores.push(score);

@@ -77,17 +77,12 @@ export function kernelSpecs(): Record<string, string> | null {
   return JSON.parse(r.stdout.trim().split('\n').pop() || '{}');
 }
 
-export function checkKernel(kernel: string): void {
-  const specs = kernelSpecs();
-  if (specs === null) throw new InputError(`Jupyter not found for ${pythonExecutable()} (jupyter_client/nbclient missing); run \`npm run setup\``);
-  checkKernelSpec(kernel, specs);
-}
-
 /** The kernel tslab's spec must start: tslab with its sends queued (see the file's header). */
 export const TSLAB_LAUNCHER = 'environment/tslab-kernel.cjs';
 
-/** Check one kernel spec among the installed ones (name -> the program it starts). */
-export function checkKernelSpec(kernel: string, specs: Record<string, string>): void {
+export function checkKernel(kernel: string): void {
+  const specs = kernelSpecs();
+  if (specs === null) throw new InputError(`Jupyter not found for ${pythonExecutable()} (jupyter_client/nbclient missing); run \`npm run setup\``);
   const names = Object.keys(specs);
   if (!names.includes(kernel)) throw new InputError(`kernel spec "${kernel}" not found (installed: ${names.join(', ') || 'none'}); run \`npm run setup\` to register tslab`);
   // The spec is per user, not per checkout: a clone that was set up and then deleted leaves it

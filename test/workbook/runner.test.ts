@@ -26,6 +26,14 @@ function workbookWithEnv(env: Record<string, string>, ...args: string[]) {
   return { status: r.status, stderr: r.stderr, stdout: r.stdout };
 }
 
+/** A JUPYTER_PATH holding one kernel spec `name` that starts `program` (Jupyter searches it first). */
+function kernelSpecDir(name: string, program: string): string {
+  const jupyterPath = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-kernels-'));
+  fs.mkdirSync(path.join(jupyterPath, 'kernels', name), { recursive: true });
+  fs.writeFileSync(path.join(jupyterPath, 'kernels', name, 'kernel.json'), JSON.stringify({ argv: [program, 'kernel', '--config-path', '{connection_file}'], display_name: name, language: 'typescript' }));
+  return jupyterPath;
+}
+
 function outputsText(nbFile: string): string[] {
   const nb = JSON.parse(fs.readFileSync(nbFile, 'utf8'));
   return nb.cells.map((c: any) => (c.outputs ?? []).map((o: any) => [].concat(o.text ?? o.data?.['text/plain'] ?? '').join('')).join(''));
@@ -109,10 +117,8 @@ test('--continue runs more notebooks in an existing run folder and merges manife
 });
 
 test('a kernel spec left by a deleted checkout (its tslab binary is gone): one clear line, exit 2, nothing written', () => {
-  const jupyterPath = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-kernels-'));
-  const gone = path.join(jupyterPath, 'deleted-clone/node_modules/.bin/tslab');
-  fs.mkdirSync(path.join(jupyterPath, 'kernels/tslab-gone'), { recursive: true });
-  fs.writeFileSync(path.join(jupyterPath, 'kernels/tslab-gone/kernel.json'), JSON.stringify({ argv: [gone, 'kernel', '--config-path', '{connection_file}'], display_name: 'gone', language: 'typescript' }));
+  const gone = path.join(os.tmpdir(), `wb-deleted-clone-${process.pid}/node_modules/.bin/tslab`);
+  const jupyterPath = kernelSpecDir('tslab-gone', gone);
   const before = fs.readdirSync(runs).sort();
   const r = workbookWithEnv({ JUPYTER_PATH: jupyterPath }, '--profile', 'smoke', '--only', 'params', '--kernel', 'tslab-gone', '--run-id', 'gone');
   fs.rmSync(jupyterPath, { recursive: true, force: true });
@@ -125,10 +131,8 @@ test('a kernel spec left by a deleted checkout (its tslab binary is gone): one c
 
 test('a tslab kernel spec registered bare (not the workbook launcher): one clear line, exit 2, nothing written', () => {
   // JUPYTER_PATH comes first in Jupyter's search, so this "tslab" hides the registered one.
-  const jupyterPath = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-kernels-'));
   const bare = path.join(ROOT, 'node_modules/.bin/tslab');
-  fs.mkdirSync(path.join(jupyterPath, 'kernels/tslab'), { recursive: true });
-  fs.writeFileSync(path.join(jupyterPath, 'kernels/tslab/kernel.json'), JSON.stringify({ argv: [bare, 'kernel', '--config-path', '{connection_file}'], display_name: 'bare', language: 'typescript' }));
+  const jupyterPath = kernelSpecDir('tslab', bare);
   const before = fs.readdirSync(runs).sort();
   const r = workbookWithEnv({ JUPYTER_PATH: jupyterPath }, '--profile', 'smoke', '--only', 'params', '--run-id', 'bare');
   fs.rmSync(jupyterPath, { recursive: true, force: true });
