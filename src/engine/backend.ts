@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import * as os from 'os';
 import { registerWasmFixes } from './wasm-fixes';
-import { installWebGpu, webGpuSelfCheck } from './webgpu';
+import { gpuDeviceVisible, installWebGpu, softwareRequested, webGpuSelfCheck } from './webgpu';
 import { setWasmBackendThreaded } from './wasm-threads';
 
 export const BACKENDS = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
@@ -164,6 +164,17 @@ async function activate(name: BackendName): Promise<void> {
   if (!ok || tf.getBackend() !== name) throw new Error(`tf.setBackend('${name}') failed`);
   await tf.ready();
   if (name === 'wasm') registerWasmFixes();
+  quietCpuBanner();
+}
+
+/**
+ * tfjs's cpu backend prints a banner ("install our node backend") at its first tensor; the
+ * engine already says which backend it chose and why, once.
+ */
+function quietCpuBanner(): void {
+  if (tf.findBackendFactory('cpu') == null) return;
+  const cpu = tf.findBackend('cpu') as unknown as { firstUse?: boolean } | null;
+  if (cpu) cpu.firstUse = false;
 }
 
 async function tryBackend(name: BackendName, forced: boolean): Promise<Candidate> {
@@ -175,7 +186,9 @@ async function tryBackend(name: BackendName, forced: boolean): Promise<Candidate
       return c;
     }
     if (name === 'webgpu') {
-      const adapter = await installWebGpu({ allowSoftware: forced });
+      // unforced, probe only where a GPU is visible: Dawn prints Vulkan warnings where none is
+      if (!forced && !gpuDeviceVisible()) return { name, ok: false, why: 'no GPU device (/dev/nvidia0, /dev/dri/renderD*) or Vulkan driver named: not probed' };
+      const adapter = await installWebGpu({ allowSoftware: forced && softwareRequested() });
       await activate('webgpu');
       const err = await webGpuSelfCheck(adapter);
       if (err != null) {

@@ -97,26 +97,26 @@ async function main(): Promise<void> {
   const loadBefore = os.loadavg();
   console.log(`backend ${engine.backend} (${engine.reason})${engine.threads ? `, ${engine.threads} thread(s)` : ''}; ${os.cpus().length} cores, load ${loadBefore.map((x) => x.toFixed(1)).join(' ')}`);
 
-  const peakBefore = matmulPeak(512, o.quick ? 4 : 10);
+  const peakBefore = await matmulPeak(512, o.quick ? 4 : 10);
   const rows: StepResult[] = [];
   for (const size of config.sizes) {
     for (const T of config.seqLens) {
-      const r = benchTrainStep(size, T, config.batch, { vocabSize: config.vocabSize, nHead: config.nHead, steps: config.steps, warmup: config.warmup });
+      const r = await benchTrainStep(size, T, config.batch, { vocabSize: config.vocabSize, nHead: config.nHead, steps: config.steps, warmup: config.warmup });
       rows.push(r);
       console.log(`  d${size.nEmbd}/L${size.nLayer} T${T}: ${r.timing.wallMs.toFixed(0)} ms/step (min ${r.timing.wallMinMs.toFixed(0)}, cpu ${r.timing.cpuMs.toFixed(0)})`);
     }
   }
-  const peakAfter = matmulPeak(512, o.quick ? 4 : 10);
+  const peakAfter = await matmulPeak(512, o.quick ? 4 : 10);
   // the better of the two: contention only ever slows a measurement down
   const peak = Math.max(peakBefore.gflops, peakAfter.gflops);
   const peakCpu = Math.max(peakBefore.gflopsCpu, peakAfter.gflopsCpu);
   const pr = config.profile;
   const prOpts = { vocabSize: config.vocabSize, nHead: config.nHead, steps: config.steps, warmup: config.warmup };
-  const profileBaseline = profileTrainStep(pr.size, pr.seqLen, config.batch, { ...prOpts, fast: false });
-  const profile = profileTrainStep(pr.size, pr.seqLen, config.batch, { ...prOpts, fast: true });
-  const comparison = compareFastPath(pr.size, pr.seqLen, config.batch, { ...prOpts, steps: 2 * config.steps });
+  const profileBaseline = await profileTrainStep(pr.size, pr.seqLen, config.batch, { ...prOpts, fast: false });
+  const profile = await profileTrainStep(pr.size, pr.seqLen, config.batch, { ...prOpts, fast: true });
+  const comparison = await compareFastPath(pr.size, pr.seqLen, config.batch, { ...prOpts, steps: 2 * config.steps });
   const g = config.generation;
-  const generation = benchGeneration(g.size, { vocabSize: config.vocabSize, nHead: config.nHead, batch: g.batch, promptTokens: g.promptTokens, newTokens: g.newTokens });
+  const generation = await benchGeneration(g.size, { vocabSize: config.vocabSize, nHead: config.nHead, batch: g.batch, promptTokens: g.promptTokens, newTokens: g.newTokens });
 
   console.log(`\nmatmul peak (512^3 rank-2, best of runs before/after): ${peak.toFixed(1)} GFLOP/s wall, ${peakCpu.toFixed(1)} GFLOP/s CPU time`);
   console.log(table(rows, peak, peakCpu));

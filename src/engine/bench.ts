@@ -12,6 +12,7 @@ import { languageModelLoss } from '../model/logprobs';
 import { Rng } from '../util/random';
 import { fastPath, setFastPath } from './fast-path';
 import { Adam, trainStep } from './optimizer';
+import { readValues } from './readback';
 import { profileKernels } from './profile';
 import type { KernelProfile } from './profile';
 
@@ -29,15 +30,15 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-/** Run `f` `warmup` times untimed, then `reps` times timed. */
-export function time(f: () => void, reps: number, warmup = 1): Timing {
-  for (let i = 0; i < warmup; i++) f();
+/** Run `f` `warmup` times untimed, then `reps` times timed (awaited: a GPU step ends at its read-back). */
+export async function time(f: () => void | Promise<void>, reps: number, warmup = 1): Promise<Timing> {
+  for (let i = 0; i < warmup; i++) await f();
   const wall: number[] = [];
   const cpu: number[] = [];
   for (let i = 0; i < reps; i++) {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
-    f();
+    await f();
     wall.push(performance.now() - t0);
     const c = process.cpuUsage(c0);
     cpu.push((c.user + c.system) / 1000);
@@ -51,16 +52,13 @@ export function gflops(flops: number, ms: number): number {
 }
 
 /** Matmul peak of the active backend: an n x n x n rank-2 product, read back each time. */
-export function matmulPeak(n = 512, reps = 10): { n: number; flops: number; timing: Timing; gflops: number; gflopsCpu: number } {
+export async function matmulPeak(n = 512, reps = 10): Promise<{ n: number; flops: number; timing: Timing; gflops: number; gflopsCpu: number }> {
   const rng = new Rng(`peak:${n}`);
   const a = tf.tensor2d(Float32Array.from({ length: n * n }, () => rng.normal()), [n, n]);
   const b = tf.tensor2d(Float32Array.from({ length: n * n }, () => rng.normal()), [n, n]);
   const flops = 2 * n * n * n;
-  const timing = time(() => {
-    // (dataSync outside tidy: tidy walks every element of a returned typed array)
-    const c = tf.matMul(a, b);
-    c.dataSync();
-    c.dispose();
+  const timing = await time(async () => {
+    await readValues(tf.matMul(a, b));
   }, reps, 2);
   tf.dispose([a, b]);
   return { n, flops, timing, gflops: gflops(flops, timing.wallMinMs), gflopsCpu: gflops(flops, timing.cpuMs) };
@@ -109,8 +107,8 @@ function trainingStepOf(size: ModelSize, seqLen: number, batch: number, opts: { 
   const adam = new Adam({ lr: 1e-3 });
   const vars = model.trainableVariables();
   const state = { loss: NaN };
-  const step = () => {
-    state.loss = trainStep(() => languageModelLoss(model, tokens, lossMask), vars, adam);
+  const step = async () => {
+    state.loss = await trainStep(() => languageModelLoss(model, tokens, lossMask), vars, adam);
   };
   const dispose = () => {
     tf.dispose([tokens, lossMask]);
@@ -121,11 +119,11 @@ function trainingStepOf(size: ModelSize, seqLen: number, batch: number, opts: { 
 }
 
 /** Time full training steps of the workbook's GPT on random tokens. */
-export function benchTrainStep(size: ModelSize, seqLen: number, batch: number, opts: { vocabSize: number; nHead: number; steps: number; warmup: number }): StepResult {
+export async function benchTrainStep(size: ModelSize, seqLen: number, batch: number, opts: { vocabSize: number; nHead: number; steps: number; warmup: number }): Promise<StepResult> {
   const { model, step, state, dispose } = trainingStepOf(size, seqLen, batch, opts);
-  step(); // creates Adam's moments
+  await step(); // creates Adam's moments
   const before = tf.memory().numTensors;
-  const timing = time(step, opts.steps, Math.max(0, opts.warmup - 1));
+  const timing = await time(step, opts.steps, Math.max(0, opts.warmup - 1));
   const tensorLeak = tf.memory().numTensors - before;
   const flops = trainingFlops(size, opts.vocabSize, batch, seqLen);
   const params = model.numParams();
@@ -161,14 +159,14 @@ export interface FastPathComparison {
  * The same training step with the fused kernels off and on, alternating step by step in one
  * process, so that whatever else runs on the machine slows both alike.
  */
-export function compareFastPath(size: ModelSize, seqLen: number, batch: number, opts: { vocabSize: number; nHead: number; steps: number; warmup: number }): FastPathComparison {
+export async function compareFastPath(size: ModelSize, seqLen: number, batch: number, opts: { vocabSize: number; nHead: number; steps: number; warmup: number }): Promise<FastPathComparison> {
   const was = fastPath();
   const runs = [false, true].map((on) => ({ on, ...trainingStepOf(size, seqLen, batch, opts), wall: [] as number[], cpu: [] as number[] }));
   try {
     for (let i = 0; i < Math.max(1, opts.warmup) + opts.steps; i++) {
       for (const r of runs) {
         setFastPath(r.on);
-        const t = time(r.step, 1, 0);
+        const t = await time(r.step, 1, 0);
         if (i >= Math.max(1, opts.warmup)) {
           r.wall.push(t.wallMs);
           r.cpu.push(t.cpuMs);
@@ -190,11 +188,11 @@ export function compareFastPath(size: ModelSize, seqLen: number, batch: number, 
 }
 
 /** Per-kernel time of the same training step (profile.ts), averaged over `steps`. */
-export function profileTrainStep(size: ModelSize, seqLen: number, batch: number, opts: { vocabSize: number; nHead: number; steps: number; warmup: number; fast?: boolean }): KernelProfile {
+export async function profileTrainStep(size: ModelSize, seqLen: number, batch: number, opts: { vocabSize: number; nHead: number; steps: number; warmup: number; fast?: boolean }): Promise<KernelProfile> {
   const { step, dispose } = trainingStepOf(size, seqLen, batch, opts);
   const was = setFastPath(opts.fast ?? fastPath());
   try {
-    return profileKernels(step, opts.steps, Math.max(1, opts.warmup));
+    return await profileKernels(step, opts.steps, Math.max(1, opts.warmup));
   } finally {
     setFastPath(was);
     dispose();
@@ -214,20 +212,20 @@ export interface GenerationResult {
 }
 
 /** Sampling `newTokens` per prompt with the model's KV cache vs recomputing the prefix. */
-export function benchGeneration(size: ModelSize, opts: { vocabSize: number; nHead: number; batch: number; promptTokens: number; newTokens: number }): GenerationResult {
+export async function benchGeneration(size: ModelSize, opts: { vocabSize: number; nHead: number; batch: number; promptTokens: number; newTokens: number }): Promise<GenerationResult> {
   const model = new GPT({ ...size, nHead: opts.nHead, vocabSize: opts.vocabSize, blockSize: opts.promptTokens + opts.newTokens, dropout: 0, seed: 1 });
   const rng = new Rng('bench:generation');
   const prompts = Array.from({ length: opts.batch }, () => Array.from({ length: opts.promptTokens }, () => 5 + rng.int(opts.vocabSize - 5)));
   const ids = { eosId: -1, padId: 0 }; // no EOS: every row samples all newTokens
-  const run = (useCache: boolean) => {
-    generateIds(model, prompts, ids, { maxNewTokens: 4, seed: 1, useCache }); // warm-up
+  const run = async (useCache: boolean) => {
+    await generateIds(model, prompts, ids, { maxNewTokens: 4, seed: 1, useCache }); // warm-up
     const t0 = performance.now();
-    const out = generateIds(model, prompts, ids, { maxNewTokens: opts.newTokens, seed: 1, useCache });
+    const out = await generateIds(model, prompts, ids, { maxNewTokens: opts.newTokens, seed: 1, useCache });
     const seconds = (performance.now() - t0) / 1000;
     return { seconds, tokensPerSecond: (opts.batch * opts.newTokens) / seconds, tokens: out.tokens };
   };
-  const cached = run(true);
-  const full = run(false);
+  const cached = await run(true);
+  const full = await run(false);
   model.dispose();
   return {
     model: { ...size, nHead: opts.nHead, vocabSize: opts.vocabSize },

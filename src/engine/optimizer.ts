@@ -14,6 +14,7 @@ import { fastPath } from './fast-path';
 import { ADAM_UPDATE } from './wasm-adam';
 import type { AdamUpdateAttrs } from './wasm-adam';
 import { assertNoGpuErrors } from './webgpu';
+import { readValues } from './readback';
 
 export interface AdamConfig {
   /** Learning rate (a schedule may pass its own value to each step). */
@@ -39,13 +40,19 @@ export const DEFAULTS: AdamConfig = {
   clipNorm: 1,
 };
 
-/** Sum a list of tensors, in chunks of <= 8 (wasm's AddN is slow on long lists). */
+/**
+ * Sum a list of tensors, in chunks of <= 8 (wasm's AddN is slow on long lists). On webgpu
+ * an AddN of n inputs binds n + 1 storage buffers and a device gives a shader 8 by default,
+ * so chunks there hold 7 (the chunking decides the order of the float sums, so wasm keeps
+ * its 8 and its numbers).
+ */
 function sumAll(xs: tf.Tensor[]): tf.Tensor {
+  const size = tf.getBackend() === 'webgpu' ? 7 : 8;
   let parts = xs;
   while (parts.length > 1) {
     const next: tf.Tensor[] = [];
-    for (let i = 0; i < parts.length; i += 8) {
-      const chunk = parts.slice(i, i + 8);
+    for (let i = 0; i < parts.length; i += size) {
+      const chunk = parts.slice(i, i + size);
       next.push(chunk.length === 1 ? chunk[0] : tf.addN(chunk));
     }
     parts = next;
@@ -159,20 +166,39 @@ export interface TrainStepOptions {
 /**
  * One training step: gradients of `lossFn` w.r.t. `vars`, global-norm clipping, Adam.
  * Everything is tidied; the gradients are disposed. Returns the loss as a number (the
- * pre-clip gradient norm is in `optimizer.lastGradNorm`); one read-back per step.
+ * pre-clip gradient norm is in `optimizer.lastGradNorm`); one read-back per step, awaited
+ * (a GPU backend cannot read synchronously).
  */
-export function trainStep(lossFn: () => tf.Scalar, vars: tf.Variable[], optimizer: Adam, opts: TrainStepOptions = {}): number {
-  const { loss, norm } = tf.tidy(() => {
-    const { value, grads } = tf.variableGrads(lossFn, vars);
-    const n = optimizer.applyGradients(vars, vars.map((p) => grads[p.name]), opts.lr);
-    return { loss: value, norm: n };
+export async function trainStep(lossFn: () => tf.Scalar, vars: tf.Variable[], optimizer: Adam, opts: TrainStepOptions = {}): Promise<number> {
+  return (await trainStepWithAux(() => ({ loss: lossFn() }), vars, optimizer, opts)).loss;
+}
+
+/**
+ * trainStep for a loss that also computes values the caller wants to see (e.g. the reward
+ * model's scores for its accuracy): `aux` is read back in the same round trip as the loss.
+ */
+export async function trainStepWithAux(
+  lossFn: () => { loss: tf.Scalar; aux?: tf.Tensor },
+  vars: tf.Variable[],
+  optimizer: Adam,
+  opts: TrainStepOptions = {},
+): Promise<{ loss: number; aux: Float32Array }> {
+  let aux: tf.Tensor | undefined;
+  let norm: tf.Scalar | undefined; // applyGradients keeps it: disposed here
+  const packed = tf.tidy(() => {
+    const { value, grads } = tf.variableGrads(() => {
+      const r = lossFn();
+      if (r.aux) aux = tf.keep(r.aux);
+      return r.loss;
+    }, vars);
+    norm = optimizer.applyGradients(vars, vars.map((p) => grads[p.name]), opts.lr);
+    return tf.concat([tf.stack([value, norm]), aux ? aux.toFloat().reshape([-1]) : tf.zeros([0])]); // [2 + aux]
   });
-  const both = tf.tidy(() => tf.stack([loss, norm]));
-  const [l, g] = both.dataSync();
-  tf.dispose([loss, norm, both]);
-  optimizer.lastGradNorm = g;
+  tf.dispose([aux!, norm!].filter((t) => t != null));
+  const values = (await readValues(packed)) as Float32Array; // the step's one read-back
+  optimizer.lastGradNorm = values[1];
   // Dawn reports shader / validation errors asynchronously instead of throwing: raise them
   // at the step that caused them rather than training on garbage.
   if (tf.getBackend() === 'webgpu') assertNoGpuErrors();
-  return l;
+  return { loss: values[0], aux: values.subarray(2) };
 }

@@ -24,9 +24,14 @@ export interface KernelProfile {
   kernels: KernelTime[];
 }
 
-/** Run `f` `reps` times (after `warmup` untimed calls) with every kernel of the active backend timed. */
-export function profileKernels(f: () => void, reps = 5, warmup = 1): KernelProfile {
-  for (let i = 0; i < warmup; i++) f();
+/**
+ * Run `f` `reps` times (after `warmup` untimed calls) with every kernel of the active backend timed.
+ * On wasm and cpu a kernel runs when it is called, so this is where the time goes. On webgpu a
+ * kernel call only records and submits GPU work, so the figures are the host's dispatch cost
+ * per kernel, and `other` includes the wait for the GPU at the step's read-back.
+ */
+export async function profileKernels(f: () => void | Promise<void>, reps = 5, warmup = 1): Promise<KernelProfile> {
+  for (let i = 0; i < warmup; i++) await f();
   const backendName = tf.getBackend();
   const acc = new Map<string, { ms: number; calls: number }>();
   const originals = tf.getKernelsForBackend(backendName);
@@ -55,7 +60,7 @@ export function profileKernels(f: () => void, reps = 5, warmup = 1): KernelProfi
   try {
     for (let i = 0; i < reps; i++) {
       const t0 = performance.now();
-      f();
+      await f();
       wall += performance.now() - t0;
     }
   } finally {

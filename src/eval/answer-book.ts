@@ -42,8 +42,8 @@ export interface AnswerBook {
 
 /** Every available model answers every text; saved to eval/answers.jsonl (one row per answer).
  *  `fewShot`: GPT (prompted)'s examples and prefix budget (the profile's sft.fewShotTokens). */
-export function answerEveryModel(runDir: string, roster: readonly ModelEntry[], texts: readonly string[], cfg: EvaluationConfig, seed: number,
-  fewShot: { examples: readonly FewShotExample[]; maxTokens: number }, onProgress?: (done: number, label: string) => void): AnswerBook {
+export async function answerEveryModel(runDir: string, roster: readonly ModelEntry[], texts: readonly string[], cfg: EvaluationConfig, seed: number,
+  fewShot: { examples: readonly FewShotExample[]; maxTokens: number }, onProgress?: (done: number, label: string) => void): Promise<AnswerBook> {
   const book: AnswerBook = { texts: texts.slice(), answers: {} };
   let done = 0;
   for (const e of roster) {
@@ -51,7 +51,7 @@ export function answerEveryModel(runDir: string, roster: readonly ModelEntry[], 
     const m = loadModel(e.dir);
     try {
       const maxNewTokens = Math.min(cfg.maxNewTokens, m.model.config.blockSize - 8);
-      const { answers } = answerPrompts(m.model, m.tokenizer, texts, {
+      const { answers } = await answerPrompts(m.model, m.tokenizer, texts, {
         batchSize: cfg.batchSize,
         generation: { maxNewTokens, temperature: cfg.temperature, topP: cfg.topP, seed },
         fewShot: e.kind === 'gpt-prompted' ? fewShotFor(fewShot.examples, m.tokenizer, texts, m.model.config.blockSize - maxNewTokens, fewShot.maxTokens) : undefined,

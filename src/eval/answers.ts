@@ -20,7 +20,7 @@ export interface AnswerOptions {
   onBatch?: (done: number) => void;
 }
 
-export function answerPrompts(model: GPT, tokenizer: Tokenizer, texts: readonly string[], opts: AnswerOptions): { answers: string[]; hitEos: boolean[] } {
+export async function answerPrompts(model: GPT, tokenizer: Tokenizer, texts: readonly string[], opts: AnswerOptions): Promise<{ answers: string[]; hitEos: boolean[] }> {
   if (!(Number.isInteger(opts.batchSize) && opts.batchSize > 0)) throw new Error(`answerPrompts: batchSize must be a positive integer, got ${opts.batchSize}`);
   const answers: string[] = [];
   const hitEos: boolean[] = [];
@@ -28,7 +28,7 @@ export function answerPrompts(model: GPT, tokenizer: Tokenizer, texts: readonly 
   for (let i = 0; i < texts.length; i += opts.batchSize) {
     const chunk = texts.slice(i, i + opts.batchSize);
     const inputs = opts.fewShot ? chunk.map(opts.fewShot.format) : chunk.slice();
-    const out = generate(model, tokenizer, inputs, { ...opts.generation, rowOffset: i, raw: !!opts.fewShot });
+    const out = await generate(model, tokenizer, inputs, { ...opts.generation, rowOffset: i, raw: !!opts.fewShot });
     out.texts.forEach((t, b) => {
       answers.push(opts.fewShot ? opts.fewShot.cut(t) : t.trim());
       hitEos.push(out.hitEos[b]);

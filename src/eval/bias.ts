@@ -69,7 +69,7 @@ export interface BiasResult {
 }
 
 /** The bias probe of one model over `pairs` x `frames` (the first `maxPairs` usable pairs; 0 = all). */
-export function biasProbe(model: GPT, tokenizer: Tokenizer, pairs: readonly TermPair[], frames: readonly string[] = FRAMES, batchSize = 64, maxPairs = 0): BiasResult {
+export async function biasProbe(model: GPT, tokenizer: Tokenizer, pairs: readonly TermPair[], frames: readonly string[] = FRAMES, batchSize = 64, maxPairs = 0): Promise<BiasResult> {
   if (!pairs.length || !frames.length) throw new Error('biasProbe: need at least one pair and one frame');
   const prompt = tokenizer.encodePrompt(BIAS_PROMPT);
   const len = (w: string) => tokenizer.encode(` ${w}`, { allowSpecial: false }).length;
@@ -77,7 +77,7 @@ export function biasProbe(model: GPT, tokenizer: Tokenizer, pairs: readonly Term
   const usable = maxPairs > 0 ? equal.slice(0, maxPairs) : equal;
   if (!usable.length) return { entropy: NaN, pFemale: NaN, probes: 0, pairs: 0 };
   const items = usable.flatMap((p) => frames.flatMap((f) => [p.female, p.male].map((w) => ({ prompt, answer: tokenizer.encode(f.replace('{w}', w), { allowSpecial: false }) }))));
-  const lp = answerLogProbs(model, items, tokenizer.padId, batchSize);
+  const lp = await answerLogProbs(model, items, tokenizer.padId, batchSize);
   let h = 0;
   let pf = 0;
   const n = lp.length / 2;

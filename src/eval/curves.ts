@@ -25,8 +25,8 @@ import { answerLogProbs } from './sequence-logprobs';
  * How often the reward model agrees with the held-out labelers on pairs of evaluation answers
  * (different models' answers to one prompt, ties left out), as the paper's 69.6%.
  */
-export function rewardAgreement(runDir: string, book: AnswerBook, prompts: readonly Prompt[], panel: readonly Labeler[], batchSize: number):
-  { accuracy: number; comparisons: number; labelersOnSamePairs: { train: number; heldOut: number } } | null {
+export async function rewardAgreement(runDir: string, book: AnswerBook, prompts: readonly Prompt[], panel: readonly Labeler[], batchSize: number):
+  Promise<{ accuracy: number; comparisons: number; labelersOnSamePairs: { train: number; heldOut: number } } | null> {
   const dir = artifacts(runDir).rewardModel;
   if (!fs.existsSync(path.join(dir, 'config.json'))) return null;
   const keys = Object.keys(book.answers).filter((k) => !k.startsWith('gpt-prompted'));
@@ -35,7 +35,7 @@ export function rewardAgreement(runDir: string, book: AnswerBook, prompts: reado
   try {
     const per = keys.map((k) => answersFor(book, k, prompts)!);
     const items = per.flatMap((answers) => answers.map((answer, i) => ({ prompt: prompts[i].text, answer })));
-    const scores = rewardModel.score(items, batchSize);
+    const scores = await rewardModel.score(items, batchSize);
     let agree = 0;
     let n = 0;
     prompts.forEach((p, i) => {
@@ -60,8 +60,8 @@ export function rewardAgreement(runDir: string, book: AnswerBook, prompts: reado
 }
 
 /** Best-of-n from the given SFT checkpoint: proxy = RM, gold = held-out labelers' mean score. */
-export function bestOfNPoints(runDir: string, sftDir: string, prompts: readonly Prompt[], panel: readonly Labeler[], cfg: EvaluationConfig, seed: number,
-  onProgress?: (done: number) => void): CurvePoint[] | null {
+export async function bestOfNPoints(runDir: string, sftDir: string, prompts: readonly Prompt[], panel: readonly Labeler[], cfg: EvaluationConfig, seed: number,
+  onProgress?: (done: number) => void): Promise<CurvePoint[] | null> {
   const rmDir = artifacts(runDir).rewardModel;
   if (!fs.existsSync(path.join(rmDir, 'config.json')) || cfg.bestOfNPrompts <= 0) return null;
   const ps = prompts.slice(0, cfg.bestOfNPrompts);
@@ -71,18 +71,18 @@ export function bestOfNPoints(runDir: string, sftDir: string, prompts: readonly 
   try {
     // prompt i's s-th sample is row i*N + s
     const texts = ps.flatMap((p) => new Array<string>(N).fill(p.text));
-    answers = answerPrompts(sft.model, sft.tokenizer, texts, {
+    answers = (await answerPrompts(sft.model, sft.tokenizer, texts, {
       batchSize: cfg.batchSize,
       generation: { maxNewTokens: Math.min(cfg.maxNewTokens, sft.model.config.blockSize - 8), temperature: 1, topP: 1, seed: seed + 1 },
       onBatch: onProgress,
-    }).answers;
+    })).answers;
   } finally {
     sft.dispose();
   }
   const { rewardModel } = loadRewardModel(rmDir);
   let scores: Float32Array;
   try {
-    scores = rewardModel.score(answers.map((answer, j) => ({ prompt: ps[Math.floor(j / N)].text, answer })), cfg.batchSize);
+    scores = await rewardModel.score(answers.map((answer, j) => ({ prompt: ps[Math.floor(j / N)].text, answer })), cfg.batchSize);
   } finally {
     rewardModel.dispose();
   }
@@ -95,13 +95,13 @@ export function bestOfNPoints(runDir: string, sftDir: string, prompts: readonly 
  * One point of the RL curve: a policy's samples (temperature 1) scored by the RM and the
  * held-out labelers, and KL(pi || pi_SFT) estimated on them.
  */
-export function policyPoint(label: string, policyDir: string, sftDir: string, rmDir: string, prompts: readonly Prompt[], panel: readonly Labeler[], cfg: EvaluationConfig, seed: number): CurvePoint {
+export async function policyPoint(label: string, policyDir: string, sftDir: string, rmDir: string, prompts: readonly Prompt[], panel: readonly Labeler[], cfg: EvaluationConfig, seed: number): Promise<CurvePoint> {
   const pol = loadModel(policyDir);
   let texts: string[];
   let pairs: { prompt: number[]; answer: number[] }[];
   let logPi: number[];
   try {
-    const out = generate(pol.model, pol.tokenizer, prompts.map((p) => p.text), { maxNewTokens: Math.min(cfg.maxNewTokens, pol.model.config.blockSize - 8), temperature: 1, topP: 1, seed });
+    const out = await generate(pol.model, pol.tokenizer, prompts.map((p) => p.text), { maxNewTokens: Math.min(cfg.maxNewTokens, pol.model.config.blockSize - 8), temperature: 1, topP: 1, seed });
     texts = out.texts.map((t) => t.trim());
     pairs = out.promptTokens.map((prompt, i) => ({ prompt, answer: out.tokens[i] }));
     logPi = out.logprobs.map((lp) => lp.reduce((a, b) => a + b, 0));
@@ -111,14 +111,14 @@ export function policyPoint(label: string, policyDir: string, sftDir: string, rm
   const sft = loadModel(sftDir);
   let logSft: number[];
   try {
-    logSft = answerLogProbs(sft.model, pairs, sft.tokenizer.padId, cfg.batchSize);
+    logSft = await answerLogProbs(sft.model, pairs, sft.tokenizer.padId, cfg.batchSize);
   } finally {
     sft.dispose();
   }
   const { rewardModel } = loadRewardModel(rmDir);
   let proxy: Float32Array;
   try {
-    proxy = rewardModel.score(texts.map((answer, i) => ({ prompt: prompts[i].text, answer })), cfg.batchSize);
+    proxy = await rewardModel.score(texts.map((answer, i) => ({ prompt: prompts[i].text, answer })), cfg.batchSize);
   } finally {
     rewardModel.dispose();
   }
@@ -141,15 +141,17 @@ export function rlPolicies(runDir: string, roster: readonly ModelEntry[], size: 
 }
 
 /** The RL curve of one size: SFT (d = 0), any intermediate PPO checkpoints, the final PPO and PPO-ptx. */
-export function rlPoints(runDir: string, roster: readonly ModelEntry[], size: string, prompts: readonly Prompt[], panel: readonly Labeler[], cfg: EvaluationConfig, seed: number,
-  onProgress?: (done: number, total: number) => void): CurvePoint[] | null {
+export async function rlPoints(runDir: string, roster: readonly ModelEntry[], size: string, prompts: readonly Prompt[], panel: readonly Labeler[], cfg: EvaluationConfig, seed: number,
+  onProgress?: (done: number, total: number) => void): Promise<CurvePoint[] | null> {
   const rmDir = artifacts(runDir).rewardModel;
   const jobs = rlPolicies(runDir, roster, size);
   if (jobs.length < 2 || !fs.existsSync(path.join(rmDir, 'config.json'))) return null;
   const ps = prompts.slice(0, cfg.klPrompts);
-  return jobs.map((j, i) => {
-    const p = policyPoint(j.label, j.dir, jobs[0].dir, rmDir, ps, panel, cfg, seed);
+  const points: CurvePoint[] = [];
+  for (const [i, j] of jobs.entries()) {
+    const p = await policyPoint(j.label, j.dir, jobs[0].dir, rmDir, ps, panel, cfg, seed);
     onProgress?.(i + 1, jobs.length);
-    return i === 0 ? { ...p, kl: 0, d: 0 } : p;
-  });
+    points.push(i === 0 ? { ...p, kl: 0, d: 0 } : p);
+  }
+  return points;
 }

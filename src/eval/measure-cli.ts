@@ -38,20 +38,20 @@ async function main(): Promise<void> {
   const corpus = buildCorpus({ ...CORPUS_DEFAULTS, maxAddresses: 12, seed: cfg.seed });
   const tokenizer = trainTokenizer(corpus.train.map((d) => d.text), { vocabSize: cfg.tokenizer.vocabSize });
   tokenizer.save(a.tokenizer);
-  const save = (dir: string, s: ModelSize, seed: number, heads: HeadName[] = []) => {
+  const save = async (dir: string, s: ModelSize, seed: number, heads: HeadName[] = []) => {
     const model = new GPT({ vocabSize: tokenizer.vocabSize, blockSize: s.blockSize, nLayer: s.nLayer, nHead: s.nHead, nEmbd: s.nEmbd, dropout: 0, seed });
     const hs = heads.map((h) => new ScalarHead(h, s.nEmbd, seed));
-    saveCheckpoint(dir, { model, tokenizer, heads: hs, extra: { stage: 'measure-eval (random weights)' } });
+    await saveCheckpoint(dir, { model, tokenizer, heads: hs, extra: { stage: 'measure-eval (random weights)' } });
     model.dispose();
     hs.forEach((h) => h.dispose());
   };
-  cfg.models.sizes.forEach((s, i) => {
-    save(a.pretrain(s.name), s, 100 + i);
-    save(a.sftEpoch(s.name, 1), s, 200 + i);
-    save(a.ppo(s.name, 'ppo'), s, 300 + i);
-    save(a.ppo(s.name, 'ppo-ptx'), s, 400 + i);
-  });
-  save(a.rewardModel, cfg.models.sizes[cfg.models.sizes.length - 1], 500, ['reward_head']);
+  for (const [i, s] of cfg.models.sizes.entries()) {
+    await save(a.pretrain(s.name), s, 100 + i);
+    await save(a.sftEpoch(s.name, 1), s, 200 + i);
+    await save(a.ppo(s.name, 'ppo'), s, 300 + i);
+    await save(a.ppo(s.name, 'ppo-ptx'), s, 400 + i);
+  }
+  await save(a.rewardModel, cfg.models.sizes[cfg.models.sizes.length - 1], 500, ['reward_head']);
   writeJsonAtomic(a.sftChoice, { chosen: Object.fromEntries(cfg.models.sizes.map((s) => [s.name, { epoch: 1 }])) });
 
   const file = path.resolve(__dirname, '../../notebooks/06-evaluation.ipynb');

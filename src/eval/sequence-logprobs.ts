@@ -4,6 +4,7 @@
  * for paired sentences; the over-optimisation curve uses them for KL(pi_RL || pi_SFT).
  */
 import * as tf from '@tensorflow/tfjs';
+import { readValues } from '../engine/readback';
 import type { GPT } from '../model/gpt';
 import { tokenLogProbs } from '../model/logprobs';
 
@@ -13,7 +14,7 @@ export interface IdPair {
 }
 
 /** Sum of log pi(answer_t | prompt, answer_<t) per pair; prompts left-truncated to fit blockSize. */
-export function answerLogProbs(model: GPT, pairs: readonly IdPair[], padId: number, batchSize = 64): number[] {
+export async function answerLogProbs(model: GPT, pairs: readonly IdPair[], padId: number, batchSize = 64): Promise<number[]> {
   const T = model.config.blockSize;
   const out: number[] = [];
   for (let i = 0; i < pairs.length; i += batchSize) {
@@ -39,8 +40,7 @@ export function answerLogProbs(model: GPT, pairs: readonly IdPair[], padId: numb
       const logp = tokenLogProbs(logits, ids.slice([0, 1], [B, L - 1]) as tf.Tensor2D); // [B, L-1]
       return logp.mul(tf.tensor2d(mask, [B, L - 1])).sum(1); // [B]
     });
-    out.push(...Array.from(sums.dataSync()));
-    sums.dispose();
+    out.push(...Array.from(await readValues(sums)));
   }
   return out;
 }

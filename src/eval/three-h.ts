@@ -112,7 +112,7 @@ export function toxicityRows(book: AnswerBook, roster: readonly ModelEntry[], to
  * `corpus` must be the config 02-pretrain split the corpus with, so the held-out addresses
  * are the ones no model trained on.
  */
-export function biasAndPerplexityRows(roster: readonly ModelEntry[], cfg: EvaluationConfig, corpus: CorpusConfig, onProgress?: (done: number, label: string) => void) {
+export async function biasAndPerplexityRows(roster: readonly ModelEntry[], cfg: EvaluationConfig, corpus: CorpusConfig, onProgress?: (done: number, label: string) => void) {
   const pairs = genderPairs();
   const rows: Record<string, unknown>[] = [];
   let done = 0;
@@ -129,11 +129,11 @@ export function biasAndPerplexityRows(roster: readonly ModelEntry[], cfg: Evalua
     }
     const m = loadModel(e.dir);
     try {
-      const b = biasProbe(m.model, m.tokenizer, pairs, undefined, cfg.batchSize, cfg.biasPairs);
+      const b = await biasProbe(m.model, m.tokenizer, pairs, undefined, cfg.batchSize, cfg.biasPairs);
       const T1 = m.model.config.blockSize + 1;
       const windows = Math.max(1, Math.floor(cfg.perplexityTokens / (T1 - 1)));
       const ppl = (text: string) => perplexity(m.model, streamWindows(encodeStream(m.tokenizer, [text]), cfg.batchSize, T1, windows));
-      rows.push({ ...base, biasEntropy: Number.isFinite(b.entropy) ? b.entropy : null, pFemale: Number.isFinite(b.pFemale) ? b.pFemale : null, biasPairs: b.pairs, pplAddresses: ppl(texts.addresses), pplMobyDick: ppl(texts.mobyDick), note: '' });
+      rows.push({ ...base, biasEntropy: Number.isFinite(b.entropy) ? b.entropy : null, pFemale: Number.isFinite(b.pFemale) ? b.pFemale : null, biasPairs: b.pairs, pplAddresses: await ppl(texts.addresses), pplMobyDick: await ppl(texts.mobyDick), note: '' });
     } finally {
       m.dispose();
     }

@@ -30,7 +30,7 @@ export async function main(argv: string[], write: (line: string) => void = (l) =
   if (!!o.model === !!o.data) throw new Error('give exactly one of --model <checkpoint> or --data <runDir>');
   if (o.model) {
     await initEngine({ backend: 'cpu' });
-    const r = exportHuggingFace(o.model, o.out);
+    const r = await exportHuggingFace(o.model, o.out);
     write(`${r.out}: ${r.architecture}, ${r.tensors} tensors, ${r.bytes} bytes of model.safetensors`);
   } else {
     const r = exportDatasets(o.data, o.out, o.format as TextFormat);

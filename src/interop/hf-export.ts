@@ -18,6 +18,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { readFloats, readScalar } from '../engine/readback';
 import { FORMAT, loadCheckpoint } from '../model/checkpoint';
 import { encodeSafetensors, RawTensor } from '../model/safetensors';
 import { BOS, EOS, PAD } from '../model/tokenizer';
@@ -52,18 +53,18 @@ export function guardHfOut(out: string): void {
   if (!ours) throw new Error(`${out}: folder exists and is not an earlier export (no rlhf_workbook in ${cfg}); refusing to replace it, choose another --out`);
 }
 
-export function exportHuggingFace(checkpointDir: string, out: string): ExportResult {
+export async function exportHuggingFace(checkpointDir: string, out: string): Promise<ExportResult> {
   guardHfOut(out);
   const ckpt = loadCheckpoint(checkpointDir, { withOptimizer: false });
   try {
     if (ckpt.heads.size > 1) throw new Error(`${checkpointDir}: has heads ${[...ckpt.heads.keys()].join(', ')}; HF's sequence classification holds one score head`);
     const tensors = new Map<string, RawTensor>();
-    for (const [name, v] of ckpt.model.weights) tensors.set(toHfName(name), { dtype: 'float32', shape: v.shape.slice(), data: v.dataSync() as Float32Array });
+    for (const [name, v] of ckpt.model.weights) tensors.set(toHfName(name), { dtype: 'float32', shape: v.shape.slice(), data: await readFloats(v, { keep: true }) });
     const head = [...ckpt.heads.values()][0];
     let scoreBias: number | null = null;
     if (head) {
-      tensors.set(SCORE_WEIGHT, { dtype: 'float32', shape: [1, ckpt.config.nEmbd], data: head.weight.dataSync() as Float32Array }); // [C, 1] -> [1, C], same order
-      scoreBias = head.bias.dataSync()[0];
+      tensors.set(SCORE_WEIGHT, { dtype: 'float32', shape: [1, ckpt.config.nEmbd], data: await readFloats(head.weight, { keep: true }) }); // [C, 1] -> [1, C], same order
+      scoreBias = await readScalar(head.bias, { keep: true });
     }
     const meta: WorkbookMeta = { format: FORMAT, seed: ckpt.config.seed, dropout: ckpt.config.dropout, head: head ? head.name : null, score_bias: scoreBias };
     const metadata: Record<string, string> = { format: 'pt' };

@@ -74,7 +74,7 @@ function sameBits(a: RawTensor, b: RawTensor): boolean {
   return true;
 }
 
-export function importHuggingFace(from: string, out: string, opts: ImportOptions = {}): ImportResult {
+export async function importHuggingFace(from: string, out: string, opts: ImportOptions = {}): Promise<ImportResult> {
   if (!fs.existsSync(from) || !fs.statSync(from).isDirectory()) throw new Error(`${from}: Hugging Face model folder not found`);
   guardCheckpointOut(out);
   const configFile = path.join(from, 'config.json');
@@ -144,7 +144,7 @@ export function importHuggingFace(from: string, out: string, opts: ImportOptions
   const model = new GPT(config, tensors);
   const heads = head ? [new ScalarHead(head, config.nEmbd, config.seed, tensors)] : [];
   try {
-    saveCheckpoint(out, { model, tokenizer, heads, extra: { importedFrom: path.resolve(from), architecture } });
+    await saveCheckpoint(out, { model, tokenizer, heads, extra: { importedFrom: path.resolve(from), architecture } });
   } finally {
     for (const t of tensors.values()) t.dispose();
     model.dispose();

@@ -25,7 +25,7 @@ export async function main(argv: string[], write: (line: string) => void = (l) =
   if (!o) return;
   if (o.head !== 'reward_head' && o.head !== 'value_head') throw new Error(`--head must be reward_head or value_head, got "${o.head}"`);
   await initEngine({ backend: 'cpu' });
-  const r = importHuggingFace(o.from, o.out, { head: o.head as HeadName });
+  const r = await importHuggingFace(o.from, o.out, { head: o.head as HeadName });
   write(`${r.out}: checkpoint from ${r.architecture} (${r.tensors} tensors${r.head ? `, score -> ${r.head}` : ''})`);
 }
 

@@ -15,6 +15,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
+import { readScalar, readValues } from '../engine/readback';
 import { replaceDirAtomic } from '../util/atomic';
 import { GPT, GPTConfig, parameterShapes, validateConfig } from './gpt';
 import { HeadName, ScalarHead } from './heads';
@@ -53,25 +54,34 @@ function sha256(bytes: Buffer): string {
   return crypto.createHash('sha256').update(bytes).digest('hex');
 }
 
-function toRaw(tensors: Iterable<[string, tf.Tensor]>): Map<string, RawTensor> {
+async function toRaw(tensors: Iterable<[string, tf.Tensor]>): Promise<Map<string, RawTensor>> {
   const out = new Map<string, RawTensor>();
   for (const [name, t] of tensors) {
     if (t.dtype !== 'float32' && t.dtype !== 'int32') throw new Error(`checkpoint: ${name} has dtype ${t.dtype}; only float32 / int32 are saved`);
-    out.set(name, { dtype: t.dtype, shape: t.shape.slice(), data: t.dataSync() as Float32Array | Int32Array });
+    out.set(name, { dtype: t.dtype, shape: t.shape.slice(), data: (await readValues(t, { keep: true })) as Float32Array | Int32Array });
   }
   return out;
 }
 
-/** Write a checkpoint folder atomically (the old folder, if any, stays until the new one is complete). */
-export function saveCheckpoint(dir: string, contents: CheckpointContents): void {
+/** A checkpoint's files as bytes, read back from the tensors (see encodeCheckpoint). */
+export interface EncodedCheckpoint {
+  /** File name -> contents, in the order they are written. */
+  files: Map<string, Buffer | string>;
+}
+
+/**
+ * Read the tensors of a checkpoint back (awaited: a GPU backend cannot read synchronously)
+ * and encode every file. Nothing is written; writeCheckpointInto writes the result.
+ */
+export async function encodeCheckpoint(contents: CheckpointContents): Promise<EncodedCheckpoint> {
   const { model, tokenizer, heads = [], optimizerState, extra = {} } = contents;
   if (tokenizer.vocabSize !== model.config.vocabSize) {
     throw new Error(`saveCheckpoint: tokenizer has ${tokenizer.vocabSize} tokens but the model's vocabSize is ${model.config.vocabSize}`);
   }
   const named: [string, tf.Tensor][] = [...model.weights];
   for (const h of heads) named.push(...h.weights);
-  const weightBytes = encodeSafetensors(toRaw(named), { format: 'pt' });
-  const optBytes = optimizerState ? encodeSafetensors(toRaw(optimizerState), { format: 'rlhf-workbook-optimizer' }) : null;
+  const weightBytes = encodeSafetensors(await toRaw(named), { format: 'pt' });
+  const optBytes = optimizerState ? encodeSafetensors(await toRaw(optimizerState), { format: 'rlhf-workbook-optimizer' }) : null;
   const config = {
     format: FORMAT,
     model: model.config,
@@ -79,17 +89,29 @@ export function saveCheckpoint(dir: string, contents: CheckpointContents): void 
     files: { weights: WEIGHTS_FILE, optimizer: optBytes ? OPTIMIZER_FILE : null, tokenizer: TOKENIZER_FILE, checksums: CHECKSUM_FILE },
     extra,
   };
-  replaceDirAtomic(dir, (tmp) => {
-    fs.writeFileSync(path.join(tmp, WEIGHTS_FILE), weightBytes);
-    let sums = `${sha256(weightBytes)}  ${WEIGHTS_FILE}\n`;
-    if (optBytes) {
-      fs.writeFileSync(path.join(tmp, OPTIMIZER_FILE), optBytes);
-      sums += `${sha256(optBytes)}  ${OPTIMIZER_FILE}\n`;
-    }
-    fs.writeFileSync(path.join(tmp, CHECKSUM_FILE), sums);
-    fs.writeFileSync(path.join(tmp, TOKENIZER_FILE), JSON.stringify(tokenizer.toJSON()) + '\n');
-    fs.writeFileSync(path.join(tmp, CONFIG_FILE), JSON.stringify(config, null, 2) + '\n');
-  });
+  const files = new Map<string, Buffer | string>();
+  files.set(WEIGHTS_FILE, weightBytes);
+  let sums = `${sha256(weightBytes)}  ${WEIGHTS_FILE}\n`;
+  if (optBytes) {
+    files.set(OPTIMIZER_FILE, optBytes);
+    sums += `${sha256(optBytes)}  ${OPTIMIZER_FILE}\n`;
+  }
+  files.set(CHECKSUM_FILE, sums);
+  files.set(TOKENIZER_FILE, JSON.stringify(tokenizer.toJSON()) + '\n');
+  files.set(CONFIG_FILE, JSON.stringify(config, null, 2) + '\n');
+  return { files };
+}
+
+/** Write an encoded checkpoint into `dir`, a folder being built (e.g. by replaceDirAtomic). */
+export function writeCheckpointInto(dir: string, encoded: EncodedCheckpoint): void {
+  fs.mkdirSync(dir, { recursive: true });
+  for (const [name, bytes] of encoded.files) fs.writeFileSync(path.join(dir, name), bytes);
+}
+
+/** Write a checkpoint folder atomically (the old folder, if any, stays until the new one is complete). */
+export async function saveCheckpoint(dir: string, contents: CheckpointContents): Promise<void> {
+  const encoded = await encodeCheckpoint(contents);
+  replaceDirAtomic(dir, (tmp) => writeCheckpointInto(tmp, encoded));
 }
 
 /** Read and check config.json; returns the model config and the saved metadata. */
@@ -228,11 +250,11 @@ export function namedOptimizerState(params: Map<string, tf.Variable>, moments: M
 }
 
 /** The reverse of namedOptimizerState: moments keyed by the tf variable names of `params`. */
-export function optimizerMomentsByVariable(
+export async function optimizerMomentsByVariable(
   params: Map<string, tf.Variable>,
   saved: Map<string, tf.Tensor>,
   where = OPTIMIZER_FILE,
-): { step: number; moments: Map<string, { m: tf.Tensor; v: tf.Tensor }> } {
+): Promise<{ step: number; moments: Map<string, { m: tf.Tensor; v: tf.Tensor }> }> {
   const stepT = saved.get('step');
   if (!stepT) throw new Error(`${where}: no "step" entry`);
   const moments = new Map<string, { m: tf.Tensor; v: tf.Tensor }>();
@@ -246,5 +268,5 @@ export function optimizerMomentsByVariable(
     }
     moments.set(p.name, { m, v });
   }
-  return { step: stepT.dataSync()[0], moments };
+  return { step: await readScalar(stepT, { keep: true }), moments };
 }

@@ -76,7 +76,7 @@ export async function main(argv: string[], write: (line: string) => void = (l) =
   try {
     for (let start = 0; start < prompts.length; start += o.batchSize) {
       const batch = prompts.slice(start, start + o.batchSize);
-      const out = generate(ck.model, ck.tokenizer, batch, {
+      const out = await generate(ck.model, ck.tokenizer, batch, {
         maxNewTokens: o.maxNewTokens,
         temperature: o.temperature,
         topP: o.topP,

@@ -8,6 +8,7 @@
  * row), so the same seed and backend repeat exactly. A row stops at `<|eos|>`.
  */
 import * as tf from '@tensorflow/tfjs';
+import { readValues } from '../engine/readback';
 import { Rng } from '../util/random';
 import { disposeCache, GPT, LayerCache } from './gpt';
 import type { Tokenizer } from './tokenizer';
@@ -145,13 +146,16 @@ function validate(cfg: GenerateConfig, blockSize: number): void {
   if (!Number.isInteger(cfg.topK) || cfg.topK < 0) throw new Error(`generate: topK must be a non-negative integer, got ${cfg.topK}`);
 }
 
-/** Sample continuations of token-id prompts. */
-export function generateIds(
+/**
+ * Sample continuations of token-id prompts. One read-back per step (the last position's
+ * logits of every row), awaited so that a GPU backend works.
+ */
+export async function generateIds(
   model: GPT,
   prompts: number[][],
   ids: { eosId: number; padId: number },
   config: Partial<GenerateConfig> = {},
-): GenerateResult {
+): Promise<GenerateResult> {
   const cfg = { ...DEFAULTS, ...config };
   validate(cfg, model.config.blockSize);
   if (prompts.length === 0) return { promptTokens: [], tokens: [], logprobs: [], hitEos: [] };
@@ -184,8 +188,8 @@ export function generateIds(
       const out = model.forward(idx, { attentionMask: mask, positions: pos, past: cfg.useCache ? cache : undefined, useCache: cfg.useCache });
       const last = tf.tidy(() => out.logits.slice([0, T - 1, 0], [B, 1, -1])); // [B, 1, V]
       const V = last.shape[2];
-      const data = last.dataSync();
-      tf.dispose([idx, pos, mask, out.logits, out.hidden, last]);
+      tf.dispose([idx, pos, mask, out.logits, out.hidden]);
+      const data = await readValues(last);
       disposeCache(cache);
       cache = out.present;
       for (let b = 0; b < B; b++) {
@@ -217,14 +221,14 @@ export interface TextGeneration extends GenerateResult {
  * Sample answers to prompt texts. By default each prompt is wrapped in the episode format
  * (`<|bos|><|prompt|>...<|answer|>`); `raw: true` encodes it as given after `<|bos|>`.
  */
-export function generate(
+export async function generate(
   model: GPT,
   tokenizer: Tokenizer,
   prompts: string[],
   config: Partial<GenerateConfig> & { raw?: boolean } = {},
-): TextGeneration {
+): Promise<TextGeneration> {
   const { raw, ...cfg } = config;
   const ids = prompts.map((p) => (raw ? [tokenizer.bosId, ...tokenizer.encode(p, { allowSpecial: false })] : tokenizer.encodePrompt(p)));
-  const result = generateIds(model, ids, { eosId: tokenizer.eosId, padId: tokenizer.padId }, cfg);
+  const result = await generateIds(model, ids, { eosId: tokenizer.eosId, padId: tokenizer.padId }, cfg);
   return { ...result, texts: result.tokens.map((t) => tokenizer.decode(t, { skipSpecial: true })) };
 }

@@ -54,16 +54,16 @@ async function run(): Promise<void> {
   const ids = { eosId: -1, padId: 0 };
   const topP = Number(o.topP);
   if (!(topP > 0 && topP <= 1)) throw new Error(`--top-p: expected a number in (0, 1], got "${o.topP}"`);
-  const time = (useCache: boolean) => {
-    generateIds(model, prompts, ids, { maxNewTokens: 4, seed: 1, useCache, topP }); // warm-up (kernel compile)
+  const time = async (useCache: boolean) => {
+    await generateIds(model, prompts, ids, { maxNewTokens: 4, seed: 1, useCache, topP }); // warm-up (kernel compile)
     const t0 = performance.now();
-    const out = generateIds(model, prompts, ids, { maxNewTokens: newTokens, seed: 1, useCache, topP });
+    const out = await generateIds(model, prompts, ids, { maxNewTokens: newTokens, seed: 1, useCache, topP });
     const s = (performance.now() - t0) / 1000;
     return { seconds: +s.toFixed(3), tokensPerSecond: +((B * newTokens) / s).toFixed(1), tokens: out.tokens };
   };
   const tensorsBefore = tf.memory().numTensors;
-  const cached = time(true);
-  const full = time(false);
+  const cached = await time(true);
+  const full = await time(false);
   result.generation = {
     model: { nEmbd: n('nEmbd'), nLayer: n('nLayer'), nHead: n('nHead'), vocab: n('vocab') },
     batch: B,

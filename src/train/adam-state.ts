@@ -9,8 +9,8 @@ import type { Adam } from '../engine/optimizer';
 import { optimizerMomentsByVariable } from '../model/checkpoint';
 
 /** Copy the saved moments of `named` into `adam` and set its step count. */
-export function restoreAdam(adam: Adam, named: Map<string, tf.Variable>, saved: Map<string, tf.Tensor>, where: string): void {
-  const { step, moments } = optimizerMomentsByVariable(named, saved, where);
+export async function restoreAdam(adam: Adam, named: Map<string, tf.Variable>, saved: Map<string, tf.Tensor>, where: string): Promise<void> {
+  const { step, moments } = await optimizerMomentsByVariable(named, saved, where);
   for (const [name, p] of named) {
     if (!moments.has(p.name)) throw new Error(`${where}: optimizer state lacks the moments of ${name}`);
   }

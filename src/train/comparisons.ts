@@ -106,7 +106,7 @@ export async function sampleAnswers(
     slots.forEach((slot, i) => slot.forEach((src, j) => src === s && rows.push([i, j])));
     for (let b = 0; b < rows.length; b += cfg.batchSize) {
       const chunk = rows.slice(b, b + cfg.batchSize);
-      const gen = generate(source.model, tokenizer, chunk.map(([i]) => prompts[i].text), {
+      const gen = await generate(source.model, tokenizer, chunk.map(([i]) => prompts[i].text), {
         maxNewTokens: cfg.maxNewTokens,
         temperature: cfg.temperature,
         topP: cfg.topP,

@@ -64,7 +64,7 @@ async function main(): Promise<void> {
       const start = loadPpoModels(runDir, size, pc.trainer.valueTrunk);
       if (kind === 'ppo') {
         console.log(`${size}: ${start.note}`);
-        results.push(line('SFT', measurePolicy({ ...start.models, policy: start.models.reference }, evalPrompts, measureOpts)));
+        results.push(line('SFT', await measurePolicy({ ...start.models, policy: start.models.reference }, evalPrompts, measureOpts)));
       }
       const r = await trainPpo(start.models, { prompts, pretrainTokens, heldOutTokens }, { ...pc.trainer, ptxCoef: kind === 'ppo' ? 0 : pc.trainer.ptxCoef, seed: cfg.seed }, {
         dir: a.ppo(size, kind),
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
             `pretrain ${row['val/pretrain_loss'].toFixed(3)} ${row['time/seconds'].toFixed(1)}s`),
       });
       if (r.resumedFrom > 0) console.log(`  ${kind} ${size}: ${r.resumeNote}`);
-      results.push(line(kind === 'ppo' ? 'PPO' : 'PPO-ptx', measurePolicy(start.models, evalPrompts, measureOpts), `  (${((Date.now() - t0) / 1000).toFixed(0)} s)`));
+      results.push(line(kind === 'ppo' ? 'PPO' : 'PPO-ptx', await measurePolicy(start.models, evalPrompts, measureOpts), `  (${((Date.now() - t0) / 1000).toFixed(0)} s)`));
       disposePpoModels(start.models);
     }
     console.log(`${size}, ${evalPrompts.length} held-out prompts:\n  ${results.join('\n  ')}`);

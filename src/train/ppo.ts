@@ -33,7 +33,9 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import * as aq from 'arquero';
 import { Adam } from '../engine/optimizer';
-import { loadCheckpoint, namedOptimizerState, optimizerMomentsByVariable, readCheckpointConfig, saveCheckpoint } from '../model/checkpoint';
+import { readFloats, readMany, readScalar } from '../engine/readback';
+import { assertNoGpuErrors } from '../engine/webgpu';
+import { encodeCheckpoint, loadCheckpoint, namedOptimizerState, optimizerMomentsByVariable, readCheckpointConfig, saveCheckpoint, writeCheckpointInto } from '../model/checkpoint';
 import { generateIds } from '../model/generate';
 import type { GPT } from '../model/gpt';
 import type { ScalarHead } from '../model/heads';
@@ -276,9 +278,9 @@ const METRICS_JSONL = 'metrics.jsonl';
 const METRICS_CSV = 'metrics.csv';
 
 /** Put saved Adam moments (by parameter name) back into `adam`, with its step count. */
-function restoreAdam(adam: Adam, weights: Map<string, tf.Variable>, saved: Map<string, tf.Tensor> | undefined, file: string): void {
+async function restoreAdam(adam: Adam, weights: Map<string, tf.Variable>, saved: Map<string, tf.Tensor> | undefined, file: string): Promise<void> {
   if (!saved) throw new Error(`${file}: not found (a PPO checkpoint keeps its optimizer state)`);
-  const { step, moments } = optimizerMomentsByVariable(weights, saved, file);
+  const { step, moments } = await optimizerMomentsByVariable(weights, saved, file);
   for (const [name, p] of weights) if (step > 0 && !moments.has(p.name)) throw new Error(`${file}: lacks the Adam moments of ${name}`);
   for (const [varName, { m, v }] of moments) adam.state().set(varName, { m: tf.variable(m, false), v: tf.variable(v, false) });
   adam.step = step;
@@ -299,14 +301,16 @@ interface SavedState {
   config: PpoConfig;
 }
 
-function save(dir: string, models: PpoModels, adams: { policy: Adam; value: Adam }, state: SavedState, rows: PpoRow[]): void {
+async function save(dir: string, models: PpoModels, adams: { policy: Adam; value: Adam }, state: SavedState, rows: PpoRow[]): Promise<void> {
   const policyState = namedOptimizerState(models.policy.weights, adams.policy.state(), adams.policy.step);
   const valueState = namedOptimizerState(valueWeights(models), adams.value.state(), adams.value.step);
   try {
+    const policy = await encodeCheckpoint({ model: models.policy, tokenizer: models.tokenizer, optimizerState: policyState, extra: { stage: 'ppo', ppo: state } });
+    const value = await encodeCheckpoint({ model: models.valueModel ?? models.rewardModel, tokenizer: models.tokenizer, heads: [models.valueHead], optimizerState: valueState, extra: { stage: 'ppo-value', ppo: state } });
     replaceDirAtomic(dir, (tmp) => {
-      saveCheckpoint(tmp, { model: models.policy, tokenizer: models.tokenizer, optimizerState: policyState, extra: { stage: 'ppo', ppo: state } });
-      saveCheckpoint(path.join(tmp, VALUE_DIR), { model: models.valueModel ?? models.rewardModel, tokenizer: models.tokenizer, heads: [models.valueHead], optimizerState: valueState, extra: { stage: 'ppo-value', ppo: state } });
-    fs.writeFileSync(path.join(tmp, METRICS_JSONL), rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));
+      writeCheckpointInto(tmp, policy);
+      writeCheckpointInto(path.join(tmp, VALUE_DIR), value);
+      fs.writeFileSync(path.join(tmp, METRICS_JSONL), rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));
       fs.writeFileSync(path.join(tmp, METRICS_CSV), rows.length ? aq.from(rows).toCSV() + '\n' : METRICS.join(',') + '\n');
     });
   } finally {
@@ -332,7 +336,7 @@ function configDiff(a: unknown, b: unknown, prefix = ''): string | null {
 }
 
 /** Load a saved run into the models and optimizers; a run with another config is not resumed (the note says why). */
-function resume(dir: string, models: PpoModels, adams: { policy: Adam; value: Adam }, config: PpoConfig): { state: SavedState; rows: PpoRow[] } | { note: string } {
+async function resume(dir: string, models: PpoModels, adams: { policy: Adam; value: Adam }, config: PpoConfig): Promise<{ state: SavedState; rows: PpoRow[] } | { note: string }> {
   const configFile = path.join(dir, 'config.json');
   const saved = readCheckpointConfig(dir).extra.ppo as SavedState | undefined;
   if (!saved || typeof saved.iteration !== 'number') throw new Error(`${configFile}: not a PPO checkpoint (no extra.ppo.iteration)`);
@@ -348,8 +352,8 @@ function resume(dir: string, models: PpoModels, adams: { policy: Adam; value: Ad
     const head = valueCkpt.heads.get('value_head');
     if (!head) throw new Error(`${path.join(dir, VALUE_DIR, 'config.json')}: no value_head`);
     assignWeights(models.valueHead.weights, head.weights, `${dir}/${VALUE_DIR}: value_head`);
-    restoreAdam(adams.policy, models.policy.weights, policyCkpt.optimizerState, path.join(dir, 'optimizer.safetensors'));
-    restoreAdam(adams.value, valueWeights(models), valueCkpt.optimizerState, path.join(dir, VALUE_DIR, 'optimizer.safetensors'));
+    await restoreAdam(adams.policy, models.policy.weights, policyCkpt.optimizerState, path.join(dir, 'optimizer.safetensors'));
+    await restoreAdam(adams.value, valueWeights(models), valueCkpt.optimizerState, path.join(dir, VALUE_DIR, 'optimizer.safetensors'));
   } finally {
     for (const c of [policyCkpt, valueCkpt]) {
       c.model.dispose();
@@ -378,12 +382,9 @@ function checkFinite(iteration: number, named: Record<string, ArrayLike<number>>
   }
 }
 
-function allFinite(vars: Iterable<tf.Variable>): boolean {
-  for (const v of vars) {
-    const bad = tf.tidy(() => tf.logicalNot(tf.all(tf.isFinite(v))).dataSync()[0]);
-    if (bad) return false;
-  }
-  return true;
+async function allFinite(vars: tf.Variable[]): Promise<boolean> {
+  const ok = tf.tidy(() => tf.all(tf.stack(vars.map((v) => tf.all(tf.isFinite(v))))));
+  return (await readScalar(ok)) === 1;
 }
 
 /** Train the policy with PPO (ptxCoef 0) or PPO-ptx against the frozen reward model. */
@@ -413,7 +414,7 @@ export async function trainPpo(models: PpoModels, data: PpoData, overrides: Part
   let start = 0;
   let resumeNote = opts.dir ? 'no checkpoint yet' : 'no checkpoint folder given';
   if (opts.dir && fs.existsSync(path.join(opts.dir, 'config.json'))) {
-    const r = resume(opts.dir, models, adams, config);
+    const r = await resume(opts.dir, models, adams, config);
     if ('note' in r) resumeNote = r.note;
     else {
       rows = r.rows;
@@ -444,17 +445,17 @@ export async function trainPpo(models: PpoModels, data: PpoData, overrides: Part
       const batch = rolloutPromptIndices(order, it, config.rolloutBatch, k).map((i) => prompts[i]);
       let gen;
       try {
-        gen = generateIds(policy, batch, { eosId: tokenizer.eosId, padId: tokenizer.padId },
+        gen = await generateIds(policy, batch, { eosId: tokenizer.eosId, padId: tokenizer.padId },
           { maxNewTokens: config.maxNewTokens, temperature: config.temperature, seed: hashSeed(`${config.seed}:rollout:${it}`) });
       } catch (e) {
-        if (!allFinite(policyVars)) throw new DivergenceError(`PPO diverged at iteration ${iteration}: the policy's weights are not finite, so sampling failed (${(e as Error).message}). The run stopped; ${lastGood()}.`);
+        if (!(await allFinite(policyVars))) throw new DivergenceError(`PPO diverged at iteration ${iteration}: the policy's weights are not finite, so sampling failed (${(e as Error).message}). The run stopped; ${lastGood()}.`);
         throw e;
       }
       const ep = makeEpisodes(gen.promptTokens, gen.tokens, tokenizer.padId, tokenizer.eosId);
       const t1 = Date.now();
 
       // 2.-3. score with r_theta at the EOS; log-probs of policy and reference; values; entropy
-      const rollout = tf.tidy(() => {
+      const read = tf.tidy(() => {
         const mask = tf.tensor2d(ep.mask, [ep.B, ep.T]); // [B, T]
         const pol = answerLogProbs(policy, ep, config.temperature); // [B, T]
         const ref = answerLogProbs(reference, ep, config.temperature).logprobs; // [B, T]
@@ -465,11 +466,10 @@ export async function trainPpo(models: PpoModels, data: PpoData, overrides: Part
         const features = trainTrunk ? null : atAnswers(rmHidden, ep, tf.tensor1d(answerPositions(ep), 'int32')); // [B, T, C]
         const values = features ? valueHead.apply(features) : answerValues(models, ep); // [B, T]
         const pretrain = heldOut ? languageModelLoss(policy, heldOut.tokens, heldOut.mask) : tf.scalar(NaN);
-        return {
-          logprobs: pol.logprobs.dataSync(), refLogprobs: ref.dataSync(), values: values.dataSync(), scores: scores.dataSync(),
-          features: features ? (features.dataSync() as Float32Array) : undefined, entropy: ent.dataSync()[0], pretrain: pretrain.dataSync()[0],
-        };
+        return [pol.logprobs, ref, values, scores, ent, pretrain, ...(features ? [features] : [])];
       });
+      const [logprobs, refLogprobs, values, scores0, ent, pretrain, features] = await readMany(read); // one read-back
+      const rollout = { logprobs, refLogprobs, values, scores: scores0, features, entropy: ent[0], pretrain: pretrain[0] };
       checkFinite(iteration, { 'the policy log-probs': rollout.logprobs, 'the reference log-probs': rollout.refLogprobs, 'the values': rollout.values, 'the RM scores': rollout.scores }, lastGood());
       const scores = penaliseMissingEos(rollout.scores, ep.hitEos, config.missingEos); // no EOS: fixed penalty
       const centred = leaveOneOutBaseline(scores, k); // k > 1: minus the other answers' mean score
@@ -494,7 +494,7 @@ export async function trainPpo(models: PpoModels, data: PpoData, overrides: Part
           const ptx = config.ptxCoef > 0
             ? corpusBatch(data.pretrainTokens!, config.ptxBatch, config.ptxLength, randomStarts(data.pretrainTokens!.length, config.ptxBatch, config.ptxLength, rng))
             : null;
-          const stats = optimiseStep(models, mb.ep, mb.perToken, mb.features, ptx, config, adams, policyVars, valueVars);
+          const stats = await optimiseStep(models, mb.ep, mb.perToken, mb.features, ptx, config, adams, policyVars, valueVars);
           if (ptx) tf.dispose([ptx.tokens, ptx.mask]);
           checkFinite(iteration, { 'loss/policy': [stats[0]], 'loss/value': [stats[1]], 'loss/ptx': [stats[2]], 'the policy gradient norm': [stats[5]], 'the value gradient norm': [stats[6]] }, lastGood());
           sums.policy += stats[0]; sums.value += stats[1]; sums.ptx += stats[2];
@@ -530,9 +530,9 @@ export async function trainPpo(models: PpoModels, data: PpoData, overrides: Part
       };
       rows.push(row);
       if (opts.dir && (iteration % config.saveEvery === 0 || iteration === config.iterations)) {
-        save(opts.dir, models, adams, { iteration, klCoef: kl.value, config }, rows);
+        await save(opts.dir, models, adams, { iteration, klCoef: kl.value, config }, rows);
         savedAt = iteration;
-        if (opts.snapshotDir) saveCheckpoint(opts.snapshotDir(iteration), { model: policy, tokenizer, extra: { stage: 'ppo-snapshot', iteration, ptxCoef: config.ptxCoef } });
+        if (opts.snapshotDir) await saveCheckpoint(opts.snapshotDir(iteration), { model: policy, tokenizer, extra: { stage: 'ppo-snapshot', iteration, ptxCoef: config.ptxCoef } });
       }
       bar?.tick(1, `reward ${row['objective/scores'].toFixed(3)} kl ${meanKl.toFixed(3)}`);
       await opts.onIteration?.(row, iteration);
@@ -552,10 +552,10 @@ export async function trainPpo(models: PpoModels, data: PpoData, overrides: Part
  * clipped value loss for the value network, one backward pass, one Adam step each.
  * Returns [loss/policy, loss/value, loss/ptx, clipfrac, approxkl, |g_policy|, |g_value|, value clipfrac].
  */
-function optimiseStep(
+async function optimiseStep(
   models: PpoModels, ep: Episodes, perToken: Float32Array[], features: Float32Array | undefined, ptx: { tokens: tf.Tensor2D; mask: tf.Tensor2D } | null,
   config: PpoConfig, adams: { policy: Adam; value: Adam }, policyVars: tf.Variable[], valueVars: tf.Variable[],
-): Float32Array {
+): Promise<Float32Array> {
   const [oldLogprobs, advantages, oldValues, returns] = perToken;
   const kept: tf.Tensor[] = []; // tensors that escape the tidy (tf.keep): disposed below
   const out = tf.tidy(() => {
@@ -579,8 +579,9 @@ function optimiseStep(
     const parts = kept[0];
     return tf.concat([parts.slice([0], [5]), tf.stack([gPolicy, gValue]), parts.slice([5], [1])]); // [8]
   });
-  const stats = out.dataSync() as Float32Array;
-  tf.dispose([out, ...kept]);
+  tf.dispose(kept);
+  const stats = await readFloats(out); // one read-back per minibatch step
+  if (tf.getBackend() === 'webgpu') assertNoGpuErrors();
   return stats;
 }
 
@@ -642,27 +643,29 @@ export interface MeasureOptions {
   ptxLength?: number;
 }
 
-export function measurePolicy(
+export async function measurePolicy(
   models: Pick<PpoModels, 'policy' | 'reference' | 'rewardModel' | 'rewardHead' | 'tokenizer'>, prompts: string[], opts: MeasureOptions,
-): PolicyMeasure {
+): Promise<PolicyMeasure> {
   const { policy, reference, rewardModel, rewardHead, tokenizer } = models;
   const batchSize = opts.batchSize ?? 32;
   const answers: string[] = [], scores: number[] = [];
   let klSum = 0, entSum = 0, tokens = 0, eos = 0;
   for (let i = 0; i < prompts.length; i += batchSize) {
     const ids = prompts.slice(i, i + batchSize).map((p) => tokenizer.encodePrompt(p));
-    const gen = generateIds(policy, ids, { eosId: tokenizer.eosId, padId: tokenizer.padId },
+    const gen = await generateIds(policy, ids, { eosId: tokenizer.eosId, padId: tokenizer.padId },
       { maxNewTokens: opts.maxNewTokens, temperature: opts.temperature, seed: hashSeed(`${opts.seed}:measure`), rowOffset: i });
     const ep = makeEpisodes(gen.promptTokens, gen.tokens, tokenizer.padId, tokenizer.eosId);
-    const r = tf.tidy(() => {
+    const parts = tf.tidy(() => {
       const mask = tf.tensor2d(ep.mask, [ep.B, ep.T]); // [B, T]
       const pol = answerLogProbs(policy, ep, opts.temperature);
       const ref = answerLogProbs(reference, ep, opts.temperature).logprobs; // [B, T]
       const kl = tf.sum(tf.mul(tf.sub(pol.logprobs, ref), mask)); // sum of k1 over answers
       const ent = tf.sum(tf.mul(tokenEntropy(pol.logits.div(opts.temperature)), mask)); // summed over answer tokens
       const rm = rewardScores(rewardHead, rewardModel.hiddenStates(tf.tensor2d(ep.seqs, [ep.B, ep.S], 'int32')).hidden, ep); // [B]
-      return { kl: kl.dataSync()[0], ent: ent.dataSync()[0], rm: rm.dataSync() };
+      return [kl, ent, rm];
     });
+    const [klSummed, entSummed, rm] = await readMany(parts); // one read-back per batch
+    const r = { kl: klSummed[0], ent: entSummed[0], rm };
     penaliseMissingEos(r.rm, ep.hitEos, opts.missingEos).forEach((s) => scores.push(s));
     gen.tokens.forEach((t) => answers.push(tokenizer.decode(t, { skipSpecial: true })));
     klSum += r.kl; entSum += r.ent; tokens += ep.answerLen.reduce((a, b) => a + b, 0); eos += ep.hitEos.filter(Boolean).length;
@@ -671,7 +674,7 @@ export function measurePolicy(
   if (opts.heldOutTokens && (opts.heldOutWindows ?? 0) > 0) {
     const L = opts.ptxLength ?? DEFAULTS.ptxLength;
     const held = corpusBatch(opts.heldOutTokens, opts.heldOutWindows!, L, evenStarts(opts.heldOutTokens.length, opts.heldOutWindows!, L));
-    pretrainLoss = tf.tidy(() => languageModelLoss(policy, held.tokens, held.mask).dataSync()[0]);
+    pretrainLoss = await readScalar(languageModelLoss(policy, held.tokens, held.mask));
     tf.dispose([held.tokens, held.mask]);
   }
   return { reward: mean(scores), kl: klSum / prompts.length, entropy: entSum / tokens, eosRate: eos / prompts.length, pretrainLoss, answers, scores };

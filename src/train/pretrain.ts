@@ -142,7 +142,7 @@ export async function pretrain(inputs: PretrainInputs): Promise<PretrainResult> 
   if ('step' in found) {
     const ck = loadCheckpoint(dir);
     model = ck.model;
-    restoreAdam(adam, model.weights, ck.optimizerState!, dir);
+    await restoreAdam(adam, model.weights, ck.optimizerState!, dir);
     tf.dispose([...ck.optimizerState!.values()]);
     start = found.step;
     metrics = found.metrics;
@@ -156,10 +156,10 @@ export async function pretrain(inputs: PretrainInputs): Promise<PretrainResult> 
   const vars = model.trainableVariables();
   const end = Math.min(config.steps, inputs.stopAfter ?? config.steps);
 
-  const save = (step: number) => {
+  const save = async (step: number) => {
     const state = namedOptimizerState(model.weights, adam.state(), adam.step);
     try {
-      saveCheckpoint(dir, { model, tokenizer, optimizerState: state, extra: { stage: 'pretrain', step, done: step === config.steps, config: stageConfig } });
+      await saveCheckpoint(dir, { model, tokenizer, optimizerState: state, extra: { stage: 'pretrain', step, done: step === config.steps, config: stageConfig } });
     } finally {
       state.get('step')!.dispose();
     }
@@ -173,7 +173,7 @@ export async function pretrain(inputs: PretrainInputs): Promise<PretrainResult> 
     const lr = lrAt(step, schedule);
     const dropoutSeed = new Rng(`${config.seed}:dropout:${step}`).uint32();
     // 3. loss, 4. clipped Adam update
-    const loss = trainStep(
+    const loss = await trainStep(
       () =>
         tf.tidy(() => {
           const tokens = tf.tensor2d(batch.tokens, [batch.B, T1], 'int32'); // [B, T+1]
@@ -187,11 +187,11 @@ export async function pretrain(inputs: PretrainInputs): Promise<PretrainResult> 
     if (!Number.isFinite(loss)) throw new Error(`pretrain: loss is ${loss} at step ${step + 1} (lr ${lr}); lower pretrain.lr`);
     const row: PretrainMetrics = { step: step + 1, lr, loss, gradNorm: adam.lastGradNorm, seconds: (Date.now() - ts) / 1000 };
     // 5. validation
-    if ((step + 1) % config.evalEvery === 0 || step + 1 === config.steps) row.valLoss = meanLoss(model, validationBatches);
+    if ((step + 1) % config.evalEvery === 0 || step + 1 === config.steps) row.valLoss = await meanLoss(model, validationBatches);
     metrics.push(row);
     await onStep?.(row);
     // 6. checkpoint
-    if ((step + 1) % config.checkpointEvery === 0 || step + 1 === config.steps) save(step + 1);
+    if ((step + 1) % config.checkpointEvery === 0 || step + 1 === config.steps) await save(step + 1);
   }
   adam.dispose();
   return { model, metrics, resumedFrom: 'step' in found ? found.step : null, resumeNote, seconds: (Date.now() - t0) / 1000 };

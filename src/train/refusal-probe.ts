@@ -27,15 +27,15 @@ export interface RefusalProbeRow {
  * `refusal` to each sampled answer of each prompt. `rmScore` scores a batch of
  * (prompt, answer) texts, e.g. `(xs) => rewardModel.score(xs)`.
  */
-export function refusalProbe(
+export async function refusalProbe(
   sampled: readonly { prompt: Prompt; answers: readonly string[] }[],
-  rmScore: (items: { prompt: string; answer: string }[]) => ArrayLike<number>,
+  rmScore: (items: { prompt: string; answer: string }[]) => ArrayLike<number> | Promise<ArrayLike<number>>,
   goldScore: (prompt: Prompt, answer: string) => number,
   refusal = STOCK_REFUSAL,
-): RefusalProbeRow[] {
+): Promise<RefusalProbeRow[]> {
   if (!sampled.length) throw new Error('refusalProbe: no sampled prompts');
   const items = sampled.flatMap((s) => [{ prompt: s.prompt.text, answer: refusal }, ...s.answers.map((answer) => ({ prompt: s.prompt.text, answer }))]);
-  const r = rmScore(items);
+  const r = await rmScore(items);
   if (r.length !== items.length) throw new Error(`refusalProbe: rmScore returned ${r.length} scores for ${items.length} answers`);
   const tally = new Map<string, { pairs: number; rm: number; gold: number }>();
   let at = 0;

@@ -19,12 +19,12 @@ export interface GoldAgreementRow {
 }
 
 /** `score` maps (prompt, answer) items to RM scores (e.g. RewardModel.score). */
-export function rewardGoldAgreement(
+export async function rewardGoldAgreement(
   sampled: ReadonlyArray<{ prompt: Prompt; answers: readonly string[] }>,
-  score: (items: { prompt: string; answer: string }[]) => ArrayLike<number>,
-): GoldAgreementRow[] {
+  score: (items: { prompt: string; answer: string }[]) => ArrayLike<number> | Promise<ArrayLike<number>>,
+): Promise<GoldAgreementRow[]> {
   const items = sampled.flatMap((s) => s.answers.map((answer) => ({ prompt: s.prompt.text, answer })));
-  const rm = items.length ? score(items) : [];
+  const rm = items.length ? await score(items) : [];
   if (rm.length !== items.length) throw new Error(`rewardGoldAgreement: the scorer returned ${rm.length} scores for ${items.length} answers`);
   const tally = new Map<string, { right: number; pairs: number }>();
   const add = (category: string, right: number) => {

@@ -100,9 +100,8 @@ export function rankingLoss(rewards: tf.Tensor, pairs: RankingPairs): tf.Scalar 
 }
 
 /** Fraction of non-tied pairs the rewards order correctly (equal rewards count half). */
-export function rankingAccuracy(rewards: tf.Tensor | ArrayLike<number>, pairs: RankingPairs): number {
-  const values = rewards instanceof tf.Tensor ? rewards.dataSync() : rewards;
-  const shape = rewards instanceof tf.Tensor ? rewards.shape : [values.length / pairs.k, pairs.k];
+export function rankingAccuracy(values: ArrayLike<number>, pairs: RankingPairs): number {
+  const shape = [values.length / pairs.k, pairs.k];
   checkRewards('rankingAccuracy', shape, pairs);
   let correct = 0;
   for (let p = 0; p < pairs.winner.length; p++) {

@@ -21,13 +21,15 @@
  * equals that of the unpadded sequence.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Adam, trainStep } from '../engine/optimizer';
+import { Adam, trainStepWithAux } from '../engine/optimizer';
+import { readValues } from '../engine/readback';
 import { Checkpoint, loadCheckpoint, saveCheckpoint } from '../model/checkpoint';
 import { GPT } from '../model/gpt';
 import { ScalarHead } from '../model/heads';
 import { Tokenizer } from '../model/tokenizer';
 import { Rng } from '../util/random';
 import { normaliseBias, rankingAccuracy, rankingLoss, rankingMask, rankingPairs } from './reward-loss';
+import type { RankingPairs } from './reward-loss';
 import { lrAt } from './schedule';
 
 export interface RewardConfig {
@@ -152,30 +154,28 @@ export class RewardModel {
   }
 
   /** r(x, y) for many (prompt, answer) pairs, in batches of similar length; no gradients. */
-  score(items: ReadonlyArray<{ prompt: string; answer: string }>, batchSize = DEFAULTS.scoreBatch): Float32Array {
+  async score(items: ReadonlyArray<{ prompt: string; answer: string }>, batchSize = DEFAULTS.scoreBatch): Promise<Float32Array> {
     const ids = items.map((it) => this.encode(it.prompt, it.answer));
     const order = ids.map((_, i) => i).sort((a, b) => ids[a].length - ids[b].length || a - b);
     const out = new Float32Array(items.length);
     for (let i = 0; i < order.length; i += batchSize) {
       const chunk = order.slice(i, i + batchSize);
-      const r = this.rewardsOfIds(chunk.map((j) => ids[j]));
-      const values = r.dataSync();
-      r.dispose();
+      const values = await readValues(this.rewardsOfIds(chunk.map((j) => ids[j])));
       chunk.forEach((j, b) => (out[j] = values[b]));
     }
     return out;
   }
 
   /** Shift the bias so `demonstrations` average 0; returns the offset added to every score. */
-  normaliseOn(demonstrations: ReadonlyArray<{ prompt: string; answer: string }>, batchSize = DEFAULTS.scoreBatch): number {
-    const offset = normaliseBias(this.score(demonstrations, batchSize));
+  async normaliseOn(demonstrations: ReadonlyArray<{ prompt: string; answer: string }>, batchSize = DEFAULTS.scoreBatch): Promise<number> {
+    const offset = normaliseBias(await this.score(demonstrations, batchSize));
     this.head.shiftBias(-offset);
     return offset;
   }
 
   /** Save as a checkpoint folder: GPT weights + `reward_head.*`, tokenizer, `extra`. */
-  save(dir: string, extra: Record<string, unknown> = {}): void {
-    saveCheckpoint(dir, { model: this.gpt, tokenizer: this.tokenizer, heads: [this.head], extra: { stage: 'reward-model', ...extra } });
+  async save(dir: string, extra: Record<string, unknown> = {}): Promise<void> {
+    await saveCheckpoint(dir, { model: this.gpt, tokenizer: this.tokenizer, heads: [this.head], extra: { stage: 'reward-model', ...extra } });
   }
 
   dispose(): void {
@@ -245,13 +245,13 @@ export function batchRewards(rm: RewardModel, batch: readonly Ranked[]): { rewar
 }
 
 /** Ranking loss and accuracy of `rankings` under the model (no training). Prompts whose answers all tie are skipped. */
-export function evaluateRankings(rm: RewardModel, rankings: readonly Ranked[], batchSize = DEFAULTS.scoreBatch): { loss: number; accuracy: number; comparisons: number; prompts: number } {
+export async function evaluateRankings(rm: RewardModel, rankings: readonly Ranked[], batchSize = DEFAULTS.scoreBatch): Promise<{ loss: number; accuracy: number; comparisons: number; prompts: number }> {
   const usable = rankings.filter((r, i) => {
     checkRanked(r, `evaluateRankings: ranking ${i}`);
     return new Set(r.ranks).size > 1;
   });
   if (!usable.length) throw new Error('evaluateRankings: no ranking has a non-tied comparison');
-  const scores = rm.score(usable.flatMap((r) => r.answers.map((answer) => ({ prompt: r.prompt, answer }))), batchSize);
+  const scores = await rm.score(usable.flatMap((r) => r.answers.map((answer) => ({ prompt: r.prompt, answer }))), batchSize);
   let lossSum = 0;
   let correct = 0;
   let comparisons = 0;
@@ -306,24 +306,25 @@ export async function trainRewardModel(rm: RewardModel, rankings: readonly Ranke
     for (let step = 0; step < total; step++) {
       const batch = batches[step];
       const lr = lrAt(step, schedule);
-      let accuracy = NaN;
       let forwardRows = 0;
+      let pairs: RankingPairs | undefined;
       // 1. score the K answers of each prompt once, 2. every pair from those scores, 3. Adam
-      const loss = trainStep(
+      const { loss, aux: rewards } = await trainStepWithAux(
         () => {
-          const { rewards, pairs, rows } = batchRewards(rm, batch); // [N, Kmax]
-          forwardRows = rows;
-          accuracy = rankingAccuracy(rewards, pairs);
-          return rankingLoss(rewards, pairs);
+          const b = batchRewards(rm, batch); // [N, Kmax]
+          forwardRows = b.rows;
+          pairs = b.pairs;
+          return { loss: rankingLoss(b.rewards, b.pairs), aux: b.rewards };
         },
         vars,
         adam,
         { lr },
       );
+      const accuracy = rankingAccuracy(rewards, pairs!);
       const s: RewardStep = { step, loss, accuracy, lr, gradNorm: adam.lastGradNorm, forwardRows };
       const last = step === total - 1;
       if (opts.validation?.length && ((cfg.evalEvery > 0 && (step + 1) % cfg.evalEvery === 0) || last)) {
-        const v = evaluateRankings(rm, opts.validation, cfg.scoreBatch);
+        const v = await evaluateRankings(rm, opts.validation, cfg.scoreBatch);
         s.valLoss = v.loss;
         s.valAccuracy = v.accuracy;
       }

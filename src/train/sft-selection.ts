@@ -92,14 +92,14 @@ export function sftCandidates(epochDir: (size: string, epoch: number) => string,
 }
 
 /** RM scores of one SFT checkpoint's answers to `prompts`. */
-export function scoreCheckpoint(rm: RewardModel, candidate: SftCandidate, prompts: readonly string[], config: Partial<SftSelectionConfig> = {}): EpochScore & { rewards: Float32Array; texts: string[] } {
+export async function scoreCheckpoint(rm: RewardModel, candidate: SftCandidate, prompts: readonly string[], config: Partial<SftSelectionConfig> = {}): Promise<EpochScore & { rewards: Float32Array; texts: string[] }> {
   const cfg = { ...DEFAULTS, ...config };
   if (!prompts.length) throw new Error('scoreCheckpoint: no prompts');
   const ck = loadCheckpoint(candidate.dir, { withOptimizer: false });
   try {
     const texts: string[] = [];
     for (let b = 0; b < prompts.length; b += cfg.batchSize) {
-      const gen = generate(ck.model, ck.tokenizer, prompts.slice(b, b + cfg.batchSize), {
+      const gen = await generate(ck.model, ck.tokenizer, prompts.slice(b, b + cfg.batchSize), {
         maxNewTokens: cfg.maxNewTokens,
         topP: cfg.topP,
         temperature: cfg.temperature,
@@ -108,7 +108,7 @@ export function scoreCheckpoint(rm: RewardModel, candidate: SftCandidate, prompt
       });
       texts.push(...gen.texts.map((t) => t.trim()));
     }
-    const rewards = rm.score(prompts.map((prompt, i) => ({ prompt, answer: texts[i] })));
+    const rewards = await rm.score(prompts.map((prompt, i) => ({ prompt, answer: texts[i] })));
     const { mean, se } = meanSe(rewards);
     return { size: candidate.size, epoch: candidate.epoch, meanReward: mean, stdErr: se, answers: rewards.length, dir: candidate.dir, rewards, texts };
   } finally {
@@ -144,7 +144,7 @@ export async function selectSft(
   // the callback is awaited: a notebook yields there, so its progress display reaches the
   // page while the next checkpoint is scored
   for (const [i, c] of candidates.entries()) {
-    const { rewards, texts, ...score } = scoreCheckpoint(rm, c, used, cfg);
+    const { rewards, texts, ...score } = await scoreCheckpoint(rm, c, used, cfg);
     scores.push(score);
     await onCandidate?.(score, i + 1, candidates.length);
   }

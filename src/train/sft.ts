@@ -166,14 +166,14 @@ export async function sft(inputs: SftInputs): Promise<SftResult> {
   if (resume) {
     const ck = loadCheckpoint(inputs.epochDir(resume.epoch));
     model = new GPT({ ...ck.config, dropout: config.dropout }, ck.model.weights);
-    restoreAdam(adam, model.weights, ck.optimizerState!, ck.dir);
+    await restoreAdam(adam, model.weights, ck.optimizerState!, ck.dir);
     tf.dispose([...ck.optimizerState!.values()]);
     ck.model.dispose();
     metrics = resume.metrics;
     startEpoch = resume.epoch;
   } else {
     model = new GPT({ ...base.config, dropout: config.dropout }, base.model.weights);
-    const row: SftMetrics = { step: 0, epoch: 0, lr: 0, loss: null, gradNorm: null, valLoss: meanLoss(model, validationBatches), seconds: 0 };
+    const row: SftMetrics = { step: 0, epoch: 0, lr: 0, loss: null, gradNorm: null, valLoss: await meanLoss(model, validationBatches), seconds: 0 };
     metrics.push(row);
     await onStep?.(row);
   }
@@ -194,7 +194,7 @@ export async function sft(inputs: SftInputs): Promise<SftResult> {
       const lr = lrAt(step, schedule);
       const dropoutSeed = new Rng(`${config.seed}:dropout:${step}`).uint32();
       // 3. answer-only loss, 4. clipped Adam update
-      const loss = trainStep(
+      const loss = await trainStep(
         () =>
           tf.tidy(() => {
             const tokens = tf.tensor2d(batch.tokens, [batch.B, batch.T1], 'int32'); // [B, T+1]
@@ -210,7 +210,7 @@ export async function sft(inputs: SftInputs): Promise<SftResult> {
       const row: SftMetrics = { step: step + 1, epoch: epoch - 1 + (i + 1) / stepsPerEpoch, lr, loss, gradNorm: adam.lastGradNorm, seconds: (Date.now() - ts) / 1000 };
       if (i === stepsPerEpoch - 1) {
         // 5. validation
-        row.valLoss = meanLoss(model, validationBatches);
+        row.valLoss = await meanLoss(model, validationBatches);
         row.epochLoss = epochLossSum / stepsPerEpoch;
       }
       metrics.push(row);
@@ -220,7 +220,7 @@ export async function sft(inputs: SftInputs): Promise<SftResult> {
     const saved = new GPT(savedModel, model.weights);
     const state = namedOptimizerState(model.weights, adam.state(), adam.step);
     try {
-      saveCheckpoint(inputs.epochDir(epoch), {
+      await saveCheckpoint(inputs.epochDir(epoch), {
         model: saved,
         tokenizer,
         optimizerState: state,

@@ -50,7 +50,7 @@ async function main(): Promise<void> {
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     process.stderr.write(`\nworkbook: ${signal}: stopping the running notebook (its partial output is kept)\n`);
-    stopAll().then(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    void stopAll().then(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   });
 }
 

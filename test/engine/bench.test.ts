@@ -21,9 +21,9 @@ test('trainingFlops counts 6 per matmul parameter per token plus attention', () 
   assert.equal(gflops(2e9, 1000), 2);
 });
 
-test('time reports median and fastest wall time and CPU time', () => {
+test('time reports median and fastest wall time and CPU time', async () => {
   let calls = 0;
-  const t = time(() => {
+  const t = await time(() => {
     calls++;
     let x = 0;
     for (let i = 0; i < 2e5; i++) x += Math.sqrt(i);
@@ -34,19 +34,19 @@ test('time reports median and fastest wall time and CPU time', () => {
   assert.ok(t.cpuMs >= 0);
 });
 
-test('a tiny training-step benchmark runs the real model, learns nothing odd, leaks nothing', () => {
-  const r = benchTrainStep({ nEmbd: 16, nLayer: 1 }, 8, 2, { vocabSize: 64, nHead: 2, steps: 2, warmup: 1 });
+test('a tiny training-step benchmark runs the real model, learns nothing odd, leaks nothing', async () => {
+  const r = await benchTrainStep({ nEmbd: 16, nLayer: 1 }, 8, 2, { vocabSize: 64, nHead: 2, steps: 2, warmup: 1 });
   assert.equal(r.tensorLeak, 0);
   assert.ok(Number.isFinite(r.loss) && r.loss > 0 && r.loss < 2 * Math.log(64), `loss ${r.loss}`);
   assert.equal(r.flops, trainingFlops({ nEmbd: 16, nLayer: 1 }, 64, 2, 8));
   assert.ok(r.gflops > 0 && r.tokensPerSecond > 0);
-  const peak = matmulPeak(64, 2);
+  const peak = await matmulPeak(64, 2);
   assert.ok(peak.gflops > 0);
 });
 
-test('generation benchmark: KV cache and recompute sample the same tokens', () => {
+test('generation benchmark: KV cache and recompute sample the same tokens', async () => {
   const before = tf.memory().numTensors;
-  const g = benchGeneration({ nEmbd: 16, nLayer: 1 }, { vocabSize: 64, nHead: 2, batch: 2, promptTokens: 3, newTokens: 5 });
+  const g = await benchGeneration({ nEmbd: 16, nLayer: 1 }, { vocabSize: 64, nHead: 2, batch: 2, promptTokens: 3, newTokens: 5 });
   assert.equal(g.sameTokens, true);
   assert.ok(g.kvCache.tokensPerSecond > 0 && g.fullRecompute.tokensPerSecond > 0);
   assert.equal(tf.memory().numTensors, before);
@@ -55,7 +55,7 @@ test('generation benchmark: KV cache and recompute sample the same tokens', () =
 test('fused kernels vs baseline: same losses both ways, both timed, the switch restored', async () => {
   const { fastPath } = await import('../../src/engine/fast-path');
   const before = tf.memory().numTensors;
-  const c = compareFastPath({ nEmbd: 16, nLayer: 1 }, 8, 2, { vocabSize: 64, nHead: 2, steps: 2, warmup: 1 });
+  const c = await compareFastPath({ nEmbd: 16, nLayer: 1 }, 8, 2, { vocabSize: 64, nHead: 2, steps: 2, warmup: 1 });
   assert.equal(fastPath(), true);
   assert.ok(c.baseline.wallMs > 0 && c.fast.wallMs > 0 && c.speedup > 0 && c.speedupCpu > 0);
   assert.ok(Math.abs(c.loss.fast - c.loss.baseline) <= 1e-5 * c.loss.baseline, `losses ${c.loss.baseline} vs ${c.loss.fast}`);

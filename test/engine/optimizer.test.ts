@@ -26,17 +26,17 @@ function problem(seed: string) {
   return { vars, lossFn, dispose };
 }
 
-test('one step changes every parameter and lowers the loss over a few steps', () => {
+test('one step changes every parameter and lowers the loss over a few steps', async () => {
   const { vars, lossFn, dispose } = problem('change');
   const opt = new Adam({ lr: 0.01 });
   const before = vars.map((v) => v.dataSync().slice());
-  const first = trainStep(lossFn, vars, opt);
+  const first = await trainStep(lossFn, vars, opt);
   vars.forEach((v, i) => {
     const now = v.dataSync();
     assert.ok(now.some((x, j) => x !== before[i][j]), `${v.name} changed`);
   });
   let last = first;
-  for (let i = 0; i < 20; i++) last = trainStep(lossFn, vars, opt);
+  for (let i = 0; i < 20; i++) last = await trainStep(lossFn, vars, opt);
   assert.ok(last < first * 0.9, `loss ${first} -> ${last}`);
   assert.equal(opt.step, 21);
   dispose();
@@ -73,26 +73,26 @@ test('globalNorm is the norm of all gradients together', () => {
   n.dispose();
 });
 
-test('same seed -> bit-identical parameters after 10 steps', () => {
-  const run = () => {
+test('same seed -> bit-identical parameters after 10 steps', async () => {
+  const run = async () => {
     const { vars, lossFn, dispose } = problem('repeat');
     const opt = new Adam({ lr: 0.02, weightDecay: 0.1, clipNorm: 0.5 });
     const losses: number[] = [];
-    for (let i = 0; i < 10; i++) losses.push(trainStep(lossFn, vars, opt, { lr: 0.02 * (1 - i / 10) }));
+    for (let i = 0; i < 10; i++) losses.push(await trainStep(lossFn, vars, opt, { lr: 0.02 * (1 - i / 10) }));
     const out = { losses, params: vars.map((v) => Array.from(v.dataSync())) };
     dispose();
     opt.dispose();
     return out;
   };
-  assert.deepEqual(run(), run());
+  assert.deepEqual(await run(), await run());
 });
 
-test('no tensor leak across 100 steps', () => {
+test('no tensor leak across 100 steps', async () => {
   const { vars, lossFn, dispose } = problem('leak');
   const opt = new Adam({ lr: 0.01, weightDecay: 0.1 });
-  trainStep(lossFn, vars, opt); // creates the moment variables
+  await trainStep(lossFn, vars, opt); // creates the moment variables
   const start = tf.memory().numTensors;
-  for (let i = 0; i < 100; i++) trainStep(lossFn, vars, opt);
+  for (let i = 0; i < 100; i++) await trainStep(lossFn, vars, opt);
   assert.equal(tf.memory().numTensors, start);
   assert.ok(Number.isFinite(opt.lastGradNorm) && opt.lastGradNorm > 0);
   dispose();

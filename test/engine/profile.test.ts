@@ -9,10 +9,10 @@ before(async () => {
   await initEngine({ backend: 'wasm' });
 });
 
-test('profileKernels counts each kernel call once and restores the registered kernels', () => {
+test('profileKernels counts each kernel call once and restores the registered kernels', async () => {
   const before = new Map(tf.getKernelsForBackend('wasm').map((k) => [k.kernelName, k.kernelFunc]));
   const a = tf.ones([8, 8]);
-  const p = profileKernels(() => {
+  const p = await profileKernels(() => {
     tf.tidy(() => tf.matMul(a, a).add(1).mul(2));
   }, 3, 1);
   a.dispose();
@@ -24,8 +24,8 @@ test('profileKernels counts each kernel call once and restores the registered ke
   for (const k of tf.getKernelsForBackend('wasm')) assert.equal(k.kernelFunc, before.get(k.kernelName), k.kernelName);
 });
 
-test('a training-step profile splits the step into kernels that add up to its time', () => {
-  const p = profileTrainStep({ nEmbd: 16, nLayer: 1 }, 8, 2, { vocabSize: 64, nHead: 2, steps: 2, warmup: 1 });
+test('a training-step profile splits the step into kernels that add up to its time', async () => {
+  const p = await profileTrainStep({ nEmbd: 16, nLayer: 1 }, 8, 2, { vocabSize: 64, nHead: 2, steps: 2, warmup: 1 });
   const names = p.kernels.map((k) => k.kernel);
   for (const k of ['BatchMatMul', 'Softmax']) assert.ok(names.includes(k), `${k} in ${names}`);
   const sum = p.kernels.reduce((s, k) => s + k.ms, 0) + p.otherMs;

@@ -43,14 +43,14 @@ before(async () => {
   writeJsonAtomic(path.join(a.data, 'panel.json'), makePanel({ ...PANEL_DEFAULTS, trainLabelers: 3, heldOutLabelers: 2 }));
   tok = trainTokenizer([...prompts.map((p) => p.text), ...demos.map((d) => d.answer)], { vocabSize: 300, minFrequency: 1 });
   const gpt = (seed: number, nEmbd: number) => new GPT({ vocabSize: tok.vocabSize, blockSize: 48, nLayer: 1, nHead: 2, nEmbd, seed });
-  const save = (dir: string, m: GPT, heads: ScalarHead[] = []) => { saveCheckpoint(dir, { model: m, tokenizer: tok, heads }); m.dispose(); heads.forEach((h) => h.dispose()); };
-  save(a.pretrain('small'), gpt(1, 8));
-  save(a.pretrain('large'), gpt(2, 16));
-  for (const e of [1, 2]) { save(a.sftEpoch('small', e), gpt(10 + e, 8)); save(a.sftEpoch('large', e), gpt(20 + e, 16)); }
+  const save = async (dir: string, m: GPT, heads: ScalarHead[] = []) => { await saveCheckpoint(dir, { model: m, tokenizer: tok, heads }); m.dispose(); heads.forEach((h) => h.dispose()); };
+  await save(a.pretrain('small'), gpt(1, 8));
+  await save(a.pretrain('large'), gpt(2, 16));
+  for (const e of [1, 2]) { await save(a.sftEpoch('small', e), gpt(10 + e, 8)); await save(a.sftEpoch('large', e), gpt(20 + e, 16)); }
   writeJsonAtomic(a.sftChoice, { chosen: { small: { epoch: 2 }, large: { epoch: 1 } } });
-  save(a.rewardModel, gpt(30, 16), [new ScalarHead('reward_head', 16, 3)]);
-  save(a.ppo('large', 'ppo-ptx'), gpt(40, 16));
-  save(ppoStepDir(runDir, 'large', 'ppo-ptx', 1), gpt(41, 16)); // a snapshot 05 keeps along the way
+  await save(a.rewardModel, gpt(30, 16), [new ScalarHead('reward_head', 16, 3)]);
+  await save(a.ppo('large', 'ppo-ptx'), gpt(40, 16));
+  await save(ppoStepDir(runDir, 'large', 'ppo-ptx', 1), gpt(41, 16)); // a snapshot 05 keeps along the way
 });
 
 test('the roster finds what exists and lists the rest as not trained', () => {
@@ -65,17 +65,17 @@ test('the roster finds what exists and lists the rest as not trained', () => {
   assert.equal(of('gpt-prompted', 'small').dir, of('gpt', 'small').dir);
 });
 
-test('the whole evaluation runs on tiny models: tables, missing models, summary, no leaks, repeatable', () => {
+test('the whole evaluation runs on tiny models: tables, missing models, summary, no leaks, repeatable', async () => {
   const before = tf.memory().numTensors;
   const roster = modelRoster(runDir, ['small', 'large']);
   const prompts = loadEvalPrompts(runDir);
   const panel = loadRunPanel(runDir);
   const sets = probeSets(prompts, CFG.neutralPrompts);
   const texts = distinctTexts(sets.main, sets.honesty, sets.toxicity);
-  const book = answerEveryModel(runDir, roster, texts, CFG, 5, { examples: loadDemonstrations(runDir), maxTokens: 24 });
+  const book = await answerEveryModel(runDir, roster, texts, CFG, 5, { examples: loadDemonstrations(runDir), maxTokens: 24 });
   assert.equal(Object.keys(book.answers).length, 7); // 10 minus ppo x2 and ppo-ptx small
   assert.deepEqual(loadAnswerBook(path.join(artifacts(runDir).eval, 'answers.jsonl')), book);
-  const again = answerEveryModel(runDir, roster.filter((e) => e.kind === 'sft'), texts, CFG, 5, { examples: [], maxTokens: 0 });
+  const again = await answerEveryModel(runDir, roster.filter((e) => e.kind === 'sft'), texts, CFG, 5, { examples: [], maxTokens: 0 });
   assert.deepEqual(again.answers['sft/large'], book.answers['sft/large']);
 
   const vsLarge = winRateRows(book, roster, sets.main, panel, 'sft/large');
@@ -95,20 +95,20 @@ test('the whole evaluation runs on tiny models: tables, missing models, summary,
   const honesty = honestyRows(book, roster, sets.honesty);
   assert.equal(honesty.length, 10 * 4 * 2);
   const toxicity = toxicityRows(book, roster, sets.toxicity);
-  const bp = biasAndPerplexityRows(roster, CFG, { ...CORPUS_DEFAULTS, maxAddresses: 6, seed: 1 });
+  const bp = await biasAndPerplexityRows(roster, CFG, { ...CORPUS_DEFAULTS, maxAddresses: 6, seed: 1 });
   const gptLarge = bp.find((r) => r.kind === 'gpt' && r.size === 'large')!;
   assert.ok((gptLarge.biasEntropy as number) > 0 && (gptLarge.biasEntropy as number) <= 1);
   assert.ok((gptLarge.pplAddresses as number) > 1);
-  const rm = rewardAgreement(runDir, book, sets.main, panel, 16);
+  const rm = await rewardAgreement(runDir, book, sets.main, panel, 16);
   assert.ok(rm && rm.accuracy >= 0 && rm.accuracy <= 1 && rm.comparisons > 0);
   // the labelers' bar is their agreement on these same answers (measureAgreement on the answer book)
   const same = measureAgreement(panel, sets.main.map((p, i) => ({ prompt: p, answers: Object.keys(book.answers).filter((k) => !k.startsWith('gpt-prompted')).map((k) => answersFor(book, k, sets.main)![i]) })));
   assert.deepEqual(rm.labelersOnSamePairs, { train: same.train.mean, heldOut: same.heldOut.mean });
   const sftLarge = roster.find((e) => e.kind === 'sft' && e.size === 'large')!.dir!;
-  const bon = bestOfNPoints(runDir, sftLarge, sets.main, panel, CFG, 5)!;
+  const bon = (await bestOfNPoints(runDir, sftLarge, sets.main, panel, CFG, 5))!;
   assert.deepEqual(bon.map((p) => p.label), ['best-of-1', 'best-of-2', 'best-of-4']);
   for (let i = 1; i < bon.length; i++) assert.ok(bon[i].proxy >= bon[i - 1].proxy - 1e-6);
-  const rl = rlPoints(runDir, roster, 'large', sets.main, panel, CFG, 5)!;
+  const rl = (await rlPoints(runDir, roster, 'large', sets.main, panel, CFG, 5))!;
   assert.deepEqual(rl.map((p) => p.label), ['SFT', 'PPO-ptx step 1', 'PPO-ptx']);
   assert.equal(rl[0].d, 0);
 

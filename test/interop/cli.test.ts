@@ -20,7 +20,7 @@ test('npm run export / import: a checkpoint goes out and comes back; argument mi
   const tok = trainTokenizer(['cli test text, cli test.'], { vocabSize: 275, minFrequency: 1 });
   const m = new GPT({ vocabSize: tok.vocabSize, blockSize: 8, nLayer: 1, nHead: 2, nEmbd: 8, seed: 3 });
   const ckpt = path.join(root, 'ckpt');
-  saveCheckpoint(ckpt, { model: m, tokenizer: tok });
+  await saveCheckpoint(ckpt, { model: m, tokenizer: tok });
   const lines: string[] = [];
   await exportMain(['--model', ckpt, '--out', path.join(root, 'hf')], (l) => lines.push(l));
   assert.match(lines[0], /GPT2LMHeadModel, 16 tensors/);

@@ -30,7 +30,7 @@ before(async () => {
 after(() => fs.rmSync(root, { recursive: true, force: true }));
 
 /** A tiny GPT (+ optional head) with weights far from init, saved as a checkpoint. */
-function savedCheckpoint(name: string, head?: 'reward_head' | 'value_head'): string {
+async function savedCheckpoint(name: string, head?: 'reward_head' | 'value_head'): Promise<string> {
   const dir = path.join(root, name);
   const m = new GPT({ vocabSize: tok.vocabSize, blockSize: 12, nLayer: 2, nHead: 2, nEmbd: C, seed: 7 });
   const rng = new Rng(`hf:${name}`);
@@ -40,7 +40,7 @@ function savedCheckpoint(name: string, head?: 'reward_head' | 'value_head'): str
   }
   const heads = head ? [new ScalarHead(head, C, 7)] : [];
   for (const h of heads) tf.tidy(() => h.bias.assign(tf.tensor1d([0.123456789])));
-  saveCheckpoint(dir, { model: m, tokenizer: tok, heads });
+  await saveCheckpoint(dir, { model: m, tokenizer: tok, heads });
   m.dispose();
   heads.forEach((h) => h.dispose());
   return dir;
@@ -61,13 +61,13 @@ function parseIndependently(file: string): { header: Record<string, any>; data: 
   return { header, data: bytes.subarray(8 + lo) };
 }
 
-test('export -> import is bit-exact on every weight and gives identical logits and rewards', () => {
-  const src = savedCheckpoint('rm', 'reward_head');
+test('export -> import is bit-exact on every weight and gives identical logits and rewards', async () => {
+  const src = await savedCheckpoint('rm', 'reward_head');
   const hf = path.join(root, 'rm-hf');
   const back = path.join(root, 'rm-back');
-  const r = exportHuggingFace(src, hf);
+  const r = await exportHuggingFace(src, hf);
   assert.equal(r.architecture, 'GPT2ForSequenceClassification');
-  importHuggingFace(hf, back);
+  await importHuggingFace(hf, back);
   const a = loadCheckpoint(src);
   const b = loadCheckpoint(back);
   assert.deepEqual(b.config, a.config);
@@ -89,10 +89,10 @@ test('export -> import is bit-exact on every weight and gives identical logits a
   }
 });
 
-test('model.safetensors is a plain safetensors file: F32, HF GPT-2 names, Conv1D layout, contiguous in-bounds offsets', () => {
-  const src = savedCheckpoint('lm');
+test('model.safetensors is a plain safetensors file: F32, HF GPT-2 names, Conv1D layout, contiguous in-bounds offsets', async () => {
+  const src = await savedCheckpoint('lm');
   const hf = path.join(root, 'lm-hf');
-  exportHuggingFace(src, hf);
+  await exportHuggingFace(src, hf);
   const { header, data } = parseIndependently(path.join(hf, 'model.safetensors'));
   assert.equal(header.__metadata__.format, 'pt');
   const entries = Object.entries(header).filter(([k]) => k !== '__metadata__') as [string, any][];
@@ -129,10 +129,10 @@ test('model.safetensors is a plain safetensors file: F32, HF GPT-2 names, Conv1D
   assert.equal(gen.eos_token_id, tok.eosId);
 });
 
-test('a reward head exports as score.weight [1, n_embd] with its bias exact in config.json and metadata', () => {
-  const src = savedCheckpoint('value', 'value_head');
+test('a reward head exports as score.weight [1, n_embd] with its bias exact in config.json and metadata', async () => {
+  const src = await savedCheckpoint('value', 'value_head');
   const hf = path.join(root, 'value-hf');
-  exportHuggingFace(src, hf);
+  await exportHuggingFace(src, hf);
   const { header } = parseIndependently(path.join(hf, 'model.safetensors'));
   assert.deepEqual(header['score.weight'].shape, [1, C]);
   assert.equal(header['score.bias'], undefined, "HF's score Linear has no bias");
@@ -143,10 +143,10 @@ test('a reward head exports as score.weight [1, n_embd] with its bias exact in c
   assert.equal(config.rlhf_workbook.score_bias, Math.fround(0.123456789));
   assert.equal(Number(header.__metadata__.score_bias), Math.fround(0.123456789));
   const back = path.join(root, 'value-back');
-  assert.equal(importHuggingFace(hf, back).head, 'value_head');
+  assert.equal((await importHuggingFace(hf, back)).head, 'value_head');
 });
 
-test('exported tokenizer.json encodes the same ids in Hugging Face tokenizers.js', (t) => {
+test('exported tokenizer.json encodes the same ids in Hugging Face tokenizers.js', async (t) => {
   let HF: any;
   try {
     HF = require('@huggingface/tokenizers');
@@ -155,7 +155,7 @@ test('exported tokenizer.json encodes the same ids in Hugging Face tokenizers.js
     return;
   }
   const hf = path.join(root, 'tok-hf');
-  exportHuggingFace(savedCheckpoint('tok'), hf);
+  await exportHuggingFace(await savedCheckpoint('tok'), hf);
   const theirs = new HF.Tokenizer(JSON.parse(fs.readFileSync(path.join(hf, 'tokenizer.json'), 'utf8')), JSON.parse(fs.readFileSync(path.join(hf, 'tokenizer_config.json'), 'utf8')));
   const texts = [
     'a small test of the export',
@@ -177,27 +177,27 @@ function brokenCopy(name: string, hf: string): string {
   return dir;
 }
 
-test('import refuses a malformed safetensors header, naming the file', () => {
+test('import refuses a malformed safetensors header, naming the file', async () => {
   const hf = path.join(root, 'bad-hf');
-  exportHuggingFace(savedCheckpoint('bad'), hf);
+  await exportHuggingFace(await savedCheckpoint('bad'), hf);
   const corrupt = brokenCopy('corrupt', hf);
   const file = path.join(corrupt, 'model.safetensors');
   const bytes = fs.readFileSync(file);
   bytes.write('#', 9); // inside the header JSON
   fs.writeFileSync(file, bytes);
-  assert.throws(() => importHuggingFace(corrupt, path.join(root, 'out1')), (e: Error) => e.message.includes(file) && /corrupt safetensors header/.test(e.message));
+  await assert.rejects(() => importHuggingFace(corrupt, path.join(root, 'out1')), (e: Error) => e.message.includes(file) && /corrupt safetensors header/.test(e.message));
   const long = brokenCopy('long', hf);
   const f2 = path.join(long, 'model.safetensors');
   const b2 = fs.readFileSync(f2);
   b2.writeBigUInt64LE(BigInt(b2.length * 2), 0);
   fs.writeFileSync(f2, b2);
-  assert.throws(() => importHuggingFace(long, path.join(root, 'out2')), (e: Error) => e.message.includes(f2) && /truncated/.test(e.message));
+  await assert.rejects(() => importHuggingFace(long, path.join(root, 'out2')), (e: Error) => e.message.includes(f2) && /truncated/.test(e.message));
   assert.ok(!fs.existsSync(path.join(root, 'out1')) && !fs.existsSync(path.join(root, 'out2')), 'nothing written on failure');
 });
 
-test('import refuses non-GPT-2 configs, missing tensors, wrong shapes and untied lm_head by file and key', () => {
+test('import refuses non-GPT-2 configs, missing tensors, wrong shapes and untied lm_head by file and key', async () => {
   const hf = path.join(root, 'cfg-hf');
-  exportHuggingFace(savedCheckpoint('cfg'), hf);
+  await exportHuggingFace(await savedCheckpoint('cfg'), hf);
   const edit = (name: string, change: (c: any) => void): string => {
     const dir = brokenCopy(name, hf);
     const file = path.join(dir, 'config.json');
@@ -210,17 +210,17 @@ test('import refuses non-GPT-2 configs, missing tensors, wrong shapes and untied
     c.model_type = 'llama';
     c.architectures = ['LlamaForCausalLM'];
   });
-  assert.throws(() => importHuggingFace(llama, path.join(root, 'o')), (e: Error) => e.message.includes(path.join(llama, 'config.json')) && /model_type is "llama"/.test(e.message));
+  await assert.rejects(() => importHuggingFace(llama, path.join(root, 'o')), (e: Error) => e.message.includes(path.join(llama, 'config.json')) && /model_type is "llama"/.test(e.message));
   const arch = edit('arch', (c) => (c.architectures = ['GPT2DoubleHeadsModel']));
-  assert.throws(() => importHuggingFace(arch, path.join(root, 'o')), /architectures is \["GPT2DoubleHeadsModel"\]/);
+  await assert.rejects(() => importHuggingFace(arch, path.join(root, 'o')), /architectures is \["GPT2DoubleHeadsModel"\]/);
   const gelu = edit('relu', (c) => (c.activation_function = 'relu'));
-  assert.throws(() => importHuggingFace(gelu, path.join(root, 'o')), /activation_function is "relu"/);
+  await assert.rejects(() => importHuggingFace(gelu, path.join(root, 'o')), /activation_function is "relu"/);
   const eps = edit('eps', (c) => (c.layer_norm_epsilon = 1e-6));
-  assert.throws(() => importHuggingFace(eps, path.join(root, 'o')), /layer_norm_epsilon is 0.000001/);
+  await assert.rejects(() => importHuggingFace(eps, path.join(root, 'o')), /layer_norm_epsilon is 0.000001/);
   const wider = edit('wider', (c) => (c.n_positions = 13));
-  assert.throws(() => importHuggingFace(wider, path.join(root, 'o')), (e: Error) => /model\.safetensors: transformer\.wpe\.weight has shape \[12,16\] but .*needs \[13,16\]/.test(e.message));
+  await assert.rejects(() => importHuggingFace(wider, path.join(root, 'o')), (e: Error) => /model\.safetensors: transformer\.wpe\.weight has shape \[12,16\] but .*needs \[13,16\]/.test(e.message));
   const deeper = edit('deeper', (c) => (c.n_layer = 3));
-  assert.throws(() => importHuggingFace(deeper, path.join(root, 'o')), /missing tensor transformer\.h\.2\.ln_1\.weight/);
+  await assert.rejects(() => importHuggingFace(deeper, path.join(root, 'o')), /missing tensor transformer\.h\.2\.ln_1\.weight/);
 
   // an untied lm_head (HF files may carry lm_head.weight; it must equal wte)
   const untied = brokenCopy('untied', hf);
@@ -235,26 +235,26 @@ test('import refuses non-GPT-2 configs, missing tensors, wrong shapes and untied
   const len = Buffer.alloc(8);
   len.writeBigUInt64LE(BigInt(json.length));
   fs.writeFileSync(path.join(untied, 'model.safetensors'), Buffer.concat([len, json, data, lm]));
-  assert.throws(() => importHuggingFace(untied, path.join(root, 'o')), /lm_head\.weight differs from transformer\.wte\.weight/);
+  await assert.rejects(() => importHuggingFace(untied, path.join(root, 'o')), /lm_head\.weight differs from transformer\.wte\.weight/);
   assert.ok(!fs.existsSync(path.join(root, 'o')));
 });
 
-test('export and import refuse to replace a folder that is not theirs', () => {
+test('export and import refuse to replace a folder that is not theirs', async () => {
   const keep = path.join(root, 'precious');
   fs.mkdirSync(keep);
   fs.writeFileSync(path.join(keep, 'notes.txt'), 'mine');
-  const src = savedCheckpoint('guard');
-  assert.throws(() => exportHuggingFace(src, keep), /is not an earlier export .*refusing to replace/);
+  const src = await savedCheckpoint('guard');
+  await assert.rejects(() => exportHuggingFace(src, keep), /is not an earlier export .*refusing to replace/);
   const hf = path.join(root, 'guard-hf');
-  exportHuggingFace(src, hf);
-  exportHuggingFace(src, hf); // an earlier export is replaced
-  assert.throws(() => importHuggingFace(hf, keep), /not a workbook checkpoint; refusing/);
+  await exportHuggingFace(src, hf);
+  await exportHuggingFace(src, hf); // an earlier export is replaced
+  await assert.rejects(() => importHuggingFace(hf, keep), /not a workbook checkpoint; refusing/);
   // a stage folder (checkpoint + metrics) is not replaced either: the metrics would go
   const stage = path.join(root, 'stage');
-  importHuggingFace(hf, stage);
-  importHuggingFace(hf, stage); // a bare checkpoint is replaced
+  await importHuggingFace(hf, stage);
+  await importHuggingFace(hf, stage); // a bare checkpoint is replaced
   fs.writeFileSync(path.join(stage, 'metrics.jsonl'), '{}\n');
-  assert.throws(() => importHuggingFace(hf, stage), /also holds metrics\.jsonl/);
+  await assert.rejects(() => importHuggingFace(hf, stage), /also holds metrics\.jsonl/);
   assert.ok(fs.existsSync(path.join(stage, 'metrics.jsonl')));
   assert.equal(fs.readFileSync(path.join(keep, 'notes.txt'), 'utf8'), 'mine');
 });

@@ -26,7 +26,7 @@ before(async () => {
 });
 after(() => fs.rmSync(root, { recursive: true, force: true }));
 
-test('exported reward model under HF GPT-2 semantics (numpy) gives our logits and our reward minus score_bias', { skip: hasNumpy ? false : 'python3 with numpy not installed' }, () => {
+test('exported reward model under HF GPT-2 semantics (numpy) gives our logits and our reward minus score_bias', { skip: hasNumpy ? false : 'python3 with numpy not installed' }, async () => {
   const tok = trainTokenizer(['reference corpus, reference text for the export'], { vocabSize: 280, minFrequency: 1 });
   const m = new GPT({ vocabSize: tok.vocabSize, blockSize: 12, nLayer: 2, nHead: 2, nEmbd: 16, seed: 3 });
   const head = new ScalarHead('reward_head', 16, 3);
@@ -35,8 +35,8 @@ test('exported reward model under HF GPT-2 semantics (numpy) gives our logits an
     const vals = Float32Array.from({ length: v.size }, () => rng.normal(name.includes('ln_') && name.endsWith('weight') ? 1 : 0, 0.3));
     tf.tidy(() => v.assign(tf.tensor(vals, v.shape)));
   }
-  saveCheckpoint(path.join(root, 'ckpt'), { model: m, tokenizer: tok, heads: [head] });
-  exportHuggingFace(path.join(root, 'ckpt'), path.join(root, 'hf'));
+  await saveCheckpoint(path.join(root, 'ckpt'), { model: m, tokenizer: tok, heads: [head] });
+  await exportHuggingFace(path.join(root, 'ckpt'), path.join(root, 'hf'));
   const pad = tok.padId;
   const ids = [
     [5, 17, 200, 33, 101, 7, 64, 3, 250, 9],

@@ -24,17 +24,17 @@ function tiny(seed = 1): GPT {
 }
 
 /** A good checkpoint in a fresh folder. */
-function saved(name: string): string {
+async function saved(name: string): Promise<string> {
   const dir = path.join(root, name);
   const m = tiny();
   const head = new ScalarHead('reward_head', 8, 1);
-  saveCheckpoint(dir, { model: m, tokenizer: tok, heads: [head] });
+  await saveCheckpoint(dir, { model: m, tokenizer: tok, heads: [head] });
   m.dispose();
   head.dispose();
   return dir;
 }
 
-test('round trip is bit-exact (GPT, heads, optimizer state, tokenizer, extra)', () => {
+test('round trip is bit-exact (GPT, heads, optimizer state, tokenizer, extra)', async () => {
   const dir = path.join(root, 'good');
   const m = tiny(5);
   const reward = new ScalarHead('reward_head', 8, 5);
@@ -43,7 +43,7 @@ test('round trip is bit-exact (GPT, heads, optimizer state, tokenizer, extra)', 
     ['wte.weight/m', tf.randomNormal([tok.vocabSize, 8], 0, 1, 'float32', 1)],
     ['step', tf.tensor1d([17], 'int32')],
   ]);
-  saveCheckpoint(dir, { model: m, tokenizer: tok, heads: [reward, value], optimizerState: opt, extra: { step: 17, stage: 'sft' } });
+  await saveCheckpoint(dir, { model: m, tokenizer: tok, heads: [reward, value], optimizerState: opt, extra: { step: 17, stage: 'sft' } });
   assert.deepEqual(fs.readdirSync(dir).sort(), ['checksums.sha256', 'config.json', 'model.safetensors', 'optimizer.safetensors', 'tokenizer.json']);
   assert.equal(fs.readdirSync(root).filter((f) => f.includes('.tmp-') || f.includes('.old-')).length, 0);
   const ck = loadCheckpoint(dir, { expectConfig: { nEmbd: 8 } });
@@ -58,13 +58,13 @@ test('round trip is bit-exact (GPT, heads, optimizer state, tokenizer, extra)', 
   const x = tf.tensor2d([[1, 5, 9]], [1, 3], 'int32');
   assert.deepEqual(ck.model.forward(x).logits.dataSync(), m.forward(x).logits.dataSync());
   // saving again replaces the folder atomically
-  saveCheckpoint(dir, { model: ck.model, tokenizer: tok });
+  await saveCheckpoint(dir, { model: ck.model, tokenizer: tok });
   assert.ok(!fs.existsSync(path.join(dir, 'optimizer.safetensors')));
   assert.equal(loadCheckpoint(dir).heads.size, 0);
 });
 
-test('loading into another config names the field', () => {
-  const dir = saved('other-config');
+test('loading into another config names the field', async () => {
+  const dir = await saved('other-config');
   assert.throws(() => loadCheckpoint(dir, { expectConfig: { nEmbd: 16 } }), (e: Error) => e.message === `${path.join(dir, 'config.json')}: model.nEmbd is 8 but the expected config has 16`);
   // dropout is a training setting, not a shape: SFT's 0.2 can load into RL's 0
   const ck = loadCheckpoint(dir, { dropout: 0.2 });
@@ -74,8 +74,8 @@ test('loading into another config names the field', () => {
   assert.throws(() => loadCheckpoint(dir, { dropout: 1.5 }), /dropout must be in \[0, 1\), got 1.5/);
 });
 
-test('weights that do not match config.json name the tensor and shapes', () => {
-  const dir = saved('shape');
+test('weights that do not match config.json name the tensor and shapes', async () => {
+  const dir = await saved('shape');
   const cfgFile = path.join(dir, 'config.json');
   const cfg = JSON.parse(fs.readFileSync(cfgFile, 'utf8'));
   cfg.model.nLayer = 2;
@@ -87,8 +87,8 @@ test('weights that do not match config.json name the tensor and shapes', () => {
   assert.throws(() => loadCheckpoint(dir), /model\.safetensors: wpe\.weight has shape \[16,8\] but config\.json needs \[32,8\]/);
 });
 
-test('a truncated weights file is reported as truncated', () => {
-  const dir = saved('truncated');
+test('a truncated weights file is reported as truncated', async () => {
+  const dir = await saved('truncated');
   const file = path.join(dir, 'model.safetensors');
   const size = fs.statSync(file).size;
   fs.truncateSync(file, size - 100);
@@ -97,8 +97,8 @@ test('a truncated weights file is reported as truncated', () => {
   assert.throws(() => loadCheckpoint(dir), new RegExp(`${file}: truncated: 5 bytes`));
 });
 
-test('a wrong checksum names the file and both hashes', () => {
-  const dir = saved('checksum');
+test('a wrong checksum names the file and both hashes', async () => {
+  const dir = await saved('checksum');
   const file = path.join(dir, 'model.safetensors');
   const bytes = fs.readFileSync(file);
   bytes[bytes.length - 3] ^= 0xff; // flip one weight byte; length unchanged
@@ -106,8 +106,8 @@ test('a wrong checksum names the file and both hashes', () => {
   assert.throws(() => loadCheckpoint(dir), (e: Error) => e.message.startsWith(`${file}: sha256 mismatch: checksums.sha256 says `) && /the file hashes to [0-9a-f]{64}$/.test(e.message));
 });
 
-test('missing or malformed files are named', () => {
-  const dir = saved('missing');
+test('missing or malformed files are named', async () => {
+  const dir = await saved('missing');
   assert.throws(() => loadCheckpoint(path.join(root, 'nope')), /nope: checkpoint folder not found/);
   fs.writeFileSync(path.join(dir, 'checksums.sha256'), 'not a checksum line\n');
   assert.throws(() => loadCheckpoint(dir), /checksums\.sha256:1: expected "<sha256 hex>  <file>"/);
@@ -121,7 +121,7 @@ test('missing or malformed files are named', () => {
   assert.throws(() => loadCheckpoint(dir), /config\.json: not valid JSON/);
 });
 
-test('Adam state saved by parameter name maps back onto the loaded variables (resume)', () => {
+test('Adam state saved by parameter name maps back onto the loaded variables (resume)', async () => {
   const dir = path.join(root, 'resume');
   const m = tiny(2);
   const head = new ScalarHead('value_head', 8, 2);
@@ -129,13 +129,13 @@ test('Adam state saved by parameter name maps back onto the loaded variables (re
   const adam = new Adam({ lr: 1e-2 });
   const x = tf.tensor2d([[1, 2, 3, 4]], [1, 4], 'int32');
   const loss = () => tf.tidy(() => head.apply(m.forward(x).hidden).square().mean().add(m.forward(x).logits.mean()) as tf.Scalar);
-  for (let i = 0; i < 2; i++) trainStep(loss, [...params.values()], adam);
+  for (let i = 0; i < 2; i++) await trainStep(loss, [...params.values()], adam);
   const state = namedOptimizerState(params, adam.state(), adam.step);
   assert.equal(state.size, 2 * params.size + 1);
-  saveCheckpoint(dir, { model: m, tokenizer: tok, heads: [head], optimizerState: state });
+  await saveCheckpoint(dir, { model: m, tokenizer: tok, heads: [head], optimizerState: state });
   const ck = loadCheckpoint(dir);
   const loadedParams = namedParameters(ck.model, [...ck.heads.values()]);
-  const { step, moments } = optimizerMomentsByVariable(loadedParams, ck.optimizerState!);
+  const { step, moments } = await optimizerMomentsByVariable(loadedParams, ck.optimizerState!);
   assert.equal(step, 2);
   for (const [name, p] of params) {
     const want = adam.state().get(p.name)!;
@@ -144,14 +144,14 @@ test('Adam state saved by parameter name maps back onto the loaded variables (re
     assert.deepEqual(got.v.dataSync(), want.v.dataSync(), name);
   }
   ck.optimizerState!.delete('h.0.ln_1.weight/v');
-  assert.throws(() => optimizerMomentsByVariable(loadedParams, ck.optimizerState!), /optimizer\.safetensors: h\.0\.ln_1\.weight has only one of its two Adam moments/);
+  await assert.rejects(() => optimizerMomentsByVariable(loadedParams, ck.optimizerState!), /optimizer\.safetensors: h\.0\.ln_1\.weight has only one of its two Adam moments/);
 });
 
-test('a failed save leaves the previous checkpoint intact; no tensors leak', () => {
-  const dir = saved('atomic');
+test('a failed save leaves the previous checkpoint intact; no tensors leak', async () => {
+  const dir = await saved('atomic');
   const before = fs.readFileSync(path.join(dir, 'model.safetensors'));
   const wrong = new GPT({ vocabSize: tok.vocabSize + 1, blockSize: 16, nLayer: 1, nHead: 2, nEmbd: 8 });
-  assert.throws(() => saveCheckpoint(dir, { model: wrong, tokenizer: tok }), /tokenizer has 280 tokens but the model's vocabSize is 281/);
+  await assert.rejects(() => saveCheckpoint(dir, { model: wrong, tokenizer: tok }), /tokenizer has 280 tokens but the model's vocabSize is 281/);
   wrong.dispose();
   assert.deepEqual(fs.readFileSync(path.join(dir, 'model.safetensors')), before);
   const start = tf.memory().numTensors;

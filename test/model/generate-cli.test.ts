@@ -18,7 +18,7 @@ before(async () => {
   await initEngine({ backend: 'cpu' });
   const tok = trainTokenizer(['What is the capital of France? Paris is the capital of France.'], { vocabSize: 280, minFrequency: 1 });
   const m = new GPT({ vocabSize: tok.vocabSize, blockSize: 32, nLayer: 1, nHead: 2, nEmbd: 8 });
-  saveCheckpoint(model, { model: m, tokenizer: tok });
+  await saveCheckpoint(model, { model: m, tokenizer: tok });
   m.dispose();
 });
 

@@ -75,36 +75,36 @@ test('sampleToken: greedy is the argmax; top-k 1 is greedy; logprob is log softm
   logits.forEach((x, i) => assert.ok(Math.abs(counts[i] / N - Math.exp(x / 2) / z) < 0.03, `token ${i}`));
 });
 
-test('same seed gives identical samples; another seed differs', () => {
+test('same seed gives identical samples; another seed differs', async () => {
   const cfg = { maxNewTokens: 10, seed: 42, topP: 0.95, temperature: 1.2 };
-  const a = generateIds(model, PROMPTS, IDS, cfg);
-  const b = generateIds(model, PROMPTS, IDS, cfg);
-  const c = generateIds(model, PROMPTS, IDS, { ...cfg, seed: 43 });
+  const a = await generateIds(model, PROMPTS, IDS, cfg);
+  const b = await generateIds(model, PROMPTS, IDS, cfg);
+  const c = await generateIds(model, PROMPTS, IDS, { ...cfg, seed: 43 });
   assert.deepEqual(a, b);
   assert.notDeepEqual(a.tokens, c.tokens);
   assert.deepEqual(a.tokens.map((t) => t.length), [10, 10, 10].map((n, i) => (a.hitEos[i] ? a.tokens[i].length : n)));
   for (let i = 0; i < 3; i++) assert.equal(a.logprobs[i].length, a.tokens[i].length);
 });
 
-test('KV cache and full recompute sample the same tokens; log-probs agree to 1e-5', () => {
+test('KV cache and full recompute sample the same tokens; log-probs agree to 1e-5', async () => {
   for (const cfg of [{ greedy: true }, { seed: 9, topK: 10 }]) {
-    const cached = generateIds(model, PROMPTS, IDS, { maxNewTokens: 12, ...cfg });
-    const full = generateIds(model, PROMPTS, IDS, { maxNewTokens: 12, ...cfg, useCache: false });
+    const cached = await generateIds(model, PROMPTS, IDS, { maxNewTokens: 12, ...cfg });
+    const full = await generateIds(model, PROMPTS, IDS, { maxNewTokens: 12, ...cfg, useCache: false });
     assert.deepEqual(cached.tokens, full.tokens);
     cached.logprobs.forEach((row, b) => row.forEach((lp, t) => assert.ok(Math.abs(lp - full.logprobs[b][t]) < 1e-5)));
   }
 });
 
-test('left padding: a prompt samples the same alone as inside a batch', () => {
-  const batch = generateIds(model, PROMPTS, IDS, { maxNewTokens: 8, greedy: true });
-  const alone = generateIds(model, [PROMPTS[1]], IDS, { maxNewTokens: 8, greedy: true });
+test('left padding: a prompt samples the same alone as inside a batch', async () => {
+  const batch = await generateIds(model, PROMPTS, IDS, { maxNewTokens: 8, greedy: true });
+  const alone = await generateIds(model, [PROMPTS[1]], IDS, { maxNewTokens: 8, greedy: true });
   assert.deepEqual(alone.tokens[0], batch.tokens[1]);
 });
 
-test('stops at EOS; finished rows stay finished', () => {
-  const first = generateIds(model, PROMPTS, { eosId: 39, padId: 0 }, { maxNewTokens: 5, greedy: true });
+test('stops at EOS; finished rows stay finished', async () => {
+  const first = await generateIds(model, PROMPTS, { eosId: 39, padId: 0 }, { maxNewTokens: 5, greedy: true });
   const eos = first.tokens[0][0]; // call the first greedy token EOS
-  const out = generateIds(model, PROMPTS, { eosId: eos, padId: 0 }, { maxNewTokens: 5, greedy: true });
+  const out = await generateIds(model, PROMPTS, { eosId: eos, padId: 0 }, { maxNewTokens: 5, greedy: true });
   assert.deepEqual(out.tokens[0], [eos]);
   assert.equal(out.hitEos[0], true);
   out.tokens.forEach((t, b) => {
@@ -112,33 +112,33 @@ test('stops at EOS; finished rows stay finished', () => {
   });
 });
 
-test('long prompts are cut from the left to fit blockSize; bad settings are refused', () => {
+test('long prompts are cut from the left to fit blockSize; bad settings are refused', async () => {
   const long = [1, ...Array.from({ length: 30 }, (_, i) => 5 + (i % 30))];
-  const out = generateIds(model, [long], IDS, { maxNewTokens: 4, greedy: true });
+  const out = await generateIds(model, [long], IDS, { maxNewTokens: 4, greedy: true });
   assert.equal(out.promptTokens[0].length, 20);
   assert.deepEqual(out.promptTokens[0], long.slice(-20));
-  assert.throws(() => generateIds(model, PROMPTS, IDS, { maxNewTokens: 24 }), /maxNewTokens \(24\) must be < blockSize \(24\)/);
-  assert.throws(() => generateIds(model, PROMPTS, IDS, { maxNewTokens: 4, topP: 0 }), /topP must be in \(0, 1\], got 0/);
-  assert.throws(() => generateIds(model, PROMPTS, IDS, { maxNewTokens: 4, temperature: -1 }), /temperature must be >= 0/);
-  assert.throws(() => generateIds(model, [[]], IDS, { maxNewTokens: 4 }), /prompt 0 is empty/);
+  await assert.rejects(() => generateIds(model, PROMPTS, IDS, { maxNewTokens: 24 }), /maxNewTokens \(24\) must be < blockSize \(24\)/);
+  await assert.rejects(() => generateIds(model, PROMPTS, IDS, { maxNewTokens: 4, topP: 0 }), /topP must be in \(0, 1\], got 0/);
+  await assert.rejects(() => generateIds(model, PROMPTS, IDS, { maxNewTokens: 4, temperature: -1 }), /temperature must be >= 0/);
+  await assert.rejects(() => generateIds(model, [[]], IDS, { maxNewTokens: 4 }), /prompt 0 is empty/);
 });
 
-test('no tensor leaks in generate (cached and uncached)', () => {
-  generateIds(model, PROMPTS, IDS, { maxNewTokens: 3 }); // warm up
+test('no tensor leaks in generate (cached and uncached)', async () => {
+  await generateIds(model, PROMPTS, IDS, { maxNewTokens: 3 }); // warm up
   const start = tf.memory().numTensors;
-  generateIds(model, PROMPTS, IDS, { maxNewTokens: 6, seed: 1 });
-  generateIds(model, PROMPTS, IDS, { maxNewTokens: 6, seed: 1, useCache: false });
+  await generateIds(model, PROMPTS, IDS, { maxNewTokens: 6, seed: 1 });
+  await generateIds(model, PROMPTS, IDS, { maxNewTokens: 6, seed: 1, useCache: false });
   assert.equal(tf.memory().numTensors, start);
 });
 
-test('text generation wraps prompts in the episode format and decodes answers', () => {
+test('text generation wraps prompts in the episode format and decodes answers', async () => {
   const tok = trainTokenizer(['the cat sat on the mat. the dog sat on the log.'], { vocabSize: 270, minFrequency: 1 });
   const m = new GPT({ ...CFG, vocabSize: tok.vocabSize });
-  const out = generate(m, tok, ['Where is the cat?', 'Hi'], { maxNewTokens: 6, seed: 2 });
+  const out = await generate(m, tok, ['Where is the cat?', 'Hi'], { maxNewTokens: 6, seed: 2 });
   assert.equal(out.texts.length, 2);
   assert.deepEqual(out.promptTokens[1], tok.encodePrompt('Hi'));
   out.texts.forEach((t, b) => assert.equal(t, tok.decode(out.tokens[b], { skipSpecial: true })));
-  const raw = generate(m, tok, ['Hi'], { maxNewTokens: 2, raw: true, greedy: true });
+  const raw = await generate(m, tok, ['Hi'], { maxNewTokens: 2, raw: true, greedy: true });
   assert.deepEqual(raw.promptTokens[0], [tok.bosId, ...tok.encode('Hi')]);
   m.dispose();
 });

@@ -24,7 +24,7 @@ before(async () => {
   await initEngine({ backend: 'cpu' });
 });
 
-test('GPT logits equal a float64 numpy reference', { skip: hasNumpy ? false : 'python3 with numpy not installed' }, () => {
+test('GPT logits equal a float64 numpy reference', { skip: hasNumpy ? false : 'python3 with numpy not installed' }, async () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ref-'));
   const tok = trainTokenizer(['reference corpus, reference text'], { vocabSize: 270, minFrequency: 1 });
   const m = new GPT({ vocabSize: 270, blockSize: 12, nLayer: 2, nHead: 2, nEmbd: 16, seed: 11 });
@@ -34,7 +34,7 @@ test('GPT logits equal a float64 numpy reference', { skip: hasNumpy ? false : 'p
     const vals = Float32Array.from({ length: v.size }, () => rng.normal(name.includes('ln_') && name.endsWith('weight') ? 1 : 0, 0.3));
     tf.tidy(() => v.assign(tf.tensor(vals, v.shape)));
   }
-  saveCheckpoint(path.join(root, 'ckpt'), { model: m, tokenizer: tok });
+  await saveCheckpoint(path.join(root, 'ckpt'), { model: m, tokenizer: tok });
   const ids = [[5, 17, 200, 33, 101, 7, 64, 3, 250, 9], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]];
   const r = spawnSync('python3', [path.join(__dirname, 'reference', 'gpt_numpy.py'), path.join(root, 'ckpt'), JSON.stringify(ids)], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);

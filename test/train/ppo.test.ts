@@ -213,8 +213,8 @@ test('an exploding update (NaN / infinite loss or gradient) is caught before any
 test('measurePolicy: paired answers (batching does not change them), KL 0 for the reference itself, scores under the penalty', async () => {
   const m = models();
   const opts = { maxNewTokens: 5, temperature: 1, seed: 3, missingEos: { mode: 'subtract' as const, penalty: 1 }, heldOutTokens: pretrainTokens, heldOutWindows: 2, ptxLength: 8 };
-  const a = measurePolicy(m, prompts, { ...opts, batchSize: 4 });
-  const b = measurePolicy(m, prompts, { ...opts, batchSize: 2 });
+  const a = await measurePolicy(m, prompts, { ...opts, batchSize: 4 });
+  const b = await measurePolicy(m, prompts, { ...opts, batchSize: 2 });
   assert.deepEqual(a.answers, b.answers);
   assert.equal(a.answers.length, prompts.length);
   assert.ok(Math.abs(a.kl) < 1e-4, `policy = reference gives KL ${a.kl}`);
@@ -228,9 +228,9 @@ test('loadPpoModels: the RM-chosen SFT epoch (else the last, with a note); refer
   const runDir = path.join(root, 'run');
   const a = artifacts(runDir);
   await assert.rejects(async () => chooseSftEpoch(runDir, 'small'), /SFT checkpoints of size small not found .*run notebook 03-sft first/);
-  for (const epoch of [1, 2]) saveCheckpoint(a.sftEpoch('small', epoch), { model: gpt(epoch), tokenizer: tok });
+  for (const epoch of [1, 2]) await saveCheckpoint(a.sftEpoch('small', epoch), { model: gpt(epoch), tokenizer: tok });
   await assert.rejects(async () => loadPpoModels(runDir, 'small'), /the reward model not found .*run notebook 04-reward-model first/);
-  new RewardModel(gpt(9), new ScalarHead('reward_head', C, 9), tok).save(a.rewardModel);
+  await new RewardModel(gpt(9), new ScalarHead('reward_head', C, 9), tok).save(a.rewardModel);
   const fallback = loadPpoModels(runDir, 'small');
   assert.equal(fallback.sftEpoch, 2);
   assert.match(fallback.note, /starting from the last SFT epoch, 2/);

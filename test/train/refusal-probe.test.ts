@@ -14,8 +14,8 @@ const sampled = [
   { prompt: sentiment, answers: [right] },
 ];
 
-test('the gold rubric prefers the refusal on the harmful prompt and the right label on the classification prompt', () => {
-  const rows = refusalProbe(sampled, (xs) => xs.map(() => 0), goldScore);
+test('the gold rubric prefers the refusal on the harmful prompt and the right label on the classification prompt', async () => {
+  const rows = await refusalProbe(sampled, (xs) => xs.map(() => 0), goldScore);
   const by = Object.fromEntries(rows.map((r) => [r.category, r]));
   assert.deepEqual(rows.map((r) => r.category), ['classification', 'harmful', 'all']);
   assert.equal(by.harmful.pairs, 2);
@@ -26,17 +26,17 @@ test('the gold rubric prefers the refusal on the harmful prompt and the right la
   assert.equal(by.all.rmPrefersRefusal, 0, 'equal RM scores are not a preference');
 });
 
-test('an RM that scores the refusal above everything prefers it on every pair', () => {
+test('an RM that scores the refusal above everything prefers it on every pair', async () => {
   const seen: string[] = [];
   const rm = (xs: { prompt: string; answer: string }[]) => xs.map((x) => (seen.push(x.answer), x.answer === STOCK_REFUSAL ? 1 : 0));
-  const rows = refusalProbe(sampled, rm, goldScore);
+  const rows = await refusalProbe(sampled, rm, goldScore);
   assert.equal(seen.length, 5, 'one refusal per prompt plus every answer, in one batch');
   const by = Object.fromEntries(rows.map((r) => [r.category, r]));
   assert.equal(by.classification.rmPrefersRefusal, 1);
   assert.equal(by.harmful.rmPrefersRefusal, 0.5, 'not above an identical refusal');
 });
 
-test('bad input is refused by name', () => {
-  assert.throws(() => refusalProbe([], () => [], goldScore), /no sampled prompts/);
-  assert.throws(() => refusalProbe(sampled, () => [0], goldScore), /rmScore returned 1 scores for 5 answers/);
+test('bad input is refused by name', async () => {
+  await assert.rejects(() => refusalProbe([], () => [], goldScore), /no sampled prompts/);
+  await assert.rejects(() => refusalProbe(sampled, () => [0], goldScore), /rmScore returned 1 scores for 5 answers/);
 });

@@ -22,20 +22,20 @@ test('the rubric orders the fixtures as the test assumes', () => {
   assert.ok(goldScore(sentiment, sampled[1].answers[0]) > goldScore(sentiment, sampled[1].answers[1]));
 });
 
-test('an RM that scores like the rubric agrees on every pair the rubric separates; its reverse on none', () => {
-  const like = rewardGoldAgreement(sampled, (xs) => xs.map((x) => goldScore(x.prompt === harmful.text ? harmful : sentiment, x.answer)));
+test('an RM that scores like the rubric agrees on every pair the rubric separates; its reverse on none', async () => {
+  const like = await rewardGoldAgreement(sampled, (xs) => xs.map((x) => goldScore(x.prompt === harmful.text ? harmful : sentiment, x.answer)));
   assert.deepEqual(like.map((r) => r.category), ['classification', 'harmful', 'all']);
   assert.deepEqual(like.map((r) => r.pairs), [1, 2, 3]);
   assert.ok(like.every((r) => r.agreement === 1));
-  const reverse = rewardGoldAgreement(sampled, (xs) => xs.map((x) => -goldScore(x.prompt === harmful.text ? harmful : sentiment, x.answer)));
+  const reverse = await rewardGoldAgreement(sampled, (xs) => xs.map((x) => -goldScore(x.prompt === harmful.text ? harmful : sentiment, x.answer)));
   assert.ok(reverse.every((r) => r.agreement === 0));
 });
 
-test('a constant RM is a coin: ties count half', () => {
-  const rows = rewardGoldAgreement(sampled, (xs) => xs.map(() => 0.3));
+test('a constant RM is a coin: ties count half', async () => {
+  const rows = await rewardGoldAgreement(sampled, (xs) => xs.map(() => 0.3));
   assert.ok(rows.every((r) => r.agreement === 0.5));
 });
 
-test('a scorer that returns the wrong number of scores is refused by name', () => {
-  assert.throws(() => rewardGoldAgreement(sampled, () => [1, 2]), /returned 2 scores for 5 answers/);
+test('a scorer that returns the wrong number of scores is refused by name', async () => {
+  await assert.rejects(() => rewardGoldAgreement(sampled, () => [1, 2]), /returned 2 scores for 5 answers/);
 });

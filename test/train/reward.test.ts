@@ -52,17 +52,17 @@ test('the RM reads prompt+answer+<|eos|>, left-truncated so the end stays', () =
   assert.equal(cut[cut.length - 1], tok.eosId);
 });
 
-test('padding does not change a score (right padding under the causal mask)', () => {
+test('padding does not change a score (right padding under the causal mask)', async () => {
   const rm = tinyRm(2);
   const short = { prompt: 'what is the capital?', answer: 'paris' };
   const long = { prompt: 'what is the capital? the answer is good', answer: 'rome is wrong, paris is fine' };
-  const alone = rm.score([short])[0];
-  const together = rm.score([short, long], 2);
+  const alone = (await rm.score([short]))[0];
+  const together = await rm.score([short, long], 2);
   close(together[0], alone, 1e-5);
   rm.dispose();
 });
 
-test('a K-way batch: K answers scored once; its loss equals the hand-computed mean over each prompt\'s pairs, ties dropped', () => {
+test('a K-way batch: K answers scored once; its loss equals the hand-computed mean over each prompt\'s pairs, ties dropped', async () => {
   const rm = tinyRm(3);
   // D > C > A = B (ranks 3, 3, 2, 1) and a K = 2 prompt
   const batch: Ranked[] = [
@@ -78,12 +78,12 @@ test('a K-way batch: K answers scored once; its loss equals the hand-computed me
   tf.dispose([rewards, loss]);
   assert.equal(tf.memory().numTensors, before);
   // hand computation from separately scored answers
-  const [a, b, c, d] = rm.score(batch[0].answers.map((answer) => ({ prompt: batch[0].prompt, answer })));
-  const [g, w] = rm.score(batch[1].answers.map((answer) => ({ prompt: batch[1].prompt, answer })));
+  const [a, b, c, d] = await rm.score(batch[0].answers.map((answer) => ({ prompt: batch[0].prompt, answer })));
+  const [g, w] = await rm.score(batch[1].answers.map((answer) => ({ prompt: batch[1].prompt, answer })));
   const prompt0 = (softplus(c - d) + softplus(a - d) + softplus(b - d) + softplus(a - c) + softplus(b - c)) / 5; // A=B tie dropped
   const prompt1 = softplus(w - g);
   close(got, (prompt0 + prompt1) / 2);
-  close(evaluateRankings(rm, batch).loss, (prompt0 + prompt1) / 2);
+  close((await evaluateRankings(rm, batch)).loss, (prompt0 + prompt1) / 2);
   rm.dispose();
 });
 
@@ -101,14 +101,14 @@ test('training learns held-out rankings; every parameter moves; no tensor leaks;
   const run = async () => {
     const rm = tinyRm(4);
     const before0 = rm.trainableVariables().map((v) => v.dataSync().slice());
-    const chance = evaluateRankings(rm, heldOut).accuracy;
+    const chance = (await evaluateRankings(rm, heldOut)).accuracy;
     const tensors = tf.memory().numTensors;
     const history = await trainRewardModel(rm, train, { batchPrompts: 4, epochs: 3, lr: 3e-3, warmupSteps: 2, evalEvery: 0 }, { validation: heldOut });
     // Adam's moments are disposed at the end: nothing left behind
     assert.equal(tf.memory().numTensors, tensors);
     const moved = rm.trainableVariables().filter((v, i) => v.dataSync().some((x, j) => x !== before0[i][j])).length;
     assert.equal(moved, rm.trainableVariables().length, 'every parameter changed');
-    const after = evaluateRankings(rm, heldOut).accuracy;
+    const after = (await evaluateRankings(rm, heldOut)).accuracy;
     rm.dispose();
     return { history, chance, after };
   };
@@ -123,42 +123,42 @@ test('training learns held-out rankings; every parameter moves; no tensor leaks;
   assert.deepEqual(b.history, a.history);
 });
 
-test('bias normalisation: demonstrations average 0 afterwards, differences unchanged', () => {
+test('bias normalisation: demonstrations average 0 afterwards, differences unchanged', async () => {
   const rm = tinyRm(5);
   const demos = [
     { prompt: 'what is the capital?', answer: 'paris is fine.' },
     { prompt: 'is it good?', answer: 'the answer is good.' },
     { prompt: 'is it bad?', answer: 'rome is wrong.' },
   ];
-  const before = rm.score(demos);
-  const offset = rm.normaliseOn(demos);
-  const after = rm.score(demos);
+  const before = await rm.score(demos);
+  const offset = await rm.normaliseOn(demos);
+  const after = await rm.score(demos);
   close(offset, -(before[0] + before[1] + before[2]) / 3);
   close(after[0] + after[1] + after[2], 0, 1e-5);
   close(after[0] - after[1], before[0] - before[1]);
   rm.dispose();
 });
 
-test('save and load: same scores; an SFT checkpoint or a wrong head shape fails clearly', () => {
+test('save and load: same scores; an SFT checkpoint or a wrong head shape fails clearly', async () => {
   const rm = tinyRm(6);
   const items = [{ prompt: 'what is the capital?', answer: 'paris' }];
   const dir = path.join(root, 'rm');
-  rm.save(dir, { accuracy: 0.7 });
+  await rm.save(dir, { accuracy: 0.7 });
   const { rewardModel, extra } = loadRewardModel(dir);
-  assert.deepEqual(rewardModel.score(items), rm.score(items));
+  assert.deepEqual(await rewardModel.score(items), await rm.score(items));
   assert.equal(extra.stage, 'reward-model');
   assert.equal(extra.accuracy, 0.7);
   rewardModel.dispose();
 
   // an SFT checkpoint: no reward_head
   const sftDir = path.join(root, 'sft');
-  saveCheckpoint(sftDir, { model: rm.gpt, tokenizer: tok });
+  await saveCheckpoint(sftDir, { model: rm.gpt, tokenizer: tok });
   assert.throws(() => loadRewardModel(sftDir), /config\.json: no reward_head .*reward model checkpoint/);
 
   // a head of the wrong width: the file names the tensor and both shapes
   const badDir = path.join(root, 'bad-head');
   const wrong = new ScalarHead('reward_head', 5, 1);
-  saveCheckpoint(badDir, { model: rm.gpt, tokenizer: tok, heads: [wrong] });
+  await saveCheckpoint(badDir, { model: rm.gpt, tokenizer: tok, heads: [wrong] });
   assert.throws(() => loadRewardModel(badDir), /model\.safetensors: reward_head\.weight has shape \[5,1\] but config\.json needs \[16,1\]/);
   assert.throws(() => new RewardModel(rm.gpt, wrong, tok), /reward_head reads 5 features but the GPT has nEmbd 16/);
   wrong.dispose();

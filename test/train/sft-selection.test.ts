@@ -28,7 +28,7 @@ before(async () => {
     for (const epoch of [1, 2, 3]) {
       const dir = path.join(root, 'sft', size, `epoch-${epoch}`);
       const m = new GPT({ ...cfg, seed: epoch * 10 + (size === 'small' ? 1 : 2) });
-      saveCheckpoint(dir, { model: m, tokenizer: tok });
+      await saveCheckpoint(dir, { model: m, tokenizer: tok });
       m.dispose();
       candidates.push({ size, epoch, dir });
     }
@@ -50,14 +50,14 @@ test('per size, the epoch with the highest mean RM score; the earlier epoch on a
   assert.throws(() => chooseEpochs([score('small', 1, NaN)]), /size small epoch 1 has no finite mean reward/);
 });
 
-test("an epoch's score is the RM's mean over its sampled answers; every epoch answers with the same sampler streams", () => {
-  const a = scoreCheckpoint(rm, candidates[0], prompts, CFG);
-  const direct = rm.score(prompts.map((prompt, i) => ({ prompt, answer: a.texts[i] })));
+test("an epoch's score is the RM's mean over its sampled answers; every epoch answers with the same sampler streams", async () => {
+  const a = await scoreCheckpoint(rm, candidates[0], prompts, CFG);
+  const direct = await rm.score(prompts.map((prompt, i) => ({ prompt, answer: a.texts[i] })));
   const mean = direct.reduce((s, x) => s + x, 0) / direct.length;
   assert.ok(Math.abs(a.meanReward - mean) < 1e-6);
   assert.ok(a.stdErr > 0);
   assert.equal(a.answers, prompts.length);
-  const again = scoreCheckpoint(rm, candidates[0], prompts, { ...CFG, batchSize: 5 });
+  const again = await scoreCheckpoint(rm, candidates[0], prompts, { ...CFG, batchSize: 5 });
   assert.deepEqual(again.texts, a.texts, 'batching does not change the answers');
 });
 

@@ -34,7 +34,7 @@ before(async () => {
   train = eps.slice(0, 5);
   validation = eps.slice(5);
   const base = new GPT({ vocabSize: tok.vocabSize, blockSize: 32, nLayer: 1, nHead: 2, nEmbd: 16, seed: 4 });
-  saveCheckpoint(baseDir, { model: base, tokenizer: tok, extra: { stage: 'pretrain' } });
+  await saveCheckpoint(baseDir, { model: base, tokenizer: tok, extra: { stage: 'pretrain' } });
   base.dispose();
 });
 
