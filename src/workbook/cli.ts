@@ -1,5 +1,5 @@
 /**
- * npm run workbook -- [--profile smoke|default|paper] [--only 02,03] [--from 02]
+ * npm run workbook -- [--profile smoke|default|gpu|paper] [--only 02,03] [--from 02]
  *                     [--param key.path=value ...] [--run-id id]
  */
 import { Command } from 'commander';

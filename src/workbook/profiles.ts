@@ -3,6 +3,8 @@
  *
  *   smoke    CI: the whole workbook in a few minutes, tiny models, a handful of prompts.
  *   default  a laptop CPU (2 cores): big enough to show the paper's effects, <= 60 min.
+ *   gpu      one GPU (webgpu) for about an hour: the GPU-sized models of the benchmark
+ *            (up to d512/L8) and 3x default's data; out of a CPU's reach.
  *   paper    the paper's dataset sizes (13k SFT / 33k RM / 31k PPO prompts); GPU recommended.
  *
  * Each stage owns one section. To add a section: add it to `WorkbookConfig` with documented
@@ -137,7 +139,7 @@ export interface WorkbookConfig {
   evaluation: EvaluationConfig;
 }
 
-export type ProfileName = 'smoke' | 'default' | 'paper';
+export type ProfileName = 'smoke' | 'default' | 'gpu' | 'paper';
 
 function ladder(widths: [number, number, number], layers: [number, number, number], heads: [number, number, number], blockSize: number): ModelSize[] {
   const names = ['small', 'medium', 'large'];
@@ -175,6 +177,22 @@ const SMOKE: DeepPartial<WorkbookConfig> = {
   evaluation: { neutralPrompts: 6, maxNewTokens: 12, batchSize: 32, bestOfNPrompts: 4, bestOfN: [1, 2, 4], perplexityTokens: 512, biasPairs: 24, klPrompts: 8 },
 };
 
+/**
+ * `gpu`: sized from webgpu step times measured on an NVIDIA H200 (environment/GPU.md:
+ * d256/L4/T128 about 0.2 s a step at batch 16, d512/L8/T256 0.6 s at batch 4), so that
+ * pretraining takes about a quarter of an hour there; the whole profile is not yet timed end
+ * to end on a GPU.
+ */
+const GPU: DeepPartial<WorkbookConfig> = {
+  data: { sftPrompts: 4000, rmPrompts: 10000, ppoPrompts: 9000, evalPrompts: 1000 },
+  tokenizer: { vocabSize: 4096 },
+  models: { sizes: ladder([128, 256, 512], [2, 4, 8], [4, 4, 8], 128) },
+  pretrain: { steps: [1500, 1200, 1000], batchSize: 16, lr: [2e-3, 1e-3, 6e-4], warmupSteps: 100, evalEvery: 100, evalWindows: 64, checkpointEvery: 200, sampleTokens: 64 },
+  sft: { epochs: 6, batchSize: 32, lr: 5e-4, answerPrompts: 300 },
+  reward: { batchPrompts: 16, epochs: 2, ablationPrompts: 400, selectionPrompts: 128 },
+  ppo: { trainer: { iterations: 60, rolloutBatch: 256, miniBatch: 64 }, measurePrompts: 400 },
+};
+
 /** `paper`: the paper's dataset sizes; models as large as a single GPU trains in hours. */
 const PAPER: DeepPartial<WorkbookConfig> = {
   data: { sftPrompts: 13000, rmPrompts: 33000, ppoPrompts: 31000, evalPrompts: 3000 },
@@ -187,18 +205,19 @@ const PAPER: DeepPartial<WorkbookConfig> = {
   evaluation: { neutralPrompts: 500, maxNewTokens: 64, bestOfNPrompts: 200, bestOfN: [1, 2, 4, 8, 16, 32, 64], perplexityTokens: 65536, klPrompts: 256 },
 };
 
-const OVERRIDES: Record<ProfileName, DeepPartial<WorkbookConfig>> = { smoke: SMOKE, default: {}, paper: PAPER };
+const OVERRIDES: Record<ProfileName, DeepPartial<WorkbookConfig>> = { smoke: SMOKE, default: {}, gpu: GPU, paper: PAPER };
 
 /** The three profiles, fully resolved. */
 export const PROFILES: Record<ProfileName, WorkbookConfig> = {
   smoke: mergeConfig(DEFAULTS, SMOKE, 'profile smoke'),
   default: mergeConfig(DEFAULTS, {}, 'profile default'),
+  gpu: mergeConfig(DEFAULTS, GPU, 'profile gpu'),
   paper: mergeConfig(DEFAULTS, PAPER, 'profile paper'),
 };
 
 export const PROFILE_NAMES = Object.keys(OVERRIDES) as ProfileName[];
 
-/** Throws `unknown profile "x" (expected one of: smoke, default, paper)`. */
+/** Throws `unknown profile "x" (expected one of: smoke, default, gpu, paper)`. */
 export function profileConfig(profile: string): WorkbookConfig {
   if (!(PROFILE_NAMES as string[]).includes(profile)) {
     throw new Error(`unknown profile "${profile}" (expected one of: ${PROFILE_NAMES.join(', ')})`);

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { PROFILES, PROFILE_NAMES, workbookConfig } from '../../src/workbook/profiles';
 
-test('three profiles, three model sizes each, growing from smoke to paper', () => {
-  assert.deepEqual(PROFILE_NAMES, ['smoke', 'default', 'paper']);
+test('four profiles, three model sizes each, growing from smoke to paper', () => {
+  assert.deepEqual(PROFILE_NAMES, ['smoke', 'default', 'gpu', 'paper']);
   for (const name of PROFILE_NAMES) {
     assert.deepEqual(PROFILES[name].models.sizes.map((s) => s.name), ['small', 'medium', 'large']);
     for (const s of PROFILES[name].models.sizes) assert.equal(s.nEmbd % s.nHead, 0, `${name}/${s.name}: nEmbd divisible by nHead`);
@@ -13,6 +13,9 @@ test('three profiles, three model sizes each, growing from smoke to paper', () =
   assert.equal(PROFILES.paper.data.ppoPrompts, 31000);
   assert.ok(PROFILES.smoke.data.sftPrompts < PROFILES.default.data.sftPrompts);
   assert.ok(PROFILES.smoke.models.sizes[2].nEmbd < PROFILES.default.models.sizes[2].nEmbd);
+  // gpu: the benchmark's GPU-sized model as its large one, more data than default
+  assert.deepEqual([PROFILES.gpu.models.sizes[2].nEmbd, PROFILES.gpu.models.sizes[2].nLayer], [512, 8]);
+  assert.ok(PROFILES.gpu.data.rmPrompts > PROFILES.default.data.rmPrompts && PROFILES.gpu.data.rmPrompts < PROFILES.paper.data.rmPrompts);
 });
 
 test('params with dotted keys override the profile; strings are parsed like --param', () => {
@@ -25,7 +28,7 @@ test('params with dotted keys override the profile; strings are parsed like --pa
 });
 
 test('bad profile or params are rejected by name', () => {
-  assert.throws(() => workbookConfig('tiny'), /unknown profile "tiny" \(expected one of: smoke, default, paper\)/);
+  assert.throws(() => workbookConfig('tiny'), /unknown profile "tiny" \(expected one of: smoke, default, gpu, paper\)/);
   assert.throws(() => workbookConfig('smoke', { 'data.sftPrompt': 3 }), /unknown key "data.sftPrompt"/);
   assert.throws(() => workbookConfig('smoke', { 'data.sftPrompts': true }), /"data.sftPrompts" must be a number, got boolean/);
   assert.throws(() => workbookConfig('smoke', { seed: 'abc' }), /"seed" must be a number, got "abc"/);

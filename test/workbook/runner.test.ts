@@ -77,7 +77,7 @@ test('a throwing cell: non-zero exit naming notebook and cell, its source and st
 });
 
 const BAD: [string, string[], RegExp][] = [
-  ['unknown profile', ['--profile', 'huge'], /^workbook: --profile: unknown profile "huge" \(expected one of: smoke, default, paper\)$/],
+  ['unknown profile', ['--profile', 'huge'], /^workbook: --profile: unknown profile "huge" \(expected one of: smoke, default, gpu, paper\)$/],
   ['unknown --param key', ['--param', 'data.sftPrompt=3'], /^workbook: --param: unknown key "data.sftPrompt" \(known: sftPrompts, rmPrompts, ppoPrompts, evalPrompts[^)]*\)$/],
   ['wrong value type', ['--param', 'data.sftPrompts=many'], /^workbook: --param: "data.sftPrompts" must be a number, got "many"$/],
   ['notebook not valid JSON', ['--only', 'not-json'], /^workbook: .*not-json\.ipynb: not valid JSON \(.*\); expected a Jupyter notebook \(nbformat 4\)$/],

@@ -2,7 +2,7 @@ import { test, before } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../../src/engine';
-import { profileTrainStep } from '../../src/engine/bench';
+import { profileTrainStep } from '../../src/tools/bench';
 import { formatProfile, profileKernels } from '../../src/engine/profile';
 
 before(async () => {

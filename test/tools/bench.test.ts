@@ -2,7 +2,7 @@ import { test, before } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../../src/engine';
-import { benchGeneration, benchTrainStep, compareFastPath, gflops, matmulPeak, time, trainingFlops } from '../../src/engine/bench';
+import { benchGeneration, benchTrainStep, compareFastPath, gflops, matmulPeak, time, trainingFlops } from '../../src/tools/bench';
 import { formatProfileComparison } from '../../src/engine/profile';
 import { parameterShapes, GPT_DEFAULTS } from '../../src/model';
 

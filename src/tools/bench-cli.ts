@@ -1,8 +1,9 @@
 /**
- * `npm run bench [-- --quick] [--backend wasm] [--threads 2] [--out runs/bench]`
+ * `npm run bench [-- --quick] [--backend wasm] [--threads 2] [--sizes d512/L8/T256,...] [--steps 5] [--out runs/bench]`
  *
  * Times a full training step of the workbook's GPT (forward, backward, clipping, Adam) for
- * d64/L2, d128/L2, d128/L4, d256/L4 at T 64 and 128, batch 16, against the backend's own
+ * d64/L2, d128/L2, d128/L4, d256/L4 at T 64 and 128 and d512/L8 at T 256 (the size a GPU
+ * is for), batch 16, against the backend's own
  * 512^3 matmul peak measured in the same run, and KV-cache generation against recomputing
  * the prefix. For d128/L2/T64 it also times the step with the fused kernels off (the
  * baseline; engine/fast-path.ts) and on, alternating steps in this process, and prints both
@@ -12,58 +13,10 @@ import { Command } from 'commander';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { initEngine } from './backend';
-import { benchGeneration, benchTrainStep, compareFastPath, matmulPeak, ModelSize, profileTrainStep, StepResult } from './bench';
-import { formatProfileComparison } from './profile';
+import { initEngine } from '../engine/backend';
+import { BenchConfig, benchGeneration, benchTrainStep, caseName, compareFastPath, DEFAULTS, matmulPeak, parseCase, profileTrainStep, QUICK, StepResult } from './bench';
+import { formatProfileComparison } from '../engine/profile';
 import { writeJsonAtomic } from '../util/atomic';
-
-export interface BenchConfig {
-  /** Model sizes timed (width and depth). */
-  sizes: ModelSize[];
-  /** Sequence lengths T. */
-  seqLens: number[];
-  /** Sequences per step. */
-  batch: number;
-  /** Vocabulary (the default profile's tokenizer: 2048). */
-  vocabSize: number;
-  /** Attention heads. */
-  nHead: number;
-  /** Untimed steps before timing (the first compiles / allocates). */
-  warmup: number;
-  /** Timed steps per size. */
-  steps: number;
-  /** The step broken down per kernel (profile.ts): model size and sequence length. */
-  profile: { size: ModelSize; seqLen: number };
-  /** Generation: prompts sampled together, prompt length, new tokens, model size. */
-  generation: { batch: number; promptTokens: number; newTokens: number; size: ModelSize };
-}
-
-export const DEFAULTS: BenchConfig = {
-  sizes: [
-    { nEmbd: 64, nLayer: 2 },
-    { nEmbd: 128, nLayer: 2 },
-    { nEmbd: 128, nLayer: 4 },
-    { nEmbd: 256, nLayer: 4 },
-  ],
-  seqLens: [64, 128],
-  batch: 16,
-  vocabSize: 2048,
-  nHead: 4,
-  warmup: 2,
-  steps: 5,
-  profile: { size: { nEmbd: 128, nLayer: 2 }, seqLen: 64 },
-  generation: { batch: 16, promptTokens: 16, newTokens: 64, size: { nEmbd: 128, nLayer: 2 } },
-};
-
-/** --quick: a smoke test of the whole benchmark in seconds. */
-export const QUICK: BenchConfig = {
-  ...DEFAULTS,
-  sizes: [{ nEmbd: 64, nLayer: 2 }, { nEmbd: 128, nLayer: 2 }],
-  seqLens: [64],
-  warmup: 1,
-  steps: 2,
-  generation: { batch: 4, promptTokens: 8, newTokens: 16, size: { nEmbd: 64, nLayer: 2 } },
-};
 
 function pad(s: string | number, n: number): string {
   return String(s).padStart(n);
@@ -84,14 +37,19 @@ async function main(): Promise<void> {
     .option('--quick', 'fewer sizes and steps (smoke test)', false)
     .option('--backend <name>', 'force a backend (tensorflow, webgpu, wasm, cpu); default: best available')
     .option('--threads <n>', 'wasm: XNNPACK threads (default RLHF_WASM_THREADS, else the idle cores, at most 4)')
+    .option('--sizes <list>', 'time these instead, e.g. d256/L4/T128,d512/L8/T256')
+    .option('--steps <n>', 'timed steps per size (default 5, --quick 2)')
     .option('--out <dir>', 'folder for the JSON result', path.join('runs', 'bench'))
     .parse(process.argv)
-    .opts<{ quick: boolean; backend?: string; threads?: string; out: string }>();
+    .opts<{ quick: boolean; backend?: string; threads?: string; sizes?: string; steps?: string; out: string }>();
   const threads = o.threads === undefined ? undefined : Number(o.threads);
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 8)) {
     throw new Error(`--threads: expected an integer 1..8, got "${o.threads}"`);
   }
-  const config = o.quick ? QUICK : DEFAULTS;
+  const steps = o.steps === undefined ? undefined : Number(o.steps);
+  if (steps !== undefined && !(Number.isInteger(steps) && steps >= 1)) throw new Error(`--steps: expected a positive integer, got "${o.steps}"`);
+  const preset = o.quick ? QUICK : DEFAULTS;
+  const config: BenchConfig = { ...preset, cases: o.sizes ? o.sizes.split(',').map(parseCase) : preset.cases, steps: steps ?? preset.steps };
   const engine = await initEngine({ backend: o.backend, threads });
   const started = new Date();
   const loadBefore = os.loadavg();
@@ -99,12 +57,10 @@ async function main(): Promise<void> {
 
   const peakBefore = await matmulPeak(512, o.quick ? 4 : 10);
   const rows: StepResult[] = [];
-  for (const size of config.sizes) {
-    for (const T of config.seqLens) {
-      const r = await benchTrainStep(size, T, config.batch, { vocabSize: config.vocabSize, nHead: config.nHead, steps: config.steps, warmup: config.warmup });
-      rows.push(r);
-      console.log(`  d${size.nEmbd}/L${size.nLayer} T${T}: ${r.timing.wallMs.toFixed(0)} ms/step (min ${r.timing.wallMinMs.toFixed(0)}, cpu ${r.timing.cpuMs.toFixed(0)})`);
-    }
+  for (const c of config.cases) {
+    const r = await benchTrainStep(c.size, c.seqLen, c.batch ?? config.batch, { vocabSize: config.vocabSize, nHead: config.nHead, steps: config.steps, warmup: config.warmup });
+    rows.push(r);
+    console.log(`  ${caseName(c)}: ${r.timing.wallMs.toFixed(0)} ms/step (min ${r.timing.wallMinMs.toFixed(0)}, cpu ${r.timing.cpuMs.toFixed(0)})`);
   }
   const peakAfter = await matmulPeak(512, o.quick ? 4 : 10);
   // the better of the two: contention only ever slows a measurement down
@@ -152,7 +108,7 @@ async function main(): Promise<void> {
   console.log(`wrote ${file}`);
 }
 
-main().catch((e: Error) => {
+if (require.main === module) main().catch((e: Error) => {
   process.stderr.write(`bench: ${process.env.DEBUG ? e.stack : e.message}\n`);
   process.exit(1);
 });

@@ -10,11 +10,11 @@ import { GPT } from '../model/gpt';
 import { generateIds } from '../model/generate';
 import { languageModelLoss } from '../model/logprobs';
 import { Rng } from '../util/random';
-import { fastPath, setFastPath } from './fast-path';
-import { Adam, trainStep } from './optimizer';
-import { readValues } from './readback';
-import { profileKernels } from './profile';
-import type { KernelProfile } from './profile';
+import { fastPath, setFastPath } from '../engine/fast-path';
+import { Adam, trainStep } from '../engine/optimizer';
+import { readValues } from '../engine/readback';
+import { profileKernels } from '../engine/profile';
+import type { KernelProfile } from '../engine/profile';
 
 export interface Timing {
   /** Median wall-clock milliseconds. */
@@ -238,3 +238,77 @@ export async function benchGeneration(size: ModelSize, opts: { vocabSize: number
     sameTokens: JSON.stringify(cached.tokens) === JSON.stringify(full.tokens),
   };
 }
+
+// ---------------------------------------------------------------------------------------
+// What the benchmark CLIs time (bench-cli.ts, gpu-check-cli.ts)
+
+/** One timed configuration: model width and depth, sequence length T, and (when not the config's) batch. */
+export interface BenchCase {
+  size: ModelSize;
+  seqLen: number;
+  batch?: number;
+  /** gpu-check: time this case on webgpu only (too large for wasm's 2 GB heap) */
+  gpuOnly?: boolean;
+}
+
+export interface BenchConfig {
+  /** What is timed, in order. */
+  cases: BenchCase[];
+  /** Sequences per step. */
+  batch: number;
+  /** Vocabulary (the default profile's tokenizer: 2048). */
+  vocabSize: number;
+  /** Attention heads. */
+  nHead: number;
+  /** Untimed steps before timing (the first compiles / allocates). */
+  warmup: number;
+  /** Timed steps per size. */
+  steps: number;
+  /** The step broken down per kernel (profile.ts): model size and sequence length. */
+  profile: { size: ModelSize; seqLen: number };
+  /** Generation: prompts sampled together, prompt length, new tokens, model size. */
+  generation: { batch: number; promptTokens: number; newTokens: number; size: ModelSize };
+}
+
+/** Every size at every T. */
+function grid(sizes: ModelSize[], seqLens: number[]): BenchCase[] {
+  return sizes.flatMap((size) => seqLens.map((seqLen) => ({ size, seqLen })));
+}
+
+/** `d512/L8/T256` -> a case; names the bad entry otherwise. */
+export function parseCase(text: string): BenchCase {
+  const m = /^d(\d+)\/L(\d+)\/T(\d+)(?:\/B(\d+))?$/.exec(text.trim());
+  if (!m) throw new Error(`--sizes: "${text}" is not of the form d512/L8/T256 or d512/L8/T256/B4 (width, layers, sequence length, batch)`);
+  const [nEmbd, nLayer, seqLen] = m.slice(1, 4).map(Number);
+  const batch = m[4] === undefined ? undefined : Number(m[4]);
+  if (nEmbd % DEFAULTS.nHead !== 0 || nEmbd < 1 || nLayer < 1 || seqLen < 2 || batch === 0) throw new Error(`--sizes: "${text}": width must be a positive multiple of ${DEFAULTS.nHead} heads, layers >= 1, T >= 2, batch >= 1`);
+  return batch === undefined ? { size: { nEmbd, nLayer }, seqLen } : { size: { nEmbd, nLayer }, seqLen, batch };
+}
+
+/** The case as the tables name it. */
+export function caseName(c: BenchCase): string {
+  return `d${c.size.nEmbd}/L${c.size.nLayer}/T${c.seqLen}${c.batch === undefined ? '' : `/B${c.batch}`}`;
+}
+
+export const DEFAULTS: BenchConfig = {
+  cases: [
+    ...grid([{ nEmbd: 64, nLayer: 2 }, { nEmbd: 128, nLayer: 2 }, { nEmbd: 128, nLayer: 4 }, { nEmbd: 256, nLayer: 4 }], [64, 128]),
+    { size: { nEmbd: 512, nLayer: 8 }, seqLen: 256 },
+  ],
+  batch: 16,
+  vocabSize: 2048,
+  nHead: 4,
+  warmup: 2,
+  steps: 5,
+  profile: { size: { nEmbd: 128, nLayer: 2 }, seqLen: 64 },
+  generation: { batch: 16, promptTokens: 16, newTokens: 64, size: { nEmbd: 128, nLayer: 2 } },
+};
+
+/** --quick: a smoke test of the whole benchmark in seconds. */
+export const QUICK: BenchConfig = {
+  ...DEFAULTS,
+  cases: grid([{ nEmbd: 64, nLayer: 2 }, { nEmbd: 128, nLayer: 2 }], [64]),
+  warmup: 1,
+  steps: 2,
+  generation: { batch: 4, promptTokens: 8, newTokens: 16, size: { nEmbd: 64, nLayer: 2 } },
+};
