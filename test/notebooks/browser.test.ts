@@ -13,6 +13,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
+import { PROFILE_NAMES } from '../../src/workbook/profiles';
 
 const ROOT = path.resolve(__dirname, '../..');
 const CHROMIUM = '/usr/bin/chromium';
@@ -122,7 +123,7 @@ test('(a) Jupyter Notebook runs 00-setup on tslab and shows its outputs', { skip
   assert.match(seen.text, /Backend: (tensorflow|webgpu|wasm|cpu)/);
   assert.match(seen.text, /TypeScript in tslab\s+5\.0\.4/);
   assert.ok(seen.tables >= 4, `${seen.tables} tables`);
-  assert.equal(seen.bars, 3, 'one bar trace per profile');
+  assert.equal(seen.bars, PROFILE_NAMES.length, 'one bar trace per profile');
   assert.match(seen.text, /demo .*20\/20/, 'progress bar updated in place to the end');
   await page.evaluate(() => (globalThis as any).Jupyter.notebook.kernel.kill());
   await page.close();
@@ -141,7 +142,7 @@ test('(b) the HTML report of a run shows a rendered plotly chart', { skip, timeo
   await page.goto(`file://${path.join(runs, 'run/report/index.html')}`);
   const link = await page.$eval('a[href="00-setup.html"]', (a: any) => a.href);
   await page.goto(link, { waitUntil: 'load' });
-  await waitFor('the chart in the report', 30, () => page.evaluate(() => (globalThis as any).document.querySelectorAll('.js-plotly-plot .main-svg .trace.bars').length === 3));
+  await waitFor('the chart in the report', 30, () => page.evaluate((bars: number) => (globalThis as any).document.querySelectorAll('.js-plotly-plot .main-svg .trace.bars').length === bars, PROFILE_NAMES.length));
   const math: number = await waitFor<number>('MathJax', 30, () => page.evaluate(() => (globalThis as any).document.querySelectorAll('mjx-container').length));
   assert.ok(math > 0, 'formulas typeset by MathJax');
   await page.screenshot({ path: path.join(work, 'report-00-setup-code.png'), fullPage: true });
