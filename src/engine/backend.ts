@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import * as os from 'os';
 import { registerWasmFixes } from './wasm-fixes';
+import { registerWebGpuAdam } from './webgpu-adam';
 import { gpuDeviceVisible, installWebGpu, softwareRequested, webGpuSelfCheck } from './webgpu';
 import { setWasmBackendThreaded } from './wasm-threads';
 
@@ -164,6 +165,7 @@ async function activate(name: BackendName): Promise<void> {
   if (!ok || tf.getBackend() !== name) throw new Error(`tf.setBackend('${name}') failed`);
   await tf.ready();
   if (name === 'wasm') registerWasmFixes();
+  if (name === 'webgpu') registerWebGpuAdam();
   quietCpuBanner();
 }
 

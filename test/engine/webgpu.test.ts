@@ -1,6 +1,6 @@
 /**
- * The webgpu group: the workbook's model, optimizer, sampler, heads and one stage on the
- * webgpu backend, each against wasm on the same seeds. On a machine without a GPU it runs on
+ * The webgpu group: the workbook's model, optimizer (and its fused webgpu Adam shaders),
+ * sampler, heads and one stage on the webgpu backend, each against wasm on the same seeds. On a machine without a GPU it runs on
  * the SwiftShader software adapter (Debian's chromium ships it), allowed by
  * RLHF_WEBGPU_SOFTWARE=1, which this file sets when it sees no GPU. In CI a missing adapter
  * is a failure, never a skip.
@@ -17,6 +17,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../../src/engine/backend';
 import { Adam, trainStep } from '../../src/engine/optimizer';
 import { readFloats } from '../../src/engine/readback';
+import { ADAM_UPDATE } from '../../src/engine/wasm-adam';
 import { gpuDeviceVisible, SWIFTSHADER_ICD } from '../../src/engine/webgpu';
 import { loadCheckpoint } from '../../src/model/checkpoint';
 import { generateIds } from '../../src/model/generate';
@@ -183,4 +184,26 @@ test('a short pretraining stage runs end to end on webgpu: its losses track wasm
   assert.equal(webgpu.valLosses.length, 2);
   assert.ok(relErr(webgpu.losses, wasm.losses) < 1e-3, `losses ${webgpu.losses} vs ${wasm.losses}`);
   assert.ok(relErr(webgpu.valLosses, wasm.valLosses) < 1e-3, `validation losses ${webgpu.valLosses} vs ${wasm.valLosses}`);
+});
+
+test('the fused Adam update on webgpu (three shaders) equals the update written out, decay and clipping scale included', { skip: skip() }, async () => {
+  await initEngine({ backend: 'webgpu' });
+  const n = 300; // not a multiple of the 64-wide workgroup: the bounds check matters
+  const rnd = (k: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.7 + k) * (k + 1) * 0.1);
+  const [P, G, M] = [rnd(0), rnd(1), rnd(2)];
+  const V = rnd(3).map(Math.abs);
+  const attrs = { beta1: 0.9, beta2: 0.95, eps: 1e-8, stepSize: 0.01 / (1 - 0.9 ** 3), vCorrection: 1 / (1 - 0.95 ** 3), decay: 1e-3 };
+  const s = 0.5;
+  const inputs = { p: tf.tensor1d(P), g: tf.tensor1d(G), m: tf.tensor1d(M), v: tf.tensor1d(V), scale: tf.scalar(s) };
+  const [t1, t2, t3] = tf.engine().runKernel(ADAM_UPDATE, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+  const [p1, m1, v1] = [await readFloats(t1), await readFloats(t2), await readFloats(t3)];
+  tf.dispose(Object.values(inputs));
+  for (let i = 0; i < n; i++) {
+    const g = G[i] * s;
+    const m = attrs.beta1 * M[i] + (1 - attrs.beta1) * g;
+    const v = attrs.beta2 * V[i] + (1 - attrs.beta2) * g * g;
+    const p = P[i] - (attrs.stepSize * m) / (Math.sqrt(v * attrs.vCorrection) + attrs.eps) - attrs.decay * P[i];
+    assert.ok(Math.abs(m1[i] - m) < 1e-6 && Math.abs(v1[i] - v) < 1e-6, `moments at ${i}`);
+    assert.ok(Math.abs(p1[i] - p) < 1e-5 * (1 + Math.abs(p)), `parameter at ${i}: ${p1[i]} vs ${p}`);
+  }
 });
