@@ -13,6 +13,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
+import { jupyterEnv } from '../../src/workbook/kernel-spec';
 
 const ROOT = path.resolve(__dirname, '../..');
 const CHROMIUM = '/usr/bin/chromium';
@@ -76,7 +77,7 @@ test('(a) Jupyter Notebook runs 00-setup on tslab and shows its outputs', { skip
   server = spawn(JUPYTER, ['--no-browser', '--allow-root', '--ip=127.0.0.1', `--port=${port}`, '--port-retries=0', `--notebook-dir=${nbDir}`, `--NotebookApp.token=${token}`], {
     cwd: nbDir,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: '1' },
+    env: { ...jupyterEnv(), PYDEVD_DISABLE_FILE_VALIDATION: '1' },
   });
   server.stdout!.on('data', (d) => (log += d));
   server.stderr!.on('data', (d) => (log += d));
