@@ -12,10 +12,12 @@ import { Command } from 'commander';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { initEngine } from './backend';
+import { initEngine, requestedBackend } from './backend';
 import { benchGeneration, benchTrainStep, compareFastPath, matmulPeak, ModelSize, profileTrainStep, StepResult } from './bench';
 import { formatProfileComparison } from './profile';
 import { writeJsonAtomic } from '../util/atomic';
+import { parseCommand, runCli } from '../util/cli';
+import { InputError } from '../util/jsonl';
 
 export interface BenchConfig {
   /** Model sizes timed (width and depth). */
@@ -78,18 +80,26 @@ function table(rows: StepResult[], peak: number, peakCpu: number): string {
   return [head, ...lines].join('\n');
 }
 
-async function main(): Promise<void> {
-  const o = new Command('bench')
+function program(): Command {
+  return new Command('bench')
     .description('time training steps and generation of the workbook GPT on the chosen backend')
     .option('--quick', 'fewer sizes and steps (smoke test)', false)
     .option('--backend <name>', 'force a backend (tensorflow, webgpu, wasm, cpu); default: best available')
     .option('--threads <n>', 'wasm: XNNPACK threads (default RLHF_WASM_THREADS, else the idle cores, at most 4)')
-    .option('--out <dir>', 'folder for the JSON result', path.join('runs', 'bench'))
-    .parse(process.argv)
-    .opts<{ quick: boolean; backend?: string; threads?: string; out: string }>();
+    .option('--out <dir>', 'folder for the JSON result', path.join('runs', 'bench'));
+}
+
+async function main(argv: string[]): Promise<void> {
+  const o = parseCommand(program(), argv) as { quick: boolean; backend?: string; threads?: string; out: string } | null;
+  if (!o) return;
   const threads = o.threads === undefined ? undefined : Number(o.threads);
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 8)) {
-    throw new Error(`--threads: expected an integer 1..8, got "${o.threads}"`);
+    throw new InputError(`--threads: expected an integer 1..8, got "${o.threads}"`);
+  }
+  try {
+    requestedBackend({ backend: o.backend });
+  } catch (e) {
+    throw new InputError(`--backend: ${(e as Error).message.replace(/^option backend: /, '')}`);
   }
   const config = o.quick ? QUICK : DEFAULTS;
   const engine = await initEngine({ backend: o.backend, threads });
@@ -152,7 +162,4 @@ async function main(): Promise<void> {
   console.log(`wrote ${file}`);
 }
 
-main().catch((e: Error) => {
-  process.stderr.write(`bench: ${process.env.DEBUG ? e.stack : e.message}\n`);
-  process.exit(1);
-});
+runCli('bench', () => main(process.argv.slice(2)));

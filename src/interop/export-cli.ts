@@ -8,7 +8,8 @@
  * See environment/SCALE-OUT.md for what to run on the exported folders.
  */
 import { Command } from 'commander';
-import { parseCommand } from '../util/cli';
+import { parseCommand, runCli } from '../util/cli';
+import { InputError } from '../util/jsonl';
 import { initEngine } from '../engine';
 import { exportDatasets, TextFormat } from './datasets';
 import { exportHuggingFace } from './hf-export';
@@ -19,15 +20,14 @@ function program(): Command {
     .option('--model <dir>', 'workbook checkpoint folder to export as a Hugging Face GPT-2 folder')
     .option('--data <runDir>', 'run folder whose datasets to export as JSONL')
     .requiredOption('--out <dir>', 'output folder (replaced atomically; must be new, empty or an earlier export)')
-    .option('--format <episode|raw>', 'dataset texts: the workbook\'s episode format (default) or bare text', 'episode')
-    .exitOverride()
-    .configureOutput({ writeErr: () => undefined, writeOut: (s) => process.stdout.write(s) });
+    .option('--format <episode|raw>', 'dataset texts: the workbook\'s episode format (default) or bare text', 'episode');
 }
 
 export async function main(argv: string[], write: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<void> {
   const o = parseCommand(program(), argv);
   if (!o) return;
-  if (!!o.model === !!o.data) throw new Error('give exactly one of --model <checkpoint> or --data <runDir>');
+  if (!!o.model === !!o.data) throw new InputError('give exactly one of --model <checkpoint> or --data <runDir>');
+  if (o.format !== 'episode' && o.format !== 'raw') throw new InputError(`--format must be episode or raw, got "${o.format}"`);
   if (o.model) {
     await initEngine({ backend: 'cpu' });
     const r = exportHuggingFace(o.model, o.out);
@@ -38,9 +38,4 @@ export async function main(argv: string[], write: (line: string) => void = (l) =
   }
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).catch((e: Error) => {
-    process.stderr.write(`export: ${e.message}\n`);
-    process.exit(1);
-  });
-}
+if (require.main === module) runCli('export', () => main(process.argv.slice(2)));
