@@ -7,13 +7,21 @@ import * as path from 'path';
 import { findBrowser } from '../../src/report/png';
 
 const ROOT = path.resolve(__dirname, '../..');
-const leftovers = () => fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith('rlhf-workbook-chromium-'));
 
 test('a chart renders to PNG and the browser profile is gone when the process exits', { skip: findBrowser() ? false : 'no headless Chromium here' }, () => {
-  const before = new Set(leftovers());
-  const script = `require('./src/report/png').renderPng({ data: [{ type: 'bar', x: [1, 2], y: [3, 4] }] }).then((b) => { process.stdout.write(String(b ? Buffer.from(b, 'base64').length : 0)); });`;
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  assert.ok(Number(r.stdout) > 1000, `PNG of ${r.stdout} bytes`);
-  assert.deepEqual(leftovers().filter((d) => !before.has(d)), [], 'no Chromium profile left in the temp folder');
+  // The child gets a temp folder of its own, so only its Chromium profile is counted, not
+  // those of other Chromiums running on the machine.
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-png-test-'));
+  try {
+    const script = `require('./src/report/png').renderPng({ data: [{ type: 'bar', x: [1, 2], y: [3, 4] }] }).then((b) => { process.stdout.write(require('os').tmpdir() + ' ' + String(b ? Buffer.from(b, 'base64').length : 0)); });`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, TMPDIR: tmp } });
+    assert.equal(r.status, 0, r.stderr);
+    const [childTmp, bytes] = r.stdout.split(' ');
+    assert.equal(childTmp, tmp, 'the profile was made in the folder counted here');
+    assert.ok(Number(bytes) > 1000, `PNG of ${bytes} bytes`);
+    const profiles = fs.readdirSync(tmp).filter((d) => d.startsWith('rlhf-workbook-chromium-'));
+    assert.deepEqual(profiles, [], 'no Chromium profile left in the temp folder');
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
 });
