@@ -5,7 +5,7 @@
  *   npm run import -- --from hf/reward-trained --out ckpt/reward [--head value_head]
  */
 import { Command } from 'commander';
-import { parseCommand, runCli } from '../util/cli';
+import { aboutInput, parseCommand, runCli } from '../util/cli';
 import { InputError } from '../util/jsonl';
 import { initEngine } from '../engine';
 import { HeadName } from '../model/heads';
@@ -24,7 +24,7 @@ export async function main(argv: string[], write: (line: string) => void = (l) =
   if (!o) return;
   if (o.head !== 'reward_head' && o.head !== 'value_head') throw new InputError(`--head must be reward_head or value_head, got "${o.head}"`);
   await initEngine({ backend: 'cpu' });
-  const r = importHuggingFace(o.from, o.out, { head: o.head as HeadName });
+  const r = aboutInput(() => importHuggingFace(o.from, o.out, { head: o.head as HeadName }), o.from, o.out);
   write(`${r.out}: checkpoint from ${r.architecture} (${r.tensors} tensors${r.head ? `, score -> ${r.head}` : ''})`);
 }
 

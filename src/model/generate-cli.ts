@@ -9,7 +9,7 @@
  * log-prob of those tokens under softmax(logits / temperature), and whether it ended at EOS.
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { parseCommand, runCli } from '../util/cli';
+import { aboutInput, parseCommand, runCli } from '../util/cli';
 import { initEngine, requestedBackend } from '../engine';
 import { InputError, readJsonl } from '../util/jsonl';
 import { writeJsonlAtomic } from '../util/atomic';
@@ -66,12 +66,7 @@ function readPrompts(file: string): string[] {
  * and a reward or value model (a scalar head on the network; it scores answers).
  */
 function checkpointToSample(dir: string): ReturnType<typeof readCheckpointConfig> {
-  let meta: ReturnType<typeof readCheckpointConfig>;
-  try {
-    meta = readCheckpointConfig(dir);
-  } catch (e) {
-    throw new InputError((e as Error).message);
-  }
+  const meta = aboutInput(() => readCheckpointConfig(dir), dir);
   const stage = typeof meta.extra.stage === 'string' ? meta.extra.stage : null;
   if (meta.heads.length || stage === 'reward-model' || stage === 'ppo-value') {
     const what = meta.heads.includes('value_head') || stage === 'ppo-value' ? 'value model' : 'reward model';

@@ -5,6 +5,7 @@
  * (DEBUG=1 adds the stack). `--help` prints the usage and exits 0.
  */
 import { Command, CommanderError } from 'commander';
+import * as path from 'path';
 import { InputError } from './jsonl';
 
 /**
@@ -47,6 +48,21 @@ function unknownOption(cmd: Command, argv: string[]): string | null {
     if (takes === 'required' || (i + 1 < argv.length && !argv[i + 1].startsWith('-'))) i++; // its value
   }
   return null;
+}
+
+/**
+ * Run `fn`; an error it throws about one of `paths` (its message starts with the path, as
+ * the readers' errors do) is bad input and becomes an InputError.
+ */
+export function aboutInput<T>(fn: () => T, ...paths: string[]): T {
+  try {
+    return fn();
+  } catch (e) {
+    const message = (e as Error)?.message ?? '';
+    const named = paths.filter(Boolean).flatMap((p) => [p, path.normalize(p).replace(/\/$/, '')]);
+    if (!(e instanceof InputError) && named.some((p) => message.startsWith(p))) throw new InputError(message);
+    throw e;
+  }
 }
 
 /** The exit status for an error thrown by a CLI: 2 for bad input, 1 for anything else. */

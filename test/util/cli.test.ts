@@ -44,6 +44,8 @@ const CASES: [string, string[], string][] = [
   ['export', ['--data', work, '--out', out, '--format', 'parquet'], 'export: --format must be episode or raw, got "parquet"'],
   ['import', ['--colour'], "import: unknown option '--colour'"],
   ['import', ['--from', work, '--out', out, '--head', 'policy'], 'import: --head must be reward_head or value_head, got "policy"'],
+  ['import', ['--from', path.join(work, 'none'), '--out', out], `import: ${path.join(work, 'none')}: Hugging Face model folder not found`],
+  ['export', ['--model', path.join(work, 'none'), '--out', out], `export: ${path.join(work, 'none')}: checkpoint folder not found`],
 ];
 
 for (const [name, args, line] of CASES) {
