@@ -3,10 +3,11 @@
  * notebook (nbconvert's lab template). Portable: machine paths are rewritten to relative
  * ones; plotly.js (from the `plotly.js-dist-min` package) and MathJax 3 (from `mathjax`) are
  * copied once into report/assets and linked from every page that needs them, never inlined
- * (a copy of plotly.js per page made a smoke report 37 MB); require.js is not needed and is
- * dropped. Code cells can be hidden with one button.
+ * (a copy of plotly.js per page made a smoke report 37 MB), and so is nbconvert's theme CSS
+ * (0.5 MB a page); require.js is not needed and is dropped. Code cells can be hidden with one button.
  */
 import { spawnSync } from 'child_process';
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -68,6 +69,28 @@ export function finishPage(html: string, runDir: string): string {
   out = out.replace('<script src="assets/tex-svg.js">', () => `${MATHJAX_CONFIG}\n<script src="assets/tex-svg.js">`);
   out = out.replace(/<body([^>]*)>/, (m) => `${m}\n${TOGGLE}`);
   return portable(out, runDir);
+}
+
+/**
+ * The page's `<head>` styles (nbconvert's lab theme, ~0.5 MB, the same on every page) moved
+ * into one stylesheet named by its content, linked where the first one stood.
+ */
+export function shareStyles(html: string): { html: string; css: { file: string; text: string } | null } {
+  const headEnd = html.indexOf('</head>');
+  if (headEnd < 0) return { html, css: null };
+  const head = html.slice(0, headEnd);
+  const STYLE = /<style type="text\/css">([\s\S]*?)<\/style>\n?/g;
+  const blocks = [...head.matchAll(STYLE)];
+  if (!blocks.length) return { html, css: null };
+  const text = blocks.map((m) => m[1]).join('\n');
+  const file = `assets/notebook-${createHash('sha256').update(text).digest('hex').slice(0, 12)}.css`;
+  let first = true;
+  const newHead = head.replace(STYLE, () => {
+    if (!first) return '';
+    first = false;
+    return `<link rel="stylesheet" href="${file}">\n`;
+  });
+  return { html: newHead + html.slice(headEnd), css: { file, text } };
 }
 
 interface ManifestLike {
@@ -159,7 +182,9 @@ export function writeRunReport(runDir: string): string {
     }
     for (const f of names) {
       const page = path.join(tmp, f.replace(/\.ipynb$/, '.html'));
-      fs.writeFileSync(page, finishPage(fs.readFileSync(page, 'utf8'), runDir));
+      const shared = shareStyles(finishPage(fs.readFileSync(page, 'utf8'), runDir));
+      if (shared.css && !fs.existsSync(path.join(tmp, shared.css.file))) fs.writeFileSync(path.join(tmp, shared.css.file), shared.css.text);
+      fs.writeFileSync(page, shared.html);
     }
     fs.writeFileSync(path.join(tmp, 'index.html'), portable(indexPage(manifest, timings, names.map((f) => f.replace(/\.ipynb$/, '')), summary), runDir));
   });

@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as os from 'os';
 import * as path from 'path';
 import { plotHtml } from '../../src/report/plot';
-import { finishPage, portable } from '../../src/report/run-report';
+import { finishPage, portable, shareStyles } from '../../src/report/run-report';
 
 const ROOT = path.resolve(__dirname, '../..');
 const RUN = path.join(ROOT, 'runs', '20260101-000000-smoke');
@@ -33,4 +33,14 @@ test('finishPage replaces plotly.js inlined by a chart output with the report\'s
   assert.match(out, /Plotly\.newPlot\("wb-plot-/, 'the chart\'s own drawing script is kept');
   const noChart = finishPage(page('<p>no charts</p>'), RUN);
   assert.ok(!noChart.includes('plotly.min.js'), 'pages without charts do not load it');
+});
+
+test('shareStyles moves the head styles into one stylesheet named by its content, in order, linked where they stood', () => {
+  const page = (css: string) => `<html><head><meta charset="utf-8" />\n<title>t</title>\n<style type="text/css">${css}a{}</style>\n<style type="text/css">b{}</style>\n<script>x</script>\n</head><body><style type="text/css">.wb-toolbar{}</style></body></html>`;
+  const one = shareStyles(page('.jp-Cell{}'));
+  assert.equal(one.css!.text, '.jp-Cell{}a{}\nb{}');
+  assert.match(one.css!.file, /^assets\/notebook-[0-9a-f]{12}\.css$/);
+  assert.equal(one.html, `<html><head><meta charset="utf-8" />\n<title>t</title>\n<link rel="stylesheet" href="${one.css!.file}">\n<script>x</script>\n</head><body><style type="text/css">.wb-toolbar{}</style></body></html>`);
+  assert.equal(shareStyles(page('.jp-Cell{}')).css!.file, one.css!.file, 'same styles, same file');
+  assert.notEqual(shareStyles(page('.other{}')).css!.file, one.css!.file);
 });
