@@ -4,7 +4,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { findBrowser } from '../../src/report/png';
+import { findBrowser, removeStaleProfiles } from '../../src/report/png';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -21,6 +21,30 @@ test('a chart renders to PNG and the browser profile is gone when the process ex
     assert.ok(Number(bytes) > 1000, `PNG of ${bytes} bytes`);
     const profiles = fs.readdirSync(tmp).filter((d) => d.startsWith('rlhf-workbook-chromium-'));
     assert.deepEqual(profiles, [], 'no Chromium profile left in the temp folder');
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test('profiles whose process is gone are removed; live ones and fresh unmarked ones are kept', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-png-stale-'));
+  try {
+    const make = (name: string, owner?: number, ageMs = 0) => {
+      const dir = path.join(tmp, `rlhf-workbook-chromium-${name}`);
+      fs.mkdirSync(dir);
+      if (owner !== undefined) fs.writeFileSync(path.join(dir, 'rlhf-workbook-owner'), String(owner));
+      if (ageMs) fs.utimesSync(dir, new Date(Date.now() - ageMs), new Date(Date.now() - ageMs));
+      return dir;
+    };
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const gone = make('gone', Number(dead.stdout));
+    const mine = make('mine', process.pid);
+    const fresh = make('fresh');
+    const old = make('old', undefined, 2 * 3600_000);
+    const other = path.join(tmp, 'someone-elses');
+    fs.mkdirSync(other);
+    assert.deepEqual(removeStaleProfiles(tmp).sort(), [gone, old].sort());
+    assert.deepEqual(fs.readdirSync(tmp).sort(), [path.basename(fresh), path.basename(mine), 'someone-elses'].sort());
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
