@@ -29,30 +29,6 @@ process.on('exit', () => {
   for (const dir of profiles) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/**
- * SIGTERM / SIGHUP (Jupyter stops a kernel that does not leave when asked with SIGTERM) end
- * the process as they would anyway, after stopping Chromium and removing its profile; without
- * this the process dies with no 'exit' handlers run. Installed when a browser first starts.
- */
-let signalsHandled = false;
-function handleTermination(): void {
-  if (signalsHandled) return;
-  signalsHandled = true;
-  const stop = (signal: NodeJS.Signals) => {
-    try {
-      browser?.process()?.kill('SIGKILL');
-    } catch {
-      // already gone
-    }
-    browser = null;
-    page = null;
-    removeProfiles();
-    process.exit(signal === 'SIGHUP' ? 129 : 143);
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGHUP', stop);
-}
-
 // The flags keep Chromium off the network: this machine has none, and it would retry.
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
@@ -100,14 +76,12 @@ function alive(pid: number): boolean {
 async function openPage(executablePath: string): Promise<any> {
   const puppeteer = require('puppeteer-core');
   removeStaleProfiles();
-  handleTermination();
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), PROFILE_PREFIX));
   profiles.add(userDataDir);
   fs.writeFileSync(path.join(userDataDir, OWNER_FILE), String(process.pid));
-  // pipe: Chromium talks over its stdio and exits when this process does, however it ends.
-  // No signal handlers: puppeteer's SIGINT handler exits the process, and SIGINT is how
-  // Jupyter interrupts a cell.
-  browser = await puppeteer.launch({ executablePath, headless: true, userDataDir, args: ARGS, pipe: true, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false });
+  // puppeteer's own SIGINT handler would exit the process, and SIGINT is how Jupyter
+  // interrupts a cell; its SIGTERM / SIGHUP handlers (close the browser) stay.
+  browser = await puppeteer.launch({ executablePath, headless: true, userDataDir, args: ARGS, handleSIGINT: false });
   const p = await browser.newPage();
   await p.setContent('<html><body><div id="plot"></div></body></html>');
   await p.addScriptTag({ content: plotlyJs() });
