@@ -57,23 +57,36 @@ else
 fi
 "$PY" -c 'import nbclient, nbconvert, jupyter_client' || stop "$PY cannot import nbclient/nbconvert/jupyter_client"
 
-# 3. The tslab kernel spec, pointing at this checkout's kernel launcher. Re-registered when
-#    it points elsewhere (a moved or fresh clone, or tslab registered bare).
-current="$("$PY" - <<'PYEOF' 2>/dev/null || true
-import json
+# 3. The kernel specs. This checkout's own "tslab" lives in environment/jupyter/kernels/tslab
+#    (ignored by git): the runner, the tests and `npm run notebook` put that folder first on
+#    JUPYTER_PATH, so a second checkout's set-up never re-points it. For a Jupyter started any
+#    other way, a per-user spec named after this checkout is registered as well; a spec named
+#    plain "tslab" elsewhere on the machine is left alone and never used by this checkout.
+chmod +x "$KERNEL"
+"$PY" - "$ROOT" "$KERNEL" <<'PYEOF' || stop "could not write the kernel specs"
+import hashlib, json, os, re, sys, tempfile
 from jupyter_client.kernelspec import KernelSpecManager
-try:
-    print(KernelSpecManager().get_kernel_spec("tslab").argv[0])
-except Exception:
-    pass
-PYEOF
-)"
-if [ "$current" = "$KERNEL" ]; then
-  say "tslab kernel spec already registered ($KERNEL)"
-else
-  say "registering the tslab kernel spec for $PY ($KERNEL)"
-  chmod +x "$KERNEL"
-  "$TSLAB" install --python="$PY" --binary="$KERNEL"
-fi
 
-say "ok: now run \`npm run workbook\` (default profile) or \`npm test\`"
+root, launcher = sys.argv[1], sys.argv[2]
+argv = [launcher, "kernel", "--config-path", "{connection_file}"]
+
+def write_spec(folder, display_name):
+    os.makedirs(folder, exist_ok=True)
+    tmp = os.path.join(folder, "kernel.json.tmp")
+    with open(tmp, "w") as f:
+        json.dump({"argv": argv, "display_name": display_name, "language": "typescript"}, f, indent=1, sort_keys=True)
+    os.replace(tmp, os.path.join(folder, "kernel.json"))
+
+local = os.path.join(root, "environment", "jupyter", "kernels", "tslab")
+write_spec(local, "TypeScript")
+print("setup: kernel spec tslab for this checkout: %s (starts %s)" % (local, launcher))
+
+slug = re.sub(r"[^a-z0-9]+", "-", os.path.basename(root).lower()).strip("-") or "checkout"
+name = "tslab-%s-%s" % (slug, hashlib.sha1(root.encode()).hexdigest()[:8])
+with tempfile.TemporaryDirectory() as td:
+    write_spec(td, "TypeScript (rlhf-workbook %s)" % root)
+    where = KernelSpecManager().install_kernel_spec(td, name, user=True)
+print("setup: per-user kernel spec %s for Jupyter started by hand: %s" % (name, where))
+PYEOF
+
+say "ok: now run \`npm run workbook\` (default profile), \`npm test\`, or \`npm run notebook\` to open the notebooks"

@@ -1,6 +1,8 @@
 /**
  * The run's summary: for each of the paper's claims, the paper's figure next to ours and a
- * one-line verdict (reproduces / does not reproduce / not measured). Saved as
+ * one-line verdict (reproduces / partly / does not reproduce / not measured / not judged).
+ * A verdict needs evidence: on the smoke profile (tiny models, a few samples) and wherever a
+ * test has fewer than MIN_SAMPLES samples, the figures are shown and the verdict is "not judged". Saved as
  * eval/summary.json, eval/summary.csv and eval/summary.html; the run report's index page
  * opens with summary.html.
  */
@@ -9,8 +11,11 @@ import { escapeHtml } from '../report/escape';
 import { writeFileAtomic } from '../util/atomic';
 import { wilsonInterval } from './stats';
 import { saveTable } from './tables';
+import { MIN_SAMPLES, notJudged, SMOKE_NOT_JUDGED } from './evidence';
 
-export type Verdict = 'reproduces' | 'does not reproduce' | 'partly' | 'not measured';
+export { MIN_SAMPLES, notJudged, SMOKE_NOT_JUDGED };
+
+export type Verdict = 'reproduces' | 'does not reproduce' | 'partly' | 'not measured' | 'not judged';
 
 export interface Claim {
   claim: string;
@@ -23,9 +28,11 @@ export interface Claim {
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const fmtCi = (r: { winRate: number; lower: number; upper: number }) => `${pct(r.winRate)} [${pct(r.lower)}, ${pct(r.upper)}]`;
 
-export interface WinLike { kind: string; size: string; winRate: number | null; lower: number | null; upper: number | null }
+export interface WinLike { kind: string; size: string; winRate: number | null; lower: number | null; upper: number | null; wins?: number | null; ties?: number | null; losses?: number | null }
 
 export interface SummaryInputs {
+  /** the run's profile: on smoke every verdict is "not judged" */
+  profile?: string;
   /** sizes smallest first */
   sizes: string[];
   winVsLargestSft: WinLike[];
@@ -46,7 +53,7 @@ export interface SummaryInputs {
 const NOT = (claim: string, paper: string, why: string): Claim => ({ claim, paper, ours: '—', verdict: 'not measured', why });
 const measured = (r: WinLike | undefined | null): r is { kind: string; size: string; winRate: number; lower: number; upper: number } => !!r && r.winRate !== null && r.lower !== null && r.upper !== null;
 
-export function buildSummary(s: SummaryInputs): Claim[] {
+function judgeEvery(s: SummaryInputs): Claim[] {
   const large = s.sizes[s.sizes.length - 1];
   const small = s.sizes[0];
   const find = <T extends { kind: string; size: string }>(rows: T[], kind: string, size: string) => rows.find((r) => r.kind === kind && r.size === size);
@@ -158,13 +165,55 @@ export function buildSummary(s: SummaryInputs): Claim[] {
   return out;
 }
 
-const COLOURS: Record<Verdict, string> = { reproduces: '#d9f2dc', partly: '#fff3cd', 'does not reproduce': '#fde2e2', 'not measured': '#eee' };
+/** Samples behind each claim (index as in judgeEvery), when the inputs carry them. */
+function sampleCounts(s: SummaryInputs): (number | null)[] {
+  const large = s.sizes[s.sizes.length - 1];
+  const small = s.sizes[0];
+  const n = (r: WinLike | undefined | null) => (r && typeof r.wins === 'number' && typeof r.ties === 'number' && typeof r.losses === 'number' ? r.wins + r.ties + r.losses : null);
+  const least = (xs: (number | null)[]) => (xs.some((x) => x !== null) ? Math.min(...xs.filter((x): x is number => x !== null)) : null);
+  const win = (rows: WinLike[], kind: string, size: string) => n(rows.find((r) => r.kind === kind && r.size === size));
+  const honest = (kind: string) => s.honesty.find((r) => r.kind === kind && r.size === large && r.category === 'all' && r.instruction === 'none')?.n ?? null;
+  const toxic = (kind: string) => {
+    const rows = s.toxicity.filter((r) => r.kind === kind && r.size === large && r.instruction === 'be_respectful');
+    return rows.length ? rows.reduce((a, r) => a + r.n, 0) : null;
+  };
+  return [
+    win(s.winVsLargestSft, 'ppo-ptx', large),
+    least(s.sizes.map((z) => win(s.winVsSameSft, 'ppo-ptx', z))),
+    n(s.ptxVsGpt),
+    least([win(s.winVsLargestSft, 'ppo-ptx', small), win(s.winVsLargestSft, 'gpt', large)]),
+    s.rm?.comparisons ?? null,
+    least([honest('ppo-ptx'), honest('gpt')]),
+    null,
+    least([toxic('ppo-ptx'), toxic('gpt')]),
+    null,
+    null,
+  ];
+}
+
+export function buildSummary(s: SummaryInputs): Claim[] {
+  const claims = judgeEvery(s);
+  const counts = sampleCounts(s);
+  if (counts.length !== claims.length) throw new Error(`buildSummary: ${claims.length} claims but ${counts.length} sample counts`);
+  return claims.map((c, i) => {
+    if (c.verdict === 'not measured') return c;
+    const reason = notJudged(s.profile ?? '', counts[i]);
+    return reason ? { ...c, verdict: 'not judged' as const, why: `${reason} (the rule: ${c.why})` } : c;
+  });
+}
+
+const COLOURS: Record<Verdict, string> = { reproduces: '#d9f2dc', partly: '#fff3cd', 'does not reproduce': '#fde2e2', 'not measured': '#eee', 'not judged': '#eee' };
 
 export function summaryHtml(claims: readonly Claim[], title = 'Does it reproduce? Our figures next to the paper'): string {
   const rows = claims
     .map((c) => `<tr style="background:${COLOURS[c.verdict]}"><td>${escapeHtml(c.claim)}</td><td>${escapeHtml(c.paper)}</td><td>${escapeHtml(c.ours)}</td><td><b>${escapeHtml(c.verdict)}</b><br><small>${escapeHtml(c.why)}</small></td></tr>`)
     .join('\n');
-  return `<h2>${escapeHtml(title)}</h2>\n<table class="wb-summary"><thead><tr><th>claim</th><th>paper</th><th>this run</th><th>verdict</th></tr></thead><tbody>\n${rows}\n</tbody></table>\n`;
+  const unjudged = claims.filter((c) => c.verdict === 'not judged').length;
+  const note = !unjudged ? ''
+    : unjudged === claims.filter((c) => c.verdict !== 'not measured').length && claims.some((c) => c.why.startsWith(SMOKE_NOT_JUDGED))
+      ? `<p class="wb-not-judged"><b>Nothing is judged in this run:</b> ${escapeHtml(SMOKE_NOT_JUDGED.replace(/^not judged: /, ''))}. The figures below only show that every step ran.</p>\n`
+      : `<p class="wb-not-judged"><b>${unjudged} of ${claims.length} claims are not judged:</b> too few samples (fewer than ${MIN_SAMPLES}) to tell an effect from noise.</p>\n`;
+  return `<h2>${escapeHtml(title)}</h2>\n${note}<table class="wb-summary"><thead><tr><th>claim</th><th>paper</th><th>this run</th><th>verdict</th></tr></thead><tbody>\n${rows}\n</tbody></table>\n`;
 }
 
 /** eval/summary.{json,csv,html} */

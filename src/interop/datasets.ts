@@ -13,7 +13,7 @@
  *
  * Format `episode` (default) writes exactly the text the workbook's models read:
  * prompt = `<|bos|><|prompt|>{prompt}<|answer|>`, completion / chosen / rejected = answer +
- * `<|eos|>`, so a trainer that concatenates prompt + completion reproduces the workbook's
+ * `<|eos|>` (unless exported with `--no-eos`), so a trainer that concatenates prompt + completion reproduces the workbook's
  * episodes token for token. Format `raw` writes the bare texts. The K-way file is always
  * raw (it reads back with importRankings).
  */
@@ -31,6 +31,8 @@ export type TextFormat = 'episode' | 'raw';
 export interface DatasetExport {
   out: string;
   format: TextFormat;
+  /** episode format: whether completions / chosen / rejected end with `<|eos|>` */
+  eos: boolean;
   files: { file: string; rows: number; sha256: string }[];
 }
 
@@ -51,14 +53,20 @@ function kWay(ranked: readonly RankedPrompt[]) {
 }
 
 /** Build every file's text first, then write the folder atomically (an existing export is replaced whole). */
-export function exportDatasets(runDir: string, out: string, format: TextFormat = 'episode'): DatasetExport {
+/**
+ * `eos: false` leaves `<|eos|>` off the end of completions, chosen and rejected: for trainers
+ * that append the tokenizer's EOS themselves (TRL's DPOTrainer does), which would otherwise
+ * train on two.
+ */
+export function exportDatasets(runDir: string, out: string, format: TextFormat = 'episode', opts: { eos?: boolean } = {}): DatasetExport {
+  const eos = opts.eos ?? true;
   if (format !== 'episode' && format !== 'raw') throw new Error(`--format must be "episode" or "raw", got ${JSON.stringify(format)}`);
   if (fs.existsSync(out) && fs.readdirSync(out).length > 0 && !fs.existsSync(path.join(out, 'manifest.json'))) {
     throw new Error(`${out}: folder exists and is not an earlier dataset export (no manifest.json); refusing to replace it, choose another --out`);
   }
   const a = artifacts(runDir);
   const prompt = (text: string) => (format === 'episode' ? formatPrompt(text) : text);
-  const answer = (text: string) => (format === 'episode' ? text + EOS : text);
+  const answer = (text: string) => (format === 'episode' && eos ? text + EOS : text);
   const jsonl = (rows: readonly unknown[]) => rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : '');
 
   const files: [string, string, number][] = [];
@@ -73,10 +81,10 @@ export function exportDatasets(runDir: string, out: string, format: TextFormat =
   const prompts = loadPrompts(requireArtifact(path.join(a.data, 'prompts-ppo.jsonl'), 'PPO prompts', '01-data'));
   files.push(['prompts.jsonl', jsonl(prompts.map((p) => ({ prompt: prompt(p.text) }))), prompts.length]);
 
-  const manifest: DatasetExport = { out, format, files: files.map(([file, text, rows]) => ({ file, rows, sha256: sha256(text) })) };
+  const manifest: DatasetExport = { out, format, eos: format === 'episode' && eos, files: files.map(([file, text, rows]) => ({ file, rows, sha256: sha256(text) })) };
   replaceDirAtomic(out, (tmp) => {
     for (const [file, text] of files) fs.writeFileSync(path.join(tmp, file), text);
-    fs.writeFileSync(path.join(tmp, 'manifest.json'), JSON.stringify({ runDir: path.resolve(runDir), format, files: manifest.files }, null, 2) + '\n');
+    fs.writeFileSync(path.join(tmp, 'manifest.json'), JSON.stringify({ runDir: path.resolve(runDir), format, eos: manifest.eos, files: manifest.files }, null, 2) + '\n');
   });
   return manifest;
 }

@@ -4,7 +4,8 @@
  * trained further with TRL from an export) enters the workbook.
  *
  * Checks, each failing with the file and key: config.json is GPT-2 with the workbook's
- * maths (hf-config.ts); model.safetensors parses (F32 only) and holds every parameter with
+ * maths (hf-config.ts); model.safetensors parses (F32 parameters, finite; mask buffers of any
+ * dtype are dropped) and holds every parameter with
  * the config's shape and nothing unknown; `lm_head.weight`, when present, equals `wte`
  * (the workbook's unembedding is tied); `score.weight` [1, n_embd] for
  * GPT2ForSequenceClassification; tokenizer.json loads, has vocab_size tokens and the
@@ -66,6 +67,18 @@ function guardCheckpointOut(out: string): void {
   if (other.length) throw new Error(`${out}: also holds ${other.join(', ')}, which replacing the checkpoint would delete; move them or choose another --out`);
 }
 
+function nonFinite(data: ArrayLike<number>): { count: number; first: number } {
+  let count = 0;
+  let first = -1;
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) {
+      if (first < 0) first = i;
+      count++;
+    }
+  }
+  return { count, first };
+}
+
 function sameBits(a: RawTensor, b: RawTensor): boolean {
   if (a.shape.join(',') !== b.shape.join(',')) return false;
   const x = new Uint32Array(a.data.buffer, a.data.byteOffset, a.data.length);
@@ -85,7 +98,8 @@ export async function importHuggingFace(from: string, out: string, opts: ImportO
     const sharded = fs.existsSync(path.join(from, 'model.safetensors.index.json'));
     throw new Error(`${weightsFile}: not found${sharded ? ' (sharded checkpoints are not supported: save with max_shard_size larger than the model)' : ' (only safetensors weights are read, not pytorch_model.bin)'}`);
   }
-  const { tensors: raw, metadata } = readSafetensors(weightsFile);
+  // the causal-mask buffers are dropped unread: older transformers saved them as U8 or BOOL
+  const { tensors: raw, metadata } = readSafetensors(weightsFile, { skip: (name) => name !== LM_HEAD && name !== SCORE_WEIGHT && fromHfName(name) === null });
 
   // rename, drop mask buffers, check lm_head is the tied wte
   const byOurName = new Map<string, RawTensor>();
@@ -93,6 +107,8 @@ export async function importHuggingFace(from: string, out: string, opts: ImportO
   let score: RawTensor | undefined;
   for (const [hfName, t] of raw) {
     if (t.dtype !== 'float32') throw new Error(`${weightsFile}: ${hfName} has dtype I32, expected F32`);
+    const bad = nonFinite(t.data);
+    if (bad.count) throw new Error(`${weightsFile}: ${hfName} holds ${bad.count} non-finite value(s) (NaN or infinite; the first at flat index ${bad.first}); refusing to import a diverged or corrupt model`);
     if (hfName === LM_HEAD) lmHead = t;
     else if (hfName === SCORE_WEIGHT) score = t;
     else {

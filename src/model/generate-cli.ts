@@ -9,11 +9,11 @@
  * log-prob of those tokens under softmax(logits / temperature), and whether it ended at EOS.
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { parseCommand } from '../util/cli';
-import { initEngine } from '../engine';
-import { readJsonl } from '../util/jsonl';
+import { aboutInput, parseCommand, runCli } from '../util/cli';
+import { initEngine, requestedBackend } from '../engine';
+import { InputError, readJsonl } from '../util/jsonl';
 import { writeJsonlAtomic } from '../util/atomic';
-import { loadCheckpoint } from './checkpoint';
+import { loadCheckpoint, readCheckpointConfig } from './checkpoint';
 import { DEFAULTS, generate } from './generate';
 
 export interface GeneratedRow {
@@ -44,14 +44,12 @@ function program(): Command {
     .option('--temperature <t>', 'softmax temperature (0 = greedy)', numberIn('--temperature', 0, 100), DEFAULTS.temperature)
     .option('--top-p <p>', 'nucleus sampling mass (1 = off; the paper uses 0.95)', numberIn('--top-p', 1e-9, 1), DEFAULTS.topP)
     .option('--top-k <k>', 'keep the k most probable tokens (0 = off)', numberIn('--top-k', 0, 1e9, true), DEFAULTS.topK)
-    .option('--max-new-tokens <n>', 'most tokens per answer', numberIn('--max-new-tokens', 1, 1e6, true), DEFAULTS.maxNewTokens)
+    .option('--max-new-tokens <n>', `most tokens per answer (default: ${DEFAULTS.maxNewTokens}, at most half the model's blockSize)`, numberIn('--max-new-tokens', 1, 1e6, true))
     .option('--seed <n>', 'sampler seed', numberIn('--seed', 0, 2 ** 32 - 1, true), DEFAULTS.seed)
     .option('--greedy', 'always take the most probable token', false)
     .option('--raw', 'feed the prompt text as is (after <|bos|>) instead of the <|prompt|>...<|answer|> format', false)
     .option('--batch-size <n>', 'prompts sampled together', numberIn('--batch-size', 1, 4096, true), 16)
-    .option('--backend <name>', 'tfjs backend (default: RLHF_BACKEND or the fastest that works)')
-    .exitOverride()
-    .configureOutput({ writeErr: () => undefined, writeOut: (s) => process.stdout.write(s) });
+    .option('--backend <name>', 'tfjs backend (default: RLHF_BACKEND or the fastest that works)');
 }
 
 function readPrompts(file: string): string[] {
@@ -63,21 +61,43 @@ function readPrompts(file: string): string[] {
   });
 }
 
+/**
+ * The checkpoint's config, refusing what cannot write text: a folder that is not a checkpoint,
+ * and a reward or value model (a scalar head on the network; it scores answers).
+ */
+function checkpointToSample(dir: string): ReturnType<typeof readCheckpointConfig> {
+  const meta = aboutInput(() => readCheckpointConfig(dir), dir);
+  const stage = typeof meta.extra.stage === 'string' ? meta.extra.stage : null;
+  if (meta.heads.length || stage === 'reward-model' || stage === 'ppo-value') {
+    const what = meta.heads.includes('value_head') || stage === 'ppo-value' ? 'value model' : 'reward model';
+    throw new InputError(`--model ${dir} is a ${what} checkpoint (${[stage && `stage "${stage}"`, meta.heads.length && `head ${meta.heads.join(', ')}`].filter(Boolean).join(', ')}): it scores answers and does not write them; give a pretrain, SFT or PPO policy checkpoint`);
+  }
+  return meta;
+}
+
 /** Run the CLI on argv (without node and script); returns the rows written. */
 export async function main(argv: string[], write: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<GeneratedRow[]> {
   const o = parseCommand(program(), argv);
   if (!o) return [];
-  if (!!o.prompt === !!o.prompts) throw new Error('give exactly one of --prompt "..." or --prompts file.jsonl');
+  if (!!o.prompt === !!o.prompts) throw new InputError('give exactly one of --prompt "..." or --prompts file.jsonl');
   const prompts: string[] = o.prompts ? readPrompts(o.prompts) : [o.prompt];
+  try {
+    requestedBackend({ backend: o.backend });
+  } catch (e) {
+    throw new InputError(`--backend: ${(e as Error).message.replace(/^option backend: /, '')}`);
+  }
+  const meta = checkpointToSample(o.model);
+  const blockSize = meta.model.blockSize;
+  const maxNewTokens: number = o.maxNewTokens ?? Math.max(1, Math.min(DEFAULTS.maxNewTokens, Math.floor(blockSize / 2)));
+  if (maxNewTokens >= blockSize) throw new InputError(`--max-new-tokens (${maxNewTokens}) must be < the model's blockSize (${blockSize})`);
   await initEngine({ backend: o.backend });
   const ck = loadCheckpoint(o.model, { withOptimizer: false });
-  if (o.maxNewTokens >= ck.config.blockSize) throw new Error(`--max-new-tokens (${o.maxNewTokens}) must be < the model's blockSize (${ck.config.blockSize})`);
   const rows: GeneratedRow[] = [];
   try {
     for (let start = 0; start < prompts.length; start += o.batchSize) {
       const batch = prompts.slice(start, start + o.batchSize);
       const out = await generate(ck.model, ck.tokenizer, batch, {
-        maxNewTokens: o.maxNewTokens,
+        maxNewTokens: maxNewTokens,
         temperature: o.temperature,
         topP: o.topP,
         topK: o.topK,
@@ -100,9 +120,4 @@ export async function main(argv: string[], write: (line: string) => void = (l) =
   return rows;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).catch((e: Error) => {
-    process.stderr.write(`generate: ${e.message}\n`);
-    process.exit(1);
-  });
-}
+if (require.main === module) runCli('generate', () => main(process.argv.slice(2)));

@@ -71,7 +71,6 @@ function bytesToUnicode(): string[] {
 const BYTE_CHAR = bytesToUnicode();
 const CHAR_BYTE = new Map<string, number>(BYTE_CHAR.map((c, b) => [c, b]));
 const utf8 = new TextEncoder();
-const utf8Decoder = new TextDecoder('utf-8');
 
 /** A pre-token's UTF-8 bytes written as byte-level characters. */
 function toByteChars(piece: string): string {
@@ -169,12 +168,18 @@ export class Tokenizer {
     return [...this.encodePrompt(prompt), ...this.encode(answer, { allowSpecial: false }), this.eosId];
   }
 
-  /** ids -> text; `skipSpecial` drops pad/bos/eos/markers. Invalid UTF-8 becomes U+FFFD. */
+  /**
+   * ids -> text; `skipSpecial` drops pad/bos/eos/markers. Byte-level tokens can end (or stop
+   * before a special token) inside a multi-byte character, e.g. an answer cut at its token
+   * limit: that incomplete sequence is dropped, not shown. Only bytes that are invalid UTF-8
+   * where they stand become U+FFFD.
+   */
   decode(ids: ArrayLike<number>, opts: { skipSpecial?: boolean } = {}): string {
     const bytes: number[] = [];
     let text = '';
     const flush = () => {
-      if (bytes.length) text += utf8Decoder.decode(Uint8Array.from(bytes));
+      // streaming mode holds back an incomplete trailing sequence; the decoder is then dropped with it
+      if (bytes.length) text += new TextDecoder('utf-8').decode(Uint8Array.from(bytes), { stream: true });
       bytes.length = 0;
     };
     for (let i = 0; i < ids.length; i++) {

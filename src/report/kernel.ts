@@ -4,6 +4,7 @@
  * the writer tslab installs for the running cell: `tslab/dist/jupyter`'s
  * `lastWriteDisplayData(content, update)`. We find that module in the require cache (the
  * kernel loaded it) instead of requiring it, so scripts and tests never load tslab.
+ * Outside a kernel the helpers print text; inside one that they cannot reach they throw.
  */
 
 /** A MIME bundle: `{"text/plain": "...", "application/vnd.plotly.v1+json": {...}}`. */
@@ -11,22 +12,32 @@ export type MimeBundle = Record<string, unknown>;
 
 type WriteDisplayData = (content: { data: MimeBundle; metadata: object; transient: { display_id?: string } }, update: boolean) => void;
 
-function tslabJupyter(): { lastWriteDisplayData: WriteDisplayData | null } | null {
+/** Every copy of tslab's `dist/jupyter` module this process has loaded, with its path. */
+function tslabJupyters(): { file: string; mod: any }[] {
   const cache = require.cache as Record<string, { exports?: any } | undefined>;
-  for (const file of Object.keys(cache)) {
-    if (!/[\\/]tslab[\\/]dist[\\/]jupyter\.js$/.test(file)) continue;
-    const mod = cache[file]?.exports;
-    if (mod && 'lastWriteDisplayData' in mod) return mod;
-  }
-  return null;
+  return Object.keys(cache)
+    .filter((file) => /[\\/]tslab[\\/]dist[\\/]jupyter\.js$/.test(file))
+    .map((file) => ({ file, mod: cache[file]?.exports }));
 }
 
-/** The display writer of the cell running now, or null outside a tslab kernel. */
+/**
+ * The display writer of the cell running now, or null outside a tslab kernel (scripts and
+ * tests print text). Inside a kernel whose tslab is not reachable (a kernel spec that starts
+ * another checkout's tslab loads a second copy, or a tslab without this writer) it throws:
+ * printing text there would quietly drop every chart and table from the notebook and report.
+ */
 export function currentWriter(): WriteDisplayData | null {
-  const jupyter = tslabJupyter();
-  return jupyter && typeof jupyter.lastWriteDisplayData === 'function' ? jupyter.lastWriteDisplayData : null;
+  const copies = tslabJupyters();
+  if (copies.length === 0) return null;
+  const live = copies.find((c) => c.mod && typeof c.mod.lastWriteDisplayData === 'function');
+  if (live) return live.mod.lastWriteDisplayData;
+  throw new Error(
+    `display: this kernel loaded tslab (${copies.map((c) => c.file).join(', ')}) but none has a display writer for the running cell, ` +
+      'so charts and tables cannot be shown; the kernel spec probably starts another checkout\'s tslab: run `npm run setup` in this checkout and restart the kernel',
+  );
 }
 
+/** True inside a tslab kernel whose display is reachable; throws inside one whose is not. */
 export function inKernel(): boolean {
   return currentWriter() !== null;
 }

@@ -2,7 +2,11 @@
  * Charts. A plotly figure becomes ONE display bundle so it shows everywhere:
  *   application/vnd.plotly.v1+json  JupyterLab's plotly renderer (an object, not a string)
  *   text/html                      classic Notebook, nbconvert HTML, the run report: a div +
- *                                  script; plotly.js itself is inlined once per kernel
+ *                                  script that draws once plotly.js is there. A kernel opened
+ *                                  by hand inlines plotly.js once (in its first chart); the
+ *                                  runner's kernels do not (WORKBOOK_INLINE_PLOTLY=0): the run
+ *                                  report loads one shared copy per report, and JupyterLab
+ *                                  draws the plotly JSON itself
  *   image/png                      GitHub and other static viewers (needs headless Chromium)
  *   text/plain                     terminals
  */
@@ -18,6 +22,11 @@ export interface Figure {
 }
 
 let plotlyInlined = false;
+
+/** Whether this kernel's first chart carries plotly.js (not when the runner executes it). */
+function inlinePlotly(): boolean {
+  return process.env.WORKBOOK_INLINE_PLOTLY !== '0';
+}
 let divCount = 0;
 
 /** A div + script drawing `figure`; with `inlinePlotly` the script first defines Plotly. */
@@ -49,7 +58,7 @@ export async function showPlot(figure: Figure): Promise<void> {
   const figureJson = JSON.parse(JSON.stringify({ data: figure.data, layout: figure.layout ?? {} }));
   const bundle: MimeBundle = {
     'application/vnd.plotly.v1+json': figureJson,
-    'text/html': writer ? plotHtml(figure, !plotlyInlined) : `<pre>${escapeHtml(plotText(figure))}</pre>`,
+    'text/html': writer ? plotHtml(figure, inlinePlotly() && !plotlyInlined) : `<pre>${escapeHtml(plotText(figure))}</pre>`,
     'text/plain': plotText(figure),
   };
   if (!writer) {

@@ -32,11 +32,56 @@ process.on('exit', () => {
 // The flags keep Chromium off the network: this machine has none, and it would retry.
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
+const PROFILE_PREFIX = 'rlhf-workbook-chromium-';
+
+const OWNER_FILE = 'rlhf-workbook-owner';
+
+/**
+ * Remove profiles of ours whose process is gone (a kernel killed outright cannot clean up):
+ * each profile names the pid that made it in OWNER_FILE; one without it is left alone for an
+ * hour.
+ */
+export function removeStaleProfiles(tmp = os.tmpdir(), now = Date.now()): string[] {
+  const removed: string[] = [];
+  for (const name of fs.readdirSync(tmp).filter((d) => d.startsWith(PROFILE_PREFIX))) {
+    const dir = path.join(tmp, name);
+    let stale: boolean;
+    try {
+      const pid = Number(fs.readFileSync(path.join(dir, OWNER_FILE), 'utf8'));
+      stale = !(pid > 0 && alive(pid));
+    } catch {
+      try {
+        stale = now - fs.statSync(dir).mtimeMs > 3600_000;
+      } catch {
+        stale = false;
+      }
+    }
+    if (stale && !profiles.has(dir)) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      removed.push(dir);
+    }
+  }
+  return removed;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 async function openPage(executablePath: string): Promise<any> {
   const puppeteer = require('puppeteer-core');
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rlhf-workbook-chromium-'));
+  removeStaleProfiles();
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), PROFILE_PREFIX));
   profiles.add(userDataDir);
-  browser = await puppeteer.launch({ executablePath, headless: true, userDataDir, args: ARGS });
+  fs.writeFileSync(path.join(userDataDir, OWNER_FILE), String(process.pid));
+  // puppeteer's own SIGINT handler would exit the process, and SIGINT is how Jupyter
+  // interrupts a cell; its SIGTERM / SIGHUP handlers (close the browser) stay.
+  browser = await puppeteer.launch({ executablePath, headless: true, userDataDir, args: ARGS, handleSIGINT: false });
   const p = await browser.newPage();
   await p.setContent('<html><body><div id="plot"></div></body></html>');
   await p.addScriptTag({ content: plotlyJs() });
@@ -73,7 +118,11 @@ export async function renderPng(figure: { data: unknown; layout?: unknown }, siz
     );
     return url.replace(/^data:image\/png;base64,/, '');
   } catch {
+    // a page that failed is not reused, and its browser is closed rather than leaked
+    const b = browser;
+    browser = null;
     page = null;
+    if (b) b.close().catch(() => undefined);
     return null;
   } finally {
     closeSoon();

@@ -1,11 +1,13 @@
 /**
  * The HTML report of a run: `runs/<id>/report/index.html` linking one page per executed
  * notebook (nbconvert's lab template). Portable: machine paths are rewritten to relative
- * ones, plotly.js is inlined by the chart outputs themselves, MathJax 3 comes from the
- * `mathjax` npm package (copied once into report/assets), require.js is not needed and is
- * dropped. Code cells can be hidden with one button.
+ * ones; plotly.js (from the `plotly.js-dist-min` package) and MathJax 3 (from `mathjax`) are
+ * copied once into report/assets and linked from every page that needs them, never inlined
+ * (a copy of plotly.js per page made a smoke report 37 MB), and so is nbconvert's theme CSS
+ * (0.5 MB a page); require.js is not needed and is dropped. Code cells can be hidden with one button.
  */
 import { spawnSync } from 'child_process';
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -13,6 +15,7 @@ import { replaceDirAtomic } from '../util/atomic';
 import { escapeHtml } from './escape';
 
 const ROOT = path.resolve(__dirname, '../..');
+const PLOTLY_ASSET = 'plotly.min.js';
 
 function python(): string {
   if (process.env.WORKBOOK_PYTHON) return process.env.WORKBOOK_PYTHON;
@@ -51,13 +54,43 @@ body.wb-hide-code .jp-CodeCell .jp-Cell-inputWrapper{display:none}
 
 const MATHJAX_CONFIG = `<script>window.MathJax={tex:{inlineMath:[['$','$'],['\\\\(','\\\\)']],displayMath:[['$$','$$'],['\\\\[','\\\\]']],processEscapes:true},svg:{fontCache:'global'}};</script>`;
 
-/** Post-process one nbconvert page: no machine paths, MathJax 3, no require.js, code toggle. */
+/** plotly.js as a chart output inlines it (a kernel opened by hand): its own script element. */
+const INLINE_PLOTLY = /<script type="text\/javascript">\/\*\*\s*\n\s*\* plotly\.js v[\s\S]*?<\/script>\n?/g;
+
+/**
+ * Post-process one nbconvert page: no machine paths, MathJax 3, no require.js, code toggle,
+ * and the report's one copy of plotly.js instead of any inlined one.
+ */
 export function finishPage(html: string, runDir: string): string {
   let out = html.replace(/<script src="[^"]*wb-no-require\.js"><\/script>\s*/g, '');
+  out = out.replace(INLINE_PLOTLY, '');
+  if (out.includes('class="wb-plot"')) out = out.replace('</head>', () => `<script src="assets/${PLOTLY_ASSET}"></script>\n</head>`);
   // (a function replacer: the config's '$' would be read as a replacement pattern)
   out = out.replace('<script src="assets/tex-svg.js">', () => `${MATHJAX_CONFIG}\n<script src="assets/tex-svg.js">`);
   out = out.replace(/<body([^>]*)>/, (m) => `${m}\n${TOGGLE}`);
   return portable(out, runDir);
+}
+
+/**
+ * The page's `<head>` styles (nbconvert's lab theme, ~0.5 MB, the same on every page) moved
+ * into one stylesheet named by its content, linked where the first one stood.
+ */
+export function shareStyles(html: string): { html: string; css: { file: string; text: string } | null } {
+  const headEnd = html.indexOf('</head>');
+  if (headEnd < 0) return { html, css: null };
+  const head = html.slice(0, headEnd);
+  const STYLE = /<style type="text\/css">([\s\S]*?)<\/style>\n?/g;
+  const blocks = [...head.matchAll(STYLE)];
+  if (!blocks.length) return { html, css: null };
+  const text = blocks.map((m) => m[1]).join('\n');
+  const file = `assets/notebook-${createHash('sha256').update(text).digest('hex').slice(0, 12)}.css`;
+  let first = true;
+  const newHead = head.replace(STYLE, () => {
+    if (!first) return '';
+    first = false;
+    return `<link rel="stylesheet" href="${file}">\n`;
+  });
+  return { html: newHead + html.slice(headEnd), css: { file, text } };
 }
 
 interface ManifestLike {
@@ -134,6 +167,7 @@ export function writeRunReport(runDir: string): string {
     const assets = path.join(tmp, 'assets');
     fs.mkdirSync(assets, { recursive: true });
     fs.copyFileSync(require.resolve('mathjax/es5/tex-svg.js', { paths: [ROOT] }), path.join(assets, 'tex-svg.js'));
+    fs.copyFileSync(require.resolve('plotly.js-dist-min/plotly.min.js', { paths: [ROOT] }), path.join(assets, PLOTLY_ASSET));
     const src = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-report-'));
     try {
       for (const f of names) fs.writeFileSync(path.join(src, f), portable(fs.readFileSync(path.join(nbDir, f), 'utf8'), runDir));
@@ -148,7 +182,9 @@ export function writeRunReport(runDir: string): string {
     }
     for (const f of names) {
       const page = path.join(tmp, f.replace(/\.ipynb$/, '.html'));
-      fs.writeFileSync(page, finishPage(fs.readFileSync(page, 'utf8'), runDir));
+      const shared = shareStyles(finishPage(fs.readFileSync(page, 'utf8'), runDir));
+      if (shared.css && !fs.existsSync(path.join(tmp, shared.css.file))) fs.writeFileSync(path.join(tmp, shared.css.file), shared.css.text);
+      fs.writeFileSync(page, shared.html);
     }
     fs.writeFileSync(path.join(tmp, 'index.html'), portable(indexPage(manifest, timings, names.map((f) => f.replace(/\.ipynb$/, '')), summary), runDir));
   });

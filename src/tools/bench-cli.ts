@@ -13,10 +13,12 @@ import { Command } from 'commander';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { initEngine } from '../engine/backend';
+import { initEngine, requestedBackend } from '../engine/backend';
 import { BenchConfig, benchGeneration, benchTrainStep, caseName, compareFastPath, DEFAULTS, matmulPeak, parseCase, profileTrainStep, QUICK, StepResult } from './bench';
 import { formatProfileComparison } from '../engine/profile';
 import { writeJsonAtomic } from '../util/atomic';
+import { parseCommand, runCli } from '../util/cli';
+import { InputError } from '../util/jsonl';
 
 function pad(s: string | number, n: number): string {
   return String(s).padStart(n);
@@ -31,23 +33,31 @@ function table(rows: StepResult[], peak: number, peakCpu: number): string {
   return [head, ...lines].join('\n');
 }
 
-async function main(): Promise<void> {
-  const o = new Command('bench')
+function program(): Command {
+  return new Command('bench')
     .description('time training steps and generation of the workbook GPT on the chosen backend')
     .option('--quick', 'fewer sizes and steps (smoke test)', false)
     .option('--backend <name>', 'force a backend (tensorflow, webgpu, wasm, cpu); default: best available')
     .option('--threads <n>', 'wasm: XNNPACK threads (default RLHF_WASM_THREADS, else the idle cores, at most 4)')
     .option('--sizes <list>', 'time these instead, e.g. d256/L4/T128,d512/L8/T256')
     .option('--steps <n>', 'timed steps per size (default 5, --quick 2)')
-    .option('--out <dir>', 'folder for the JSON result', path.join('runs', 'bench'))
-    .parse(process.argv)
-    .opts<{ quick: boolean; backend?: string; threads?: string; sizes?: string; steps?: string; out: string }>();
+    .option('--out <dir>', 'folder for the JSON result', path.join('runs', 'bench'));
+}
+
+async function main(argv: string[]): Promise<void> {
+  const o = parseCommand(program(), argv) as { quick: boolean; backend?: string; threads?: string; sizes?: string; steps?: string; out: string } | null;
+  if (!o) return;
   const threads = o.threads === undefined ? undefined : Number(o.threads);
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 8)) {
-    throw new Error(`--threads: expected an integer 1..8, got "${o.threads}"`);
+    throw new InputError(`--threads: expected an integer 1..8, got "${o.threads}"`);
+  }
+  try {
+    requestedBackend({ backend: o.backend });
+  } catch (e) {
+    throw new InputError(`--backend: ${(e as Error).message.replace(/^option backend: /, '')}`);
   }
   const steps = o.steps === undefined ? undefined : Number(o.steps);
-  if (steps !== undefined && !(Number.isInteger(steps) && steps >= 1)) throw new Error(`--steps: expected a positive integer, got "${o.steps}"`);
+  if (steps !== undefined && !(Number.isInteger(steps) && steps >= 1)) throw new InputError(`--steps: expected a positive integer, got "${o.steps}"`);
   const preset = o.quick ? QUICK : DEFAULTS;
   const config: BenchConfig = { ...preset, cases: o.sizes ? o.sizes.split(',').map(parseCase) : preset.cases, steps: steps ?? preset.steps };
   const engine = await initEngine({ backend: o.backend, threads });
@@ -108,7 +118,4 @@ async function main(): Promise<void> {
   console.log(`wrote ${file}`);
 }
 
-if (require.main === module) main().catch((e: Error) => {
-  process.stderr.write(`bench: ${process.env.DEBUG ? e.stack : e.message}\n`);
-  process.exit(1);
-});
+runCli('bench', () => main(process.argv.slice(2)));

@@ -15,6 +15,7 @@ import { Adam, trainStep } from '../engine/optimizer';
 import { readValues } from '../engine/readback';
 import { profileKernels } from '../engine/profile';
 import type { KernelProfile } from '../engine/profile';
+import { InputError } from '../util/jsonl';
 
 export interface Timing {
   /** Median wall-clock milliseconds. */
@@ -278,10 +279,10 @@ function grid(sizes: ModelSize[], seqLens: number[]): BenchCase[] {
 /** `d512/L8/T256` -> a case; names the bad entry otherwise. */
 export function parseCase(text: string): BenchCase {
   const m = /^d(\d+)\/L(\d+)\/T(\d+)(?:\/B(\d+))?$/.exec(text.trim());
-  if (!m) throw new Error(`--sizes: "${text}" is not of the form d512/L8/T256 or d512/L8/T256/B4 (width, layers, sequence length, batch)`);
+  if (!m) throw new InputError(`--sizes: "${text}" is not of the form d512/L8/T256 or d512/L8/T256/B4 (width, layers, sequence length, batch)`);
   const [nEmbd, nLayer, seqLen] = m.slice(1, 4).map(Number);
   const batch = m[4] === undefined ? undefined : Number(m[4]);
-  if (nEmbd % DEFAULTS.nHead !== 0 || nEmbd < 1 || nLayer < 1 || seqLen < 2 || batch === 0) throw new Error(`--sizes: "${text}": width must be a positive multiple of ${DEFAULTS.nHead} heads, layers >= 1, T >= 2, batch >= 1`);
+  if (nEmbd % DEFAULTS.nHead !== 0 || nEmbd < 1 || nLayer < 1 || seqLen < 2 || batch === 0) throw new InputError(`--sizes: "${text}": width must be a positive multiple of ${DEFAULTS.nHead} heads, layers >= 1, T >= 2, batch >= 1`);
   return batch === undefined ? { size: { nEmbd, nLayer }, seqLen } : { size: { nEmbd, nLayer }, seqLen, batch };
 }
 

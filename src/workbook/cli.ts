@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import * as path from 'path';
+import { parseCommand } from '../util/cli';
 import { InputError } from '../util/jsonl';
 import { stopAll } from './execute';
 import { RUN_DEFAULTS, runWorkbook } from './runner';
@@ -23,12 +24,11 @@ const program = new Command('workbook')
   .option('--runs-dir <dir>', 'folder of runs', RUN_DEFAULTS.runsDir)
   .option('--kernel <name>', 'Jupyter kernel spec', RUN_DEFAULTS.kernel)
   .option('--cell-timeout <seconds>', 'per-cell time limit', String(RUN_DEFAULTS.timeoutSeconds))
-  .option('--no-report', 'skip the HTML report')
-  .showHelpAfterError();
+  .option('--no-report', 'skip the HTML report');
 
 async function main(): Promise<void> {
-  program.parse(process.argv);
-  const o = program.opts();
+  const o = parseCommand(program, process.argv.slice(2));
+  if (!o) return;
   const timeout = Number(o.cellTimeout);
   if (!Number.isInteger(timeout) || timeout <= 0) throw new InputError(`--cell-timeout: expected a whole number of seconds, got "${o.cellTimeout}"`);
   const { status } = await runWorkbook({

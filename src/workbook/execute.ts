@@ -6,6 +6,7 @@
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { jupyterEnv } from './kernel-spec';
 
 export interface CellEvent {
   event: 'start' | 'kernel' | 'cell' | 'error' | 'done' | 'fatal';
@@ -81,7 +82,7 @@ export function executeNotebook(
   const result: ExecuteResult = { ok: false, cells: [], seconds: 0 };
   return new Promise((resolve) => {
     const args = [RUN_NOTEBOOK_PY, input, output, '--cwd', opts.cwd, '--kernel', opts.kernel, '--timeout', String(opts.timeoutSeconds)];
-    const child = spawn(pythonExecutable(), args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: '1' } });
+    const child = spawn(pythonExecutable(), args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...jupyterEnv(), PYDEVD_DISABLE_FILE_VALIDATION: '1', WORKBOOK_INLINE_PLOTLY: '0' } });
     const info = { kernelPid: null as number | null };
     active.set(child, info);
     child.once('close', () => active.delete(child));

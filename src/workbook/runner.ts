@@ -4,13 +4,13 @@
  * order into a fresh `runs/<run-id>/` with config.json, manifest.json, timings.json, the
  * executed notebooks and an HTML report.
  */
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { writeJsonAtomic } from '../util/atomic';
 import { InputError } from '../util/jsonl';
 import { writeRunReport } from '../report/run-report';
 import { executeNotebook, pythonExecutable } from './execute';
+import { checkKernel } from './kernel-spec';
 import { gitInfo, Manifest, recordedBackend, ROOT, versions } from './manifest';
 import { cellSource, injectParameters, listNotebooks, parametersCellIndex, readNotebook, selectNotebooks } from './notebook';
 import { parseParams } from './params';
@@ -66,36 +66,6 @@ export interface NotebookTiming {
 
 export function defaultRunId(profile: string, now = new Date()): string {
   return `${now.toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${profile}`;
-}
-
-/** Installed kernel specs (name -> the program it starts), or null when Jupyter itself is missing. */
-export function kernelSpecs(): Record<string, string> | null {
-  const script = 'import json; from jupyter_client.kernelspec import KernelSpecManager as K; m = K(); ' +
-    'print(json.dumps({n: (m.get_kernel_spec(n).argv or [""])[0] for n in sorted(m.find_kernel_specs())}))';
-  const r = spawnSync(pythonExecutable(), ['-c', script], { encoding: 'utf8' });
-  if (r.status !== 0) return null;
-  return JSON.parse(r.stdout.trim().split('\n').pop() || '{}');
-}
-
-/** The kernel tslab's spec must start: tslab with its sends queued (see the file's header). */
-export const TSLAB_LAUNCHER = 'environment/tslab-kernel.cjs';
-
-export function checkKernel(kernel: string): void {
-  const specs = kernelSpecs();
-  if (specs === null) throw new InputError(`Jupyter not found for ${pythonExecutable()} (jupyter_client/nbclient missing); run \`npm run setup\``);
-  const names = Object.keys(specs);
-  if (!names.includes(kernel)) throw new InputError(`kernel spec "${kernel}" not found (installed: ${names.join(', ') || 'none'}); run \`npm run setup\` to register tslab`);
-  // The spec is per user, not per checkout: a clone that was set up and then deleted leaves it
-  // pointing at a tslab binary that no longer exists.
-  const program = specs[kernel];
-  if (path.isAbsolute(program) && !fs.existsSync(program)) {
-    throw new InputError(`kernel spec "${kernel}" starts ${program}, which does not exist (registered from another checkout?); run \`npm run setup\` here to re-register it`);
-  }
-  // A spec registered before the launcher existed starts tslab bare, whose kernel dies on
-  // zeromq's EBUSY after 512 outputs; it runs short notebooks and kills long ones.
-  if (kernel === 'tslab' && !program.endsWith(TSLAB_LAUNCHER)) {
-    throw new InputError(`kernel spec "tslab" starts ${program}, not the workbook's ${TSLAB_LAUNCHER} (whose queued sends keep long notebooks' kernels alive); run \`npm run setup\` to re-register it`);
-  }
 }
 
 /** Run the workbook. Returns the exit status: 0 ok, 1 a notebook failed. Throws InputError on bad input. */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { buildSummary, summaryHtml, SummaryInputs } from '../../src/eval/summary';
+import { buildSummary, notJudged, summaryHtml, SummaryInputs } from '../../src/eval/summary';
 
 const win = (kind: string, size: string, winRate: number, lower: number, upper: number) => ({ kind, size, winRate, lower, upper });
 const BASE: SummaryInputs = {
@@ -12,7 +12,7 @@ const BASE: SummaryInputs = {
   labelerAgreement: { train: 0.72, heldOut: 0.77 },
   honesty: [{ kind: 'ppo-ptx', size: 'large', category: 'all', instruction: 'none', truthfulInformative: 0.6 }, { kind: 'gpt', size: 'large', category: 'all', instruction: 'none', truthfulInformative: 0.3 }],
   quality: [{ kind: 'ppo-ptx', size: 'large', hallucinates: 0.2 }, { kind: 'gpt', size: 'large', hallucinates: 0.25 }],
-  toxicity: [{ kind: 'ppo-ptx', size: 'large', instruction: 'be_respectful', toxic: 0.1, n: 10 }, { kind: 'gpt', size: 'large', instruction: 'be_respectful', toxic: 0.2, n: 10 }],
+  toxicity: [{ kind: 'ppo-ptx', size: 'large', instruction: 'be_respectful', toxic: 0.1, n: 200 }, { kind: 'gpt', size: 'large', instruction: 'be_respectful', toxic: 0.2, n: 200 }],
   bias: [{ kind: 'ppo-ptx', size: 'large', biasEntropy: 0.8 }, { kind: 'gpt', size: 'large', biasEntropy: 0.81 }],
   perplexity: [{ kind: 'ppo', size: 'large', pplAddresses: 50, pplMobyDick: 80 }, { kind: 'ppo-ptx', size: 'large', pplAddresses: 40, pplMobyDick: 85 }],
 };
@@ -68,8 +68,8 @@ test('truthfulness: with truthful+informative at 0 for both, truthful alone risi
   assert.equal(up.verdict, 'partly');
   assert.equal(up.ours, 'PPO-ptx large 0.0% vs GPT large 0.0% of 299 / 299 prompts; truthful 45.5% vs 2.7%');
   assert.match(up.why, /^truthful\+informative did not double, but truthful alone rose beyond noise/);
-  // 3 against 1 of 50: intervals overlap, so nothing is claimed
-  assert.equal(row(3 / 50, 1 / 50, 50).verdict, 'does not reproduce');
+  // 3 against 1 of 50: too few prompts to judge either way
+  assert.equal(row(3 / 50, 1 / 50, 50).verdict, 'not judged');
   assert.equal(row(0.1, 0.3, 299).verdict, 'does not reproduce');
 });
 
@@ -80,4 +80,37 @@ test('missing models give "not measured", never a crash; HTML is escaped', () =>
   for (const c of claims) assert.equal(c.verdict, 'not measured');
   const html = summaryHtml([{ ...claims[0], ours: '<script>' }]);
   assert.ok(html.includes('&lt;script&gt;') && !html.includes('<script>'));
+});
+
+test('smoke judges nothing: every measured claim reads "not judged", and the front page says so', () => {
+  const claims = buildSummary({ ...BASE, profile: 'smoke' });
+  assert.deepEqual([...new Set(claims.map((c) => c.verdict))], ['not judged']);
+  assert.ok(claims.every((c) => c.why.startsWith('not judged: smoke proves the pipeline')), claims[0].why);
+  assert.match(claims[0].ours, /70\.0%/, 'the figures are still shown');
+  const html = summaryHtml(claims);
+  assert.match(html, /Nothing is judged in this run:<\/b> smoke proves the pipeline/);
+  assert.ok(!/>reproduces</.test(html) && !/>partly</.test(html), 'no verdict on the page');
+  // the same figures on the default profile are judged
+  assert.equal(buildSummary({ ...BASE, profile: 'default' }).filter((c) => c.verdict === 'not judged').length, 0);
+});
+
+test('a test with fewer than 100 samples is "not judged", whatever the profile', () => {
+  const few = (r: any) => ({ ...r, wins: 20, ties: 5, losses: 15 });
+  const claims = buildSummary({
+    ...BASE,
+    profile: 'default',
+    rm: { accuracy: 0.68, comparisons: 40 },
+    winVsLargestSft: BASE.winVsLargestSft.map(few),
+    toxicity: BASE.toxicity.map((r) => ({ ...r, n: 30 })),
+  });
+  const by = (start: string) => claims.find((c) => c.claim.startsWith(start))!;
+  assert.equal(by('RM agrees').verdict, 'not judged');
+  assert.match(by('RM agrees').why, /^not judged: 40 samples, at least 100 needed/);
+  assert.equal(by('PPO-ptx large preferred to SFT').verdict, 'not judged');
+  assert.match(by('PPO-ptx large preferred to SFT').why, /40 samples/);
+  assert.equal(by('less toxic').verdict, 'not judged');
+  assert.equal(by('no improvement in bias').verdict, 'reproduces', 'claims without a sample count keep their verdict');
+  assert.match(summaryHtml(claims), /4 of 10 claims are not judged:<\/b> too few samples/);
+  assert.equal(notJudged('default', 100), null);
+  assert.equal(notJudged('default'), null);
 });

@@ -51,6 +51,17 @@ test('datasets export as TRL-style JSONL in the episode format, K-way rankings r
   assert.deepEqual(readRows(path.join(out, 'prompts.jsonl')), [1, 2, 3].map((i) => ({ prompt: formatPrompt(`PPO prompt ${i}`) })));
   const manifest = JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8'));
   assert.equal(manifest.files.find((f: { file: string }) => f.file === 'sft.jsonl').rows, 2);
+  assert.equal(manifest.eos, true);
+});
+
+test('eos: false (export --no-eos) leaves <|eos|> off answers, for trainers that append EOS themselves', () => {
+  const out = path.join(root, 'out-no-eos');
+  const r = exportDatasets(runDir('run-no-eos', true), out, 'episode', { eos: false });
+  assert.equal(r.eos, false);
+  assert.deepEqual(readRows(path.join(out, 'sft.jsonl'))[1], { prompt: formatPrompt('Question 2?'), completion: 'Answer 2.' });
+  const want = toComparisons(ranked);
+  readRows(path.join(out, 'preferences-labelers.jsonl')).forEach((p, i) => assert.deepEqual(p, { prompt: formatPrompt(want[i].prompt), chosen: want[i].chosen, rejected: want[i].rejected }));
+  assert.equal(JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8')).eos, false);
 });
 
 test('raw format writes bare texts; a run without 04 exports the labelers rankings only', () => {

@@ -258,3 +258,58 @@ test('export and import refuse to replace a folder that is not theirs', async ()
   assert.ok(fs.existsSync(path.join(stage, 'metrics.jsonl')));
   assert.equal(fs.readFileSync(path.join(keep, 'notes.txt'), 'utf8'), 'mine');
 });
+
+/** Append tensors (raw bytes of any dtype) to an exported folder's model.safetensors. */
+function appendTensors(dir: string, extra: { name: string; dtype: string; shape: number[]; bytes: Buffer }[], change?: (header: Record<string, any>, data: Buffer) => void): void {
+  const file = path.join(dir, 'model.safetensors');
+  const { header, data } = parseIndependently(file);
+  change?.(header, data);
+  let end = data.length;
+  for (const t of extra) {
+    header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [end, end + t.bytes.length] };
+    end += t.bytes.length;
+  }
+  const json = Buffer.from(JSON.stringify(header));
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(json.length));
+  fs.writeFileSync(file, Buffer.concat([len, json, data, ...extra.map((t) => t.bytes)]));
+}
+
+test('import drops the causal-mask buffers older transformers saved as U8/BOOL, and still imports bit-exact', async () => {
+  const ck = await savedCheckpoint('masks');
+  const hf = path.join(root, 'masks-hf');
+  await exportHuggingFace(ck, hf);
+  const T = 12;
+  const tril = Buffer.from(Array.from({ length: T * T }, (_, i) => (i % T <= Math.floor(i / T) ? 1 : 0)));
+  appendTensors(hf, [
+    { name: 'transformer.h.0.attn.bias', dtype: 'U8', shape: [1, 1, T, T], bytes: tril },
+    { name: 'transformer.h.1.attn.bias', dtype: 'BOOL', shape: [1, 1, T, T], bytes: tril },
+    { name: 'transformer.h.0.attn.masked_bias', dtype: 'F16', shape: [], bytes: Buffer.from([0x00, 0xfc]) },
+  ]);
+  const back = path.join(root, 'masks-back');
+  await importHuggingFace(hf, back);
+  const a = loadCheckpoint(ck);
+  const b = loadCheckpoint(back);
+  for (const [name, v] of a.model.weights) assert.deepEqual(bits(b.model.weights.get(name)!), bits(v), name);
+  a.model.dispose();
+  b.model.dispose();
+});
+
+test('import refuses non-finite weights and F16 parameters, saying how to convert', async () => {
+  const hf = path.join(root, 'nan-hf');
+  await exportHuggingFace(await savedCheckpoint('nan'), hf);
+  const nan = brokenCopy('nan-weights', hf);
+  appendTensors(nan, [], (header, data) => {
+    const [b] = header['transformer.h.1.mlp.c_fc.weight'].data_offsets;
+    data.writeFloatLE(NaN, b + 4 * 5);
+    data.writeFloatLE(Infinity, b + 4 * 9);
+  });
+  await assert.rejects(() => importHuggingFace(nan, path.join(root, 'o')),
+    { message: `${path.join(nan, 'model.safetensors')}: transformer.h.1.mlp.c_fc.weight holds 2 non-finite value(s) (NaN or infinite; the first at flat index 5); refusing to import a diverged or corrupt model` });
+  const half = brokenCopy('half', hf);
+  appendTensors(half, [{ name: 'transformer.ln_f.weight', dtype: 'F16', shape: [C], bytes: Buffer.alloc(2 * C) }], (header) => {
+    delete header['transformer.ln_f.weight'];
+  });
+  await assert.rejects(() => importHuggingFace(half, path.join(root, 'o')), /transformer\.ln_f\.weight has dtype F16, expected F32 or I32; convert to float32 before saving, e\.g\. in PyTorch: model\.float\(\)\.save_pretrained\(dir, safe_serialization=True\)/);
+  assert.ok(!fs.existsSync(path.join(root, 'o')));
+});

@@ -8,10 +8,12 @@ import { initEngine } from '../../src/engine';
 import { saveCheckpoint } from '../../src/model/checkpoint';
 import { main } from '../../src/model/generate-cli';
 import { GPT } from '../../src/model/gpt';
+import { ScalarHead } from '../../src/model/heads';
 import { trainTokenizer } from '../../src/model/tokenizer';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'gen-cli-'));
 const model = path.join(root, 'ckpt');
+const rewardModel = path.join(root, 'reward');
 const base = ['--model', model, '--backend', 'cpu', '--max-new-tokens', '5'];
 
 before(async () => {
@@ -19,6 +21,9 @@ before(async () => {
   const tok = trainTokenizer(['What is the capital of France? Paris is the capital of France.'], { vocabSize: 280, minFrequency: 1 });
   const m = new GPT({ vocabSize: tok.vocabSize, blockSize: 32, nLayer: 1, nHead: 2, nEmbd: 8 });
   await saveCheckpoint(model, { model: m, tokenizer: tok });
+  const head = new ScalarHead('reward_head', 8, 1);
+  await saveCheckpoint(rewardModel, { model: m, tokenizer: tok, heads: [head], extra: { stage: 'reward-model' } });
+  head.dispose();
   m.dispose();
 });
 
@@ -71,8 +76,20 @@ test('bad arguments and bad JSONL rows give clear errors', async () => {
   for (const [argv, message] of cases) await assert.rejects(main(argv, () => undefined), message, argv.join(' '));
 });
 
-test('the npm script exits 1 with the message on stderr', () => {
+test('without --max-new-tokens the answer length fits the model (half its blockSize at most)', async () => {
+  const rows = await main(['--model', model, '--backend', 'cpu', '--prompt', 'What is the capital of France?', '--greedy'], () => undefined);
+  assert.equal(rows.length, 1);
+  assert.ok(rows[0].tokens.length <= 16, `${rows[0].tokens.length} tokens from a blockSize-32 model`);
+});
+
+test('a reward-model checkpoint is refused by name: it scores answers, it does not write them', async () => {
+  await assert.rejects(main(['--model', rewardModel, '--backend', 'cpu', '--prompt', 'x'], () => undefined),
+    { name: 'InputError', message: `--model ${rewardModel} is a reward model checkpoint (stage "reward-model", head reward_head): it scores answers and does not write them; give a pretrain, SFT or PPO policy checkpoint` });
+});
+
+test('the npm script: one line on stderr, exit 2, for bad input', () => {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/model/generate-cli.ts', '--model', model, '--prompt', 'x', '--top-k', '-1'], { encoding: 'utf8' });
-  assert.equal(r.status, 1);
+  assert.equal(r.status, 2);
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   assert.match(r.stderr, /^generate: option .--top-k <k>. argument .-1. is invalid\. --top-k must be an integer in \[0, 1000000000\], got "-1"/);
 });

@@ -94,3 +94,20 @@ test('a malformed tokenizer.json fails with a clear message', () => {
   assert.throws(() => trainTokenizer(['abc'], { vocabSize: 100 }), /vocabSize must be an integer in \[261, 65536\], got 100/);
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test('decode drops a multi-byte character cut at the end (or before a special token), marks only invalid bytes', () => {
+  // a character the training text lacks is split into its bytes, one token each
+  const emoji = tok.encode('🦉', { allowSpecial: false });
+  assert.equal(emoji.length, 4, 'four byte tokens');
+  const hi = tok.encode('hi', { allowSpecial: false });
+  for (let cut = 1; cut < 4; cut++) {
+    assert.equal(tok.decode([...hi, ...emoji.slice(0, cut)]), 'hi', `cut after ${cut} of 4 bytes`);
+    assert.equal(tok.decode([...hi, ...emoji.slice(0, cut), tok.eosId]), `hi${EOS}`, 'cut before EOS');
+    assert.equal(tok.decode([...hi, ...emoji.slice(0, cut), tok.eosId], { skipSpecial: true }), 'hi');
+  }
+  assert.equal(tok.decode([...hi, ...emoji]), 'hi🦉', 'complete: shown');
+  // a continuation byte with no lead, inside the text: invalid, shown as U+FFFD
+  assert.equal(tok.decode([...hi, emoji[3], ...hi]), 'hi\uFFFDhi');
+  // a lead byte followed by ASCII: invalid where it stands
+  assert.equal(tok.decode([...hi, emoji[0], ...hi]), 'hi\uFFFDhi');
+});

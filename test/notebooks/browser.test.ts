@@ -4,7 +4,8 @@
  *      the tslab kernel, and the page shows their outputs (backend line, tables, a chart);
  *  (b) the HTML report of a run shows a rendered plotly chart.
  * The notebook is served from a copy under runs/, so the repository's notebook is never
- * saved over. Screenshots: runs/test-browser-<pid>/*.png.
+ * saved over. Screenshots: runs/test-browser-<pid>/*.png, removed with the folder after the
+ * test unless WORKBOOK_KEEP_TEST_RUNS=1.
  */
 import { test, after } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -14,6 +15,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
 import { PROFILE_NAMES } from '../../src/workbook/profiles';
+import { jupyterEnv } from '../../src/workbook/kernel-spec';
 
 const ROOT = path.resolve(__dirname, '../..');
 const CHROMIUM = '/usr/bin/chromium';
@@ -33,6 +35,8 @@ after(async () => {
     await new Promise((r) => setTimeout(r, 500));
     if (server.exitCode === null) server.kill('SIGKILL');
   }
+  // the run folder, screenshots and Chromium's profile; WORKBOOK_KEEP_TEST_RUNS=1 keeps them to look at
+  if (process.env.WORKBOOK_KEEP_TEST_RUNS !== '1') fs.rmSync(work, { recursive: true, force: true });
 });
 
 function freePort(): Promise<number> {
@@ -62,7 +66,7 @@ async function waitFor<T>(what: string, seconds: number, probe: () => Promise<T 
 }
 
 async function launch(): Promise<any> {
-  if (!browser) browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  if (!browser) browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, userDataDir: path.join(work, 'chromium-profile'), args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
   return browser;
 }
 
@@ -77,7 +81,7 @@ test('(a) Jupyter Notebook runs 00-setup on tslab and shows its outputs', { skip
   server = spawn(JUPYTER, ['--no-browser', '--allow-root', '--ip=127.0.0.1', `--port=${port}`, '--port-retries=0', `--notebook-dir=${nbDir}`, `--NotebookApp.token=${token}`], {
     cwd: nbDir,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: '1' },
+    env: { ...jupyterEnv(), PYDEVD_DISABLE_FILE_VALIDATION: '1' },
   });
   server.stdout!.on('data', (d) => (log += d));
   server.stderr!.on('data', (d) => (log += d));

@@ -12,7 +12,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { pythonExecutable } from '../../src/workbook/execute';
-import { kernelSpecs, TSLAB_LAUNCHER } from '../../src/workbook/runner';
+import { jupyterEnv, kernelSpecRoot, kernelSpecs, TSLAB_LAUNCHER } from '../../src/workbook/kernel-spec';
 
 const ROOT = path.resolve(__dirname, '../..');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-kernel-test-'));
@@ -43,7 +43,7 @@ function run(kernel: string, env: Record<string, string> = {}) {
   const output = path.join(work, `${kernel}.out.ipynb`);
   const r = spawnSync(pythonExecutable(), [path.join(ROOT, 'environment/run_notebook.py'), input, output, '--cwd', ROOT, '--kernel', kernel, '--timeout', '120'], {
     encoding: 'utf8',
-    env: { ...process.env, ...env },
+    env: { ...jupyterEnv(), ...env },
   });
   const events = r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
   const nb = fs.existsSync(output) ? JSON.parse(fs.readFileSync(output, 'utf8')) : null;
@@ -52,8 +52,10 @@ function run(kernel: string, env: Record<string, string> = {}) {
 
 const texts = (cell: any): string[] => cell.outputs.map((o: any) => [].concat(o.data?.['text/plain'] ?? o.text ?? '').join(''));
 
-test('the registered tslab kernel is the workbook launcher', { skip }, () => {
-  assert.ok(specs!.tslab?.endsWith(TSLAB_LAUNCHER), `tslab spec starts ${specs!.tslab}; run npm run setup`);
+test('the tslab kernel this checkout finds is its own spec, starting its own launcher', { skip }, () => {
+  assert.ok(specs!.tslab, 'no tslab kernel spec; run npm run setup');
+  assert.equal(specs!.tslab.dir, path.join(kernelSpecRoot(), 'kernels', 'tslab'), 'the spec in this checkout\'s folder (npm run setup writes it)');
+  assert.equal(specs!.tslab.program, TSLAB_LAUNCHER, 'the spec starts this checkout\'s launcher, by full path');
 });
 
 test('the workbook kernel delivers 3000 outputs from one synchronous loop, in order, and runs the next cell', { skip }, () => {

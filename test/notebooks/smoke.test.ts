@@ -1,9 +1,10 @@
 /**
  * Every notebook in notebooks/ runs on the smoke profile through the real runner, with no
- * error output, and the run gets a portable HTML report. The run folder is kept under
- * runs/test-smoke-* (ignored by git) for inspection; older ones are removed.
+ * error output, and the run gets a portable HTML report with one shared copy of plotly.js.
+ * The run folder, runs/test-smoke-<pid>, is removed afterwards (WORKBOOK_KEEP_TEST_RUNS=1
+ * keeps it to look at), as are those older runs left.
  */
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -14,6 +15,13 @@ const ROOT = path.resolve(__dirname, '../..');
 const RUNS = path.join(ROOT, 'runs');
 const runId = `test-smoke-${process.pid}`;
 const runDir = path.join(RUNS, runId);
+after(() => {
+  if (process.env.WORKBOOK_KEEP_TEST_RUNS !== '1') fs.rmSync(runDir, { recursive: true, force: true });
+});
+
+function folderBytes(dir: string): number {
+  return fs.readdirSync(dir, { withFileTypes: true }).reduce((n, e) => n + (e.isDirectory() ? folderBytes(path.join(dir, e.name)) : fs.statSync(path.join(dir, e.name)).size), 0);
+}
 
 test('every notebook executes on the smoke profile with no error output, and the report is portable', () => {
   fs.mkdirSync(RUNS, { recursive: true });
@@ -38,6 +46,7 @@ test('every notebook executes on the smoke profile with no error output, and the
 
   for (const f of notebooks) {
     const nb = JSON.parse(fs.readFileSync(path.join(runDir, 'notebooks', f), 'utf8'));
+    assert.ok(!JSON.stringify(nb).includes('* plotly.js v'), `${f}: plotly.js is not inlined in the executed notebook`);
     nb.cells.forEach((c: any, i: number) => {
       if (c.cell_type !== 'code') return;
       assert.ok(Number.isInteger(c.execution_count), `${f} cell ${i} executed`);
@@ -58,8 +67,16 @@ test('every notebook executes on the smoke profile with no error output, and the
     const html = fs.readFileSync(path.join(report, p), 'utf8');
     for (const machinePath of [ROOT, os.homedir() + '/', 'file:///usr/share']) assert.ok(!html.includes(machinePath), `${p} mentions ${machinePath}`);
   }
+  const index = fs.readFileSync(path.join(report, 'index.html'), 'utf8');
+  assert.match(index, /Nothing is judged in this run:<\/b> smoke proves the pipeline/, 'the front page says smoke judges nothing');
+  assert.ok(!/<b>(reproduces|partly|does not reproduce)<\/b>/.test(index), 'the smoke front page claims nothing');
   const setup = fs.readFileSync(path.join(report, '00-setup.html'), 'utf8');
   assert.ok(setup.includes('Plotly.newPlot'), 'chart drawn by plotly in the report');
+  assert.ok(setup.includes('<script src="assets/plotly.min.js"></script>') && fs.existsSync(path.join(report, 'assets/plotly.min.js')), 'one shared plotly.js beside the report');
+  for (const p of pages) assert.ok(!fs.readFileSync(path.join(report, p), 'utf8').includes('* plotly.js v'), `${p}: plotly.js not inlined`);
+  const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+  process.stdout.write(`# smoke run folder ${mb(folderBytes(runDir))} MB: report ${mb(folderBytes(report))} MB, executed notebooks ${mb(folderBytes(path.join(runDir, 'notebooks')))} MB\n`);
+  assert.ok(folderBytes(report) < 10 * 2 ** 20, `report under 10 MB (${mb(folderBytes(report))} MB)`);
   assert.ok(setup.includes('assets/tex-svg.js') && fs.existsSync(path.join(report, 'assets/tex-svg.js')), 'MathJax beside the report');
   assert.ok(setup.includes('id="wb-code"'), 'code can be hidden');
 });

@@ -4,16 +4,48 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { findBrowser } from '../../src/report/png';
+import { findBrowser, removeStaleProfiles } from '../../src/report/png';
 
 const ROOT = path.resolve(__dirname, '../..');
-const leftovers = () => fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith('rlhf-workbook-chromium-'));
 
 test('a chart renders to PNG and the browser profile is gone when the process exits', { skip: findBrowser() ? false : 'no headless Chromium here' }, () => {
-  const before = new Set(leftovers());
-  const script = `require('./src/report/png').renderPng({ data: [{ type: 'bar', x: [1, 2], y: [3, 4] }] }).then((b) => { process.stdout.write(String(b ? Buffer.from(b, 'base64').length : 0)); });`;
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  assert.ok(Number(r.stdout) > 1000, `PNG of ${r.stdout} bytes`);
-  assert.deepEqual(leftovers().filter((d) => !before.has(d)), [], 'no Chromium profile left in the temp folder');
+  // The child gets a temp folder of its own, so only its Chromium profile is counted, not
+  // those of other Chromiums running on the machine.
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-png-test-'));
+  try {
+    const script = `require('./src/report/png').renderPng({ data: [{ type: 'bar', x: [1, 2], y: [3, 4] }] }).then((b) => { process.stdout.write(require('os').tmpdir() + ' ' + String(b ? Buffer.from(b, 'base64').length : 0)); });`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, TMPDIR: tmp } });
+    assert.equal(r.status, 0, r.stderr);
+    const [childTmp, bytes] = r.stdout.split(' ');
+    assert.equal(childTmp, tmp, 'the profile was made in the folder counted here');
+    assert.ok(Number(bytes) > 1000, `PNG of ${bytes} bytes`);
+    const profiles = fs.readdirSync(tmp).filter((d) => d.startsWith('rlhf-workbook-chromium-'));
+    assert.deepEqual(profiles, [], 'no Chromium profile left in the temp folder');
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test('profiles whose process is gone are removed; live ones and fresh unmarked ones are kept', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-png-stale-'));
+  try {
+    const make = (name: string, owner?: number, ageMs = 0) => {
+      const dir = path.join(tmp, `rlhf-workbook-chromium-${name}`);
+      fs.mkdirSync(dir);
+      if (owner !== undefined) fs.writeFileSync(path.join(dir, 'rlhf-workbook-owner'), String(owner));
+      if (ageMs) fs.utimesSync(dir, new Date(Date.now() - ageMs), new Date(Date.now() - ageMs));
+      return dir;
+    };
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const gone = make('gone', Number(dead.stdout));
+    const mine = make('mine', process.pid);
+    const fresh = make('fresh');
+    const old = make('old', undefined, 2 * 3600_000);
+    const other = path.join(tmp, 'someone-elses');
+    fs.mkdirSync(other);
+    assert.deepEqual(removeStaleProfiles(tmp).sort(), [gone, old].sort());
+    assert.deepEqual(fs.readdirSync(tmp).sort(), [path.basename(fresh), path.basename(mine), 'someone-elses'].sort());
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
 });

@@ -117,28 +117,45 @@ test('--continue runs more notebooks in an existing run folder and merges manife
 });
 
 test('a kernel spec left by a deleted checkout (its tslab binary is gone): one clear line, exit 2, nothing written', () => {
-  const gone = path.join(os.tmpdir(), `wb-deleted-clone-${process.pid}/node_modules/.bin/tslab`);
-  const jupyterPath = kernelSpecDir('tslab-gone', gone);
+  const gone = path.join(os.tmpdir(), `wb-deleted-clone-${process.pid}/environment/tslab-kernel.cjs`);
+  const jupyterPath = kernelSpecDir('tslab', gone);
   const before = fs.readdirSync(runs).sort();
-  const r = workbookWithEnv({ JUPYTER_PATH: jupyterPath }, '--profile', 'smoke', '--only', 'params', '--kernel', 'tslab-gone', '--run-id', 'gone');
+  const r = workbookWithEnv({ WORKBOOK_JUPYTER_PATH: jupyterPath }, '--profile', 'smoke', '--only', 'params', '--run-id', 'gone');
   fs.rmSync(jupyterPath, { recursive: true, force: true });
   assert.equal(r.status, 2, r.stderr);
   const lines = r.stderr.split('\n').filter((l) => l.trim() && !/npm warn/.test(l));
   assert.equal(lines.length, 1, r.stderr);
-  assert.equal(lines[0], `workbook: kernel spec "tslab-gone" starts ${gone}, which does not exist (registered from another checkout?); run \`npm run setup\` here to re-register it`);
+  assert.equal(lines[0], `workbook: kernel spec "tslab" starts ${gone}, which does not exist (registered from another checkout?); run \`npm run setup\` here to re-register it`);
   assert.deepEqual(fs.readdirSync(runs).sort(), before, 'no run folder created');
 });
 
 test('a tslab kernel spec registered bare (not the workbook launcher): one clear line, exit 2, nothing written', () => {
-  // JUPYTER_PATH comes first in Jupyter's search, so this "tslab" hides the registered one.
   const bare = path.join(ROOT, 'node_modules/.bin/tslab');
   const jupyterPath = kernelSpecDir('tslab', bare);
   const before = fs.readdirSync(runs).sort();
-  const r = workbookWithEnv({ JUPYTER_PATH: jupyterPath }, '--profile', 'smoke', '--only', 'params', '--run-id', 'bare');
+  const r = workbookWithEnv({ WORKBOOK_JUPYTER_PATH: jupyterPath }, '--profile', 'smoke', '--only', 'params', '--run-id', 'bare');
   fs.rmSync(jupyterPath, { recursive: true, force: true });
   assert.equal(r.status, 2, r.stderr);
   const lines = r.stderr.split('\n').filter((l) => l.trim() && !/npm warn/.test(l));
-  assert.deepEqual(lines, [`workbook: kernel spec "tslab" starts ${bare}, not the workbook's environment/tslab-kernel.cjs (whose queued sends keep long notebooks' kernels alive); run \`npm run setup\` to re-register it`]);
+  assert.deepEqual(lines, [`workbook: kernel spec "tslab" (${path.join(jupyterPath, 'kernels/tslab')}) starts ${bare}, not this checkout's ${path.join(ROOT, 'environment/tslab-kernel.cjs')}; run \`npm run setup\` here to register this checkout's kernel`]);
+  assert.deepEqual(fs.readdirSync(runs).sort(), before, 'no run folder created');
+});
+
+test('this checkout\'s spec folder is empty and the machine\'s "tslab" starts another checkout\'s launcher: refused by full path', () => {
+  // The other checkout's launcher exists and its path ends like ours: only the full path tells them apart.
+  const other = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-other-checkout-'));
+  const launcher = path.join(other, 'environment/tslab-kernel.cjs');
+  fs.mkdirSync(path.dirname(launcher), { recursive: true });
+  fs.copyFileSync(path.join(ROOT, 'environment/tslab-kernel.cjs'), launcher);
+  const machineWide = kernelSpecDir('tslab', launcher);
+  const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-no-spec-'));
+  const before = fs.readdirSync(runs).sort();
+  const r = workbookWithEnv({ WORKBOOK_JUPYTER_PATH: empty, JUPYTER_PATH: machineWide }, '--profile', 'smoke', '--only', 'params', '--run-id', 'other');
+  for (const d of [other, machineWide, empty]) fs.rmSync(d, { recursive: true, force: true });
+  assert.equal(r.status, 2, r.stderr);
+  const lines = r.stderr.split('\n').filter((l) => l.trim() && !/npm warn/.test(l));
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0], new RegExp(`^workbook: kernel spec "tslab" \\(.*\\) starts ${launcher.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, not this checkout's `));
   assert.deepEqual(fs.readdirSync(runs).sort(), before, 'no run folder created');
 });
 
