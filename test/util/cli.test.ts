@@ -17,7 +17,7 @@ const SCRIPTS: Record<string, string> = {
   workbook: 'src/workbook/cli.ts',
   data: 'src/data/build-cli.ts',
   generate: 'src/model/generate-cli.ts',
-  bench: 'src/engine/bench-cli.ts',
+  bench: 'src/tools/bench-cli.ts',
   export: 'src/interop/export-cli.ts',
   import: 'src/interop/import-cli.ts',
 };
@@ -32,7 +32,7 @@ const CASES: [string, string[], string][] = [
   ['workbook', ['--colour'], "workbook: unknown option '--colour'"],
   ['data', ['--colour'], "data: unknown option '--colour'"],
   ['data', ['--param', 'foo', '--out', out], 'data: --param: expected key=value, got "foo"'],
-  ['data', ['--profile', 'nope', '--out', out], 'data: --profile: unknown profile "nope" (expected one of: smoke, default, paper)'],
+  ['data', ['--profile', 'nope', '--out', out], 'data: --profile: unknown profile "nope" (expected one of: smoke, default, gpu, paper)'],
   ['data', ['--param', 'data.noSuchKey=1', '--out', out], 'data: --param: unknown key "data.noSuchKey"'],
   ['generate', ['--colour'], "generate: unknown option '--colour'"],
   ['generate', ['--model', out, '--prompt', 'x', '--backend', 'abacus'], 'generate: --backend: unknown backend "abacus"; valid: tensorflow, webgpu, wasm, cpu, auto'],
