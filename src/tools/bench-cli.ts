@@ -14,15 +14,11 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initEngine, requestedBackend } from '../engine/backend';
-import { BenchConfig, benchGeneration, benchTrainStep, caseName, compareFastPath, DEFAULTS, matmulPeak, parseCase, profileTrainStep, QUICK, StepResult } from './bench';
+import { BenchConfig, benchGeneration, pad, benchTrainStep, caseName, compareFastPath, DEFAULTS, matmulPeak, parseCase, profileTrainStep, QUICK, StepResult } from './bench';
 import { formatProfileComparison } from '../engine/profile';
 import { writeJsonAtomic } from '../util/atomic';
 import { parseCommand, runCli } from '../util/cli';
 import { InputError } from '../util/jsonl';
-
-function pad(s: string | number, n: number): string {
-  return String(s).padStart(n);
-}
 
 function table(rows: StepResult[], peak: number, peakCpu: number): string {
   const head = `${'model'.padEnd(10)}${pad('T', 5)}${pad('params', 10)}${pad('ms/step', 9)}${pad('min', 8)}${pad('cpu ms', 8)}${pad('tok/s', 8)}${pad('GFLOP/s', 9)}${pad('% peak', 8)}${pad('cpu GF/s', 10)}${pad('% peak', 8)}${pad('leak', 6)}`;

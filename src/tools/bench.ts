@@ -313,3 +313,8 @@ export const QUICK: BenchConfig = {
   steps: 2,
   generation: { batch: 4, promptTokens: 8, newTokens: 16, size: { nEmbd: 64, nLayer: 2 } },
 };
+
+/** A table cell, right-aligned to width n. */
+export function pad(s: string | number, n: number): string {
+  return String(s).padStart(n);
+}

@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../engine/backend';
 import type { EngineInfo } from '../engine/backend';
 import { writeJsonAtomic } from '../util/atomic';
-import { BenchCase, benchGeneration, benchTrainStep, caseName, DEFAULTS as BENCH, matmulPeak, parseCase, profileTrainStep, StepResult } from './bench';
+import { BenchCase, benchGeneration, pad, benchTrainStep, caseName, DEFAULTS as BENCH, matmulPeak, parseCase, profileTrainStep, StepResult } from './bench';
 import { formatProfile } from '../engine/profile';
 
 /**
@@ -40,10 +40,6 @@ interface Row {
   wasmError?: string;
   /** wasm ms / webgpu ms (median wall); null without a wasm time */
   speedup: number | null;
-}
-
-function pad(s: string | number, n: number): string {
-  return String(s).padStart(n);
 }
 
 export function formatRows(rows: Row[]): string {
