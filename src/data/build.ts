@@ -152,11 +152,23 @@ export function writeDatasets(dir: string, ds: Datasets): Manifest {
     config: ds.config,
     files: files.map(([file, text, rows]) => ({ file, rows, bytes: Buffer.byteLength(text), sha256: sha256(text) })),
   };
-  replaceDirAtomic(dir, (tmp) => {
+  replaceDirAtomic(dir, 'data', (tmp) => {
     for (const [file, text] of files) fs.writeFileSync(path.join(tmp, file), text);
     fs.writeFileSync(path.join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
-  });
+  }, { legacy: isDataBuild, advice: 'choose another --out' });
   return manifest;
+}
+
+/** A data build written before folder markers: a manifest.json with seed, config and files, and nothing else beside them. */
+function isDataBuild(dir: string): boolean {
+  try {
+    const m = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+    if (typeof m?.seed !== 'number' || !m.config || !Array.isArray(m.files)) return false;
+    const listed = new Set<string>(['manifest.json', ...m.files.map((f: { file: string }) => f.file)]);
+    return fs.readdirSync(dir).every((f) => listed.has(f));
+  } catch {
+    return false;
+  }
 }
 
 /** Read back a prompts file written by `writeDatasets`. */

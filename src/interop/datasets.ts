@@ -23,7 +23,7 @@ import { loadPrompts, sha256 } from '../data/build';
 import { loadRankings, RankedPrompt, toComparisons } from '../data/tables';
 import { EOS, formatPrompt } from '../model/tokenizer';
 import { loadDemonstrations } from '../train/demonstrations';
-import { replaceDirAtomic } from '../util/atomic';
+import { assertReplaceable, replaceDirAtomic } from '../util/atomic';
 import { artifacts, requireArtifact } from '../workbook/artifacts';
 
 export type TextFormat = 'episode' | 'raw';
@@ -48,6 +48,20 @@ function rankingSources(runDir: string): [string, string][] {
   return sources;
 }
 
+/** An export written before folder markers: its manifest.json names the run it came from and its format, and lists every other file. */
+function isDatasetExport(dir: string): boolean {
+  try {
+    const m = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+    if (typeof m?.runDir !== 'string' || typeof m.format !== 'string' || !Array.isArray(m.files)) return false;
+    const listed = new Set<string>(['manifest.json', ...m.files.map((f: { file: string }) => f.file)]);
+    return fs.readdirSync(dir).every((f) => listed.has(f));
+  } catch {
+    return false;
+  }
+}
+
+const EXPORT_FOLDER = { legacy: isDatasetExport, advice: 'choose another --out' };
+
 function kWay(ranked: readonly RankedPrompt[]) {
   return ranked.map((r) => ({ prompt_id: r.prompt_id, user_id: r.user_id, labeler_id: r.labeler_id, prompt: r.prompt, answers: r.answers, ranks: r.ranks }));
 }
@@ -61,9 +75,11 @@ function kWay(ranked: readonly RankedPrompt[]) {
 export function exportDatasets(runDir: string, out: string, format: TextFormat = 'episode', opts: { eos?: boolean } = {}): DatasetExport {
   const eos = opts.eos ?? true;
   if (format !== 'episode' && format !== 'raw') throw new Error(`--format must be "episode" or "raw", got ${JSON.stringify(format)}`);
-  if (fs.existsSync(out) && fs.readdirSync(out).length > 0 && !fs.existsSync(path.join(out, 'manifest.json'))) {
-    throw new Error(`${out}: folder exists and is not an earlier dataset export (no manifest.json); refusing to replace it, choose another --out`);
+  const inside = path.relative(path.resolve(out), path.resolve(runDir));
+  if (!inside.startsWith('..') && !path.isAbsolute(inside)) {
+    throw new Error(`${out}: is the run folder ${runDir} or holds it; refusing to replace it, choose an --out outside the run`);
   }
+  assertReplaceable(out, 'dataset-export', EXPORT_FOLDER);
   const a = artifacts(runDir);
   const prompt = (text: string) => (format === 'episode' ? formatPrompt(text) : text);
   const answer = (text: string) => (format === 'episode' && eos ? text + EOS : text);
@@ -82,9 +98,9 @@ export function exportDatasets(runDir: string, out: string, format: TextFormat =
   files.push(['prompts.jsonl', jsonl(prompts.map((p) => ({ prompt: prompt(p.text) }))), prompts.length]);
 
   const manifest: DatasetExport = { out, format, eos: format === 'episode' && eos, files: files.map(([file, text, rows]) => ({ file, rows, sha256: sha256(text) })) };
-  replaceDirAtomic(out, (tmp) => {
+  replaceDirAtomic(out, 'dataset-export', (tmp) => {
     for (const [file, text] of files) fs.writeFileSync(path.join(tmp, file), text);
     fs.writeFileSync(path.join(tmp, 'manifest.json'), JSON.stringify({ runDir: path.resolve(runDir), format, eos: manifest.eos, files: manifest.files }, null, 2) + '\n');
-  });
+  }, EXPORT_FOLDER);
   return manifest;
 }

@@ -35,6 +35,16 @@ export interface ExportResult {
   bytes: number;
 }
 
+
+/** A Hugging Face export written before folder markers: a GPT-2 config.json beside generation_config.json and model.safetensors, and nothing foreign. */
+function isHfExport(dir: string): boolean {
+  const ours = new Set(['model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'generation_config.json', 'config.json']);
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'))?.model_type === 'gpt2' && fs.readdirSync(dir).every((f) => ours.has(f));
+  } catch {
+    return false;
+  }
+}
 /**
  * `out` is replaced as a whole (built beside, then renamed). To lose nothing, an existing
  * `out` must be empty or an earlier export (its config.json has `rlhf_workbook`).
@@ -87,14 +97,14 @@ export async function exportHuggingFace(checkpointDir: string, out: string): Pro
     };
     const generation = { bos_token_id: ids.bos, eos_token_id: ids.eos, pad_token_id: ids.pad, max_length: ckpt.config.blockSize, do_sample: true, temperature: 1.0, top_k: 0 };
     const json = (v: unknown) => JSON.stringify(v, null, 2) + '\n';
-    replaceDirAtomic(out, (tmp) => {
+    replaceDirAtomic(out, 'hf-export', (tmp) => {
       fs.writeFileSync(path.join(tmp, 'model.safetensors'), weights);
       fs.writeFileSync(path.join(tmp, 'tokenizer.json'), JSON.stringify(tok.toJSON()) + '\n');
       fs.writeFileSync(path.join(tmp, 'tokenizer_config.json'), json(tokenizerConfig));
       fs.writeFileSync(path.join(tmp, 'special_tokens_map.json'), json(special));
       fs.writeFileSync(path.join(tmp, 'generation_config.json'), json(generation));
       fs.writeFileSync(path.join(tmp, 'config.json'), json(config));
-    });
+    }, { legacy: isHfExport, advice: 'choose another --out' });
     return { out, architecture: (config.architectures as string[])[0], tensors: tensors.size, bytes: weights.length };
   } finally {
     ckpt.model.dispose();

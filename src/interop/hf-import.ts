@@ -14,6 +14,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { MARKER } from '../util/atomic';
 import * as tf from '@tensorflow/tfjs';
 import { CHECKSUM_FILE, CONFIG_FILE, FORMAT, OPTIMIZER_FILE, saveCheckpoint, TOKENIZER_FILE, WEIGHTS_FILE } from '../model/checkpoint';
 import { GPT, parameterShapes } from '../model/gpt';
@@ -23,7 +24,7 @@ import { Tokenizer } from '../model/tokenizer';
 import { CLASSIFIER_ARCHITECTURE, fromHfConfig } from './hf-config';
 import { fromHfName, LM_HEAD, PREFIX, SCORE_WEIGHT } from './hf-names';
 
-const CHECKPOINT_FILES = [CONFIG_FILE, WEIGHTS_FILE, OPTIMIZER_FILE, TOKENIZER_FILE, CHECKSUM_FILE];
+const CHECKPOINT_FILES = [CONFIG_FILE, WEIGHTS_FILE, OPTIMIZER_FILE, TOKENIZER_FILE, CHECKSUM_FILE, MARKER];
 
 export interface ImportOptions {
   /** Which workbook head a `score.weight` becomes when config.json does not say (default reward_head). */

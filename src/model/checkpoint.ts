@@ -5,18 +5,21 @@
  *   model.safetensors       GPT weights by GPT-2 name (+ reward_head.* / value_head.*)
  *   optimizer.safetensors   optional optimizer state (resume)
  *   tokenizer.json          Hugging Face tokenizers format
- *   checksums.sha256        sha256 of each weights file (`sha256sum -c` format)
+ *   checksums.sha256        sha256 of every other file (`sha256sum -c` format)
+ *   .rlhf-workbook          marker: the product made this folder and may replace it
  *
- * Loading checks, in order: the files exist, config.json parses and matches the expected
- * config, the weights are not truncated and carry exactly the config's names and shapes,
- * and the sha256 matches. Each failure names the file and the mismatch.
+ * Loading first puts back a folder whose swap a crash interrupted, then checks, in order:
+ * the files exist, each file's sha256 matches (an edited tokenizer.json or config.json is
+ * refused: it would change outputs silently), config.json parses and matches the expected
+ * config, the weights are not truncated and carry exactly the config's names and shapes.
+ * Each failure names the file and the mismatch.
  */
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { readScalar, readValues } from '../engine/readback';
-import { replaceDirAtomic } from '../util/atomic';
+import { recoverDir, replaceDirAtomic } from '../util/atomic';
 import { GPT, GPTConfig, parameterShapes, validateConfig } from './gpt';
 import { HeadName, ScalarHead } from './heads';
 import { decodeSafetensors, encodeSafetensors, RawTensor } from './safetensors';
@@ -96,9 +99,12 @@ export async function encodeCheckpoint(contents: CheckpointContents): Promise<En
     files.set(OPTIMIZER_FILE, optBytes);
     sums += `${sha256(optBytes)}  ${OPTIMIZER_FILE}\n`;
   }
+  const tokenizerText = JSON.stringify(tokenizer.toJSON()) + '\n';
+  const configText = JSON.stringify(config, null, 2) + '\n';
+  sums += `${sha256(Buffer.from(tokenizerText))}  ${TOKENIZER_FILE}\n${sha256(Buffer.from(configText))}  ${CONFIG_FILE}\n`;
   files.set(CHECKSUM_FILE, sums);
-  files.set(TOKENIZER_FILE, JSON.stringify(tokenizer.toJSON()) + '\n');
-  files.set(CONFIG_FILE, JSON.stringify(config, null, 2) + '\n');
+  files.set(TOKENIZER_FILE, tokenizerText);
+  files.set(CONFIG_FILE, configText);
   return { files };
 }
 
@@ -111,17 +117,33 @@ export function writeCheckpointInto(dir: string, encoded: EncodedCheckpoint): vo
 /** Write a checkpoint folder atomically (the old folder, if any, stays until the new one is complete). */
 export async function saveCheckpoint(dir: string, contents: CheckpointContents): Promise<void> {
   const encoded = await encodeCheckpoint(contents);
-  replaceDirAtomic(dir, (tmp) => writeCheckpointInto(tmp, encoded));
+  replaceDirAtomic(dir, 'checkpoint', (tmp) => writeCheckpointInto(tmp, encoded), CHECKPOINT_FOLDER);
 }
+
+/** A checkpoint written before folder markers: its config.json names this format. */
+export function isCheckpointFolder(dir: string): boolean {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dir, CONFIG_FILE), 'utf8'))?.format === FORMAT;
+  } catch {
+    return false;
+  }
+}
+
+/** How writers replace a checkpoint folder: only one the product made. */
+export const CHECKPOINT_FOLDER = { legacy: isCheckpointFolder, advice: 'choose another checkpoint folder' };
 
 /** Read and check config.json; returns the model config and the saved metadata. */
 export function readCheckpointConfig(dir: string): { model: GPTConfig; heads: HeadName[]; optimizer: boolean; extra: Record<string, unknown> } {
   const file = path.join(dir, CONFIG_FILE);
+  const restored = recoverDir(dir);
+  if (restored) process.stderr.write(`${dir}: restored from ${restored} (a save was interrupted between its two renames)\n`);
   if (!fs.existsSync(dir)) throw new Error(`${dir}: checkpoint folder not found`);
   if (!fs.existsSync(file)) throw new Error(`${file}: not found (is ${dir} a checkpoint folder?)`);
+  const bytes = fs.readFileSync(file);
+  if (fs.existsSync(path.join(dir, CHECKSUM_FILE))) checkListed(dir, CONFIG_FILE, bytes, readChecksums(dir));
   let json: any;
   try {
-    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+    json = JSON.parse(bytes.toString('utf8'));
   } catch (e) {
     throw new Error(`${file}: not valid JSON (${(e as Error).message})`);
   }
@@ -137,16 +159,28 @@ export function readCheckpointConfig(dir: string): { model: GPTConfig; heads: He
   return { model, heads, optimizer: !!json.files?.optimizer, extra: json.extra ?? {} };
 }
 
-/** Read one weights file: exists, not truncated, checksum matches. */
+/**
+ * Check a file's bytes against checksums.sha256. Weights must be listed; config.json and
+ * tokenizer.json are listed by every checkpoint written since they were added to the sums
+ * (an older checkpoint that does not list them still loads).
+ */
+function checkListed(dir: string, name: string, bytes: Buffer, sums: Map<string, string>, required = false): void {
+  const want = sums.get(name);
+  if (!want) {
+    if (required) throw new Error(`${path.join(dir, CHECKSUM_FILE)}: no sha256 listed for ${name}`);
+    return;
+  }
+  const got = sha256(bytes);
+  if (got !== want) throw new Error(`${path.join(dir, name)}: sha256 mismatch: ${CHECKSUM_FILE} says ${want}, the file hashes to ${got} (edited or corrupted since it was saved)`);
+}
+
+/** Read one weights file: exists, checksum matches, not truncated. */
 function readWeightsFile(dir: string, name: string, sums: Map<string, string>): Map<string, RawTensor> {
   const file = path.join(dir, name);
   if (!fs.existsSync(file)) throw new Error(`${file}: not found`);
   const bytes = fs.readFileSync(file);
   const { tensors } = decodeSafetensors(bytes, file);
-  const want = sums.get(name);
-  if (!want) throw new Error(`${path.join(dir, CHECKSUM_FILE)}: no sha256 listed for ${name}`);
-  const got = sha256(bytes);
-  if (got !== want) throw new Error(`${file}: sha256 mismatch: ${CHECKSUM_FILE} says ${want}, the file hashes to ${got}`);
+  checkListed(dir, name, bytes, sums, true);
   return tensors;
 }
 
@@ -189,11 +223,13 @@ export function loadCheckpoint(dir: string, opts: LoadOptions = {}): Checkpoint 
     meta.model = { ...meta.model, dropout: opts.dropout };
     validateConfig(meta.model, 'loadCheckpoint: dropout option');
   }
-  const tokenizer = Tokenizer.load(path.join(dir, TOKENIZER_FILE));
+  const sums = readChecksums(dir);
+  const tokenizerFile = path.join(dir, TOKENIZER_FILE);
+  if (fs.existsSync(tokenizerFile)) checkListed(dir, TOKENIZER_FILE, fs.readFileSync(tokenizerFile), sums);
+  const tokenizer = Tokenizer.load(tokenizerFile);
   if (tokenizer.vocabSize !== meta.model.vocabSize) {
     throw new Error(`${path.join(dir, TOKENIZER_FILE)}: ${tokenizer.vocabSize} tokens but ${configFile} says vocabSize ${meta.model.vocabSize}`);
   }
-  const sums = readChecksums(dir);
   const weightsFile = path.join(dir, WEIGHTS_FILE);
   const raw = readWeightsFile(dir, WEIGHTS_FILE, sums);
   // exactly the names and shapes the config implies

@@ -8,6 +8,8 @@
  * `{prompt, answer, tokens, logprob, eos}`: the answer text, its token ids, the summed
  * log-prob of those tokens under softmax(logits / temperature), and whether it ended at EOS.
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import { Command, InvalidArgumentError } from 'commander';
 import { aboutInput, parseCommand, runCli } from '../util/cli';
 import { initEngine, requestedBackend } from '../engine';
@@ -79,7 +81,9 @@ function checkpointToSample(dir: string): ReturnType<typeof readCheckpointConfig
 export async function main(argv: string[], write: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<GeneratedRow[]> {
   const o = parseCommand(program(), argv);
   if (!o) return [];
-  if (!!o.prompt === !!o.prompts) throw new InputError('give exactly one of --prompt "..." or --prompts file.jsonl');
+  if ((o.prompt !== undefined) === !!o.prompts) throw new InputError('give exactly one of --prompt "..." or --prompts file.jsonl');
+  if (o.prompt !== undefined && !o.prompt.trim()) throw new InputError('--prompt is empty: give the prompt text, e.g. --prompt "Name a country in Europe."');
+  if (o.out && fs.existsSync(o.out) && fs.statSync(o.out).isDirectory()) throw new InputError(`--out ${o.out} is a folder; give a file path such as ${path.join(o.out, 'answers.jsonl')}`);
   const prompts: string[] = o.prompts ? readPrompts(o.prompts) : [o.prompt];
   try {
     requestedBackend({ backend: o.backend });

@@ -163,7 +163,7 @@ export function writeRunReport(runDir: string): string {
   const summaryFile = path.join(runDir, 'eval', 'summary.html');
   const summary = fs.existsSync(summaryFile) ? fs.readFileSync(summaryFile, 'utf8') : '';
   const reportDir = path.join(runDir, 'report');
-  replaceDirAtomic(reportDir, (tmp) => {
+  replaceDirAtomic(reportDir, 'report', (tmp) => {
     const assets = path.join(tmp, 'assets');
     fs.mkdirSync(assets, { recursive: true });
     fs.copyFileSync(require.resolve('mathjax/es5/tex-svg.js', { paths: [ROOT] }), path.join(assets, 'tex-svg.js'));
@@ -187,6 +187,6 @@ export function writeRunReport(runDir: string): string {
       fs.writeFileSync(page, shared.html);
     }
     fs.writeFileSync(path.join(tmp, 'index.html'), portable(indexPage(manifest, timings, names.map((f) => f.replace(/\.ipynb$/, '')), summary), runDir));
-  });
+  }, { legacy: (dir) => fs.existsSync(path.join(dir, 'index.html')) && fs.existsSync(path.join(dir, 'assets')) });
   return path.join(reportDir, 'index.html');
 }

@@ -35,7 +35,7 @@ import * as aq from 'arquero';
 import { Adam } from '../engine/optimizer';
 import { readFloats, readMany, readScalar } from '../engine/readback';
 import { assertNoGpuErrors } from '../engine/webgpu';
-import { encodeCheckpoint, loadCheckpoint, namedOptimizerState, optimizerMomentsByVariable, readCheckpointConfig, saveCheckpoint, writeCheckpointInto } from '../model/checkpoint';
+import { CHECKPOINT_FOLDER, encodeCheckpoint, loadCheckpoint, namedOptimizerState, optimizerMomentsByVariable, readCheckpointConfig, saveCheckpoint, writeCheckpointInto } from '../model/checkpoint';
 import { generateIds } from '../model/generate';
 import type { GPT } from '../model/gpt';
 import type { ScalarHead } from '../model/heads';
@@ -307,12 +307,12 @@ async function save(dir: string, models: PpoModels, adams: { policy: Adam; value
   try {
     const policy = await encodeCheckpoint({ model: models.policy, tokenizer: models.tokenizer, optimizerState: policyState, extra: { stage: 'ppo', ppo: state } });
     const value = await encodeCheckpoint({ model: models.valueModel ?? models.rewardModel, tokenizer: models.tokenizer, heads: [models.valueHead], optimizerState: valueState, extra: { stage: 'ppo-value', ppo: state } });
-    replaceDirAtomic(dir, (tmp) => {
+    replaceDirAtomic(dir, 'checkpoint', (tmp) => {
       writeCheckpointInto(tmp, policy);
       writeCheckpointInto(path.join(tmp, VALUE_DIR), value);
       fs.writeFileSync(path.join(tmp, METRICS_JSONL), rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));
       fs.writeFileSync(path.join(tmp, METRICS_CSV), rows.length ? aq.from(rows).toCSV() + '\n' : METRICS.join(',') + '\n');
-    });
+    }, CHECKPOINT_FOLDER);
   } finally {
     tf.dispose([policyState.get('step')!, valueState.get('step')!]);
   }

@@ -47,6 +47,22 @@ test('a failed write leaves the previous data intact', () => {
   assert.deepEqual(fs.readdirSync(root).filter((f) => f.includes('.tmp-')), []);
 });
 
+test('a folder the product did not make is refused and kept; so is a file', () => {
+  const foreign = path.join(root, 'thesis');
+  fs.mkdirSync(path.join(foreign, 'chapters'), { recursive: true });
+  fs.writeFileSync(path.join(foreign, 'chapters', 'ch1.tex'), 'chapter one');
+  const ds = buildDatasets(small);
+  assert.throws(() => writeDatasets(foreign, ds), /thesis: folder exists and was not made by the workbook.*choose another --out/);
+  assert.equal(fs.readFileSync(path.join(foreign, 'chapters', 'ch1.tex'), 'utf8'), 'chapter one');
+  const file = path.join(root, 'notes.txt');
+  fs.writeFileSync(file, 'keep me');
+  assert.throws(() => writeDatasets(file, ds), /notes\.txt/);
+  assert.equal(fs.readFileSync(file, 'utf8'), 'keep me');
+  // a folder made by the build is replaced, and now carries its marker
+  writeDatasets(path.join(root, 'a'), ds);
+  assert.ok(fs.existsSync(path.join(root, 'a', '.rlhf-workbook')));
+});
+
 test('bad sizes are rejected by name', () => {
   assert.throws(() => buildDatasets({ ...small, kMin: 1 }), /kMin/);
   assert.throws(() => buildDatasets({ ...small, sizes: { ...small.sizes, rm: -1 } }), /sizes\.rm/);

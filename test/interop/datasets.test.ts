@@ -85,6 +85,13 @@ test('bad input names the file and line; missing data names the notebook; nothin
   const mine = path.join(root, 'mine');
   fs.mkdirSync(mine);
   fs.writeFileSync(path.join(mine, 'a.txt'), 'keep');
-  assert.throws(() => exportDatasets(runDir('run-ok', false), mine), /not an earlier dataset export/);
+  assert.throws(() => exportDatasets(runDir('run-ok', false), mine), /not made by the workbook as a dataset export/);
   assert.throws(() => exportDatasets(runDir('run-ok2', false), path.join(root, 'y'), 'yaml' as never), /--format must be "episode" or "raw"/);
+  // never the run folder itself (nor a folder holding it), and never a folder of another kind
+  const self = runDir('run-self', false);
+  const files = fs.readdirSync(self).sort();
+  assert.throws(() => exportDatasets(self, self), /is the run folder .* or holds it; refusing to replace it/);
+  assert.throws(() => exportDatasets(self, path.dirname(self)), /or holds it; refusing/);
+  assert.throws(() => exportDatasets(self, path.join(self, 'data')), /not made by the workbook as a dataset export/);
+  assert.deepEqual(fs.readdirSync(self).sort(), files);
 });

@@ -1,11 +1,12 @@
 import { test, before } from 'node:test';
 import * as assert from 'node:assert/strict';
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../../src/engine';
-import { loadCheckpoint, namedOptimizerState, namedParameters, optimizerMomentsByVariable, saveCheckpoint } from '../../src/model/checkpoint';
+import { loadCheckpoint, readCheckpointConfig, namedOptimizerState, namedParameters, optimizerMomentsByVariable, saveCheckpoint } from '../../src/model/checkpoint';
 import { Adam, trainStep } from '../../src/engine';
 import { GPT } from '../../src/model/gpt';
 import { ScalarHead } from '../../src/model/heads';
@@ -44,7 +45,7 @@ test('round trip is bit-exact (GPT, heads, optimizer state, tokenizer, extra)', 
     ['step', tf.tensor1d([17], 'int32')],
   ]);
   await saveCheckpoint(dir, { model: m, tokenizer: tok, heads: [reward, value], optimizerState: opt, extra: { step: 17, stage: 'sft' } });
-  assert.deepEqual(fs.readdirSync(dir).sort(), ['checksums.sha256', 'config.json', 'model.safetensors', 'optimizer.safetensors', 'tokenizer.json']);
+  assert.deepEqual(fs.readdirSync(dir).sort(), ['.rlhf-workbook', 'checksums.sha256', 'config.json', 'model.safetensors', 'optimizer.safetensors', 'tokenizer.json']);
   assert.equal(fs.readdirSync(root).filter((f) => f.includes('.tmp-') || f.includes('.old-')).length, 0);
   const ck = loadCheckpoint(dir, { expectConfig: { nEmbd: 8 } });
   assert.deepEqual(ck.config, m.config);
@@ -79,11 +80,11 @@ test('weights that do not match config.json name the tensor and shapes', async (
   const cfgFile = path.join(dir, 'config.json');
   const cfg = JSON.parse(fs.readFileSync(cfgFile, 'utf8'));
   cfg.model.nLayer = 2;
-  fs.writeFileSync(cfgFile, JSON.stringify(cfg));
+  writeListed(dir, 'config.json', JSON.stringify(cfg));
   assert.throws(() => loadCheckpoint(dir), new RegExp(`${path.join(dir, 'model.safetensors')}: missing tensor h\\.1\\.ln_1\\.weight`));
   cfg.model.nLayer = 1;
   cfg.model.blockSize = 32;
-  fs.writeFileSync(cfgFile, JSON.stringify(cfg));
+  writeListed(dir, 'config.json', JSON.stringify(cfg));
   assert.throws(() => loadCheckpoint(dir), /model\.safetensors: wpe\.weight has shape \[16,8\] but config\.json needs \[32,8\]/);
 });
 
@@ -103,22 +104,80 @@ test('a wrong checksum names the file and both hashes', async () => {
   const bytes = fs.readFileSync(file);
   bytes[bytes.length - 3] ^= 0xff; // flip one weight byte; length unchanged
   fs.writeFileSync(file, bytes);
-  assert.throws(() => loadCheckpoint(dir), (e: Error) => e.message.startsWith(`${file}: sha256 mismatch: checksums.sha256 says `) && /the file hashes to [0-9a-f]{64}$/.test(e.message));
+  assert.throws(() => loadCheckpoint(dir), (e: Error) => e.message.startsWith(`${file}: sha256 mismatch: checksums.sha256 says `) && /the file hashes to [0-9a-f]{64} \(edited or corrupted since it was saved\)$/.test(e.message));
 });
+
+/** Rewrite one file of a checkpoint and its line in checksums.sha256, as a careful editor would. */
+function writeListed(dir: string, name: string, text: string): void {
+  fs.writeFileSync(path.join(dir, name), text);
+  const sum = crypto.createHash('sha256').update(text).digest('hex');
+  const sums = fs.readFileSync(path.join(dir, 'checksums.sha256'), 'utf8').split('\n').filter((l) => l && !l.endsWith(`  ${name}`));
+  fs.writeFileSync(path.join(dir, 'checksums.sha256'), [...sums, `${sum}  ${name}`].join('\n') + '\n');
+}
 
 test('missing or malformed files are named', async () => {
   const dir = await saved('missing');
   assert.throws(() => loadCheckpoint(path.join(root, 'nope')), /nope: checkpoint folder not found/);
+  const sums = fs.readFileSync(path.join(dir, 'checksums.sha256'), 'utf8');
   fs.writeFileSync(path.join(dir, 'checksums.sha256'), 'not a checksum line\n');
   assert.throws(() => loadCheckpoint(dir), /checksums\.sha256:1: expected "<sha256 hex>  <file>"/);
   fs.rmSync(path.join(dir, 'checksums.sha256'));
   assert.throws(() => loadCheckpoint(dir), /checksums\.sha256: not found/);
-  fs.writeFileSync(path.join(dir, 'tokenizer.json'), '{"model": {"type": "Unigram"}}');
+  fs.writeFileSync(path.join(dir, 'checksums.sha256'), sums);
+  writeListed(dir, 'tokenizer.json', '{"model": {"type": "Unigram"}}');
   assert.throws(() => loadCheckpoint(dir), /tokenizer\.json: model\.type must be "BPE", got "Unigram"/);
-  fs.writeFileSync(path.join(dir, 'config.json'), '{"format": "something-else"}');
+  writeListed(dir, 'config.json', '{"format": "something-else"}');
   assert.throws(() => loadCheckpoint(dir), /config\.json: format is "something-else"/);
-  fs.writeFileSync(path.join(dir, 'config.json'), '{');
+  writeListed(dir, 'config.json', '{');
   assert.throws(() => loadCheckpoint(dir), /config\.json: not valid JSON/);
+});
+
+test('an edited tokenizer.json or config.json fails its checksum, naming the file', async () => {
+  const dir = await saved('edited');
+  const tokFile = path.join(dir, 'tokenizer.json');
+  const original = fs.readFileSync(tokFile, 'utf8');
+  // one merge rule edited: the checkpoint would load and silently tokenize differently
+  fs.writeFileSync(tokFile, original.replace('"merges":[', '"merges":["x y",'));
+  assert.throws(() => loadCheckpoint(dir), new RegExp(`${tokFile}: sha256 mismatch: checksums\\.sha256 says [0-9a-f]{64}, the file hashes to [0-9a-f]{64}`));
+  fs.writeFileSync(tokFile, original);
+  const cfgFile = path.join(dir, 'config.json');
+  fs.writeFileSync(cfgFile, fs.readFileSync(cfgFile, 'utf8').replace('"dropout": 0', '"dropout": 0.1'));
+  assert.throws(() => readCheckpointConfig(dir), new RegExp(`${cfgFile}: sha256 mismatch`));
+});
+
+test('a save interrupted between its two renames is put back on load; leftovers of dead processes are swept', async () => {
+  const dir = await saved('swap');
+  const deadPid = 2 ** 22 + 17; // above Linux's pid_max default: no such process
+  // the crash left the old folder renamed aside and the new one not yet in place
+  fs.renameSync(dir, `${dir}.old-${deadPid}-1`);
+  fs.mkdirSync(`${dir}.tmp-${deadPid}-2`); // an unfinished build (no marker): never restored
+  fs.writeFileSync(path.join(`${dir}.tmp-${deadPid}-2`, 'model.safetensors'), 'partial');
+  const ck = loadCheckpoint(dir);
+  ck.model.dispose();
+  assert.ok(fs.existsSync(path.join(dir, 'model.safetensors')));
+  assert.deepEqual(fs.readdirSync(root).filter((f) => f.startsWith('swap.')), []);
+  // a complete new folder (marked) wins over the old one
+  const newer = `${dir}.tmp-${deadPid}-4`;
+  fs.cpSync(dir, newer, { recursive: true });
+  fs.writeFileSync(path.join(newer, 'extra-proof'), 'new');
+  fs.renameSync(dir, `${dir}.old-${deadPid}-3`);
+  loadCheckpoint(dir).model.dispose();
+  assert.ok(fs.existsSync(path.join(dir, 'extra-proof')));
+  assert.deepEqual(fs.readdirSync(root).filter((f) => f.startsWith('swap.')), []);
+});
+
+test('a checkpoint folder is only replaced if the workbook made it', async () => {
+  const foreign = path.join(root, 'foreign');
+  fs.mkdirSync(path.join(foreign, 'chapters'), { recursive: true });
+  fs.writeFileSync(path.join(foreign, 'chapters', 'ch1.tex'), 'keep me');
+  const model = tiny();
+  const tokenizer = tok;
+  await assert.rejects(() => saveCheckpoint(foreign, { model, tokenizer }), new RegExp(`${foreign}: folder exists and was not made by the workbook as a checkpoint`));
+  assert.equal(fs.readFileSync(path.join(foreign, 'chapters', 'ch1.tex'), 'utf8'), 'keep me');
+  const file = path.join(root, 'a-file');
+  fs.writeFileSync(file, 'x');
+  await assert.rejects(() => saveCheckpoint(file, { model, tokenizer }), /a-file: is a file, not a folder/);
+  model.dispose();
 });
 
 test('Adam state saved by parameter name maps back onto the loaded variables (resume)', async () => {

@@ -64,6 +64,8 @@ test('bad arguments and bad JSONL rows give clear errors', async () => {
     [[...base, '--prompt', 'x', '--top-p', '1.5'], /--top-p must be a number in \[1e-9, 1\], got "1.5"/],
     [[...base, '--prompt', 'x', '--max-new-tokens', '2.5'], /--max-new-tokens must be an integer/],
     [[...base], /give exactly one of --prompt "\.\.\." or --prompts file\.jsonl/],
+    [[...base, '--prompt', ''], /--prompt is empty: give the prompt text/],
+    [[...base, '--prompt', 'x', '--out', root], /--out .* is a folder; give a file path/],
     [[...base, '--prompt', 'x', '--prompts', bad], /give exactly one of/],
     [['--prompt', 'x'], /required option '--model <dir>' not specified/],
     [[...base, '--prompt', 'x', '--colour'], /unknown option '--colour'/],
