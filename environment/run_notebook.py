@@ -55,7 +55,30 @@ def cell_stderr(cell):
     return "".join(parts)
 
 
+def die_with_parent():
+    """End this driver when the runner that started it dies, SIGKILL included (Linux)."""
+    owner = os.environ.get("WORKBOOK_RUNNER_PID")
+    if not owner or not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+    if os.getppid() != int(owner):  # the runner died before prctl took effect
+        os._exit(143)
+
+
+def tail(path, lines=8):
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return "\n".join(f.read().strip().splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
 def main():
+    die_with_parent()
     ap = argparse.ArgumentParser()
     ap.add_argument("input")
     ap.add_argument("output")
@@ -85,9 +108,31 @@ def main():
     code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     emit(event="start", cells=len(code_cells))
     t_all = time.time()
+    # The kernel's own stderr goes to a file: when it dies or never answers at start, its last
+    # lines say why (a Python traceback from jupyter_client would not); otherwise it is copied
+    # to this driver's stderr at the end, so nothing is lost.
+    import tempfile
+    kernel_log = tempfile.NamedTemporaryFile(prefix="workbook-kernel-", suffix=".log", delete=False)
+    try:
+        return run_cells(client, nb, args, code_cells, t_all, kernel_log)
+    except (RuntimeError, TimeoutError) as e:
+        kernel_log.flush()
+        why = tail(kernel_log.name)
+        emit(event="fatal", message="the kernel did not start: %s%s" % (str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__,
+                                                                       ("\nkernel stderr:\n" + why) if why else ""))
+        return 4
+    finally:
+        kernel_log.close()
+        rest = tail(kernel_log.name, 10**6)
+        if rest:
+            sys.stderr.write(rest + "\n")
+        os.unlink(kernel_log.name)
+
+
+def run_cells(client, nb, args, code_cells, t_all, kernel_log):
     count = 0
     try:
-        with client.setup_kernel():
+        with client.setup_kernel(stderr=kernel_log):
             provisioner = getattr(client.km, "provisioner", None)
             kernel_pid = getattr(provisioner, "pid", None) or getattr(getattr(client.km, "kernel", None), "pid", None)
             emit(event="kernel", pid=kernel_pid)  # so the caller can stop it if we are killed
@@ -125,7 +170,9 @@ def main():
                 emit(event="cell", index=index, code_index=n, of=len(code_cells), seconds=seconds)
     except DeadKernelError as e:
         write_atomic(nb, args.output)
-        emit(event="fatal", message="the kernel died: %s" % e)
+        kernel_log.flush()
+        why = tail(kernel_log.name)
+        emit(event="fatal", message="the kernel died: %s%s" % (e, ("\nkernel stderr:\n" + why) if why else ""))
         return 4
     write_atomic(nb, args.output)
     emit(event="done", seconds=time.time() - t_all)

@@ -52,4 +52,26 @@ zmq.Publisher = class UnboundedPublisher extends Publisher {
   }
 };
 
+// Started by `npm run workbook`: exit when that runner is gone. Jupyter starts a kernel in a
+// session of its own, so none of the runner's signals reach it, and a runner killed with
+// SIGKILL would otherwise leave this kernel finishing its cell, writing into the run folder,
+// then idling for good.
+const owner = Number(process.env.WORKBOOK_RUNNER_PID);
+if (Number.isInteger(owner) && owner > 0) {
+  const gone = () => {
+    try {
+      process.kill(owner, 0);
+      return false;
+    } catch (e) {
+      return e.code === 'ESRCH';
+    }
+  };
+  setInterval(() => {
+    if (gone()) {
+      process.stderr.write(`tslab-kernel: the workbook runner (pid ${owner}) is gone; exiting\n`);
+      process.exit(143);
+    }
+  }, 1000).unref();
+}
+
 require(path.join(tslabDir, 'dist', 'main.js')).main();

@@ -7,7 +7,7 @@ import * as path from 'path';
 import { parseCommand } from '../util/cli';
 import { InputError } from '../util/jsonl';
 import { stopAll } from './execute';
-import { RUN_DEFAULTS, runWorkbook } from './runner';
+import { markInterrupted, RUN_DEFAULTS, runWorkbook, SIGNAL_STATUS, StopSignal } from './runner';
 
 const collect = (v: string, all: string[]) => all.concat(v);
 const list = (v: string, all: string[]) => all.concat(v.split(',').map((s) => s.trim()).filter(Boolean));
@@ -47,10 +47,20 @@ async function main(): Promise<void> {
   process.exitCode = status;
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
+let stopping = false;
+// Ctrl-C, kill, a closed terminal: stop the notebook in flight (its partial output is kept),
+// let the runner record the run as interrupted, then exit 128 + the signal's number. A second
+// signal, or a runner that has not finished 30 s later, exits at once.
+for (const signal of Object.keys(SIGNAL_STATUS) as StopSignal[]) {
+  process.on(signal, () => {
+    if (stopping) process.exit(SIGNAL_STATUS[signal]);
+    stopping = true;
     process.stderr.write(`\nworkbook: ${signal}: stopping the running notebook (its partial output is kept)\n`);
-    void stopAll().then(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    const running = markInterrupted(signal);
+    void stopAll().then(() => {
+      if (!running) process.exit(SIGNAL_STATUS[signal]);
+      setTimeout(() => process.exit(SIGNAL_STATUS[signal]), 30_000).unref();
+    });
   });
 }
 

@@ -32,6 +32,15 @@ export interface ExecuteResult {
   seconds: number;
 }
 
+/**
+ * The runner's PID, passed to the Python driver and the kernel it starts: Jupyter starts a
+ * kernel in a session of its own, so no signal of the runner reaches it, and a runner killed
+ * with SIGKILL would leave it running (finishing its cell, writing into the run folder).
+ * The driver asks Linux to end it with its parent; the kernel launcher polls this PID and
+ * exits when the runner is gone.
+ */
+export const OWNER_ENV = 'WORKBOOK_RUNNER_PID';
+
 export const RUN_NOTEBOOK_PY = path.resolve(__dirname, '../../environment/run_notebook.py');
 
 /** Notebook executions in flight: the Python runner and the kernel it started. */
@@ -82,7 +91,7 @@ export function executeNotebook(
   const result: ExecuteResult = { ok: false, cells: [], seconds: 0 };
   return new Promise((resolve) => {
     const args = [RUN_NOTEBOOK_PY, input, output, '--cwd', opts.cwd, '--kernel', opts.kernel, '--timeout', String(opts.timeoutSeconds)];
-    const child = spawn(pythonExecutable(), args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...jupyterEnv(), PYDEVD_DISABLE_FILE_VALIDATION: '1', WORKBOOK_INLINE_PLOTLY: '0' } });
+    const child = spawn(pythonExecutable(), args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...jupyterEnv(), PYDEVD_DISABLE_FILE_VALIDATION: '1', WORKBOOK_INLINE_PLOTLY: '0', [OWNER_ENV]: String(process.pid) } });
     const info = { kernelPid: null as number | null };
     active.set(child, info);
     child.once('close', () => active.delete(child));

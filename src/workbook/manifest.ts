@@ -9,7 +9,9 @@ const PACKAGES = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorf
 
 export interface Manifest {
   runId: string;
-  status: 'running' | 'ok' | 'failed';
+  status: 'running' | 'ok' | 'failed' | 'interrupted';
+  /** why a run ended interrupted (the signal and the notebook it stopped) */
+  reason?: string;
   profile: string;
   seed: number;
   params: Record<string, unknown>;
@@ -20,7 +22,7 @@ export interface Manifest {
   machine: { platform: string; arch: string; cpus: number };
   startedAt: string;
   finishedAt: string | null;
-  notebooks: { name: string; status: 'ok' | 'failed' | 'not run'; seconds: number | null; failedCell?: number }[];
+  notebooks: { name: string; status: 'ok' | 'failed' | 'not run' | 'interrupted'; seconds: number | null; failedCell?: number }[];
 }
 
 function run(cmd: string, args: string[], cwd = ROOT): string | null {

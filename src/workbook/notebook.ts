@@ -120,5 +120,8 @@ export function selectNotebooks(all: string[], opts: { only?: string[]; from?: s
     const want = new Set(opts.only.map((q) => find(q, '--only')));
     picked = picked.filter((i) => want.has(i));
   }
+  if (picked.length === 0 && opts.from && opts.only?.length) {
+    throw new InputError(`--only ${opts.only.join(',')} names no notebook at or after --from ${opts.from}; drop one of the two`);
+  }
   return picked.map((i) => all[i]);
 }

@@ -14,6 +14,7 @@
 import { DeepPartial, mergeConfig, parseOverride } from '../util/config';
 import { DEFAULTS as EVAL_DEFAULTS, EvaluationConfig } from '../eval/eval-config';
 import { PpoStageConfig, STAGE_DEFAULTS as PPO_DEFAULTS } from '../train/ppo-config';
+import { validateWorkbookConfig } from './validate';
 
 /** One model size of the ladder (stand-ins for the paper's 1.3B / 6B / 175B). */
 export interface ModelSize {
@@ -266,5 +267,7 @@ function mergeDeep(a: Record<string, unknown>, b: Record<string, unknown>): Reco
  */
 export function workbookConfig(profile: string, params: Record<string, unknown> = {}): WorkbookConfig {
   const base = profileConfig(profile);
-  return mergeConfig(base, paramsToOverrides(base, params), 'params');
+  const config = mergeConfig(base, paramsToOverrides(base, params), 'params');
+  validateWorkbookConfig(config);
+  return config;
 }

@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { writeJsonAtomic } from '../util/atomic';
+import { markFolder, writeJsonAtomic } from '../util/atomic';
 import { InputError } from '../util/jsonl';
 import { writeRunReport } from '../report/run-report';
 import { executeNotebook, pythonExecutable } from './execute';
@@ -14,6 +14,7 @@ import { checkKernel } from './kernel-spec';
 import { gitInfo, Manifest, recordedBackend, ROOT, versions } from './manifest';
 import { cellSource, injectParameters, listNotebooks, parametersCellIndex, readNotebook, selectNotebooks } from './notebook';
 import { parseParams } from './params';
+import { acquireRunLock, RunLock } from './run-lock';
 import { runProgress } from './terminal';
 
 export interface RunOptions {
@@ -83,99 +84,152 @@ export async function runWorkbook(options: Partial<RunOptions>, log: (line: stri
   checkKernel(o.kernel);
   if (o.runId && o.continueRun) throw new InputError('--run-id and --continue exclude each other: --continue names the run to add to');
   const runId = o.continueRun ?? o.runId ?? defaultRunId(o.profile);
-  if (!/^[A-Za-z0-9._-]+$/.test(runId)) throw new InputError(`run id "${runId}": expected letters, digits, ".", "_" or "-"`);
+  if (!/^[A-Za-z0-9._-]+$/.test(runId) || /^\.+$/.test(runId)) throw new InputError(`run id "${runId}": expected letters, digits, ".", "_" or "-" (and not only dots)`);
   const runDir = path.resolve(o.runsDir, runId);
   const fresh = !o.continueRun;
   let earlier: { manifest: Manifest; timings: NotebookTiming[] } | null = null;
   if (fresh && fs.existsSync(runDir)) throw new InputError(`run folder ${runDir} already exists; choose another --run-id, or --continue ${runId} to add to it (earlier runs are never overwritten)`);
-  if (!fresh) earlier = readEarlierRun(runDir, o.profile, params);
 
-  // 2. The run folder: config and a manifest saying "running".
-  fs.mkdirSync(path.join(runDir, 'notebooks'), { recursive: true });
-  if (fresh) writeJsonAtomic(path.join(runDir, 'config.json'), { profile: o.profile, params, config });
-  const selected = notebooks.map((n) => ({ name: n.name, status: 'not run' as const, seconds: null }));
-  const manifest: Manifest = {
-    runId,
-    status: 'running',
-    profile: o.profile,
-    seed: config.seed,
-    params,
-    git: gitInfo(),
-    versions: versions(pythonExecutable()),
-    backend: null,
-    machine: { platform: process.platform, arch: process.arch, cpus: require('os').cpus().length },
-    startedAt: earlier?.manifest.startedAt ?? new Date().toISOString(),
-    finishedAt: null,
-    notebooks: mergeByName(earlier?.manifest.notebooks ?? [], selected),
-  };
-  const saveManifest = () => writeJsonAtomic(path.join(runDir, 'manifest.json'), manifest);
-  saveManifest();
-  log(`workbook: profile ${o.profile}, ${notebooks.length} notebook(s) -> ${path.relative(process.cwd(), runDir) || runDir}`);
-
-  // 3. Execute in order; stop at the first failure.
-  let timings: NotebookTiming[] = earlier?.timings ?? [];
-  const saveTimings = () =>
-    writeJsonAtomic(path.join(runDir, 'timings.json'), { profile: o.profile, totalSeconds: timings.reduce((a, t) => a + t.seconds, 0), notebooks: timings });
-  const bar = runProgress();
-  let status = 0;
-  for (let k = 0; k < notebooks.length; k++) {
-    const { name, nb, file } = notebooks[k];
-    const out = path.join(runDir, 'notebooks', `${name}.ipynb`);
-    const injected = injectParameters(nb, { profile: o.profile, params, runDir }, file);
-    writeJsonAtomic(out, injected);
-    bar.notebook(name, k + 1, notebooks.length);
-    let done = 0;
-    const result = await executeNotebook(out, out, {
-      cwd: o.notebooksDir,
-      kernel: o.kernel,
-      timeoutSeconds: o.timeoutSeconds,
-      onEvent: (e) => {
-        if (e.event === 'cell') bar.cell(++done, e.of ?? 0, e.seconds ?? 0);
-      },
-    });
-    bar.finish(result.ok, result.seconds);
-    const executed = readNotebook(out);
-    timings = mergeByName(timings, [{
-      name,
-      seconds: result.seconds,
-      cells: result.cells.map((c) => ({ index: c.index, seconds: Math.round(c.seconds * 1000) / 1000, firstLine: cellSource(executed.cells[c.index]).split('\n')[0].slice(0, 80) })),
-    }]);
-    manifest.notebooks = mergeByName(manifest.notebooks, [{ name, status: result.ok ? 'ok' : 'failed', seconds: result.seconds, ...(result.failure ? { failedCell: result.failure.index } : {}) }]);
-    saveManifest();
-    saveTimings(); // after every notebook, so an interrupted run keeps what it measured
-    if (!result.ok) {
-      status = 1;
-      const rel = path.relative(process.cwd(), out);
-      if (result.failure) {
-        const f = result.failure;
-        log(`\nworkbook: ${name}.ipynb failed at cell index ${f.index} (code cell ${f.codeCell} of ${f.codeCells}) after ${f.seconds.toFixed(1)}s`);
-        log(`--- cell index ${f.index}: source ---\n${f.source}\n--- stderr ---\n${f.stderr.trim() || '(empty)'}\n---`);
-      } else {
-        log(`\nworkbook: ${name}.ipynb did not run: ${result.fatal}`);
-      }
-      log(`partial notebook kept: ${rel}`);
-      break;
-    }
-  }
-
-  // 4. Timings, manifest, report.
-  saveTimings();
-  manifest.status = status === 0 && manifest.notebooks.every((n) => n.status === 'ok') ? 'ok' : 'failed';
-  manifest.finishedAt = new Date().toISOString();
-  manifest.backend = recordedBackend(runDir);
-  saveManifest();
-  if (o.report) {
+  // 2. The run folder, locked for this runner: config and a manifest saying "running".
+  let lock: RunLock;
+  if (fresh) {
+    fs.mkdirSync(runDir, { recursive: true });
+    markFolder(runDir, 'run');
+    lock = acquireRunLock(runDir, log);
+  } else {
+    if (!fs.existsSync(runDir)) throw new InputError(`--continue: ${runDir} not found; expected a run folder made by npm run workbook`);
+    lock = acquireRunLock(runDir, log); // before reading: another runner may be writing it
     try {
-      const index = writeRunReport(runDir);
-      log(`report: ${path.relative(process.cwd(), index)}`);
+      earlier = readEarlierRun(runDir, o.profile, params);
     } catch (e) {
-      log(`workbook: the HTML report failed: ${(e as Error).message}`);
-      status = status || 1;
+      lock.release();
+      throw e;
     }
   }
-  const ran = timings.filter((t) => notebooks.some((n) => n.name === t.name));
-  log(`workbook: ${status === 0 ? 'ok' : 'FAILED'} in ${ran.reduce((a, t) => a + t.seconds, 0).toFixed(1)}s (${ran.map((t) => `${t.name} ${t.seconds.toFixed(1)}s`).join(', ')})`);
-  return { status, runDir };
+  current = { lock, interrupted: null };
+  try {
+    return await runLocked();
+  } finally {
+    lock.release();
+    current = null;
+  }
+
+  async function runLocked(): Promise<{ status: number; runDir: string }> {
+    fs.mkdirSync(path.join(runDir, 'notebooks'), { recursive: true });
+    if (fresh) writeJsonAtomic(path.join(runDir, 'config.json'), { profile: o.profile, params, config });
+    const selected = notebooks.map((n) => ({ name: n.name, status: 'not run' as const, seconds: null }));
+    const manifest: Manifest = {
+      runId,
+      status: 'running',
+      profile: o.profile,
+      seed: config.seed,
+      params,
+      git: gitInfo(),
+      versions: versions(pythonExecutable()),
+      backend: null,
+      machine: { platform: process.platform, arch: process.arch, cpus: require('os').cpus().length },
+      startedAt: earlier?.manifest.startedAt ?? new Date().toISOString(),
+      finishedAt: null,
+      notebooks: mergeByName(earlier?.manifest.notebooks ?? [], selected),
+    };
+    const saveManifest = () => writeJsonAtomic(path.join(runDir, 'manifest.json'), manifest);
+    saveManifest();
+    log(`workbook: profile ${o.profile}, ${notebooks.length} notebook(s) -> ${path.relative(process.cwd(), runDir) || runDir}`);
+
+    // 3. Execute in order; stop at the first failure.
+    let timings: NotebookTiming[] = earlier?.timings ?? [];
+    const saveTimings = () =>
+      writeJsonAtomic(path.join(runDir, 'timings.json'), { profile: o.profile, totalSeconds: timings.reduce((a, t) => a + t.seconds, 0), notebooks: timings });
+    const bar = runProgress();
+    let status = 0;
+    for (let k = 0; k < notebooks.length; k++) {
+      const { name, nb, file } = notebooks[k];
+      const out = path.join(runDir, 'notebooks', `${name}.ipynb`);
+      const injected = injectParameters(nb, { profile: o.profile, params, runDir }, file);
+      writeJsonAtomic(out, injected);
+      bar.notebook(name, k + 1, notebooks.length);
+      let done = 0;
+      const result = await executeNotebook(out, out, {
+        cwd: o.notebooksDir,
+        kernel: o.kernel,
+        timeoutSeconds: o.timeoutSeconds,
+        onEvent: (e) => {
+          if (e.event === 'cell') bar.cell(++done, e.of ?? 0, e.seconds ?? 0);
+        },
+      });
+      bar.finish(result.ok, result.seconds);
+      const stopped = current?.interrupted;
+      if (stopped) {
+        manifest.notebooks = mergeByName(manifest.notebooks, [{ name, status: 'interrupted', seconds: result.seconds }]);
+        manifest.status = 'interrupted';
+        manifest.reason = `${stopped} during ${name}`;
+        manifest.finishedAt = new Date().toISOString();
+        saveManifest();
+        log(`\nworkbook: interrupted by ${stopped} during ${name}.ipynb; partial notebook kept: ${path.relative(process.cwd(), out)}`);
+        log(`continue with: npm run workbook -- --continue ${runId} --profile ${o.profile} --from ${name}${o.params.map((p) => ` --param ${p}`).join('')}`);
+        return { status: SIGNAL_STATUS[stopped], runDir };
+      }
+      const executed = readNotebook(out);
+      timings = mergeByName(timings, [{
+        name,
+        seconds: result.seconds,
+        cells: result.cells.map((c) => ({ index: c.index, seconds: Math.round(c.seconds * 1000) / 1000, firstLine: cellSource(executed.cells[c.index]).split('\n')[0].slice(0, 80) })),
+      }]);
+      manifest.notebooks = mergeByName(manifest.notebooks, [{ name, status: result.ok ? 'ok' : 'failed', seconds: result.seconds, ...(result.failure ? { failedCell: result.failure.index } : {}) }]);
+      saveManifest();
+      saveTimings(); // after every notebook, so an interrupted run keeps what it measured
+      if (!result.ok) {
+        status = 1;
+        const rel = path.relative(process.cwd(), out);
+        if (result.failure) {
+          const f = result.failure;
+          log(`\nworkbook: ${name}.ipynb failed at cell index ${f.index} (code cell ${f.codeCell} of ${f.codeCells}) after ${f.seconds.toFixed(1)}s`);
+          log(`--- cell index ${f.index}: source ---\n${f.source}\n--- stderr ---\n${f.stderr.trim() || '(empty)'}\n---`);
+        } else {
+          log(`\nworkbook: ${name}.ipynb did not run: ${result.fatal}`);
+        }
+        log(`partial notebook kept: ${rel}`);
+        break;
+      }
+    }
+
+    // 4. Timings, manifest, report.
+    saveTimings();
+    manifest.status = status === 0 && manifest.notebooks.every((n) => n.status === 'ok') ? 'ok' : 'failed';
+    manifest.finishedAt = new Date().toISOString();
+    manifest.backend = recordedBackend(runDir);
+    saveManifest();
+    if (o.report) {
+      try {
+        const index = writeRunReport(runDir);
+        log(`report: ${path.relative(process.cwd(), index)}`);
+      } catch (e) {
+        log(`workbook: the HTML report failed: ${(e as Error).message}`);
+        status = status || 1;
+      }
+    }
+    const ran = timings.filter((t) => notebooks.some((n) => n.name === t.name));
+    log(`workbook: ${status === 0 ? 'ok' : 'FAILED'} in ${ran.reduce((a, t) => a + t.seconds, 0).toFixed(1)}s (${ran.map((t) => `${t.name} ${t.seconds.toFixed(1)}s`).join(', ')})`);
+    return { status, runDir };
+  }
+}
+
+/** Exit status of a run stopped by a signal (128 + its number, as a shell reports it). */
+export const SIGNAL_STATUS = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+export type StopSignal = keyof typeof SIGNAL_STATUS;
+
+/** The run in progress in this process, if any. */
+let current: { lock: RunLock; interrupted: StopSignal | null } | null = null;
+
+/**
+ * A signal arrived: the notebook in flight is being stopped (see execute.ts's stopAll). The
+ * runner then records the run as interrupted, with the reason, instead of failed. Returns
+ * false when no run is in progress.
+ */
+export function markInterrupted(signal: StopSignal): boolean {
+  if (!current) return false;
+  current.interrupted ??= signal;
+  return true;
 }
 
 /** `base` with the entries of `updates` replacing those of the same name; sorted by name. */
@@ -183,6 +237,11 @@ export function mergeByName<T extends { name: string }>(base: T[], updates: T[])
   const byName = new Map(base.map((x) => [x.name, x] as [string, T]));
   for (const u of updates) byName.set(u.name, u);
   return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** JSON with keys sorted, so params given in another order compare equal. */
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, x) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x));
 }
 
 /** The manifest and timings of a run to continue; its profile and params must match. */
@@ -197,7 +256,7 @@ function readEarlierRun(runDir: string, profile: string, params: Record<string, 
     }
   };
   const config = read('config.json');
-  if (config.profile !== profile || JSON.stringify(config.params) !== JSON.stringify(params)) {
+  if (config.profile !== profile || canonical(config.params) !== canonical(params)) {
     throw new InputError(`--continue: ${path.basename(runDir)} was made with --profile ${config.profile} and params ${JSON.stringify(config.params)}; pass the same to continue it (got --profile ${profile}, params ${JSON.stringify(params)})`);
   }
   const timingsFile = path.join(runDir, 'timings.json');

@@ -19,10 +19,10 @@ test('four profiles, three model sizes each, growing from smoke to paper', () =>
 });
 
 test('params with dotted keys override the profile; strings are parsed like --param', () => {
-  const c = workbookConfig('smoke', { 'data.sftPrompts': 7, seed: '99', 'models.sizes': [{ name: 'small', nLayer: 1, nHead: 1, nEmbd: 8, blockSize: 8 }] });
+  const c = workbookConfig('smoke', { 'data.sftPrompts': 7, seed: '99', 'models.sizes': ['small', 'medium', 'large'].map((name) => ({ name, nLayer: 1, nHead: 1, nEmbd: 8, blockSize: 16 })) });
   assert.equal(c.data.sftPrompts, 7);
   assert.equal(c.seed, 99);
-  assert.equal(c.models.sizes.length, 1);
+  assert.deepEqual(c.models.sizes.map((x) => x.nEmbd), [8, 8, 8]);
   assert.equal(c.data.rmPrompts, PROFILES.smoke.data.rmPrompts, 'rest untouched');
   assert.equal(PROFILES.smoke.data.sftPrompts !== 7, true, 'profile not mutated');
 });
@@ -32,4 +32,23 @@ test('bad profile or params are rejected by name', () => {
   assert.throws(() => workbookConfig('smoke', { 'data.sftPrompt': 3 }), /unknown key "data.sftPrompt"/);
   assert.throws(() => workbookConfig('smoke', { 'data.sftPrompts': true }), /"data.sftPrompts" must be a number, got boolean/);
   assert.throws(() => workbookConfig('smoke', { seed: 'abc' }), /"seed" must be a number, got "abc"/);
+});
+
+test('ranges of the whole config are checked up front, naming the key', () => {
+  const bad: [Record<string, unknown>, RegExp][] = [
+    [{ 'data.sftPrompts': 2.5 }, /data\.sftPrompts must be an integer >= 1, got 2\.5$/],
+    [{ 'data.sftPrompts': -5 }, /data\.sftPrompts must be an integer >= 1, got -5$/],
+    [{ 'models.sizes': [1] }, /models\.sizes must list three sizes/],
+    [{ 'models.sizes': ['s', 'm', 'l'].map((name) => ({ name, nLayer: 1, nHead: 3, nEmbd: 8, blockSize: 16 })) }, /models\.sizes\[0\]: nHead \(3\) must divide nEmbd \(8\)/],
+    [{ 'pretrain.steps': [10, 10] }, /pretrain\.steps must have one entry per model size \(3\)/],
+    [{ 'pretrain.lr': [0.1, 0, 0.1] }, /pretrain\.lr\[1\] must be a finite number > 0, got 0$/],
+    [{ 'sft.dropout': 1 }, /sft\.dropout must be in \[0, 1\), got 1$/],
+    [{ 'reward.validationFraction': 0 }, /reward\.validationFraction must be in \(0, 1\)/],
+    [{ 'reward.size': 'huge' }, /reward\.size must name a model size \(small, medium, large\)/],
+    [{ 'data.kMax': 3, 'data.kMin': 4 }, /data\.kMax must be >= data\.kMin \(4\)/],
+    [{ 'evaluation.bestOfN': [1, 0] }, /evaluation\.bestOfN\[1\] must be an integer >= 1, got 0$/],
+    [{ 'ppo.trainer.miniBatch': 3 }, /ppo\.trainer: miniBatch \(3\) must divide rolloutBatch/],
+  ];
+  for (const [params, message] of bad) assert.throws(() => workbookConfig('smoke', params), message, JSON.stringify(params));
+  for (const name of ['smoke', 'default', 'gpu', 'paper']) assert.doesNotThrow(() => workbookConfig(name), name);
 });

@@ -2,9 +2,9 @@
  * The runner end to end on fixture notebooks (test/notebooks/fixtures), through the CLI as
  * a user calls it. Bad input must exit non-zero with one line and write nothing.
  */
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -83,10 +83,14 @@ const BAD: [string, string[], RegExp][] = [
   ['notebook not valid JSON', ['--only', 'not-json'], /^workbook: .*not-json\.ipynb: not valid JSON \(.*\); expected a Jupyter notebook \(nbformat 4\)$/],
   ['notebook without a parameters cell', ['--only', 'no-params'], /^workbook: .*no-params\.ipynb: expected exactly one code cell tagged "parameters"/],
   ['missing kernel spec', ['--only', 'params', '--kernel', 'no-such-kernel'], /^workbook: kernel spec "no-such-kernel" not found \(installed: .*tslab.*\); run `npm run setup`/],
-  ['unknown notebook', ['--only', '99'], /^workbook: --only "99" matches no notebook; expected one of: no-params, not-json, params, throws$/],
+  ['unknown notebook', ['--only', '99'], /^workbook: --only "99" matches no notebook; expected one of: no-params, not-json, params, sleeps, throws$/],
   ['run folder that exists', ['--only', 'params', '--run-id', 'params-ok'], /already exists; choose another --run-id, or --continue params-ok to add to it \(earlier runs are never overwritten\)$/],
   ['--continue with other params', ['--only', 'params', '--continue', 'params-ok'], /^workbook: --continue: params-ok was made with --profile smoke and params \{"data.sftPrompts":7\}; pass the same to continue it/],
-  ['--continue of a run that does not exist', ['--only', 'params', '--continue', 'nope'], /^workbook: --continue: .*nope\/config.json not found; expected a run folder made by npm run workbook$/],
+  ['a count out of range', ['--only', 'params', '--param', 'data.sftPrompts=2.5'], /^workbook: --param: data\.sftPrompts must be an integer >= 1, got 2\.5$/],
+  ['one model size', ['--only', 'params', '--param', 'models.sizes=[1]'], /^workbook: --param: models\.sizes must list three sizes/],
+  ['a run id of dots', ['--only', 'params', '--run-id', '.'], /^workbook: run id "\.": expected letters, digits/],
+  ['--only before --from', ['--from', 'throws', '--only', 'params'], /^workbook: --only params names no notebook at or after --from throws; drop one of the two$/],
+  ['--continue of a run that does not exist', ['--only', 'params', '--continue', 'nope'], /^workbook: --continue: .*nope not found; expected a run folder made by npm run workbook$/],
 ];
 
 for (const [what, args, message] of BAD) {
@@ -159,4 +163,87 @@ test('this checkout\'s spec folder is empty and the machine\'s "tslab" starts an
   assert.deepEqual(fs.readdirSync(runs).sort(), before, 'no run folder created');
 });
 
-test('cleanup', () => fs.rmSync(runs, { recursive: true, force: true }));
+test('--continue accepts the same params in another order', () => {
+  const a = workbook('--only', 'params', '--profile', 'smoke', '--param', 'data.sftPrompts=9', '--param', 'data.rmPrompts=90', '--run-id', 'order', '--no-report');
+  assert.equal(a.status, 0, a.stderr);
+  const b = workbook('--only', 'params', '--profile', 'smoke', '--param', 'data.rmPrompts=90', '--param', 'data.sftPrompts=9', '--continue', 'order', '--no-report');
+  assert.equal(b.status, 0, b.stderr);
+});
+
+test('a run folder in use by a live runner is refused in one line; a lock left by a dead runner is taken over', () => {
+  const runDir = path.join(runs, 'params-ok');
+  const lock = path.join(runDir, 'run.lock');
+  const manifest = fs.readFileSync(path.join(runDir, 'manifest.json'), 'utf8');
+  fs.writeFileSync(lock, JSON.stringify({ pid: process.pid, host: os.hostname(), startedAt: '2026-01-01T00:00:00.000Z' }));
+  const busy = workbook('--only', 'params', '--profile', 'smoke', '--param', 'data.sftPrompts=7', '--continue', 'params-ok', '--no-report');
+  assert.equal(busy.status, 2, busy.stderr);
+  assert.match(busy.stderr.trim(), new RegExp(`^workbook: params-ok is in use by the runner with pid ${process.pid} on .* since 2026-01-01T00:00:00.000Z .*; wait for it to end or stop it first$`));
+  assert.equal(fs.readFileSync(path.join(runDir, 'manifest.json'), 'utf8'), manifest, 'the live run\'s manifest untouched');
+  fs.writeFileSync(lock, JSON.stringify({ pid: 2 ** 22 + 17, host: os.hostname(), startedAt: '2026-01-01T00:00:00.000Z' }));
+  const stale = workbook('--only', 'params', '--profile', 'smoke', '--param', 'data.sftPrompts=7', '--continue', 'params-ok', '--no-report');
+  assert.equal(stale.status, 0, stale.stderr);
+  assert.match(stale.stderr, /taking over the lock of runner pid 4194321 .*which is no longer running/);
+  assert.equal(fs.existsSync(lock), false, 'released at the end');
+});
+
+/** Start the runner on the sleeping fixture; resolves once its kernel is inside the long cell. */
+async function startSleeper(runId: string) {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/workbook/cli.ts'), '--notebooks-dir', FIXTURES, '--runs-dir', runs,
+    '--only', 'sleeps', '--profile', 'smoke', '--run-id', runId, '--no-report'], { cwd: ROOT, env: { ...process.env, CI: 'true', WORKBOOK_PNG: '0' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const pidFile = path.join(runs, runId, 'fixture/kernel.pid');
+  const t0 = Date.now();
+  while (!fs.existsSync(pidFile) || !fs.readFileSync(pidFile, 'utf8')) {
+    if (Date.now() - t0 > 90_000) throw new Error(`the sleeping fixture did not start its cell in 90 s: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  return { child, kernelPid: Number(fs.readFileSync(pidFile, 'utf8')), exited, stderr: () => stderr };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function gone(pid: number, ms: number): Promise<boolean> {
+  const t0 = Date.now();
+  while (isAlive(pid) && Date.now() - t0 < ms) await new Promise((r) => setTimeout(r, 100));
+  return !isAlive(pid);
+}
+
+for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  test(`${signal} to the runner: the kernel ends, the manifest says interrupted with the reason, exit ${status}`, async () => {
+    const runId = `signal-${signal}`;
+    const s = await startSleeper(runId);
+    s.child.kill(signal);
+    const end = await s.exited;
+    assert.equal(end.code, status, s.stderr());
+    assert.ok(await gone(s.kernelPid, 10_000), `kernel ${s.kernelPid} still running after the runner exited`);
+    const manifest = JSON.parse(fs.readFileSync(path.join(runs, runId, 'manifest.json'), 'utf8'));
+    assert.equal(manifest.status, 'interrupted');
+    assert.equal(manifest.reason, `${signal} during sleeps`);
+    assert.deepEqual(manifest.notebooks.map((n: any) => `${n.name}:${n.status}`), ['sleeps:interrupted']);
+    assert.match(s.stderr(), new RegExp(`interrupted by ${signal} during sleeps\\.ipynb`));
+    assert.equal(fs.existsSync(path.join(runs, runId, 'run.lock')), false, 'lock released');
+  });
+}
+
+test('SIGKILL to the runner: the kernel notices and exits, and never finishes its cell', async () => {
+  const s = await startSleeper('signal-SIGKILL');
+  s.child.kill('SIGKILL');
+  await s.exited;
+  assert.ok(await gone(s.kernelPid, 10_000), `kernel ${s.kernelPid} outlived a SIGKILLed runner`);
+  assert.equal(fs.existsSync(path.join(runs, 'signal-SIGKILL/fixture/after-sleep')), false, 'the cell did not go on writing into the run');
+  // its lock names a dead runner: the next --continue takes it over
+  const r = workbook('--only', 'params', '--profile', 'smoke', '--continue', 'signal-SIGKILL', '--no-report');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /taking over the lock of runner pid \d+/);
+});
+
+after(() => fs.rmSync(runs, { recursive: true, force: true }));
