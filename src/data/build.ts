@@ -5,7 +5,7 @@
  * a sample every labeler ranks. `writeDatasets` saves them atomically with their sha256;
  * the same seed gives byte-identical files.
  */
-import * as crypto from 'crypto';
+import { sha256 } from '../util/hash';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Rng } from '../util/random';
@@ -137,9 +137,6 @@ export function datasetFiles(ds: Datasets): [string, string, number][] {
   return files;
 }
 
-export function sha256(text: string | Buffer): string {
-  return crypto.createHash('sha256').update(text).digest('hex');
-}
 
 /**
  * Write every file into `dir` (replaced as a whole: a failure leaves the old one intact)

@@ -36,3 +36,18 @@ export function usersInSeveralSplits(splits: Record<Split, readonly Prompt[]>): 
   for (const s of SPLITS) for (const p of splits[s]) (where.get(p.user_id) ?? where.set(p.user_id, new Set()).get(p.user_id)!).add(s);
   return [...where.entries()].filter(([, s]) => s.size > 1).map(([u]) => u);
 }
+
+/** Split prompts by user (a user's prompts never sit on both sides), about `fraction` held out. */
+export function holdOutUsers<P extends { user_id: string }>(prompts: readonly P[], fraction: number, seed: number | string): { train: P[]; validation: P[] } {
+  if (!(fraction > 0 && fraction < 1)) throw new Error(`holdOutUsers: fraction must be in (0, 1), got ${fraction}`);
+  const users = [...new Set(prompts.map((p) => p.user_id))].sort();
+  const order = new Rng(`rm-split:${seed}`).shuffle(users);
+  const held = new Set<string>();
+  let count = 0;
+  for (const u of order) {
+    if (count >= fraction * prompts.length) break;
+    held.add(u);
+    count += prompts.filter((p) => p.user_id === u).length;
+  }
+  return { train: prompts.filter((p) => !held.has(p.user_id)), validation: prompts.filter((p) => held.has(p.user_id)) };
+}

@@ -3,8 +3,8 @@
  * (1 = best, ties share a rank), saved as JSONL and CSV; loaders validate every row and name
  * the file and line of a bad one. `rankingsFrame` gives a danfo DataFrame for notebooks.
  */
-import * as fs from 'fs';
-import { InputError, readJsonl } from '../util/jsonl';
+import { InputError, problemsError, readJsonlRows, readUtf8 } from '../util/jsonl';
+import { RankingCheck, rankingsProblems } from './rankings-check';
 import { parseCsv, toCsv } from './csv';
 
 /** One labeler's K-way ranking of the answers to one prompt (the form the RM trains on). */
@@ -67,6 +67,18 @@ export function toComparisons(ranked: readonly RankedPrompt[]): ComparisonRow[] 
   return out;
 }
 
+/** Non-tied comparisons and ties of a set of rankings: the numbers behind the loss's normaliser. */
+export function comparisonCounts(rankings: readonly RankedPrompt[]): { prompts: number; answers: number; comparisons: number; ties: number } {
+  let answers = 0;
+  let comparisons = 0;
+  let ties = 0;
+  for (const r of rankings) {
+    answers += r.answers.length;
+    for (let i = 0; i < r.ranks.length; i++) for (let j = i + 1; j < r.ranks.length; j++) r.ranks[i] === r.ranks[j] ? ties++ : comparisons++;
+  }
+  return { prompts: rankings.length, answers, comparisons, ties };
+}
+
 function requireString(row: Record<string, unknown>, key: string, allowEmpty = false): string {
   const v = row[key];
   if (typeof v !== 'string') throw new Error(`"${key}" must be a string, got ${v === undefined ? 'nothing' : JSON.stringify(v)}`);
@@ -93,26 +105,26 @@ export function validateRankingRow(value: unknown): RankingRow {
   };
 }
 
-/** Group rows back into rankings; checks each group has >= 2 answers, unique ids, one prompt. */
-export function groupRows(rows: readonly RankingRow[], lines: readonly number[], file: string): RankedPrompt[] {
-  const groups = new Map<string, { r: RankedPrompt; ids: string[]; line: number }>();
-  rows.forEach((row, k) => {
+/** Group rows back into rankings, one per (prompt_id, labeler_id), each at the line of its
+ *  first row; an answer_id twice, or another prompt text or user inside a group, is a problem. */
+function groupRows(rows: readonly { line: number; value: RankingRow }[], file: string, problems: string[]): { ranking: RankedPrompt; line: number }[] {
+  const groups = new Map<string, { ranking: RankedPrompt; ids: string[]; line: number }>();
+  for (const { line, value: row } of rows) {
     const key = `${row.prompt_id}\u0000${row.labeler_id}`;
     let g = groups.get(key);
     if (!g) {
-      g = { r: { prompt_id: row.prompt_id, user_id: row.user_id, labeler_id: row.labeler_id, prompt: row.prompt, answers: [], ranks: [] }, ids: [], line: lines[k] };
+      g = { ranking: { prompt_id: row.prompt_id, user_id: row.user_id, labeler_id: row.labeler_id, prompt: row.prompt, answers: [], ranks: [] }, ids: [], line };
       groups.set(key, g);
     }
-    if (g.ids.includes(row.answer_id)) throw new InputError(`${file}:${lines[k]}: answer_id "${row.answer_id}" appears twice for prompt ${row.prompt_id}, labeler ${row.labeler_id}`);
-    if (g.r.prompt !== row.prompt || g.r.user_id !== row.user_id) throw new InputError(`${file}:${lines[k]}: prompt ${row.prompt_id} has a different prompt text or user_id than on line ${g.line}`);
-    g.ids.push(row.answer_id);
-    g.r.answers.push(row.answer);
-    g.r.ranks.push(row.rank);
-  });
-  for (const g of groups.values()) {
-    if (g.r.answers.length < 2) throw new InputError(`${file}:${g.line}: prompt ${g.r.prompt_id} (labeler ${g.r.labeler_id}) has only one answer; a ranking needs at least 2`);
+    if (g.ids.includes(row.answer_id)) problems.push(`${file}:${line}: answer_id "${row.answer_id}" appears twice for prompt ${row.prompt_id}, labeler ${row.labeler_id}`);
+    else if (g.ranking.prompt !== row.prompt || g.ranking.user_id !== row.user_id) problems.push(`${file}:${line}: prompt ${row.prompt_id} has a different prompt text or user_id than on line ${g.line}`);
+    else {
+      g.ids.push(row.answer_id);
+      g.ranking.answers.push(row.answer);
+      g.ranking.ranks.push(row.rank);
+    }
   }
-  return [...groups.values()].map((g) => g.r);
+  return [...groups.values()];
 }
 
 export function rankingsJsonl(ranked: readonly RankedPrompt[]): string {
@@ -124,41 +136,53 @@ export function rankingsCsv(ranked: readonly RankedPrompt[]): string {
   return toCsv(RANKING_COLUMNS, toRows(ranked) as unknown as Record<string, unknown>[]);
 }
 
-/** Load the rankings table from JSONL (`.jsonl`) or CSV (`.csv`), validating every row. */
-export function loadRankings(file: string): RankedPrompt[] {
-  if (file.endsWith('.csv')) {
-    if (!fs.existsSync(file)) throw new InputError(`${file}: file not found`);
-    let records;
-    try {
-      records = parseCsv(fs.readFileSync(file, 'utf8'));
-    } catch (e) {
-      throw new InputError(`${file}: ${(e as Error).message}`);
-    }
-    if (!records.length) throw new InputError(`${file}: empty file, expected a header ${RANKING_COLUMNS.join(',')}`);
-    const header = records[0].fields;
-    const missing = RANKING_COLUMNS.filter((c) => !header.includes(c));
-    if (missing.length) throw new InputError(`${file}:1: header lacks column(s) ${missing.join(', ')}`);
-    const rows: RankingRow[] = [];
-    const lines: number[] = [];
-    for (const rec of records.slice(1)) {
-      if (rec.fields.length !== header.length) throw new InputError(`${file}:${rec.line}: expected ${header.length} fields, got ${rec.fields.length}`);
-      const obj: Record<string, unknown> = {};
-      header.forEach((h, i) => (obj[h] = rec.fields[i]));
-      try {
-        rows.push(validateRankingRow(obj));
-      } catch (e) {
-        throw new InputError(`${file}:${rec.line}: ${(e as Error).message}`);
-      }
-      lines.push(rec.line);
-    }
-    return groupRows(rows, lines, file);
+/**
+ * Load the rankings table from JSONL (`.jsonl`) or CSV (`.csv`). Every row and every
+ * ranking is checked (see rankings-check.ts; `{ human: true }` for files made by people) and
+ * every problem is reported at once, each as `file:line: reason`.
+ */
+export function loadRankings(file: string, check: RankingCheck = {}): RankedPrompt[] {
+  const problems: string[] = [];
+  const rows = file.endsWith('.csv') ? csvRows(file, problems) : jsonlRows(file, problems);
+  const groups = groupRows(rows, file, problems);
+  problems.push(...rankingsProblems(groups, file, check));
+  if (problems.length) throw problemsError(file, problems, 'problems');
+  return groups.map((g) => g.ranking);
+}
+
+function jsonlRows(file: string, problems: string[]): { line: number; value: RankingRow }[] {
+  const read = readJsonlRows(file, validateRankingRow);
+  problems.push(...read.problems);
+  return read.rows;
+}
+
+function csvRows(file: string, problems: string[]): { line: number; value: RankingRow }[] {
+  let records;
+  try {
+    records = parseCsv(readUtf8(file));
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw new InputError(`${file}: ${(e as Error).message}`);
   }
-  const lines: number[] = [];
-  const rows = readJsonl(file, (v, line) => {
-    lines.push(line);
-    return validateRankingRow(v);
-  });
-  return groupRows(rows, lines, file);
+  if (!records.length) throw new InputError(`${file}: empty file, expected a header ${RANKING_COLUMNS.join(',')}`);
+  const header = records[0].fields;
+  const missing = RANKING_COLUMNS.filter((c) => !header.includes(c));
+  if (missing.length) throw new InputError(`${file}:1: header lacks column(s) ${missing.join(', ')}`);
+  const rows: { line: number; value: RankingRow }[] = [];
+  for (const rec of records.slice(1)) {
+    if (rec.fields.length !== header.length) {
+      problems.push(`${file}:${rec.line}: expected ${header.length} fields, got ${rec.fields.length}`);
+      continue;
+    }
+    const obj: Record<string, unknown> = {};
+    header.forEach((h, i) => (obj[h] = rec.fields[i]));
+    try {
+      rows.push({ line: rec.line, value: validateRankingRow(obj) });
+    } catch (e) {
+      problems.push(`${file}:${rec.line}: ${(e as Error).message}`);
+    }
+  }
+  return rows;
 }
 
 /** The rankings as a danfo DataFrame (columns prompt_id, user_id, labeler_id, answer_id,

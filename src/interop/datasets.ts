@@ -19,7 +19,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { loadPrompts, sha256 } from '../data/build';
+import { loadPrompts } from '../data/build';
+import { sha256 } from '../util/hash';
 import { loadRankings, RankedPrompt, toComparisons } from '../data/tables';
 import { EOS, formatPrompt } from '../model/tokenizer';
 import { loadDemonstrations } from '../train/demonstrations';

@@ -138,31 +138,9 @@ export function rankAnswers(sampled: readonly SampledPrompt[], panel: readonly L
   });
 }
 
-/** Split prompts by user (a user's prompts never sit on both sides), about `fraction` held out. */
-export function holdOutUsers<P extends { user_id: string }>(prompts: readonly P[], fraction: number, seed: number | string): { train: P[]; validation: P[] } {
-  if (!(fraction > 0 && fraction < 1)) throw new Error(`holdOutUsers: fraction must be in (0, 1), got ${fraction}`);
-  const users = [...new Set(prompts.map((p) => p.user_id))].sort();
-  const order = new Rng(`rm-split:${seed}`).shuffle(users);
-  const held = new Set<string>();
-  let count = 0;
-  for (const u of order) {
-    if (count >= fraction * prompts.length) break;
-    held.add(u);
-    count += prompts.filter((p) => p.user_id === u).length;
-  }
-  return { train: prompts.filter((p) => !held.has(p.user_id)), validation: prompts.filter((p) => held.has(p.user_id)) };
-}
-
-/** Non-tied comparisons and ties of a set of rankings: the numbers behind the loss's normaliser. */
-export function comparisonCounts(rankings: readonly RankedPrompt[]): { prompts: number; answers: number; comparisons: number; ties: number } {
-  let answers = 0;
-  let comparisons = 0;
-  let ties = 0;
-  for (const r of rankings) {
-    answers += r.answers.length;
-    for (let i = 0; i < r.ranks.length; i++) for (let j = i + 1; j < r.ranks.length; j++) r.ranks[i] === r.ranks[j] ? ties++ : comparisons++;
-  }
-  return { prompts: rankings.length, answers, comparisons, ties };
+/** People's rankings (from `reward.rankings`) as comparisons: category and every source "human". */
+export function humanComparisons(ranked: readonly RankedPrompt[]): Comparison[] {
+  return ranked.map((r) => ({ ...r, category: 'human', sources: r.answers.map(() => 'human') }));
 }
 
 export const COMPARISON_COLUMNS = ['prompt_id', 'category', 'labeler_id', 'answer_id', 'source', 'rank', 'answer'] as const;

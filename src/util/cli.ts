@@ -1,6 +1,7 @@
 /**
- * What every workbook CLI (workbook, data, generate, bench, export, import) shares: a bad
- * option, an unknown option or a bad input file gives ONE line on stderr, `<cli>: <what>`, and
+ * What every workbook CLI (workbook, data, rankings, generate, bench, export, import) shares: a
+ * bad option, an unknown option or a bad input file gives ONE line on stderr, `<cli>: <what>`
+ * (a file with several bad lines: that line, then one indented `file:line: reason` each), and
  * exit status 2 before anything is written; any other failure gives one line and exit 1
  * (DEBUG=1 adds the stack). `--help` prints the usage and exits 0.
  */
@@ -87,7 +88,8 @@ export function runCli(name: string, main: () => Promise<unknown> | unknown): vo
     .then(main)
     .catch((e: unknown) => {
       const err = e instanceof Error ? e : new Error(String(e));
-      const line = process.env.DEBUG ? err.stack ?? err.message : err.message.split('\n')[0];
+      // an input error may list every bad line of a file (indented below its first line)
+      const line = process.env.DEBUG ? err.stack ?? err.message : e instanceof InputError ? err.message : err.message.split('\n')[0];
       process.stderr.write(`${name}: ${line}\n`);
       // exit now: an engine's worker threads would otherwise keep the process alive
       process.exit(exitStatus(e));

@@ -133,6 +133,9 @@ export interface WorkbookConfig {
     ablationPrompts: number;
     /** validation prompts every SFT epoch answers for the choice by RM score */
     selectionPrompts: number;
+    /** people's rankings the RM trains on instead of the simulated panel's: a file that
+     *  `npm run rankings` accepts (K-way, pairwise or the rankings table); "" = the panel */
+    rankings: string;
   };
   /** 06-evaluation: prompts, sampling and probe sizes (each field documented on EvaluationConfig in src/eval/eval-config.ts) */
   /** 05-ppo: the PPO / PPO-ptx trainer (each field documented on PpoConfig in src/train/ppo-config.ts), examples shown, corpus for ptx */
@@ -161,7 +164,7 @@ export const DEFAULTS: WorkbookConfig = {
   // 57.0% at 6e-4, 57.9% at 2e-4, 59.6% at 1e-4, 57.6% at 5e-5 (seed 7 at 1e-4: 56.0%).
   // reward.prompts 0 (all 3300, was 900): against the noise-free rubric, on 8 SFT answers per
   // evaluation prompt, the RM ordered 71.6% of the pairs right instead of 61.7% (04 +4 min).
-  reward: { size: 'medium', prompts: 0, validationFraction: 0.15, topP: 0.95, temperature: 1, maxNewTokens: 32, batchPrompts: 8, epochs: 2, lr: 1e-4, warmupSteps: 10, evalEvery: 25, ablationPrompts: 112, selectionPrompts: 48 },
+  reward: { size: 'medium', prompts: 0, validationFraction: 0.15, topP: 0.95, temperature: 1, maxNewTokens: 32, batchPrompts: 8, epochs: 2, lr: 1e-4, warmupSteps: 10, evalEvery: 25, ablationPrompts: 112, selectionPrompts: 48, rankings: '' },
   ppo: PPO_DEFAULTS,
   evaluation: EVAL_DEFAULTS,
 };

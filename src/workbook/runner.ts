@@ -13,7 +13,8 @@ import { executeNotebook, pythonExecutable } from './execute';
 import { checkKernel } from './kernel-spec';
 import { gitInfo, Manifest, recordedBackend, ROOT, versions } from './manifest';
 import { cellSource, injectParameters, listNotebooks, parametersCellIndex, readNotebook, selectNotebooks } from './notebook';
-import { parseParams } from './params';
+import { kernelParams, parseParams } from './params';
+import { readHumanRankingsSplit } from '../data/humans';
 import { acquireRunLock, RunLock } from './run-lock';
 import { runProgress } from './terminal';
 
@@ -74,6 +75,14 @@ export async function runWorkbook(options: Partial<RunOptions>, log: (line: stri
   const o: RunOptions = { ...RUN_DEFAULTS, ...options };
   // 1. Check everything before writing anything.
   const { params, config } = parseParams(o.profile, o.params);
+  if (config.reward.rankings) {
+    // people's rankings are read, checked and split now, so a bad file stops the run before it starts
+    try {
+      readHumanRankingsSplit(path.resolve(ROOT, config.reward.rankings), config.reward.validationFraction, config.seed);
+    } catch (e) {
+      throw new InputError(`--param reward.rankings: ${(e as Error).message}`);
+    }
+  }
   const files = selectNotebooks(listNotebooks(o.notebooksDir), { only: o.only, from: o.from });
   if (files.length === 0) throw new InputError(`${o.notebooksDir}: no notebooks to run`);
   const notebooks = files.map((f) => {
@@ -145,7 +154,7 @@ export async function runWorkbook(options: Partial<RunOptions>, log: (line: stri
     for (let k = 0; k < notebooks.length; k++) {
       const { name, nb, file } = notebooks[k];
       const out = path.join(runDir, 'notebooks', `${name}.ipynb`);
-      const injected = injectParameters(nb, { profile: o.profile, params, runDir }, file);
+      const injected = injectParameters(nb, { profile: o.profile, params: kernelParams(params), runDir }, file);
       writeJsonAtomic(out, injected);
       bar.notebook(name, k + 1, notebooks.length);
       let done = 0;

@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import { Rng } from '../../src/util/random';
 import { factPool } from '../../src/data/pool';
 import { generatePrompts, PROMPT_DEFAULTS } from '../../src/data/prompts';
-import { splitByUser, usersInSeveralSplits } from '../../src/data/splits';
+import { holdOutUsers, splitByUser, usersInSeveralSplits } from '../../src/data/splits';
 import { SPLITS } from '../../src/data/types';
 
 const pool = factPool(1);
@@ -27,4 +27,15 @@ test('usersInSeveralSplits catches a leak', () => {
 
 test('asking for more prompts than exist fails with a message naming the split', () => {
   assert.throws(() => splitByUser(prompts.slice(0, 50), { sft: 30, rm: 30, ppo: 0, eval: 0 }, new Rng(1)), /ran out of users filling "rm"/);
+});
+
+test('hold out whole users: nobody on both sides', () => {
+  const all = prompts;
+  const { train, validation } = holdOutUsers(all, 0.25, 1);
+  assert.equal(train.length + validation.length, all.length);
+  const users = new Set(validation.map((p) => p.user_id));
+  assert.ok(train.every((p) => !users.has(p.user_id)));
+  assert.ok(validation.length >= 0.25 * all.length && validation.length < 0.6 * all.length, `${validation.length} of ${all.length}`);
+  assert.deepEqual(holdOutUsers(all, 0.25, 1), { train, validation });
+  assert.throws(() => holdOutUsers(all, 1, 1), /fraction must be in \(0, 1\)/);
 });

@@ -10,7 +10,8 @@ import { Prompt } from '../../src/data/types';
 import { makePanel, PANEL_DEFAULTS, rank } from '../../src/labelers/panel';
 import { GPT } from '../../src/model/gpt';
 import { Tokenizer, trainTokenizer } from '../../src/model/tokenizer';
-import { comparisonCounts, comparisonRows, comparisonsFrame, holdOutUsers, rankAnswers, sampleAnswers, writeComparisons } from '../../src/train/comparisons';
+import { comparisonRows, comparisonsFrame, rankAnswers, sampleAnswers, writeComparisons } from '../../src/train/comparisons';
+import { comparisonCounts } from '../../src/data/tables';
 
 let tok: Tokenizer;
 let prompts: Prompt[];
@@ -62,17 +63,6 @@ test('one training labeler ranks each prompt with ties allowed; held-out labeler
   assert.equal(counts.answers, 4 * prompts.length);
   assert.equal(counts.comparisons + counts.ties, 6 * prompts.length);
   assert.ok(counts.ties >= prompts.length);
-});
-
-test('hold out whole users: nobody on both sides', () => {
-  const all = loadPrompts(path.join(__dirname, '../../data/smoke/prompts-rm.jsonl'));
-  const { train, validation } = holdOutUsers(all, 0.25, 1);
-  assert.equal(train.length + validation.length, all.length);
-  const users = new Set(validation.map((p) => p.user_id));
-  assert.ok(train.every((p) => !users.has(p.user_id)));
-  assert.ok(validation.length >= 0.25 * all.length && validation.length < 0.6 * all.length, `${validation.length} of ${all.length}`);
-  assert.deepEqual(holdOutUsers(all, 0.25, 1), { train, validation });
-  assert.throws(() => holdOutUsers(all, 1, 1), /fraction must be in \(0, 1\)/);
 });
 
 test('saved as JSONL + CSV that the rankings loader reads back; sources beside; a DataFrame for the notebook', async () => {

@@ -16,6 +16,7 @@ after(() => fs.rmSync(work, { recursive: true, force: true }));
 const SCRIPTS: Record<string, string> = {
   workbook: 'src/workbook/cli.ts',
   data: 'src/data/build-cli.ts',
+  rankings: 'src/data/rankings-cli.ts',
   generate: 'src/model/generate-cli.ts',
   bench: 'src/tools/bench-cli.ts',
   export: 'src/interop/export-cli.ts',
@@ -34,6 +35,9 @@ const CASES: [string, string[], string][] = [
   ['data', ['--param', 'foo', '--out', out], 'data: --param: expected key=value, got "foo"'],
   ['data', ['--profile', 'nope', '--out', out], 'data: --profile: unknown profile "nope" (expected one of: smoke, default, gpu, paper)'],
   ['data', ['--param', 'data.noSuchKey=1', '--out', out], 'data: --param: unknown key "data.noSuchKey"'],
+  ['rankings', ['--colour'], "rankings: unknown option '--colour'"],
+  ['rankings', ['--out', out + '.jsonl'], "rankings: required option '--in <file>' not specified"],
+  ['rankings', ['--in', path.join(work, 'none.jsonl'), '--out', out + '.jsonl'], `rankings: ${path.join(work, 'none.jsonl')}: file not found`],
   ['generate', ['--colour'], "generate: unknown option '--colour'"],
   ['generate', ['--model', out, '--prompt', 'x', '--backend', 'abacus'], 'generate: --backend: unknown backend "abacus"; valid: tensorflow, webgpu, wasm, cpu, auto'],
   ['generate', ['--model', path.join(work, 'none'), '--prompt', 'x', '--out', out], `generate: ${path.join(work, 'none')}: checkpoint folder not found`],
@@ -54,7 +58,7 @@ for (const [name, args, line] of CASES) {
     assert.equal(r.status, 2, r.lines.join('\n'));
     assert.equal(r.lines.length, 1, r.lines.join('\n'));
     assert.ok(r.lines[0].startsWith(line), `${r.lines[0]}\n  expected to start with\n${line}`);
-    assert.ok(!fs.existsSync(out), 'nothing written');
+    assert.ok(!fs.existsSync(out) && !fs.existsSync(out + '.jsonl'), 'nothing written');
   });
 }
 

@@ -12,6 +12,12 @@ import * as path from 'path';
 const ROOT = path.resolve(__dirname, '../..');
 const FIXTURES = path.join(ROOT, 'test/notebooks/fixtures');
 const runs = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-runner-test-'));
+// people's rankings with one bad line, and good ones from a single user (nobody to hold out)
+const inputs = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-runner-inputs-'));
+const badRankings = path.join(inputs, 'bad-rankings.jsonl');
+fs.writeFileSync(badRankings, ['{"prompt":"Q?","answers":["a","b"],"ranks":[1,2]}', '{"prompt":"Q2?","answers":["x","x"],"ranks":[1,2]}'].join('\n') + '\n');
+const oneUser = path.join(inputs, 'one-user.jsonl');
+fs.writeFileSync(oneUser, ['{"prompt":"Q?","answers":["a","b"],"ranks":[1,2],"user_id":"u"}', '{"prompt":"Q2?","answers":["x","y"],"ranks":[2,1],"user_id":"u"}'].join('\n') + '\n');
 
 function workbook(...args: string[]) {
   return workbookWithEnv({}, ...args);
@@ -90,6 +96,9 @@ const BAD: [string, string[], RegExp][] = [
   ['one model size', ['--only', 'params', '--param', 'models.sizes=[1]'], /^workbook: --param: models\.sizes must list three sizes/],
   ['a run id of dots', ['--only', 'params', '--run-id', '.'], /^workbook: run id "\.": expected letters, digits/],
   ['--only before --from', ['--from', 'throws', '--only', 'params'], /^workbook: --only params names no notebook at or after --from throws; drop one of the two$/],
+  ["people's rankings with a bad line", ['--only', 'params', '--param', `reward.rankings=${badRankings}`], /^workbook: --param reward\.rankings: .*bad-rankings\.jsonl:2: prompt human-000002: answers A and B are the same text but ranked 1 and 2$/],
+  ["people's rankings from one user", ['--only', 'params', '--param', `reward.rankings=${oneUser}`], /^workbook: --param reward\.rankings: .*one-user\.jsonl: 2 rankings from 1 user leave no training rankings when \d+% of users are held out; rankings from more users are needed$/],
+  ["people's rankings that do not exist", ['--only', 'params', '--param', 'reward.rankings=no/such.jsonl'], /^workbook: --param reward\.rankings: .*no\/such\.jsonl: file not found$/],
   ['--continue of a run that does not exist', ['--only', 'params', '--continue', 'nope'], /^workbook: --continue: .*nope not found; expected a run folder made by npm run workbook$/],
 ];
 
@@ -246,4 +255,7 @@ test('SIGKILL to the runner: the kernel notices and exits, and never finishes it
   assert.match(r.stderr, /taking over the lock of runner pid \d+/);
 });
 
-after(() => fs.rmSync(runs, { recursive: true, force: true }));
+after(() => {
+  fs.rmSync(runs, { recursive: true, force: true });
+  fs.rmSync(inputs, { recursive: true, force: true });
+});
