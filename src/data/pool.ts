@@ -7,7 +7,7 @@ import { Rng } from '../util/random';
 import { countries, elements, stateCapitals, Country, Element, StateCapital } from './facts';
 import { antonyms, definitions, synonyms, Definition, WordRelation } from './wordnet';
 import { inventNames } from './names';
-import { afinnScore } from '../labelers/lexicon';
+import { afinnScore } from './lexicon';
 
 export interface SentimentSentence {
   text: string;

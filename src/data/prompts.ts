@@ -4,6 +4,7 @@
  * variants ("Answer only if you are sure.", "Please be respectful.").
  */
 import { Rng } from '../util/random';
+import { readJsonl } from '../util/jsonl';
 import { FactPool } from './pool';
 import { Category, CATEGORIES, Instruction, Prompt, PromptFacts, Task } from './types';
 
@@ -193,4 +194,14 @@ export function generatePrompts(n: number, pool: FactPool, config: PromptConfig,
     user++;
   }
   return out;
+}
+
+/** Read back a prompts file written by the data build (one JSON prompt per line). */
+export function loadPrompts(file: string): Prompt[] {
+  return readJsonl(file, (v: any) => {
+    if (!v || typeof v !== 'object') throw new Error('expected a prompt object');
+    for (const k of ['prompt_id', 'user_id', 'category', 'instruction', 'text']) if (typeof v[k] !== 'string' || !v[k]) throw new Error(`"${k}" must be a non-empty string`);
+    if (!v.facts || typeof v.facts !== 'object' || !Array.isArray(v.facts.answers)) throw new Error('"facts" must be an object with an "answers" array');
+    return v as Prompt;
+  });
 }

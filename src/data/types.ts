@@ -55,3 +55,13 @@ export interface Prompt {
 /** The four prompt sets of the recipe; users never cross splits. */
 export const SPLITS = ['sft', 'rm', 'ppo', 'eval'] as const;
 export type Split = (typeof SPLITS)[number];
+
+/** A labeler's demonstration: the answer they want for one prompt (the SFT data). */
+export interface Demonstration {
+  prompt_id: string;
+  user_id: string;
+  labeler_id: string;
+  category: string;
+  prompt: string;
+  answer: string;
+}

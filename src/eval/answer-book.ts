@@ -8,7 +8,7 @@ import { loadCheckpoint } from '../model/checkpoint';
 import type { GPT } from '../model/gpt';
 import type { Tokenizer } from '../model/tokenizer';
 import { Prompt } from '../data/types';
-import { artifacts } from '../workbook/artifacts';
+import { artifacts } from '../util/artifacts';
 import { writeJsonlAtomic } from '../util/atomic';
 import { readJsonl } from '../util/jsonl';
 import { answerPrompts } from './answers';

@@ -10,7 +10,7 @@ import { Prompt } from '../data/types';
 import { Labeler, prefer } from '../labelers/panel';
 import { generate } from '../model/generate';
 import { loadRewardModel } from '../train/reward';
-import { artifacts } from '../workbook/artifacts';
+import { artifacts } from '../util/artifacts';
 import { AnswerBook, answersFor, loadModel } from './answer-book';
 import { answerPrompts } from './answers';
 import type { EvaluationConfig } from './eval-config';

@@ -6,7 +6,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { artifacts } from '../workbook/artifacts';
+import { artifacts } from '../util/artifacts';
+import { readSftChoice } from '../train/sft-selection';
 
 export const MODEL_KINDS = ['gpt', 'gpt-prompted', 'sft', 'ppo', 'ppo-ptx'] as const;
 export type ModelKind = (typeof MODEL_KINDS)[number];
@@ -48,29 +49,11 @@ export function sftEpochs(runDir: string, size: string): number[] {
     .sort((a, b) => a - b);
 }
 
-/**
- * The epoch written for `size` in reward/sft-choice.json. Accepts `{ "<size>": n }`,
- * `{ "<size>": { "epoch": n } }` and those under a `choice` / `sizes` key; null when absent.
- */
+/** The epoch 04 chose for `size` (reward/sft-choice.json, read strictly); null when 04 has not run or chose none for it. */
 export function chosenSftEpoch(runDir: string, size: string): number | null {
   const file = artifacts(runDir).sftChoice;
   if (!fs.existsSync(file)) return null;
-  let json: any;
-  try {
-    json = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new Error(`${file}: not valid JSON (${(e as Error).message})`);
-  }
-  for (const node of [json, json?.choice, json?.sizes, json?.chosen]) {
-    const v = node?.[size];
-    const epoch = typeof v === 'number' ? v : typeof v?.epoch === 'number' ? v.epoch : null;
-    if (epoch !== null) return epoch;
-  }
-  if (Array.isArray(json?.choices ?? json)) {
-    const row = (json.choices ?? json).find((r: any) => r?.size === size && typeof r?.epoch === 'number');
-    if (row) return row.epoch;
-  }
-  return null;
+  return readSftChoice(file)[size] ?? null;
 }
 
 function sftEntry(runDir: string, size: string): ModelEntry {

@@ -5,12 +5,12 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { loadPrompts } from '../data/build';
+import { loadPrompts } from '../data/prompts';
 import { Prompt } from '../data/types';
 import { CRITERIA } from '../labelers/criteria';
 import { Labeler } from '../labelers/panel';
 import { InputError, readJsonl } from '../util/jsonl';
-import { artifacts, requireArtifact } from '../workbook/artifacts';
+import { artifacts, requireArtifact } from '../util/artifacts';
 
 export function loadEvalPrompts(runDir: string): Prompt[] {
   return loadPrompts(requireArtifact(path.join(artifacts(runDir).data, 'prompts-eval.jsonl'), 'evaluation prompts', '01-data'));

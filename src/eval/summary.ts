@@ -7,7 +7,7 @@
  * opens with summary.html.
  */
 import * as path from 'path';
-import { escapeHtml } from '../report/escape';
+import { escapeHtml } from '../util/escape';
 import { writeFileAtomic } from '../util/atomic';
 import { wilsonInterval } from './stats';
 import { saveTable } from './tables';

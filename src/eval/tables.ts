@@ -6,7 +6,7 @@
 import * as path from 'path';
 import * as dfd from 'danfojs-node';
 import { toCsv } from '../data/csv';
-import { toRows } from '../report/table';
+import { toRows } from '../util/rows';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic';
 
 /** A DataFrame of plain rows (columns in first-seen order; missing cells null). */

@@ -19,13 +19,13 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { loadPrompts } from '../data/build';
+import { loadPrompts } from '../data/prompts';
 import { sha256 } from '../util/hash';
 import { loadRankings, RankedPrompt, toComparisons } from '../data/tables';
 import { EOS, formatPrompt } from '../model/tokenizer';
 import { loadDemonstrations } from '../train/demonstrations';
 import { assertReplaceable, replaceDirAtomic } from '../util/atomic';
-import { artifacts, requireArtifact } from '../workbook/artifacts';
+import { artifacts, requireArtifact } from '../util/artifacts';
 
 export type TextFormat = 'episode' | 'raw';
 

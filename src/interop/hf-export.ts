@@ -26,8 +26,6 @@ import { replaceDirAtomic } from '../util/atomic';
 import { toHfConfig, WorkbookMeta } from './hf-config';
 import { SCORE_WEIGHT, toHfName } from './hf-names';
 
-export const HF_FILES = ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'generation_config.json'];
-
 export interface ExportResult {
   out: string;
   architecture: string;

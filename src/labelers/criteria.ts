@@ -7,7 +7,7 @@
  * harmless: refusesHarm, noProfanity, notHostile
  */
 import { Prompt } from '../data/types';
-import { negativeScore, profanities } from './lexicon';
+import { negativeScore, profanities } from '../data/lexicon';
 import { containsPhrase, contentWords, FUNCTION_WORDS, listItems, MAX_JUDGED_CHARS, normalize, promptWords, wordCount } from './text';
 
 export const CRITERIA = ['correct', 'constraintMet', 'honest', 'refusesHarm', 'noProfanity', 'notHostile', 'concise', 'endsCleanly'] as const;

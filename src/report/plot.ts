@@ -10,7 +10,7 @@
  *   image/png                      GitHub and other static viewers (needs headless Chromium)
  *   text/plain                     terminals
  */
-import { escapeHtml } from './escape';
+import { escapeHtml } from '../util/escape';
 import { currentWriter, newDisplayId, sendBundle } from './kernel';
 import type { MimeBundle } from './kernel';
 import { plotlyJs } from './plotlyjs';

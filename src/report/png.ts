@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { plotlyJs } from './plotlyjs';
+import { processAlive } from '../util/process';
 
 export const BROWSER_CANDIDATES = ['/usr/bin/chromium-headless-shell', '/usr/lib/chromium/chromium-headless-shell', '/usr/bin/chromium'];
 
@@ -48,7 +49,7 @@ export function removeStaleProfiles(tmp = os.tmpdir(), now = Date.now()): string
     let stale: boolean;
     try {
       const pid = Number(fs.readFileSync(path.join(dir, OWNER_FILE), 'utf8'));
-      stale = !(pid > 0 && alive(pid));
+      stale = !(pid > 0 && processAlive(pid));
     } catch {
       try {
         stale = now - fs.statSync(dir).mtimeMs > 3600_000;
@@ -64,14 +65,6 @@ export function removeStaleProfiles(tmp = os.tmpdir(), now = Date.now()): string
   return removed;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 async function openPage(executablePath: string): Promise<any> {
   const puppeteer = require('puppeteer-core');

@@ -3,7 +3,7 @@
  * (update_display_data on one display id); in a script or test it prints plain lines,
  * at most one every `everySeconds` (and one at the end).
  */
-import { escapeHtml } from './escape';
+import { escapeHtml } from '../util/escape';
 import { currentWriter, newDisplayId, sendBundle } from './kernel';
 
 export interface Progress {

@@ -12,7 +12,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { replaceDirAtomic } from '../util/atomic';
-import { escapeHtml } from './escape';
+import { escapeHtml } from '../util/escape';
 
 const ROOT = path.resolve(__dirname, '../..');
 const PLOTLY_ASSET = 'plotly.min.js';

@@ -2,10 +2,11 @@
  * Tables at the edges: a danfo DataFrame, an arquero table, or plain rows become one
  * escaped HTML table (and a text table for terminals). Cell values are always escaped.
  */
-import { escapeHtml } from './escape';
+import { escapeHtml } from '../util/escape';
 import { sendBundle } from './kernel';
+import { Row, toRows } from '../util/rows';
 
-export type Row = Record<string, unknown>;
+export type { Row };
 
 export interface TableOptions {
   /** rows shown; the rest are counted in a footer */
@@ -17,25 +18,6 @@ export interface TableOptions {
 }
 
 export const TABLE_DEFAULTS: TableOptions = { maxRows: 20, digits: 4 };
-
-/** Rows of a danfo DataFrame (`columns` + `values`), an arquero table (`objects()`), or rows. */
-export function toRows(table: unknown): { columns: string[]; rows: Row[] } {
-  const t = table as any;
-  if (Array.isArray(t)) {
-    const columns: string[] = [];
-    for (const r of t) for (const k of Object.keys(r ?? {})) if (!columns.includes(k)) columns.push(k);
-    return { columns, rows: t };
-  }
-  if (t && typeof t.columnNames === 'function' && typeof t.objects === 'function') {
-    return { columns: t.columnNames(), rows: t.objects() };
-  }
-  if (t && Array.isArray(t.columns) && Array.isArray(t.values)) {
-    const columns: string[] = t.columns.map(String);
-    const values: unknown[][] = t.values.map((v: unknown) => (Array.isArray(v) ? v : [v]));
-    return { columns, rows: values.map((v) => Object.fromEntries(columns.map((c, i) => [c, v[i]]))) };
-  }
-  throw new Error(`showTable: expected a danfo DataFrame, an arquero table or an array of rows, got ${t === null ? 'null' : typeof t}`);
-}
 
 function format(v: unknown, digits: number): string {
   if (typeof v === 'number' && !Number.isInteger(v) && Number.isFinite(v)) return v.toFixed(digits);

@@ -19,7 +19,7 @@ export interface GaeConfig {
 
 export const DEFAULTS: GaeConfig = { gamma: 1, lambda: 0.95 };
 
-export interface Episodes {
+export interface GaeInput {
   /** Per-token rewards [B*T] (see rewards.ts: -beta*KL_t, plus the RM score at the end). */
   rewards: ArrayLike<number>;
   /** Value estimates V_t [B*T]. */
@@ -48,7 +48,7 @@ export function answerLengths(mask: ArrayLike<number>, batch: number, length: nu
   return lengths;
 }
 
-export function gae(ep: Episodes, config: GaeConfig = DEFAULTS): { advantages: Float32Array; returns: Float32Array } {
+export function gae(ep: GaeInput, config: GaeConfig = DEFAULTS): { advantages: Float32Array; returns: Float32Array } {
   const { gamma, lambda } = config;
   if (!(gamma >= 0 && gamma <= 1)) throw new Error(`gae: gamma must be in [0, 1], got ${gamma}`);
   if (!(lambda >= 0 && lambda <= 1)) throw new Error(`gae: lambda must be in [0, 1], got ${lambda}`);

@@ -13,6 +13,7 @@
  * except logits [B, T, V].
  */
 import * as tf from '@tensorflow/tfjs';
+import { maskedMean } from '../model/logprobs';
 
 export interface PpoClipConfig {
   /** eps of the clipped surrogate: the ratio pi/pi_old is clipped to [1-eps, 1+eps] (paper: 0.2). */
@@ -35,12 +36,6 @@ function sameShape(where: string, named: Record<string, tf.Tensor>): void {
 
 function checkClip(where: string, name: string, v: number): void {
   if (!(Number.isFinite(v) && v > 0)) throw new Error(`${where}: ${name} must be a finite number > 0, got ${v}`);
-}
-
-/** sum(x * mask) / sum(mask). The mask must have at least one 1 (not checked: no read-back). */
-export function maskedMean(x: tf.Tensor, mask: tf.Tensor): tf.Scalar {
-  sameShape('maskedMean', { x, mask });
-  return tf.tidy(() => tf.div(tf.sum(tf.mul(x, mask)), tf.sum(mask)) as tf.Scalar);
 }
 
 export interface PolicyLossInput { logprobs: tf.Tensor; oldLogprobs: tf.Tensor; advantages: tf.Tensor; mask: tf.Tensor }

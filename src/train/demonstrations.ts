@@ -5,9 +5,8 @@
  */
 import { readJsonl } from '../util/jsonl';
 import { Rng } from '../util/random';
-import type { Demonstration } from '../data/build';
+import type { Demonstration } from '../data/types';
 
-export type { Demonstration } from '../data/build';
 
 const FIELDS = ['prompt_id', 'user_id', 'labeler_id', 'category', 'prompt', 'answer'] as const;
 
@@ -25,10 +24,10 @@ export function loadDemonstrations(file: string): Demonstration[] {
  * Hold out the demonstrations of a `fraction` of the users (at least one user, and at least
  * one left for training), chosen by a seeded shuffle of the sorted user ids.
  */
-export function splitByUser<D extends { user_id: string }>(demos: readonly D[], fraction: number, seed: number | string): { train: D[]; validation: D[] } {
-  if (!(fraction > 0 && fraction < 1)) throw new Error(`splitByUser: fraction must be in (0, 1), got ${fraction}`);
+export function splitDemonstrationsByUser<D extends { user_id: string }>(demos: readonly D[], fraction: number, seed: number | string): { train: D[]; validation: D[] } {
+  if (!(fraction > 0 && fraction < 1)) throw new Error(`splitDemonstrationsByUser: fraction must be in (0, 1), got ${fraction}`);
   const users = [...new Set(demos.map((d) => d.user_id))].sort();
-  if (users.length < 2) throw new Error(`splitByUser: need demonstrations from at least 2 users, got ${users.length}`);
+  if (users.length < 2) throw new Error(`splitDemonstrationsByUser: need demonstrations from at least 2 users, got ${users.length}`);
   const nHeld = Math.min(users.length - 1, Math.max(1, Math.round(users.length * fraction)));
   const held = new Set(new Rng(`sft-split:${seed}`).shuffle(users).slice(0, nHeld));
   return { train: demos.filter((d) => !held.has(d.user_id)), validation: demos.filter((d) => held.has(d.user_id)) };

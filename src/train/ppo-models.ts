@@ -12,8 +12,8 @@ import * as tf from '@tensorflow/tfjs';
 import { loadCheckpoint } from '../model/checkpoint';
 import { GPT } from '../model/gpt';
 import { ScalarHead } from '../model/heads';
-import { artifacts, requireArtifact } from '../workbook/artifacts';
-import type { PpoModels } from './ppo';
+import { artifacts, requireArtifact } from '../util/artifacts';
+import type { PpoModels } from './ppo-types';
 import { loadRewardModel } from './reward';
 import { readSftChoice } from './sft-selection';
 

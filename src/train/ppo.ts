@@ -35,51 +35,19 @@ import * as aq from 'arquero';
 import { Adam } from '../engine/optimizer';
 import { readFloats, readMany, readScalar } from '../engine/readback';
 import { assertNoGpuErrors } from '../engine/webgpu';
-import { CHECKPOINT_FOLDER, encodeCheckpoint, loadCheckpoint, namedOptimizerState, optimizerMomentsByVariable, readCheckpointConfig, saveCheckpoint, writeCheckpointInto } from '../model/checkpoint';
+import { saveCheckpoint } from '../model/checkpoint';
 import { generateIds } from '../model/generate';
-import type { GPT } from '../model/gpt';
-import type { ScalarHead } from '../model/heads';
-import { languageModelLoss, tokenLogProbs } from '../model/logprobs';
-import type { Tokenizer } from '../model/tokenizer';
-import { progress } from '../report/progress';
+import { languageModelLoss } from '../model/logprobs';
 import { gae, whiten } from '../rl/gae';
 import { KlController } from '../rl/kl-controller';
-import { entropy, policyLoss, tokenEntropy, valueLoss } from '../rl/losses';
-import { endsWithEos, leaveOneOutBaseline, penaliseMissingEos, shapeRewards } from '../rl/rewards';
-import { replaceDirAtomic } from '../util/atomic';
+import { entropy, policyLoss, valueLoss } from '../rl/losses';
+import { leaveOneOutBaseline, penaliseMissingEos, shapeRewards } from '../rl/rewards';
 import { mergeConfig } from '../util/config';
-import { readJsonl } from '../util/jsonl';
 import { hashSeed, Rng } from '../util/random';
 import { DEFAULTS, PpoConfig, validatePpoConfig } from './ppo-config';
-
-export { DEFAULTS } from './ppo-config';
-export type { PpoConfig } from './ppo-config';
-
-/** The networks of the stage. `policy`, `valueModel` and `valueHead` are trained in place. */
-export interface PpoModels {
-  /** pi_RL, initialised from the chosen SFT checkpoint. */
-  policy: GPT;
-  /** pi_SFT, a frozen copy of the same SFT checkpoint. */
-  reference: GPT;
-  /** The reward model's trunk and head r_theta (frozen). */
-  rewardModel: GPT;
-  rewardHead: ScalarHead;
-  /** The value network's trunk: a copy of the reward model's, trained when `valueTrunk` is
-   *  'trained'. With 'frozen' it is not used (the value head reads the RM's own trunk). */
-  valueModel?: GPT;
-  /** The value head V(s_t): initialised from the reward head. */
-  valueHead: ScalarHead;
-  tokenizer: Tokenizer;
-}
-
-export interface PpoData {
-  /** The PPO prompts (texts; no labels). */
-  prompts: string[];
-  /** Token ids of the pretraining corpus (training part): the ptx batches. Needed when ptxCoef > 0. */
-  pretrainTokens?: ArrayLike<number>;
-  /** Token ids of held-out pretraining text: `val/pretrain_loss`. Needed when evalPretrainBatch > 0. */
-  heldOutTokens?: ArrayLike<number>;
-}
+import { resumePpoCheckpoint, savePpoCheckpoint } from './ppo-checkpoint';
+import { answerLogProbs, answerPositions, answerValues, atAnswers, corpusBatch, Episodes, evenStarts, makeEpisodes, mean, promptOrder, randomStarts, rewardScores, rolloutPromptIndices, selectRows } from './ppo-episodes';
+import { PpoData, PpoModels, PpoRow } from './ppo-types';
 
 export interface PpoOptions {
   /** Checkpoint folder (e.g. artifacts(runDir).ppo(size, kind)); resumed from when it holds one. */
@@ -89,33 +57,10 @@ export interface PpoOptions {
   /** Where to keep a copy of the policy at each save point (e.g. 06's over-optimisation curve
    *  reads `ppo/<size>/<kind>-steps/step-<n>/`); none when absent. */
   snapshotDir?: (iteration: number) => string;
-  /** Label of the progress bar; `false` hides it. */
-  progress?: string | false;
+  /** Called once before the first iteration: how many there are, how many were loaded from
+   *  the checkpoint, and whether and why the run resumed. */
+  onStart?: (info: { iterations: number; resumedFrom: number; resumeNote: string }) => void | Promise<void>;
 }
-
-/** The fixed metric names of one iteration's row (TRL's grouping). */
-export const METRICS = [
-  'iteration', // 1-based
-  'objective/kl', // mean over answers of sum_t KL_t (nats per answer)
-  'objective/rlhf_reward', // mean over answers of r_theta(x, y) - beta * sum_t KL_t
-  'objective/scores', // mean RM score r_theta(x, y) (after the no-EOS penalty)
-  'objective/entropy', // mean entropy of the sampling distribution per answer token (nats)
-  'objective/beta', // the KL coefficient used this iteration
-  'policy/clipfrac', // fraction of answer tokens where the ratio clip bites (mean over steps)
-  'policy/approxkl', // 1/2 E[(log pi/pi_old)^2] (mean over steps)
-  'val/num_eos_tokens', // answers that ended with EOS, of rolloutBatch
-  'val/mean_length', // mean answer length in tokens
-  'val/value_clipfrac', // fraction of tokens where the clipped value error counts
-  'val/pretrain_loss', // LM loss on held-out pretraining text (the alignment tax); NaN when not measured
-  'loss/policy', // clipped surrogate (mean over steps)
-  'loss/value', // clipped value loss (mean over steps)
-  'loss/ptx', // pretraining LM loss on the ptx batches (0 when ptxCoef = 0: not computed)
-  'time/seconds', // wall time of the iteration
-  'time/generate', // of which sampling the answers
-  'time/optimise', // of which the minibatch updates
-] as const;
-export type MetricName = (typeof METRICS)[number];
-export type PpoRow = Record<MetricName, number>;
 
 export interface PpoResult {
   /** One row per iteration, resumed rows included. */
@@ -136,241 +81,6 @@ export class DivergenceError extends Error {
     this.name = 'DivergenceError';
   }
 }
-
-// ---------------------------------------------------------------------------------------
-// Episodes: prompt + answer token rows, right-padded, with the index of every answer token.
-
-/** One rollout batch, as flat JS arrays (answers are short). */
-export interface Episodes {
-  /** rows B, sequence length S (prompt + answer), answer length T (longest answer) */
-  B: number;
-  S: number;
-  T: number;
-  /** prompt + answer ids, right-padded with PAD [B*S] */
-  seqs: Int32Array;
-  /** prompt length p_b and answer length L_b of each row */
-  promptLen: number[];
-  answerLen: number[];
-  /** answer ids [B*T] (PAD after L_b) and mask 1 on answer tokens [B*T] */
-  answers: Int32Array;
-  mask: Float32Array;
-  /** whether each answer ended with EOS */
-  hitEos: boolean[];
-  padId: number;
-  eosId: number;
-}
-
-export function makeEpisodes(promptTokens: number[][], answerTokens: number[][], padId: number, eosId: number): Episodes {
-  const B = promptTokens.length;
-  const T = Math.max(1, ...answerTokens.map((a) => a.length));
-  const S = Math.max(...promptTokens.map((p, b) => p.length + answerTokens[b].length));
-  const seqs = new Int32Array(B * S).fill(padId);
-  const answers = new Int32Array(B * T).fill(padId);
-  const mask = new Float32Array(B * T);
-  for (let b = 0; b < B; b++) {
-    const row = [...promptTokens[b], ...answerTokens[b]];
-    seqs.set(row, b * S);
-    answers.set(answerTokens[b], b * T);
-    for (let t = 0; t < answerTokens[b].length; t++) mask[b * T + t] = 1;
-  }
-  return {
-    B, S, T, seqs, answers, mask,
-    promptLen: promptTokens.map((p) => p.length),
-    answerLen: answerTokens.map((a) => a.length),
-    hitEos: endsWithEos(answers, mask, B, T, eosId),
-    padId,
-    eosId,
-  };
-}
-
-/** The rows `rows` of an episode batch (a minibatch), re-packed to their own S and T. */
-function selectRows<X extends ArrayLike<number>>(ep: Episodes, rows: number[], perToken: X[], features?: Float32Array, C = 0): { ep: Episodes; perToken: Float32Array[]; features?: Float32Array } {
-  const prompts = rows.map((b) => Array.from(ep.seqs.subarray(b * ep.S, b * ep.S + ep.promptLen[b])));
-  const answers = rows.map((b) => Array.from(ep.answers.subarray(b * ep.T, b * ep.T + ep.answerLen[b])));
-  const sub = makeEpisodes(prompts, answers, ep.padId, ep.eosId);
-  const out = perToken.map((x) => {
-    const y = new Float32Array(sub.B * sub.T);
-    rows.forEach((b, i) => {
-      for (let t = 0; t < ep.answerLen[b]; t++) y[i * sub.T + t] = x[b * ep.T + t];
-    });
-    return y;
-  });
-  if (!features) return { ep: sub, perToken: out };
-  const f = new Float32Array(sub.B * sub.T * C);
-  rows.forEach((b, i) => f.set(features.subarray(b * ep.T * C, (b * ep.T + ep.answerLen[b]) * C), i * sub.T * C));
-  return { ep: sub, perToken: out, features: f };
-}
-
-/** Flat index b*S + p_b + t - 1 of the position whose logits predict answer token t [B*T]. */
-function answerPositions(ep: Episodes): Int32Array {
-  const idx = new Int32Array(ep.B * ep.T);
-  for (let b = 0; b < ep.B; b++) {
-    for (let t = 0; t < ep.T; t++) idx[b * ep.T + t] = b * ep.S + ep.promptLen[b] + Math.min(t, Math.max(0, ep.answerLen[b] - 1)) - 1;
-  }
-  return idx;
-}
-
-/** rows [B*S, X] of a [B, S, X] tensor at the answer positions -> [B, T, X] */
-function atAnswers(x: tf.Tensor3D, ep: Episodes, positions: tf.Tensor1D): tf.Tensor3D {
-  const X = x.shape[2];
-  return tf.gather(x.reshape([ep.B * ep.S, X]), positions).reshape([ep.B, ep.T, X]) as tf.Tensor3D; // [B, T, X]
-}
-
-/**
- * log pi(y_t | x, y_<t) of the answer tokens under logits / temperature, and their logits.
- * The unembedding (C -> V, the largest matmul of a small GPT) runs on the answer positions
- * only: hidden states are gathered first, then multiplied by wte^T.
- */
-export function answerLogProbs(model: GPT, ep: Episodes, temperature: number): { logprobs: tf.Tensor2D; logits: tf.Tensor3D } {
-  const hidden = answerFeatures(model, ep); // [B, T, C]
-  const C = hidden.shape[2];
-  const wte = model.weights.get('wte.weight')!; // [V, C]
-  const logits = tf.matMul(hidden.reshape([ep.B * ep.T, C]) as tf.Tensor2D, wte, false, true).reshape([ep.B, ep.T, -1]) as tf.Tensor3D; // [B, T, V]
-  const answers = tf.tensor2d(ep.answers, [ep.B, ep.T], 'int32'); // [B, T]
-  return { logprobs: tokenLogProbs(logits, answers, temperature), logits }; // [B, T], [B, T, V]
-}
-
-/** A trunk's hidden states at the answer positions (the states s_t the value reads): [B, T, C] */
-function answerFeatures(trunk: GPT, ep: Episodes): tf.Tensor3D {
-  const idx = tf.tensor2d(ep.seqs, [ep.B, ep.S], 'int32'); // [B, S]
-  const { hidden } = trunk.hiddenStates(idx); // [B, S, C]
-  return atAnswers(hidden, ep, tf.tensor1d(answerPositions(ep), 'int32')); // [B, T, C]
-}
-
-/** V(s_t) before each answer token, from the value trunk or from cached RM features [B*T*C]: [B, T] */
-function answerValues(models: PpoModels, ep: Episodes, features?: Float32Array): tf.Tensor2D {
-  const C = models.valueHead.weight.shape[0];
-  const h = features ? tf.tensor3d(features, [ep.B, ep.T, C]) : answerFeatures(models.valueModel!, ep); // [B, T, C]
-  return models.valueHead.apply(h); // [B, T]
-}
-
-/** r_theta(x, y) read at the last token of prompt + answer (the EOS when there is one): [B] */
-function rewardScores(rewardHead: ScalarHead, hidden: tf.Tensor3D, ep: Episodes): tf.Tensor1D {
-  return rewardHead.applyAt(hidden, ep.promptLen.map((p, b) => p + ep.answerLen[b] - 1)); // [B]
-}
-
-/** `ptxBatch` windows of `ptxLength + 1` tokens from a token stream, as LM-loss inputs [N, L+1]. */
-function corpusBatch(tokens: ArrayLike<number>, n: number, length: number, starts: number[]): { tokens: tf.Tensor2D; mask: tf.Tensor2D } {
-  const L1 = length + 1;
-  const data = new Int32Array(n * L1);
-  starts.forEach((s, i) => {
-    for (let t = 0; t < L1; t++) data[i * L1 + t] = tokens[s + t];
-  });
-  return { tokens: tf.tensor2d(data, [n, L1], 'int32'), mask: tf.ones([n, L1]) as tf.Tensor2D };
-}
-
-function randomStarts(total: number, n: number, length: number, rng: Rng): number[] {
-  if (total < length + 2) throw new Error(`PPO: the pretraining token stream has ${total} tokens, fewer than ptxLength + 2 = ${length + 2}`);
-  return Array.from({ length: n }, () => rng.int(total - length - 1));
-}
-
-function evenStarts(total: number, n: number, length: number): number[] {
-  if (total < length + 2) throw new Error(`PPO: the held-out token stream has ${total} tokens, fewer than ptxLength + 2 = ${length + 2}`);
-  const room = total - length - 1;
-  return Array.from({ length: n }, (_, i) => Math.floor((i * room) / n));
-}
-
-// ---------------------------------------------------------------------------------------
-// Checkpoints: the policy at dir (loadable as any checkpoint), the value network at dir/value.
-
-const VALUE_DIR = 'value';
-const METRICS_JSONL = 'metrics.jsonl';
-const METRICS_CSV = 'metrics.csv';
-
-/** Put saved Adam moments (by parameter name) back into `adam`, with its step count. */
-async function restoreAdam(adam: Adam, weights: Map<string, tf.Variable>, saved: Map<string, tf.Tensor> | undefined, file: string): Promise<void> {
-  if (!saved) throw new Error(`${file}: not found (a PPO checkpoint keeps its optimizer state)`);
-  const { step, moments } = await optimizerMomentsByVariable(weights, saved, file);
-  for (const [name, p] of weights) if (step > 0 && !moments.has(p.name)) throw new Error(`${file}: lacks the Adam moments of ${name}`);
-  for (const [varName, { m, v }] of moments) adam.state().set(varName, { m: tf.variable(m, false), v: tf.variable(v, false) });
-  adam.step = step;
-}
-
-function assignWeights(into: Map<string, tf.Variable>, from: Map<string, tf.Variable>, where: string): void {
-  for (const [name, p] of into) {
-    const t = from.get(name);
-    if (!t) throw new Error(`${where}: lacks ${name}`);
-    if (t.shape.join(',') !== p.shape.join(',')) throw new Error(`${where}: ${name} has shape [${t.shape}] but the model has [${p.shape}]`);
-    p.assign(t);
-  }
-}
-
-interface SavedState {
-  iteration: number;
-  klCoef: number;
-  config: PpoConfig;
-}
-
-async function save(dir: string, models: PpoModels, adams: { policy: Adam; value: Adam }, state: SavedState, rows: PpoRow[]): Promise<void> {
-  const policyState = namedOptimizerState(models.policy.weights, adams.policy.state(), adams.policy.step);
-  const valueState = namedOptimizerState(valueWeights(models), adams.value.state(), adams.value.step);
-  try {
-    const policy = await encodeCheckpoint({ model: models.policy, tokenizer: models.tokenizer, optimizerState: policyState, extra: { stage: 'ppo', ppo: state } });
-    const value = await encodeCheckpoint({ model: models.valueModel ?? models.rewardModel, tokenizer: models.tokenizer, heads: [models.valueHead], optimizerState: valueState, extra: { stage: 'ppo-value', ppo: state } });
-    replaceDirAtomic(dir, 'checkpoint', (tmp) => {
-      writeCheckpointInto(tmp, policy);
-      writeCheckpointInto(path.join(tmp, VALUE_DIR), value);
-      fs.writeFileSync(path.join(tmp, METRICS_JSONL), rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));
-      fs.writeFileSync(path.join(tmp, METRICS_CSV), rows.length ? aq.from(rows).toCSV() + '\n' : METRICS.join(',') + '\n');
-    }, CHECKPOINT_FOLDER);
-  } finally {
-    tf.dispose([policyState.get('step')!, valueState.get('step')!]);
-  }
-}
-
-/** The value network's parameters by checkpoint name (trunk + `value_head.*`). */
-function valueWeights(models: PpoModels): Map<string, tf.Variable> {
-  return new Map([...(models.valueModel?.weights ?? []), ...models.valueHead.weights]);
-}
-
-/** The first field where two configs differ, as `key: a vs b`, or null. */
-function configDiff(a: unknown, b: unknown, prefix = ''): string | null {
-  if (a && b && typeof a === 'object' && typeof b === 'object') {
-    for (const k of new Set([...Object.keys(a as object), ...Object.keys(b as object)])) {
-      const d = configDiff((a as any)[k], (b as any)[k], prefix ? `${prefix}.${k}` : k);
-      if (d) return d;
-    }
-    return null;
-  }
-  return a === b ? null : `${prefix}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`;
-}
-
-/** Load a saved run into the models and optimizers; a run with another config is not resumed (the note says why). */
-async function resume(dir: string, models: PpoModels, adams: { policy: Adam; value: Adam }, config: PpoConfig): Promise<{ state: SavedState; rows: PpoRow[] } | { note: string }> {
-  const configFile = path.join(dir, 'config.json');
-  const saved = readCheckpointConfig(dir).extra.ppo as SavedState | undefined;
-  if (!saved || typeof saved.iteration !== 'number') throw new Error(`${configFile}: not a PPO checkpoint (no extra.ppo.iteration)`);
-  const { iterations: _a, ...want } = config;
-  const { iterations: _b, ...have } = mergeConfig(DEFAULTS, saved.config, `${configFile}: extra.ppo.config`);
-  const diff = configDiff(have, want);
-  if (diff) return { note: `${configFile} holds a PPO run with another config (${diff}, saved vs now): starting over; its checkpoint is replaced at this run's first save` };
-  const policyCkpt = loadCheckpoint(dir);
-  const valueCkpt = loadCheckpoint(path.join(dir, VALUE_DIR));
-  try {
-    assignWeights(models.policy.weights, policyCkpt.model.weights, `${dir}: policy`);
-    if (models.valueModel) assignWeights(models.valueModel.weights, valueCkpt.model.weights, `${dir}/${VALUE_DIR}`);
-    const head = valueCkpt.heads.get('value_head');
-    if (!head) throw new Error(`${path.join(dir, VALUE_DIR, 'config.json')}: no value_head`);
-    assignWeights(models.valueHead.weights, head.weights, `${dir}/${VALUE_DIR}: value_head`);
-    await restoreAdam(adams.policy, models.policy.weights, policyCkpt.optimizerState, path.join(dir, 'optimizer.safetensors'));
-    await restoreAdam(adams.value, valueWeights(models), valueCkpt.optimizerState, path.join(dir, VALUE_DIR, 'optimizer.safetensors'));
-  } finally {
-    for (const c of [policyCkpt, valueCkpt]) {
-      c.model.dispose();
-      for (const h of c.heads.values()) h.dispose();
-      for (const t of c.optimizerState?.values() ?? []) t.dispose();
-    }
-  }
-  const rows = readJsonl<PpoRow>(path.join(dir, METRICS_JSONL), (r: any) => {
-    for (const k of METRICS) if (!(k in r)) throw new Error(`row lacks "${k}"`);
-    for (const k of METRICS) if (r[k] === null) r[k] = NaN;
-    return r as PpoRow;
-  });
-  if (rows.length !== saved.iteration) throw new Error(`${path.join(dir, METRICS_JSONL)}: ${rows.length} rows but the checkpoint is at iteration ${saved.iteration}`);
-  return { state: saved, rows };
-}
-
-// ---------------------------------------------------------------------------------------
 
 function checkFinite(iteration: number, named: Record<string, ArrayLike<number>>, lastGood: string): void {
   for (const [name, xs] of Object.entries(named)) {
@@ -414,7 +124,7 @@ export async function trainPpo(models: PpoModels, data: PpoData, overrides: Part
   let start = 0;
   let resumeNote = opts.dir ? 'no checkpoint yet' : 'no checkpoint folder given';
   if (opts.dir && fs.existsSync(path.join(opts.dir, 'config.json'))) {
-    const r = await resume(opts.dir, models, adams, config);
+    const r = await resumePpoCheckpoint(opts.dir, models, adams, config);
     if ('note' in r) resumeNote = r.note;
     else {
       rows = r.rows;
@@ -422,7 +132,6 @@ export async function trainPpo(models: PpoModels, data: PpoData, overrides: Part
       kl.value = r.state.klCoef;
       resumeNote = `resumed from the checkpoint at iteration ${start}`;
     }
-    if (opts.progress !== false) console.log(`${opts.progress ?? 'PPO'}: ${resumeNote}`);
   }
   const resumedFrom = start;
   let savedAt = start; // iteration of the checkpoint on disk (0: none)
@@ -431,8 +140,7 @@ export async function trainPpo(models: PpoModels, data: PpoData, overrides: Part
   const heldOut = config.evalPretrainBatch > 0
     ? corpusBatch(data.heldOutTokens!, config.evalPretrainBatch, config.ptxLength, evenStarts(data.heldOutTokens!.length, config.evalPretrainBatch, config.ptxLength))
     : null;
-  const bar = opts.progress === false ? null : progress(config.iterations, opts.progress ?? 'PPO');
-  if (bar && start > 0) bar.tick(Math.min(start, config.iterations), `resumed at iteration ${start}`);
+  await opts.onStart?.({ iterations: config.iterations, resumedFrom, resumeNote });
   const order = promptOrder(prompts.length, config.seed);
   try {
     for (let it = start; it < config.iterations; it++) {
@@ -496,9 +204,9 @@ export async function trainPpo(models: PpoModels, data: PpoData, overrides: Part
             : null;
           const stats = await optimiseStep(models, mb.ep, mb.perToken, mb.features, ptx, config, adams, policyVars, valueVars);
           if (ptx) tf.dispose([ptx.tokens, ptx.mask]);
-          checkFinite(iteration, { 'loss/policy': [stats[0]], 'loss/value': [stats[1]], 'loss/ptx': [stats[2]], 'the policy gradient norm': [stats[5]], 'the value gradient norm': [stats[6]] }, lastGood());
-          sums.policy += stats[0]; sums.value += stats[1]; sums.ptx += stats[2];
-          sums.clipfrac += stats[3]; sums.approxkl += stats[4]; sums.valueClipfrac += stats[7];
+          checkFinite(iteration, { 'loss/policy': [stats.policyLoss], 'loss/value': [stats.valueLoss], 'loss/ptx': [stats.ptxLoss], 'the policy gradient norm': [stats.policyGradNorm], 'the value gradient norm': [stats.valueGradNorm] }, lastGood());
+          sums.policy += stats.policyLoss; sums.value += stats.valueLoss; sums.ptx += stats.ptxLoss;
+          sums.clipfrac += stats.clipfrac; sums.approxkl += stats.approxKl; sums.valueClipfrac += stats.valueClipfrac;
           steps++;
         }
       }
@@ -530,11 +238,10 @@ export async function trainPpo(models: PpoModels, data: PpoData, overrides: Part
       };
       rows.push(row);
       if (opts.dir && (iteration % config.saveEvery === 0 || iteration === config.iterations)) {
-        await save(opts.dir, models, adams, { iteration, klCoef: kl.value, config }, rows);
+        await savePpoCheckpoint(opts.dir, models, adams, { iteration, klCoef: kl.value, config }, rows);
         savedAt = iteration;
         if (opts.snapshotDir) await saveCheckpoint(opts.snapshotDir(iteration), { model: policy, tokenizer, extra: { stage: 'ppo-snapshot', iteration, ptxCoef: config.ptxCoef } });
       }
-      bar?.tick(1, `reward ${row['objective/scores'].toFixed(3)} kl ${meanKl.toFixed(3)}`);
       await opts.onIteration?.(row, iteration);
       await new Promise<void>((resolve) => setImmediate(resolve)); // lets a notebook's progress bar redraw
     }
@@ -543,19 +250,21 @@ export async function trainPpo(models: PpoModels, data: PpoData, overrides: Part
     adams.value.dispose();
     if (heldOut) tf.dispose([heldOut.tokens, heldOut.mask]);
   }
-  bar?.done();
   return { rows, table: aq.from(rows), resumedFrom, resumeNote, config };
 }
+
+/** What one minibatch step measures, in the order its one read-back holds them. */
+const STEP_STATS = ['policyLoss', 'valueLoss', 'ptxLoss', 'clipfrac', 'approxKl', 'valueClipfrac', 'policyGradNorm', 'valueGradNorm'] as const;
+type StepStats = Record<(typeof STEP_STATS)[number], number>;
 
 /**
  * 5. One minibatch step: the clipped surrogate (+ gamma * ptx LM loss) for the policy and the
  * clipped value loss for the value network, one backward pass, one Adam step each.
- * Returns [loss/policy, loss/value, loss/ptx, clipfrac, approxkl, |g_policy|, |g_value|, value clipfrac].
  */
 async function optimiseStep(
   models: PpoModels, ep: Episodes, perToken: Float32Array[], features: Float32Array | undefined, ptx: { tokens: tf.Tensor2D; mask: tf.Tensor2D } | null,
   config: PpoConfig, adams: { policy: Adam; value: Adam }, policyVars: tf.Variable[], valueVars: tf.Variable[],
-): Promise<Float32Array> {
+): Promise<StepStats> {
   const [oldLogprobs, advantages, oldValues, returns] = perToken;
   const kept: tf.Tensor[] = []; // tensors that escape the tidy (tf.keep): disposed below
   const out = tf.tidy(() => {
@@ -568,7 +277,7 @@ async function optimiseStep(
       const vf = valueLoss({ values, oldValues: tf.tensor2d(oldValues, shape), returns: tf.tensor2d(returns, shape), mask }, config.valueClipRange);
       // -E_pretrain[log pi_RL(x)]: the LM loss on corpus text, weighted by gamma (PPO-ptx)
       const ptxLoss = ptx ? languageModelLoss(models.policy, ptx.tokens, ptx.mask) : tf.scalar(0);
-      kept.push(tf.keep(tf.stack([pg.loss, vf.loss, ptxLoss, pg.clipfrac, pg.approxKl, vf.clipfrac]))); // [6]
+      kept.push(tf.keep(tf.stack([pg.loss, vf.loss, ptxLoss, pg.clipfrac, pg.approxKl, vf.clipfrac]))); // [6]: STEP_STATS' first six
       // the two networks share no weights, so one sum gives each its own gradient
       return pg.loss.add(vf.loss).add(ptxLoss.mul(config.ptxCoef)) as tf.Scalar;
     }, [...policyVars, ...valueVars]);
@@ -576,106 +285,11 @@ async function optimiseStep(
     const gPolicy = adams.policy.applyGradients(policyVars, policyVars.map((v) => grads[v.name])); // kept scalar
     const gValue = adams.value.applyGradients(valueVars, valueVars.map((v) => grads[v.name])); // kept scalar
     kept.push(gPolicy, gValue);
-    const parts = kept[0];
-    return tf.concat([parts.slice([0], [5]), tf.stack([gPolicy, gValue]), parts.slice([5], [1])]); // [8]
+    return tf.concat([kept[0], tf.stack([gPolicy, gValue])]); // [8], in STEP_STATS order
   });
   tf.dispose(kept);
-  const stats = await readFloats(out); // one read-back per minibatch step
+  const read = await readFloats(out); // one read-back per minibatch step
   if (tf.getBackend() === 'webgpu') assertNoGpuErrors();
-  return stats;
+  return Object.fromEntries(STEP_STATS.map((name, i) => [name, read[i]])) as StepStats;
 }
 
-/**
- * The prompt of each row of iteration `it`'s rollout batch: `rolloutBatch / k` prompts taken in
- * `order`, each repeated for k consecutive rows (the group its leave-one-out baseline uses).
- */
-export function rolloutPromptIndices(order: (episode: number) => number, it: number, rolloutBatch: number, k: number): number[] {
-  const perIteration = rolloutBatch / k;
-  return Array.from({ length: rolloutBatch }, (_, j) => order(it * perIteration + Math.floor(j / k)));
-}
-
-/** Prompt index of the k-th episode: each pass over the prompts is a fresh seeded shuffle. */
-export function promptOrder(n: number, seed: number): (k: number) => number {
-  const passes = new Map<number, number[]>();
-  return (k) => {
-    const pass = Math.floor(k / n);
-    if (!passes.has(pass)) passes.set(pass, new Rng(`${seed}:prompts:${pass}`).shuffle(Array.from({ length: n }, (_, i) => i)));
-    return passes.get(pass)![k % n];
-  };
-}
-
-function mean(xs: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < xs.length; i++) s += xs[i];
-  return xs.length ? s / xs.length : NaN;
-}
-
-// ---------------------------------------------------------------------------------------
-// Measuring a policy on fixed prompts (SFT before, PPO / PPO-ptx after), with the same
-// sampler streams for every policy so the comparison is paired.
-
-export interface PolicyMeasure {
-  /** mean RM score r_theta(x, y) of the sampled answers, after the no-EOS penalty */
-  reward: number;
-  /** mean over answers of sum_t KL_t (k1) to the reference */
-  kl: number;
-  /** mean entropy per answer token (nats) */
-  entropy: number;
-  /** fraction of answers that ended with EOS */
-  eosRate: number;
-  /** LM loss on the held-out pretraining windows (NaN without heldOutTokens) */
-  pretrainLoss: number;
-  /** the answers (text) and their scores, in prompt order */
-  answers: string[];
-  scores: number[];
-}
-
-export interface MeasureOptions {
-  maxNewTokens: number;
-  temperature: number;
-  seed: number;
-  missingEos: PpoConfig['missingEos'];
-  /** prompts sampled per forward batch */
-  batchSize?: number;
-  heldOutTokens?: ArrayLike<number>;
-  /** held-out windows of `ptxLength` tokens */
-  heldOutWindows?: number;
-  ptxLength?: number;
-}
-
-export async function measurePolicy(
-  models: Pick<PpoModels, 'policy' | 'reference' | 'rewardModel' | 'rewardHead' | 'tokenizer'>, prompts: string[], opts: MeasureOptions,
-): Promise<PolicyMeasure> {
-  const { policy, reference, rewardModel, rewardHead, tokenizer } = models;
-  const batchSize = opts.batchSize ?? 32;
-  const answers: string[] = [], scores: number[] = [];
-  let klSum = 0, entSum = 0, tokens = 0, eos = 0;
-  for (let i = 0; i < prompts.length; i += batchSize) {
-    const ids = prompts.slice(i, i + batchSize).map((p) => tokenizer.encodePrompt(p));
-    const gen = await generateIds(policy, ids, { eosId: tokenizer.eosId, padId: tokenizer.padId },
-      { maxNewTokens: opts.maxNewTokens, temperature: opts.temperature, seed: hashSeed(`${opts.seed}:measure`), rowOffset: i });
-    const ep = makeEpisodes(gen.promptTokens, gen.tokens, tokenizer.padId, tokenizer.eosId);
-    const parts = tf.tidy(() => {
-      const mask = tf.tensor2d(ep.mask, [ep.B, ep.T]); // [B, T]
-      const pol = answerLogProbs(policy, ep, opts.temperature);
-      const ref = answerLogProbs(reference, ep, opts.temperature).logprobs; // [B, T]
-      const kl = tf.sum(tf.mul(tf.sub(pol.logprobs, ref), mask)); // sum of k1 over answers
-      const ent = tf.sum(tf.mul(tokenEntropy(pol.logits.div(opts.temperature)), mask)); // summed over answer tokens
-      const rm = rewardScores(rewardHead, rewardModel.hiddenStates(tf.tensor2d(ep.seqs, [ep.B, ep.S], 'int32')).hidden, ep); // [B]
-      return [kl, ent, rm];
-    });
-    const [klSummed, entSummed, rm] = await readMany(parts); // one read-back per batch
-    const r = { kl: klSummed[0], ent: entSummed[0], rm };
-    penaliseMissingEos(r.rm, ep.hitEos, opts.missingEos).forEach((s) => scores.push(s));
-    gen.tokens.forEach((t) => answers.push(tokenizer.decode(t, { skipSpecial: true })));
-    klSum += r.kl; entSum += r.ent; tokens += ep.answerLen.reduce((a, b) => a + b, 0); eos += ep.hitEos.filter(Boolean).length;
-  }
-  let pretrainLoss = NaN;
-  if (opts.heldOutTokens && (opts.heldOutWindows ?? 0) > 0) {
-    const L = opts.ptxLength ?? DEFAULTS.ptxLength;
-    const held = corpusBatch(opts.heldOutTokens, opts.heldOutWindows!, L, evenStarts(opts.heldOutTokens.length, opts.heldOutWindows!, L));
-    pretrainLoss = await readScalar(languageModelLoss(policy, held.tokens, held.mask));
-    tf.dispose([held.tokens, held.mask]);
-  }
-  return { reward: mean(scores), kl: klSum / prompts.length, entropy: entSum / tokens, eosRate: eos / prompts.length, pretrainLoss, answers, scores };
-}

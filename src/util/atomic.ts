@@ -15,6 +15,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { processAlive } from './process';
 
 /** The marker file in every folder the product makes. */
 export const MARKER = '.rlhf-workbook';
@@ -134,15 +135,6 @@ export function assertReplaceable(dir: string, kind: FolderKind, opts: ReplaceOp
 
 const SIBLING = /^(.*)\.(tmp|old)-(\d+)-(\d+)$/;
 
-function alive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** `<dir>.tmp-*` / `<dir>.old-*` left beside `dir` by processes that are gone, newest first. */
 function leftovers(dir: string): { path: string; what: 'tmp' | 'old'; time: number }[] {
@@ -152,7 +144,7 @@ function leftovers(dir: string): { path: string; what: 'tmp' | 'old'; time: numb
   const out: { path: string; what: 'tmp' | 'old'; time: number }[] = [];
   for (const name of fs.readdirSync(parent)) {
     const m = SIBLING.exec(name);
-    if (!m || m[1] !== base || alive(Number(m[3]))) continue;
+    if (!m || m[1] !== base || processAlive(Number(m[3]))) continue;
     out.push({ path: path.join(parent, name), what: m[2] as 'tmp' | 'old', time: Number(m[4]) });
   }
   return out.sort((a, b) => b.time - a.time);

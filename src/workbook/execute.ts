@@ -7,6 +7,7 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { jupyterEnv } from './kernel-spec';
+import { processAlive } from '../util/process';
 
 export interface CellEvent {
   event: 'start' | 'kernel' | 'cell' | 'error' | 'done' | 'fatal';
@@ -46,14 +47,6 @@ export const RUN_NOTEBOOK_PY = path.resolve(__dirname, '../../environment/run_no
 /** Notebook executions in flight: the Python runner and the kernel it started. */
 const active = new Map<ReturnType<typeof spawn>, { kernelPid: number | null }>();
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Stop the notebooks being executed (on Ctrl-C or SIGTERM of the runner). The kernel runs in
@@ -68,10 +61,10 @@ export async function stopAll(graceMs = 5000): Promise<void> {
       await Promise.race([exited, new Promise((r) => setTimeout(r, graceMs))]);
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       const pid = info.kernelPid;
-      if (pid && alive(pid)) {
+      if (pid && processAlive(pid)) {
         process.kill(pid, 'SIGTERM');
         await new Promise((r) => setTimeout(r, 1000));
-        if (alive(pid)) process.kill(pid, 'SIGKILL');
+        if (processAlive(pid)) process.kill(pid, 'SIGKILL');
       }
     }),
   );

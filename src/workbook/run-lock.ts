@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { InputError } from '../util/jsonl';
+import { processAlive } from '../util/process';
 
 export const LOCK_FILE = 'run.lock';
 
@@ -22,14 +23,6 @@ interface Holder {
   startedAt: string;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function readHolder(file: string): Holder | null {
   try {
@@ -60,7 +53,7 @@ export function acquireRunLock(runDir: string, log: (line: string) => void = () 
     }
     const h = readHolder(file);
     const sameHost = !h || h.host === me.host;
-    if (h && (!sameHost || alive(h.pid))) {
+    if (h && (!sameHost || processAlive(h.pid))) {
       throw new InputError(`${path.basename(runDir)} is in use by the runner with pid ${h.pid} on ${h.host} since ${h.startedAt} (${file}); wait for it to end or stop it first`);
     }
     log(`workbook: ${file}: taking over the lock of runner ${h ? `pid ${h.pid} (started ${h.startedAt})` : '(unreadable lock)'}, which is no longer running`);

@@ -18,7 +18,7 @@ import { ScalarHead } from '../../src/model/heads';
 import { Tokenizer, trainTokenizer } from '../../src/model/tokenizer';
 import { Rng } from '../../src/util/random';
 import { writeJsonAtomic, writeJsonlAtomic } from '../../src/util/atomic';
-import { artifacts } from '../../src/workbook/artifacts';
+import { artifacts } from '../../src/util/artifacts';
 import { workbookConfig } from '../../src/workbook/profiles';
 import {
   answerEveryModel, answersFor, biasAndPerplexityRows, bestOfNPoints, EvaluationConfig, honestyRows, loadAnswerBook, qualityRows, rewardAgreement, rlPoints, toxicityRows, winRateRows,

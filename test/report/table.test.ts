@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as aq from 'arquero';
-import { tableHtml, tableText, toRows, showTable } from '../../src/report';
+import { tableHtml, tableText, showTable } from '../../src/report';
+import { toRows } from '../../src/util/rows';
 import { installFakeKernel, removeFakeKernel } from './fake-kernel';
 
 const ROWS = [

@@ -5,7 +5,8 @@ import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../../src/engine';
 import { rankingPairs, rankingLoss } from '../../src/train/reward-loss';
-import { policyLoss, valueLoss, entropy, klPerToken, maskedMean } from '../../src/rl/losses';
+import { policyLoss, valueLoss, entropy, klPerToken } from '../../src/rl/losses';
+import { maskedMean } from '../../src/model/logprobs';
 import { Rng } from '../../src/util/random';
 
 async function lossesAndGrads(backend: string): Promise<number[][]> {

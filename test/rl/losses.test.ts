@@ -1,7 +1,8 @@
 import { test, before } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { maskedMean, policyLoss, valueLoss, tokenEntropy, entropy, klPerToken } from '../../src/rl/losses';
+import { policyLoss, valueLoss, tokenEntropy, entropy, klPerToken } from '../../src/rl/losses';
+import { maskedMean } from '../../src/model/logprobs';
 
 before(async () => { await tf.setBackend('cpu'); });
 const closeAll = (got: ArrayLike<number>, want: number[], tol = 1e-6) => {

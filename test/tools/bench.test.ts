@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../../src/engine';
 import { benchGeneration, benchTrainStep, compareFastPath, gflops, matmulPeak, time, trainingFlops } from '../../src/tools/bench';
 import { formatProfileComparison } from '../../src/engine/profile';
-import { parameterShapes, GPT_DEFAULTS } from '../../src/model';
+import { parameterShapes, DEFAULTS as GPT_DEFAULTS } from '../../src/model/gpt';
 
 before(async () => {
   await initEngine({ backend: 'wasm' });

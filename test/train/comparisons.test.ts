@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { initEngine } from '../../src/engine';
-import { loadPrompts } from '../../src/data/build';
+import { loadPrompts } from '../../src/data/prompts';
 import { loadRankings } from '../../src/data/tables';
 import { Prompt } from '../../src/data/types';
 import { makePanel, PANEL_DEFAULTS, rank } from '../../src/labelers/panel';

@@ -3,8 +3,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { loadPrompts } from '../../src/data/build';
-import { loadDemonstrations, splitByUser } from '../../src/train/demonstrations';
+import { loadPrompts } from '../../src/data/prompts';
+import { loadDemonstrations, splitDemonstrationsByUser } from '../../src/train/demonstrations';
 import { rubricAccuracy } from '../../src/train/rubric-accuracy';
 
 const DATA = path.join(__dirname, '..', '..', 'data', 'smoke');
@@ -12,14 +12,14 @@ const demos = loadDemonstrations(path.join(DATA, 'demonstrations.jsonl'));
 const prompts = loadPrompts(path.join(DATA, 'prompts-sft.jsonl'));
 
 test('the validation split holds out whole users, seeded', () => {
-  const { train, validation } = splitByUser(demos, 0.2, 7);
+  const { train, validation } = splitDemonstrationsByUser(demos, 0.2, 7);
   assert.equal(train.length + validation.length, demos.length);
   assert.ok(validation.length > 0 && train.length > 0);
   const trainUsers = new Set(train.map((d) => d.user_id));
   for (const d of validation) assert.ok(!trainUsers.has(d.user_id), `user ${d.user_id} in both`);
-  assert.deepEqual(splitByUser(demos, 0.2, 7).validation, validation);
-  assert.throws(() => splitByUser(demos, 1, 7), /fraction must be in \(0, 1\)/);
-  assert.throws(() => splitByUser(demos.slice(0, 1), 0.5, 7), /at least 2 users/);
+  assert.deepEqual(splitDemonstrationsByUser(demos, 0.2, 7).validation, validation);
+  assert.throws(() => splitDemonstrationsByUser(demos, 1, 7), /fraction must be in \(0, 1\)/);
+  assert.throws(() => splitDemonstrationsByUser(demos.slice(0, 1), 0.5, 7), /at least 2 users/);
 });
 
 test('a malformed demonstration names its file and line', () => {

@@ -10,12 +10,16 @@ import { GPT } from '../../src/model/gpt';
 import { ScalarHead } from '../../src/model/heads';
 import { tokenLogProbs } from '../../src/model/logprobs';
 import { Tokenizer, trainTokenizer } from '../../src/model/tokenizer';
-import { answerLogProbs, DivergenceError, makeEpisodes, measurePolicy, METRICS, PpoConfig, PpoModels, PpoRow, promptOrder, rolloutPromptIndices, trainPpo } from '../../src/train/ppo';
+import { DivergenceError, trainPpo } from '../../src/train/ppo';
+import { PpoConfig } from '../../src/train/ppo-config';
+import { answerLogProbs, makeEpisodes, promptOrder, rolloutPromptIndices } from '../../src/train/ppo-episodes';
+import { METRICS, PpoModels, PpoRow } from '../../src/train/ppo-types';
+import { measurePolicy } from '../../src/eval/measure-policy';
 import { validatePpoConfig, DEFAULTS } from '../../src/train/ppo-config';
 import { chooseSftEpoch, disposePpoModels, loadPpoModels } from '../../src/train/ppo-models';
 import { RewardModel } from '../../src/train/reward';
 import { saveCheckpoint } from '../../src/model/checkpoint';
-import { artifacts } from '../../src/workbook/artifacts';
+import { artifacts } from '../../src/util/artifacts';
 
 let tok: Tokenizer;
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ppo-'));
@@ -78,7 +82,7 @@ test('episodes: answer log-probs are gathered from the logits that predict each 
 test('one iteration changes every policy and value parameter, not the reference or the RM; fixed metric names', async () => {
   const m = models();
   const before = { policy: snapshot(m.policy.weights), value: snapshot(m.valueModel!.weights), head: snapshot(m.valueHead.weights), ref: snapshot(m.reference.weights), rm: snapshot(m.rewardModel.weights) };
-  const { rows, table } = await trainPpo(m, data(), { ...tiny, ptxCoef: 1 }, { progress: false });
+  const { rows, table } = await trainPpo(m, data(), { ...tiny, ptxCoef: 1 }, {});
   const changed = (a: Map<string, number[]>, vars: Map<string, tf.Variable>) => [...vars].filter(([k, v]) => Array.from(v.dataSync()).some((x, i) => x !== a.get(k)![i])).map(([k]) => k);
   assert.deepEqual(changed(before.policy, m.policy.weights).sort(), [...m.policy.weights.keys()].sort());
   assert.deepEqual(changed(before.value, m.valueModel!.weights).sort(), [...m.valueModel!.weights.keys()].sort());
@@ -101,7 +105,7 @@ test("valueTrunk 'frozen': only the value head trains, on the RM trunk's cached 
   delete m.valueModel;
   const rm = snapshot(m.rewardModel.weights);
   const head = snapshot(m.valueHead.weights);
-  const { rows } = await trainPpo(m, data(), { ...tiny, iterations: 2, valueTrunk: 'frozen' }, { progress: false, dir: path.join(root, 'frozen') });
+  const { rows } = await trainPpo(m, data(), { ...tiny, iterations: 2, valueTrunk: 'frozen' }, { dir: path.join(root, 'frozen') });
   for (const [k, v] of m.rewardModel.weights) assert.deepEqual(Array.from(v.dataSync()), rm.get(k), k);
   for (const [k, v] of m.valueHead.weights) assert.notDeepEqual(Array.from(v.dataSync()), head.get(k), k);
   assert.ok(rows.every((r) => Number.isFinite(r['loss/value']) && r['loss/value'] > 0));
@@ -112,14 +116,14 @@ test("valueTrunk 'frozen': only the value head trains, on the RM trunk's cached 
   for (const h of v.heads.values()) h.dispose();
   dispose(m);
   const bare = models();
-  await assert.rejects(() => trainPpo({ ...bare, valueModel: undefined }, data(), tiny, { progress: false }), /valueTrunk 'trained' needs models.valueModel/);
+  await assert.rejects(() => trainPpo({ ...bare, valueModel: undefined }, data(), tiny, {}), /valueTrunk 'trained' needs models.valueModel/);
   dispose(bare);
 });
 
 test('no tensor leaks across iterations', async () => {
   const m = models();
   const counts: number[] = [];
-  await trainPpo(m, data(), { ...tiny, iterations: 4, ptxCoef: 0.5 }, { progress: false, onIteration: () => { counts.push(tf.memory().numTensors); } });
+  await trainPpo(m, data(), { ...tiny, iterations: 4, ptxCoef: 0.5 }, { onIteration: () => { counts.push(tf.memory().numTensors); } });
   // the Adam moments are created by the first step; after that the count is flat
   assert.equal(counts.length, 4);
   assert.equal(counts[3], counts[1], `tensors per iteration: ${counts}`);
@@ -130,7 +134,7 @@ test('no tensor leaks across iterations', async () => {
 test('the no-EOS penalty: answers cut at maxNewTokens score r - 1, EOS answers keep r', async () => {
   // an RM that gives every answer the same score 0.5 (zero weights, bias 0.5)
   const m = models({ rmWeight: 0, rmBias: 0.5 });
-  const { rows } = await trainPpo(m, data(), { ...tiny, maxNewTokens: 2, missingEos: { mode: 'subtract', penalty: 1 } }, { progress: false });
+  const { rows } = await trainPpo(m, data(), { ...tiny, maxNewTokens: 2, missingEos: { mode: 'subtract', penalty: 1 } }, {});
   const eos = rows[0]['val/num_eos_tokens'];
   assert.ok(eos < 4, 'an untrained policy rarely samples EOS in 2 tokens');
   assert.ok(Math.abs(rows[0]['objective/scores'] - (0.5 - (4 - eos) / 4)) < 1e-6, `scores ${rows[0]['objective/scores']} with ${eos} EOS`);
@@ -140,13 +144,13 @@ test('the no-EOS penalty: answers cut at maxNewTokens score r - 1, EOS answers k
 test('same seed, same numbers; a run resumed from its checkpoint repeats the uninterrupted run', async () => {
   const cfg = { ...tiny, iterations: 3, saveEvery: 1, ptxCoef: 0.5, kl: { kind: 'adaptive' as const, initKlCoef: 0.1, target: 1, horizon: 100 } };
   const a = models();
-  const full = await trainPpo(a, data(), cfg, { progress: false, dir: path.join(root, 'full'), snapshotDir: (it) => path.join(root, 'full-steps', `step-${it}`) });
+  const full = await trainPpo(a, data(), cfg, { dir: path.join(root, 'full'), snapshotDir: (it) => path.join(root, 'full-steps', `step-${it}`) });
   assert.deepEqual(fs.readdirSync(path.join(root, 'full-steps')).sort(), ['step-1', 'step-2', 'step-3']);
   const b = models();
-  await trainPpo(b, data(), { ...cfg, iterations: 2 }, { progress: false, dir: path.join(root, 'resumed') });
+  await trainPpo(b, data(), { ...cfg, iterations: 2 }, { dir: path.join(root, 'resumed') });
   dispose(b);
   const c = models(); // fresh SFT/RM weights: the checkpoint must overwrite them
-  const resumed = await trainPpo(c, data(), cfg, { progress: false, dir: path.join(root, 'resumed') });
+  const resumed = await trainPpo(c, data(), cfg, { dir: path.join(root, 'resumed') });
   assert.equal(resumed.resumedFrom, 2);
   assert.deepEqual(withoutTime(resumed.rows), withoutTime(full.rows));
   assert.notEqual(full.rows[2]['objective/beta'], 0.1, 'the adaptive beta moved and was restored');
@@ -160,10 +164,10 @@ test('same seed, same numbers; a run resumed from its checkpoint repeats the uni
   assert.equal(jsonl.length, 3);
   assert.equal(fs.readFileSync(path.join(root, 'full', 'metrics.csv'), 'utf8').split('\n')[0], METRICS.join(','));
   // a finished run returns its rows without training again
-  const again = await trainPpo(c, data(), cfg, { progress: false, dir: path.join(root, 'full') });
+  const again = await trainPpo(c, data(), cfg, { dir: path.join(root, 'full') });
   assert.equal(again.resumedFrom, 3);
   // another config in the same folder is not continued: the run starts over, and says why
-  const other = await trainPpo(c, data(), { ...cfg, iterations: 1, lr: 5e-4 }, { progress: false, dir: path.join(root, 'full') });
+  const other = await trainPpo(c, data(), { ...cfg, iterations: 1, lr: 5e-4 }, { dir: path.join(root, 'full') });
   assert.equal(other.resumedFrom, 0);
   assert.match(other.resumeNote, /another config \(lr: 0\.001 vs 0\.0005, saved vs now\): starting over/);
   const replaced = loadCheckpoint(path.join(root, 'full'), { withOptimizer: false });
@@ -179,7 +183,6 @@ test('a diverging run stops with a clear message and leaves the last good checkp
   await assert.rejects(
     () =>
       trainPpo(m, data(), { ...tiny, iterations: 3, saveEvery: 1 }, {
-        progress: false,
         dir,
         onIteration: (_row, it) => {
           if (it !== 1) return;
@@ -203,7 +206,7 @@ test('an exploding update (NaN / infinite loss or gradient) is caught before any
   const dir = path.join(root, 'explode');
   // lr 1e6 without gradient clipping: the weights blow up within the first iteration's steps
   await assert.rejects(
-    () => trainPpo(m, data(), { ...tiny, iterations: 2, ppoEpochs: 3, lr: 1e6, valueLr: 1e6, maxGradNorm: 0, ptxCoef: 1 }, { progress: false, dir }),
+    () => trainPpo(m, data(), { ...tiny, iterations: 2, ppoEpochs: 3, lr: 1e6, valueLr: 1e6, maxGradNorm: 0, ptxCoef: 1 }, { dir }),
     (e: unknown) => e instanceof DivergenceError && /PPO diverged at iteration 1: .* is (NaN|-?Infinity)/.test(e.message) && /nothing was saved/.test(e.message),
   );
   assert.ok(!fs.existsSync(dir));
@@ -257,9 +260,9 @@ test('bad configs and inputs are rejected by name', async () => {
   assert.throws(() => validatePpoConfig({ ...DEFAULTS, clipRange: 0 }), /clipRange must be a finite number > 0/);
   assert.throws(() => validatePpoConfig({ ...DEFAULTS, lambda: 2 }), /lambda must be in \[0, 1\]/);
   const m = models();
-  await assert.rejects(() => trainPpo(m, { prompts }, { ...tiny, evalPretrainBatch: 0, ptxCoef: 1 }, { progress: false }), /ptxCoef > 0 \(PPO-ptx\) needs data.pretrainTokens/);
-  await assert.rejects(() => trainPpo(m, { prompts }, { ...tiny }, { progress: false }), /needs data.heldOutTokens/);
-  await assert.rejects(() => trainPpo(m, data(), { ...tiny, klCoef: 1 } as any, { progress: false }), /klCoef/);
+  await assert.rejects(() => trainPpo(m, { prompts }, { ...tiny, evalPretrainBatch: 0, ptxCoef: 1 }, {}), /ptxCoef > 0 \(PPO-ptx\) needs data.pretrainTokens/);
+  await assert.rejects(() => trainPpo(m, { prompts }, { ...tiny }, {}), /needs data.heldOutTokens/);
+  await assert.rejects(() => trainPpo(m, data(), { ...tiny, klCoef: 1 } as any, {}), /klCoef/);
   dispose(m);
 });
 
@@ -276,7 +279,7 @@ test('rollout prompts: k consecutive rows share a prompt; iterations walk on thr
 
 test('samplesPerPrompt 4: a run trains and logs the raw RM scores (the baseline only shapes the update)', async () => {
   const m = models({ rmWeight: 0, rmBias: 0.5 });
-  const { rows } = await trainPpo(m, data(), { ...tiny, samplesPerPrompt: 4, ptxCoef: 0 }, { progress: false });
+  const { rows } = await trainPpo(m, data(), { ...tiny, samplesPerPrompt: 4, ptxCoef: 0 }, {});
   for (const k of METRICS) assert.ok(Number.isFinite(rows[0][k]), `${k} = ${rows[0][k]}`);
   // a constant RM: every answer scores 0.5, minus 1 without EOS (the base trainer's rule); the
   // log keeps that scale although the update sees 0.5 - 0.5 = 0 for every finished answer

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'path';
-import { loadPrompts } from '../../src/data/build';
+import { loadPrompts } from '../../src/data/prompts';
 import { score as goldScore } from '../../src/labelers/rubric';
 import { refusalProbe, STOCK_REFUSAL } from '../../src/train/refusal-probe';
 

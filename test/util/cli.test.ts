@@ -15,12 +15,12 @@ after(() => fs.rmSync(work, { recursive: true, force: true }));
 
 const SCRIPTS: Record<string, string> = {
   workbook: 'src/workbook/cli.ts',
-  data: 'src/data/build-cli.ts',
-  rankings: 'src/data/rankings-cli.ts',
-  generate: 'src/model/generate-cli.ts',
+  data: 'src/tools/data-cli.ts',
+  rankings: 'src/tools/rankings-cli.ts',
+  generate: 'src/tools/generate-cli.ts',
   bench: 'src/tools/bench-cli.ts',
-  export: 'src/interop/export-cli.ts',
-  import: 'src/interop/import-cli.ts',
+  export: 'src/tools/export-cli.ts',
+  import: 'src/tools/import-cli.ts',
 };
 
 function cli(name: string, ...args: string[]) {

@@ -2,8 +2,8 @@
  * Headless PPO / PPO-ptx, the 05 notebook's training loop without the displays, for timing
  * and for checking the paper's effects on a run folder that 02-04 filled:
  *
- *   npx tsx src/train/ppo-cli.ts <runDir> [profile] [sizes] [params-json]
- *   npx tsx src/train/ppo-cli.ts runs/r1 default small,medium '{"ppo.trainer.iterations": 10}'
+ *   npx tsx src/tools/ppo-cli.ts <runDir> [profile] [sizes] [params-json]
+ *   npx tsx src/tools/ppo-cli.ts runs/r1 default small,medium '{"ppo.trainer.iterations": 10}'
  *
  * Prints one line per iteration and, per size, SFT / PPO / PPO-ptx measured on the held-out
  * prompts (RM reward, KL to SFT, held-out pretraining loss). Checkpoints go where 05 puts them
@@ -11,14 +11,15 @@
  */
 import * as path from 'path';
 import { initEngine } from '../engine';
-import { loadPrompts } from '../data/build';
+import { loadPrompts } from '../data/prompts';
 import { buildCorpus, CORPUS_DEFAULTS } from '../data/corpus';
 import { Tokenizer } from '../model/tokenizer';
-import { artifacts, requireArtifact } from '../workbook/artifacts';
+import { artifacts, requireArtifact } from '../util/artifacts';
 import { workbookConfig } from '../workbook/profiles';
-import { encodeStream } from './batches';
-import { measurePolicy, PolicyMeasure, trainPpo } from './ppo';
-import { disposePpoModels, loadPpoModels } from './ppo-models';
+import { encodeStream } from '../train/batches';
+import { trainPpo } from '../train/ppo';
+import { measurePolicy, PolicyMeasure } from '../eval/measure-policy';
+import { disposePpoModels, loadPpoModels } from '../train/ppo-models';
 
 function upTo(docs: { text: string }[], chars: number): string[] {
   const out: string[] = [];
@@ -68,7 +69,6 @@ async function main(): Promise<void> {
       }
       const r = await trainPpo(start.models, { prompts, pretrainTokens, heldOutTokens }, { ...pc.trainer, ptxCoef: kind === 'ppo' ? 0 : pc.trainer.ptxCoef, seed: cfg.seed }, {
         dir: a.ppo(size, kind),
-        progress: false,
         onIteration: (row) =>
           console.log(`  ${kind} ${size} ${String(row.iteration).padStart(3)}: score ${row['objective/scores'].toFixed(3)} kl ${row['objective/kl'].toFixed(2)} ` +
             `entropy ${row['objective/entropy'].toFixed(2)} clipfrac ${row['policy/clipfrac'].toFixed(2)} eos ${row['val/num_eos_tokens']} ` +

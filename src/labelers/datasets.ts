@@ -10,16 +10,15 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Rng } from '../util/random';
 import { replaceDirAtomic } from '../util/atomic';
-import { readJsonl } from '../util/jsonl';
-import { Prompt, Split, SPLITS } from './types';
-import { factPool } from './pool';
-import { generatePrompts, PromptConfig, PROMPT_DEFAULTS } from './prompts';
-import { splitByUser } from './splits';
-import { RankedPrompt, rankingsCsv, rankingsJsonl, toComparisons } from './tables';
-import { assignLabeler, Labeler, makePanel, PanelConfig, PANEL_DEFAULTS, rank } from '../labelers/panel';
-import { demonstrate } from '../labelers/demonstrate';
-import { AnswerKind, candidateAnswers } from '../labelers/perturb';
-import { AgreementReport, measureAgreement } from '../labelers/agreement';
+import { Demonstration, Prompt, Split, SPLITS } from '../data/types';
+import { factPool } from '../data/pool';
+import { generatePrompts, PromptConfig, PROMPT_DEFAULTS } from '../data/prompts';
+import { splitByUser } from '../data/splits';
+import { RankedPrompt, rankingsCsv, rankingsJsonl, toComparisons } from '../data/tables';
+import { assignLabeler, Labeler, makePanel, PanelConfig, PANEL_DEFAULTS, rank } from './panel';
+import { demonstrate } from './demonstrate';
+import { AnswerKind, candidateAnswers } from './perturb';
+import { AgreementReport, measureAgreement } from './agreement';
 
 export interface DataConfig {
   /** Prompts per split (the profile's data.sftPrompts ... evalPrompts). */
@@ -47,15 +46,6 @@ export const DATA_DEFAULTS: DataConfig = {
   panel: PANEL_DEFAULTS,
   seed: 1,
 };
-
-export interface Demonstration {
-  prompt_id: string;
-  user_id: string;
-  labeler_id: string;
-  category: string;
-  prompt: string;
-  answer: string;
-}
 
 export interface Datasets {
   config: DataConfig;
@@ -168,12 +158,3 @@ function isDataBuild(dir: string): boolean {
   }
 }
 
-/** Read back a prompts file written by `writeDatasets`. */
-export function loadPrompts(file: string): Prompt[] {
-  return readJsonl(file, (v: any) => {
-    if (!v || typeof v !== 'object') throw new Error('expected a prompt object');
-    for (const k of ['prompt_id', 'user_id', 'category', 'instruction', 'text']) if (typeof v[k] !== 'string' || !v[k]) throw new Error(`"${k}" must be a non-empty string`);
-    if (!v.facts || typeof v.facts !== 'object' || !Array.isArray(v.facts.answers)) throw new Error('"facts" must be an object with an "answers" array');
-    return v as Prompt;
-  });
-}

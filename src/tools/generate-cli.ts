@@ -15,8 +15,8 @@ import { aboutInput, parseCommand, runCli } from '../util/cli';
 import { initEngine, requestedBackend } from '../engine';
 import { InputError, readJsonl } from '../util/jsonl';
 import { writeJsonlAtomic } from '../util/atomic';
-import { loadCheckpoint, readCheckpointConfig } from './checkpoint';
-import { DEFAULTS, generate } from './generate';
+import { loadCheckpoint, readCheckpointConfig } from '../model/checkpoint';
+import { DEFAULTS, generate } from '../model/generate';
 
 export interface GeneratedRow {
   prompt: string;

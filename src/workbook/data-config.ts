@@ -1,6 +1,6 @@
 /** The data section of a workbook profile, turned into the data builder's config. */
-import { WorkbookConfig } from '../workbook/profiles';
-import { DataConfig, DATA_DEFAULTS } from './build';
+import { WorkbookConfig } from './profiles';
+import { DataConfig, DATA_DEFAULTS } from '../labelers/datasets';
 
 export function dataConfig(cfg: WorkbookConfig): DataConfig {
   const d = cfg.data;

@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { initEngine } from '../../src/engine';
 import { saveCheckpoint } from '../../src/model/checkpoint';
-import { main } from '../../src/model/generate-cli';
+import { main } from '../../src/tools/generate-cli';
 import { GPT } from '../../src/model/gpt';
 import { ScalarHead } from '../../src/model/heads';
 import { trainTokenizer } from '../../src/model/tokenizer';
@@ -90,7 +90,7 @@ test('a reward-model checkpoint is refused by name: it scores answers, it does n
 });
 
 test('the npm script: one line on stderr, exit 2, for bad input', () => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/model/generate-cli.ts', '--model', model, '--prompt', 'x', '--top-k', '-1'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/tools/generate-cli.ts', '--model', model, '--prompt', 'x', '--top-k', '-1'], { encoding: 'utf8' });
   assert.equal(r.status, 2);
   assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   assert.match(r.stderr, /^generate: option .--top-k <k>. argument .-1. is invalid\. --top-k must be an integer in \[0, 1000000000\], got "-1"/);

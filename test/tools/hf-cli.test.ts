@@ -7,8 +7,8 @@ import { initEngine } from '../../src/engine';
 import { loadCheckpoint, saveCheckpoint } from '../../src/model/checkpoint';
 import { GPT } from '../../src/model/gpt';
 import { trainTokenizer } from '../../src/model/tokenizer';
-import { main as exportMain } from '../../src/interop/export-cli';
-import { main as importMain } from '../../src/interop/import-cli';
+import { main as exportMain } from '../../src/tools/export-cli';
+import { main as importMain } from '../../src/tools/import-cli';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'hf-cli-'));
 before(async () => {

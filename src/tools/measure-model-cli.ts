@@ -3,16 +3,16 @@
  *   - byte-level BPE training time on the State of the Union corpus (vocab 2048);
  *   - KV-cache generation vs recomputing the whole prefix, 64 new tokens (target >= 5x).
  *
- *   npx tsx src/model/measure-cli.ts [--backend wasm] [--n-embd 128 --n-layer 2 --batch 16 --prompt-len 16 --new 64 --top-p 1]
+ *   npx tsx src/tools/measure-model-cli.ts [--backend wasm] [--n-embd 128 --n-layer 2 --batch 16 --prompt-len 16 --new 64 --top-p 1]
  *
  * Prints one JSON object. The engine's `npm run bench` reports the training-step numbers.
  */
 import { Command } from 'commander';
 import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../engine';
-import { GPT } from './gpt';
-import { generateIds } from './generate';
-import { trainTokenizer } from './tokenizer';
+import { GPT } from '../model/gpt';
+import { generateIds } from '../model/generate';
+import { trainTokenizer } from '../model/tokenizer';
 import { Rng } from '../util/random';
 
 async function run(): Promise<void> {

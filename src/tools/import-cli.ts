@@ -9,7 +9,7 @@ import { aboutInput, aboutInputAsync, parseCommand, runCli } from '../util/cli';
 import { InputError } from '../util/jsonl';
 import { initEngine } from '../engine';
 import { HeadName } from '../model/heads';
-import { importHuggingFace } from './hf-import';
+import { importHuggingFace } from '../interop/hf-import';
 
 function program(): Command {
   return new Command('import')

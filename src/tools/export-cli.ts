@@ -11,8 +11,8 @@ import { Command } from 'commander';
 import { aboutInput, aboutInputAsync, parseCommand, runCli } from '../util/cli';
 import { InputError } from '../util/jsonl';
 import { initEngine } from '../engine';
-import { exportDatasets, TextFormat } from './datasets';
-import { exportHuggingFace } from './hf-export';
+import { exportDatasets, TextFormat } from '../interop/datasets';
+import { exportHuggingFace } from '../interop/hf-export';
 
 function program(): Command {
   return new Command('export')

@@ -4,21 +4,21 @@
  * checkpoints for every model kind at every size (random models never emit EOS, so every
  * answer runs to maxNewTokens: the worst case). Prints per-cell seconds and the total.
  *
- *   npx tsx src/eval/measure-cli.ts --profile default [--run-id measure-eval-default]
+ *   npx tsx src/tools/measure-eval-cli.ts --profile default [--run-id measure-eval-default]
  */
 import { Command } from 'commander';
 import * as fs from 'fs';
 import * as path from 'path';
 import { initEngine } from '../engine';
 import { buildCorpus, CORPUS_DEFAULTS } from '../data/corpus';
-import { buildDatasets, writeDatasets } from '../data/build';
-import { dataConfig } from '../data/profile';
+import { buildDatasets, writeDatasets } from '../labelers/datasets';
+import { dataConfig } from '../workbook/data-config';
 import { saveCheckpoint } from '../model/checkpoint';
 import { GPT } from '../model/gpt';
 import { HeadName, ScalarHead } from '../model/heads';
 import { trainTokenizer } from '../model/tokenizer';
 import { writeJsonAtomic } from '../util/atomic';
-import { artifacts } from '../workbook/artifacts';
+import { artifacts } from '../util/artifacts';
 import { executeNotebook } from '../workbook/execute';
 import { injectParameters, readNotebook } from '../workbook/notebook';
 import { ModelSize, workbookConfig } from '../workbook/profiles';

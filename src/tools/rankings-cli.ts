@@ -15,8 +15,8 @@ import { parseCommand, runCli } from '../util/cli';
 import { InputError } from '../util/jsonl';
 import { writeFileAtomic } from '../util/atomic';
 import { sha256 } from '../util/hash';
-import { RANKINGS_FORMATS, RankingsFormat, readHumanRankings } from './humans';
-import { comparisonCounts, rankingsCsv, rankingsJsonl } from './tables';
+import { RANKINGS_FORMATS, RankingsFormat, readHumanRankings } from '../data/humans';
+import { comparisonCounts, rankingsCsv, rankingsJsonl } from '../data/tables';
 
 function program(): Command {
   return new Command('rankings')

@@ -19,7 +19,7 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-rankings-cli-'));
 after(() => fs.rmSync(work, { recursive: true, force: true }));
 
 function rankings(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/data/rankings-cli.ts'), ...args], { cwd: ROOT, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/tools/rankings-cli.ts'), ...args], { cwd: ROOT, encoding: 'utf8' });
   return { status: r.status, out: r.stdout.split('\n').filter(Boolean), err: r.stderr.split('\n').filter(Boolean) };
 }
 

@@ -5,8 +5,8 @@
 import { Command } from 'commander';
 import { parseCommand, runCli } from '../util/cli';
 import { parseParams } from '../workbook/params';
-import { buildDatasets, writeDatasets } from './build';
-import { dataConfig } from './profile';
+import { buildDatasets, writeDatasets } from '../labelers/datasets';
+import { dataConfig } from '../workbook/data-config';
 
 function program(): Command {
   return new Command('data')

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as os from 'os';
 import * as path from 'path';
-import { artifacts, requireArtifact } from '../../src/workbook/artifacts';
+import { artifacts, requireArtifact } from '../../src/util/artifacts';
 
 test('artifact paths live under the run folder, one per stage', () => {
   const a = artifacts('/r');
