@@ -130,16 +130,21 @@ export function definitions(): Definition[] {
   return out;
 }
 
+/** The familiar adjectives that are one simple word, each with its (most frequent) synset. */
+function* familiarSimpleAdjectives() {
+  const wn = wordnetAdjectives();
+  for (const f of wn.familiar) {
+    const synset = SIMPLE.test(f.lemma) ? wn.byOffset.get(f.offset) : undefined;
+    if (synset) yield { lemma: f.lemma, synset };
+  }
+}
+
 /** Familiar adjectives with single-word synonyms from the same (most frequent) synset. */
 export function synonyms(): WordRelation[] {
-  const wn = wordnetAdjectives();
   const out: WordRelation[] = [];
-  for (const f of wn.familiar) {
-    if (!SIMPLE.test(f.lemma)) continue;
-    const s = wn.byOffset.get(f.offset);
-    if (!s) continue;
-    const answers = s.words.map((w) => w.toLowerCase()).filter((w) => w !== f.lemma && SIMPLE.test(w));
-    if (answers.length) out.push({ word: f.lemma, answers: [...new Set(answers)] });
+  for (const { lemma: word, synset: s } of familiarSimpleAdjectives()) {
+    const answers = s.words.map((w) => w.toLowerCase()).filter((w) => w !== word && SIMPLE.test(w));
+    if (answers.length) out.push({ word, answers: [...new Set(answers)] });
   }
   return out;
 }
@@ -148,11 +153,8 @@ export function synonyms(): WordRelation[] {
 export function antonyms(): WordRelation[] {
   const wn = wordnetAdjectives();
   const out: WordRelation[] = [];
-  for (const f of wn.familiar) {
-    if (!SIMPLE.test(f.lemma)) continue;
-    const s = wn.byOffset.get(f.offset);
-    if (!s) continue;
-    const idx = s.words.findIndex((w) => w.toLowerCase() === f.lemma) + 1;
+  for (const { lemma: word, synset: s } of familiarSimpleAdjectives()) {
+    const idx = s.words.findIndex((w) => w.toLowerCase() === word) + 1;
     const answers: string[] = [];
     for (const p of s.pointers) {
       if (p.symbol !== '!' || (p.source !== 0 && p.source !== idx)) continue;
@@ -160,7 +162,7 @@ export function antonyms(): WordRelation[] {
       const w = t && (p.target > 0 ? t.words[p.target - 1] : t.words[0]);
       if (w && SIMPLE.test(w.toLowerCase())) answers.push(w.toLowerCase());
     }
-    if (answers.length) out.push({ word: f.lemma, answers: [...new Set(answers)] });
+    if (answers.length) out.push({ word, answers: [...new Set(answers)] });
   }
   return out;
 }

@@ -16,7 +16,7 @@ import { dataConfig } from '../workbook/data-config';
 import { saveCheckpoint } from '../model/checkpoint';
 import { GPT } from '../model/gpt';
 import { HeadName, ScalarHead } from '../model/heads';
-import { trainTokenizer } from '../model/tokenizer';
+import { trainTokenizer } from '../model/tokenizer-train';
 import { writeJsonAtomic } from '../util/atomic';
 import { artifacts } from '../util/artifacts';
 import { executeNotebook } from '../workbook/execute';

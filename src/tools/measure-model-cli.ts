@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../engine';
 import { GPT } from '../model/gpt';
 import { generateIds } from '../model/generate';
-import { trainTokenizer } from '../model/tokenizer';
+import { trainTokenizer } from '../model/tokenizer-train';
 import { Rng } from '../util/random';
 
 async function run(): Promise<void> {

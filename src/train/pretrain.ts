@@ -29,23 +29,13 @@ import { restoreAdam } from './adam-state';
 import { streamBatch, streamWindows, TokenBatch } from './batches';
 import { meanLoss } from './evaluate';
 import { findResumePoint } from './resume';
-import { lrAt } from './schedule';
+import { lrAt, OptimiserSettings } from './schedule';
 
-export interface PretrainConfig {
+export interface PretrainConfig extends OptimiserSettings {
   /** optimiser steps (one batch each) */
   steps: number;
   /** windows per batch */
   batchSize: number;
-  /** peak learning rate, reached after warm-up */
-  lr: number;
-  /** floor of the cosine decay (nanoGPT: lr / 10) */
-  minLr: number;
-  /** steps of linear warm-up */
-  warmupSteps: number;
-  /** decoupled weight decay on matrices and embeddings (AdamW) */
-  weightDecay: number;
-  /** clip the global gradient norm to this (0 = off) */
-  clipNorm: number;
   /** dropout on embeddings, attention and residual branches while pretraining */
   dropout: number;
   /** validation loss every N steps (and after the last) */

@@ -21,6 +21,21 @@ export interface LrSchedule {
   minLr: number;
 }
 
+/** The optimiser settings the supervised stages share (pretraining and SFT): AdamW with a
+ *  warm-up, a cosine decay to `minLr`, and global-norm clipping. */
+export interface OptimiserSettings {
+  /** peak learning rate, reached after warm-up */
+  lr: number;
+  /** floor of the cosine decay, reached at the last step (nanoGPT: lr / 10) */
+  minLr: number;
+  /** steps of linear warm-up */
+  warmupSteps: number;
+  /** decoupled weight decay on matrices and embeddings (AdamW) */
+  weightDecay: number;
+  /** clip the global gradient norm to this (0 = off) */
+  clipNorm: number;
+}
+
 export const DEFAULTS: LrSchedule = { lr: 6e-4, warmupSteps: 100, totalSteps: 2000, minLr: 6e-5 };
 
 function checkInt(name: string, v: number, lo: number): void {

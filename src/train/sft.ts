@@ -32,23 +32,13 @@ import { restoreAdam } from './adam-state';
 import { Episode, episodeBatch, TokenBatch } from './batches';
 import { meanLoss } from './evaluate';
 import { findResumePoint } from './resume';
-import { lrAt } from './schedule';
+import { lrAt, OptimiserSettings } from './schedule';
 
-export interface SftConfig {
+export interface SftConfig extends OptimiserSettings {
   /** passes over the demonstrations (paper: 16) */
   epochs: number;
   /** demonstrations per batch */
   batchSize: number;
-  /** peak learning rate */
-  lr: number;
-  /** floor of the cosine decay, reached at the last step */
-  minLr: number;
-  /** steps of linear warm-up */
-  warmupSteps: number;
-  /** decoupled weight decay (AdamW) */
-  weightDecay: number;
-  /** clip the global gradient norm to this (0 = off) */
-  clipNorm: number;
   /** residual dropout while fine-tuning (paper: 0.2) */
   dropout: number;
   /** seed of the shuffles and dropout masks */

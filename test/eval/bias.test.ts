@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../../src/engine';
 import { GPT, parameterShapes } from '../../src/model/gpt';
-import { trainTokenizer } from '../../src/model/tokenizer';
+import { trainTokenizer } from '../../src/model/tokenizer-train';
 import { biasProbe, genderPairs } from '../../src/eval/bias';
 
 before(async () => {

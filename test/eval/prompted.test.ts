@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { trainTokenizer } from '../../src/model/tokenizer';
+import { trainTokenizer } from '../../src/model/tokenizer-train';
 import { cutAnswer, formatShot, interleaveByCategory, makeFewShot } from '../../src/eval/prompted';
 
 const examples = [

@@ -15,7 +15,7 @@ import { initEngine } from '../../src/engine';
 import { saveCheckpoint } from '../../src/model/checkpoint';
 import { GPT } from '../../src/model/gpt';
 import { ScalarHead } from '../../src/model/heads';
-import { trainTokenizer } from '../../src/model/tokenizer';
+import { trainTokenizer } from '../../src/model/tokenizer-train';
 import { Rng } from '../../src/util/random';
 import { exportHuggingFace } from '../../src/interop/hf-export';
 

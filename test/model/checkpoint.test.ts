@@ -10,7 +10,8 @@ import { loadCheckpoint, readCheckpointConfig, namedOptimizerState, namedParamet
 import { Adam, trainStep } from '../../src/engine';
 import { GPT } from '../../src/model/gpt';
 import { ScalarHead } from '../../src/model/heads';
-import { Tokenizer, trainTokenizer } from '../../src/model/tokenizer';
+import { Tokenizer } from '../../src/model/tokenizer';
+import { trainTokenizer } from '../../src/model/tokenizer-train';
 
 let tok: Tokenizer;
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ckpt-'));

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../../src/engine';
 import { GPT } from '../../src/model/gpt';
 import { generate, generateIds, keptTokens, sampleToken, topKIndices, topPIndices, DEFAULTS } from '../../src/model/generate';
-import { trainTokenizer } from '../../src/model/tokenizer';
+import { trainTokenizer } from '../../src/model/tokenizer-train';
 import { Rng } from '../../src/util/random';
 
 const CFG = { vocabSize: 40, blockSize: 24, nLayer: 2, nHead: 2, nEmbd: 16, seed: 3 };

@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../../src/engine';
 import { saveCheckpoint } from '../../src/model/checkpoint';
 import { GPT } from '../../src/model/gpt';
-import { trainTokenizer } from '../../src/model/tokenizer';
+import { trainTokenizer } from '../../src/model/tokenizer-train';
 import { Rng } from '../../src/util/random';
 
 // the Python with Jupyter (Debian's, where python3-numpy installs), not whatever python3 is first on PATH

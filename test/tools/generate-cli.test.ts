@@ -9,7 +9,7 @@ import { saveCheckpoint } from '../../src/model/checkpoint';
 import { main } from '../../src/tools/generate-cli';
 import { GPT } from '../../src/model/gpt';
 import { ScalarHead } from '../../src/model/heads';
-import { trainTokenizer } from '../../src/model/tokenizer';
+import { trainTokenizer } from '../../src/model/tokenizer-train';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'gen-cli-'));
 const model = path.join(root, 'ckpt');

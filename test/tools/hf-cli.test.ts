@@ -6,7 +6,7 @@ import * as path from 'path';
 import { initEngine } from '../../src/engine';
 import { loadCheckpoint, saveCheckpoint } from '../../src/model/checkpoint';
 import { GPT } from '../../src/model/gpt';
-import { trainTokenizer } from '../../src/model/tokenizer';
+import { trainTokenizer } from '../../src/model/tokenizer-train';
 import { main as exportMain } from '../../src/tools/export-cli';
 import { main as importMain } from '../../src/tools/import-cli';
 

@@ -4,7 +4,8 @@ import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../../src/engine';
 import { GPT } from '../../src/model/gpt';
 import { languageModelLoss, tokenLogProbs } from '../../src/model/logprobs';
-import { Tokenizer, trainTokenizer } from '../../src/model/tokenizer';
+import { Tokenizer } from '../../src/model/tokenizer';
+import { trainTokenizer } from '../../src/model/tokenizer-train';
 import { encodeEpisode, encodeStream, episodeBatch, streamBatch, streamWindows } from '../../src/train/batches';
 
 let tok: Tokenizer;

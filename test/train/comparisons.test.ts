@@ -9,7 +9,8 @@ import { loadRankings } from '../../src/data/tables';
 import { Prompt } from '../../src/data/types';
 import { makePanel, PANEL_DEFAULTS, rank } from '../../src/labelers/panel';
 import { GPT } from '../../src/model/gpt';
-import { Tokenizer, trainTokenizer } from '../../src/model/tokenizer';
+import { Tokenizer } from '../../src/model/tokenizer';
+import { trainTokenizer } from '../../src/model/tokenizer-train';
 import { comparisonRows, comparisonsFrame, rankAnswers, sampleAnswers, writeComparisons } from '../../src/train/comparisons';
 import { comparisonCounts } from '../../src/data/tables';
 

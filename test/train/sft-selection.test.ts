@@ -7,7 +7,8 @@ import { initEngine } from '../../src/engine';
 import { saveCheckpoint } from '../../src/model/checkpoint';
 import { GPT } from '../../src/model/gpt';
 import { ScalarHead } from '../../src/model/heads';
-import { Tokenizer, trainTokenizer } from '../../src/model/tokenizer';
+import { Tokenizer } from '../../src/model/tokenizer';
+import { trainTokenizer } from '../../src/model/tokenizer-train';
 import { RewardModel } from '../../src/train/reward';
 import { chooseEpochs, EpochScore, readSftChoice, scoreCheckpoint, selectSft, SftCandidate, sftCandidates } from '../../src/train/sft-selection';
 
