@@ -79,6 +79,7 @@ export interface Ranked {
 }
 
 export interface RewardStep {
+  /** 1-based, as in pretraining and SFT. */
   step: number;
   /** Batch ranking loss before the update. */
   loss: number;
@@ -321,7 +322,7 @@ export async function trainRewardModel(rm: RewardModel, rankings: readonly Ranke
         { lr },
       );
       const accuracy = rankingAccuracy(rewards, pairs!);
-      const s: RewardStep = { step, loss, accuracy, lr, gradNorm: adam.lastGradNorm, forwardRows };
+      const s: RewardStep = { step: step + 1, loss, accuracy, lr, gradNorm: adam.lastGradNorm, forwardRows };
       const last = step === total - 1;
       if (opts.validation?.length && ((cfg.evalEvery > 0 && (step + 1) % cfg.evalEvery === 0) || last)) {
         const v = await evaluateRankings(rm, opts.validation, cfg.scoreBatch);
