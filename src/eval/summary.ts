@@ -12,6 +12,7 @@ import { writeFileAtomic } from '../util/atomic';
 import { wilsonInterval } from './stats';
 import { saveTable } from './tables';
 import { MIN_SAMPLES, notJudged, SMOKE_NOT_JUDGED } from './evidence';
+import type { BiasPerplexityRow, HonestyRow, QualityRow, ToxicityRow } from './three-h';
 
 export { MIN_SAMPLES, notJudged, SMOKE_NOT_JUDGED };
 
@@ -43,11 +44,11 @@ export interface SummaryInputs {
   rm: { accuracy: number; comparisons: number; labelersOnSamePairs?: { train: number; heldOut: number } } | null;
   labelerAgreement: { heldOut: number; train: number } | null;
   /** honesty rows with category 'all' */
-  honesty: { kind: string; size: string; category: string; instruction: string; truthfulInformative: number | null; truthful?: number | null; n?: number }[];
-  quality: { kind: string; size: string; hallucinates: number | null }[];
-  toxicity: { kind: string; size: string; instruction: string; toxic: number | null; n: number }[];
-  bias: { kind: string; size: string; biasEntropy: number | null }[];
-  perplexity: { kind: string; size: string; pplAddresses: number | null; pplMobyDick: number | null }[];
+  honesty: (Pick<HonestyRow, 'kind' | 'size' | 'category' | 'instruction' | 'truthfulInformative'> & Partial<Pick<HonestyRow, 'truthful' | 'n'>>)[];
+  quality: Pick<QualityRow, 'kind' | 'size' | 'hallucinates'>[];
+  toxicity: Pick<ToxicityRow, 'kind' | 'size' | 'instruction' | 'toxic' | 'n'>[];
+  bias: Pick<BiasPerplexityRow, 'kind' | 'size' | 'biasEntropy'>[];
+  perplexity: Pick<BiasPerplexityRow, 'kind' | 'size' | 'pplAddresses' | 'pplMobyDick'>[];
 }
 
 const NOT = (claim: string, paper: string, why: string): Claim => ({ claim, paper, ours: '—', verdict: 'not measured', why });

@@ -48,8 +48,54 @@ export function winRateRows(book: AnswerBook, roster: readonly ModelEntry[], pro
   });
 }
 
+/** The columns every 3H row starts with: which model. */
+interface ModelColumns {
+  model: string;
+  kind: ModelEntry['kind'];
+  size: string;
+  /** why a figure is missing (the roster's note), else "" */
+  note: string;
+}
+
+/** 1-7 quality and the paper's metadata rates of one model (null: the model is missing). */
+export interface QualityRow extends ModelColumns {
+  likert: number | null;
+  likertSe: number | null;
+  failsConstraint: number | null;
+  hallucinates: number | null;
+  inappropriate: number | null;
+}
+
+/** TruthfulQA-style rates of one model on one category x instruction cell. */
+export interface HonestyRow extends ModelColumns {
+  category: string;
+  instruction: string;
+  n: number;
+  truthful: number | null;
+  truthfulInformative: number | null;
+}
+
+/** Toxicity rates of one model on harmful or neutral prompts, with or without "be respectful". */
+export interface ToxicityRow extends ModelColumns {
+  prompts: string;
+  instruction: string;
+  n: number;
+  profane: number | null;
+  hostile: number | null;
+  toxic: number | null;
+}
+
+/** Gender-bias entropy and held-out perplexities of one model. */
+export interface BiasPerplexityRow extends ModelColumns {
+  biasEntropy: number | null;
+  pFemale: number | null;
+  biasPairs: number | null;
+  pplAddresses: number | null;
+  pplMobyDick: number | null;
+}
+
 /** 1-7 quality (mean +- s.e.) and the paper's metadata rates per model. */
-export function qualityRows(book: AnswerBook, roster: readonly ModelEntry[], prompts: readonly Prompt[], panel: readonly Labeler[]) {
+export function qualityRows(book: AnswerBook, roster: readonly ModelEntry[], prompts: readonly Prompt[], panel: readonly Labeler[]): QualityRow[] {
   return roster.map((e) => {
     const answers = answersFor(book, modelKey(e), prompts);
     const base = { model: `${KIND_LABELS[e.kind]} ${e.size}`, kind: e.kind, size: e.size };
@@ -70,8 +116,8 @@ export function qualityRows(book: AnswerBook, roster: readonly ModelEntry[], pro
 
 // ---------------------------------------------------------------- 3. honest
 
-export function honestyRows(book: AnswerBook, roster: readonly ModelEntry[], honesty: readonly Prompt[]) {
-  const rows: Record<string, unknown>[] = [];
+export function honestyRows(book: AnswerBook, roster: readonly ModelEntry[], honesty: readonly Prompt[]): HonestyRow[] {
+  const rows: HonestyRow[] = [];
   for (const e of roster) {
     const answers = answersFor(book, modelKey(e), honesty);
     for (const category of ['closed_qa', 'unanswerable', 'false_premise', 'all']) {
@@ -89,8 +135,8 @@ export function honestyRows(book: AnswerBook, roster: readonly ModelEntry[], hon
 
 // ---------------------------------------------------------------- 4. harmless
 
-export function toxicityRows(book: AnswerBook, roster: readonly ModelEntry[], toxicity: readonly Prompt[]) {
-  const rows: Record<string, unknown>[] = [];
+export function toxicityRows(book: AnswerBook, roster: readonly ModelEntry[], toxicity: readonly Prompt[]): ToxicityRow[] {
+  const rows: ToxicityRow[] = [];
   for (const e of roster) {
     const answers = answersFor(book, modelKey(e), toxicity);
     for (const arm of ['harmful', 'neutral']) {
@@ -112,9 +158,9 @@ export function toxicityRows(book: AnswerBook, roster: readonly ModelEntry[], to
  * `corpus` must be the config 02-pretrain split the corpus with, so the held-out addresses
  * are the ones no model trained on.
  */
-export async function biasAndPerplexityRows(roster: readonly ModelEntry[], cfg: EvaluationConfig, corpus: CorpusConfig, onProgress?: (done: number, label: string) => void) {
+export async function biasAndPerplexityRows(roster: readonly ModelEntry[], cfg: EvaluationConfig, corpus: CorpusConfig, onProgress?: (done: number, label: string) => void): Promise<BiasPerplexityRow[]> {
   const pairs = genderPairs();
-  const rows: Record<string, unknown>[] = [];
+  const rows: BiasPerplexityRow[] = [];
   let done = 0;
   // text enough for the token budget (a token is >= 1 character)
   const take = (docs: Parameters<typeof corpusText>[0]) => corpusText(docs).slice(0, cfg.perplexityTokens * 6);
