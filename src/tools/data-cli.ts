@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { parseCommand, runCli } from '../util/cli';
 import { parseParams } from '../workbook/params';
 import { buildDatasets, writeDatasets } from '../labelers/datasets';
-import { dataConfig } from '../workbook/data-config';
+import { dataConfig } from '../workbook/stage-configs';
 
 function program(): Command {
   return new Command('data')

@@ -12,7 +12,7 @@ import * as path from 'path';
 import { initEngine } from '../engine';
 import { buildCorpus, CORPUS_DEFAULTS } from '../data/corpus';
 import { buildDatasets, writeDatasets } from '../labelers/datasets';
-import { dataConfig } from '../workbook/data-config';
+import { dataConfig } from '../workbook/stage-configs';
 import { saveCheckpoint } from '../model/checkpoint';
 import { GPT } from '../model/gpt';
 import { HeadName, ScalarHead } from '../model/heads';

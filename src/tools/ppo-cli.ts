@@ -20,6 +20,7 @@ import { encodeStream } from '../train/batches';
 import { trainPpo } from '../train/ppo';
 import { measurePolicy, PolicyMeasure } from '../eval/measure-policy';
 import { disposePpoModels, loadPpoModels } from '../train/ppo-models';
+import { ppoTrainerConfig } from '../workbook/stage-configs';
 
 function upTo(docs: { text: string }[], chars: number): string[] {
   const out: string[] = [];
@@ -67,7 +68,7 @@ async function main(): Promise<void> {
         console.log(`${size}: ${start.note}`);
         results.push(line('SFT', await measurePolicy({ ...start.models, policy: start.models.reference }, evalPrompts, measureOpts)));
       }
-      const r = await trainPpo(start.models, { prompts, pretrainTokens, heldOutTokens }, { ...pc.trainer, ptxCoef: kind === 'ppo' ? 0 : pc.trainer.ptxCoef, seed: cfg.seed }, {
+      const r = await trainPpo(start.models, { prompts, pretrainTokens, heldOutTokens }, ppoTrainerConfig(cfg, kind), {
         dir: a.ppo(size, kind),
         onIteration: (row) =>
           console.log(`  ${kind} ${size} ${String(row.iteration).padStart(3)}: score ${row['objective/scores'].toFixed(3)} kl ${row['objective/kl'].toFixed(2)} ` +

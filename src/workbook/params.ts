@@ -5,6 +5,11 @@ import { InputError } from '../util/jsonl';
 import { profileConfig, workbookConfig, WorkbookConfig } from './profiles';
 import { ROOT } from './manifest';
 
+/** Keys of the profile a notebook would overwrite, with what to pass instead: refused. */
+const SET_BY_THE_WORKBOOK: Record<string, string> = {
+  'ppo.trainer.seed': "every stage takes the run's one seed; use --param seed=N",
+};
+
 /** Params that name a file: read relative to where the command was typed (npm's INIT_CWD). */
 const FILE_PARAMS = ['reward.rankings'];
 
@@ -45,6 +50,7 @@ export function parseParams(profile: string, assignments: string[]): { params: R
     try {
       const nested = parseOverride(base, a, '--param');
       const key = a.slice(0, a.indexOf('=')).trim();
+      if (SET_BY_THE_WORKBOOK[key]) throw new Error(`--param: ${key} is set by the workbook: ${SET_BY_THE_WORKBOOK[key]}`);
       const value = valueAt(nested, key);
       params[key] = FILE_PARAMS.includes(key) ? fileParam(value as string, process.env.INIT_CWD ?? process.cwd()) : value;
     } catch (e) {

@@ -69,10 +69,18 @@ export interface WorkbookConfig {
     steps: number[];
     /** windows of blockSize+1 tokens per batch */
     batchSize: number;
-    /** peak learning rate per size, smallest first (cosine decay to a tenth) */
+    /** peak learning rate per size, smallest first */
     lr: number[];
+    /** floor of the cosine decay, as a fraction of each size's lr (nanoGPT: a tenth) */
+    minLrRatio: number;
     /** steps of linear warm-up */
     warmupSteps: number;
+    /** decoupled weight decay on matrices and embeddings (AdamW) */
+    weightDecay: number;
+    /** clip the global gradient norm to this (0 = off) */
+    clipNorm: number;
+    /** dropout while pretraining */
+    dropout: number;
     /** validation loss every N steps */
     evalEvery: number;
     /** held-out windows read by the validation loss and perplexity (SOTU and Moby-Dick) */
@@ -88,8 +96,16 @@ export interface WorkbookConfig {
     epochs: number;
     /** demonstrations per batch */
     batchSize: number;
-    /** peak learning rate (cosine decay to a tenth over all epochs) */
+    /** peak learning rate */
     lr: number;
+    /** floor of the cosine decay over all epochs, as a fraction of lr */
+    minLrRatio: number;
+    /** steps of linear warm-up */
+    warmupSteps: number;
+    /** decoupled weight decay (AdamW) */
+    weightDecay: number;
+    /** clip the global gradient norm to this (0 = off) */
+    clipNorm: number;
     /** residual dropout while fine-tuning (paper: 0.2) */
     dropout: number;
     /** share of the SFT users whose demonstrations are held out for validation */
@@ -127,6 +143,14 @@ export interface WorkbookConfig {
     lr: number;
     /** steps of linear warm-up */
     warmupSteps: number;
+    /** floor of the cosine decay, as a fraction of lr */
+    minLrRatio: number;
+    /** decoupled weight decay on matrices */
+    weightDecay: number;
+    /** clip the global gradient norm to this */
+    clipNorm: number;
+    /** answers scored per forward pass when only scoring (evaluation, selection) */
+    scoreBatch: number;
     /** validation accuracy every N steps, for the training curve */
     evalEvery: number;
     /** training prompts of the shuffled-single-pairs ablation (0 = skip it) */
@@ -158,13 +182,13 @@ export const DEFAULTS: WorkbookConfig = {
   data: { sftPrompts: 1300, rmPrompts: 3300, ppoPrompts: 3100, evalPrompts: 600, trainLabelers: 10, heldOutLabelers: 5, kMin: 4, kMax: 9, agreementPrompts: 300 },
   tokenizer: { vocabSize: 2048 },
   models: { sizes: ladder([64, 128, 192], [2, 3, 4], [2, 4, 6], 128) },
-  pretrain: { maxAddresses: 0, steps: [600, 500, 400], batchSize: 8, lr: [3e-3, 2e-3, 1.5e-3], warmupSteps: 30, evalEvery: 50, evalWindows: 32, checkpointEvery: 100, sampleTokens: 48 },
-  sft: { epochs: 6, batchSize: 16, lr: 1e-3, dropout: 0.2, validationFraction: 0.1, answerPrompts: 0, maxNewTokens: 32, temperature: 0.7, topP: 0.95, fewShotTokens: 64 },
+  pretrain: { maxAddresses: 0, steps: [600, 500, 400], batchSize: 8, lr: [3e-3, 2e-3, 1.5e-3], minLrRatio: 0.1, warmupSteps: 30, weightDecay: 0.1, clipNorm: 1, dropout: 0, evalEvery: 50, evalWindows: 32, checkpointEvery: 100, sampleTokens: 48 },
+  sft: { epochs: 6, batchSize: 16, lr: 1e-3, minLrRatio: 0.1, warmupSteps: 10, weightDecay: 0.1, clipNorm: 1, dropout: 0.2, validationFraction: 0.1, answerPrompts: 0, maxNewTokens: 32, temperature: 0.7, topP: 0.95, fewShotTokens: 64 },
   // reward.lr 1e-4: on the default run's comparisons (seed 1234) held-out-labeler accuracy was
   // 57.0% at 6e-4, 57.9% at 2e-4, 59.6% at 1e-4, 57.6% at 5e-5 (seed 7 at 1e-4: 56.0%).
   // reward.prompts 0 (all 3300, was 900): against the noise-free rubric, on 8 SFT answers per
   // evaluation prompt, the RM ordered 71.6% of the pairs right instead of 61.7% (04 +4 min).
-  reward: { size: 'medium', prompts: 0, validationFraction: 0.15, topP: 0.95, temperature: 1, maxNewTokens: 32, batchPrompts: 8, epochs: 2, lr: 1e-4, warmupSteps: 10, evalEvery: 25, ablationPrompts: 112, selectionPrompts: 48, rankings: '' },
+  reward: { size: 'medium', prompts: 0, validationFraction: 0.15, topP: 0.95, temperature: 1, maxNewTokens: 32, batchPrompts: 8, epochs: 2, lr: 1e-4, warmupSteps: 10, minLrRatio: 0.1, weightDecay: 0, clipNorm: 1, scoreBatch: 64, evalEvery: 25, ablationPrompts: 112, selectionPrompts: 48, rankings: '' },
   ppo: PPO_DEFAULTS,
   evaluation: EVAL_DEFAULTS,
 };

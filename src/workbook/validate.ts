@@ -19,6 +19,7 @@ const nonNegative: Rule = (v) => (Number.isFinite(v) && v >= 0 ? null : 'must be
 const fraction: Rule = (v) => (v > 0 && v < 1 ? null : 'must be in (0, 1)');
 const mass: Rule = (v) => (v > 0 && v <= 1 ? null : 'must be in (0, 1]');
 const dropout: Rule = (v) => (v >= 0 && v < 1 ? null : 'must be in [0, 1)');
+const ratio: Rule = (v) => (v >= 0 && v <= 1 ? null : 'must be in [0, 1]');
 
 /** Rules by dotted key; `[]` marks every entry of an array. Numbers not listed must be finite. */
 const RULES: Record<string, Rule> = {
@@ -37,7 +38,11 @@ const RULES: Record<string, Rule> = {
   'pretrain.steps[]': int(1),
   'pretrain.batchSize': int(1),
   'pretrain.lr[]': positive,
+  'pretrain.minLrRatio': ratio,
   'pretrain.warmupSteps': int(0),
+  'pretrain.weightDecay': nonNegative,
+  'pretrain.clipNorm': nonNegative,
+  'pretrain.dropout': dropout,
   'pretrain.evalEvery': int(1),
   'pretrain.evalWindows': int(1),
   'pretrain.checkpointEvery': int(1),
@@ -45,6 +50,10 @@ const RULES: Record<string, Rule> = {
   'sft.epochs': int(1),
   'sft.batchSize': int(1),
   'sft.lr': positive,
+  'sft.minLrRatio': ratio,
+  'sft.warmupSteps': int(0),
+  'sft.weightDecay': nonNegative,
+  'sft.clipNorm': nonNegative,
   'sft.dropout': dropout,
   'sft.validationFraction': fraction,
   'sft.answerPrompts': int(0),
@@ -61,6 +70,10 @@ const RULES: Record<string, Rule> = {
   'reward.epochs': int(1),
   'reward.lr': positive,
   'reward.warmupSteps': int(0),
+  'reward.minLrRatio': ratio,
+  'reward.weightDecay': nonNegative,
+  'reward.clipNorm': nonNegative,
+  'reward.scoreBatch': int(1),
   'reward.evalEvery': int(1),
   'reward.ablationPrompts': int(0),
   'reward.selectionPrompts': int(1),

@@ -1,0 +1,88 @@
+/**
+ * Each stage's library config, built from the workbook config: every field comes from the
+ * profile's section of that stage (so `--param` reaches it) or from the run's one `seed`
+ * (`--param ppo.trainer.seed` is refused: see params.ts).
+ * The notebooks, the CLIs and the tests build their stage configs here and nowhere else.
+ */
+import { WorkbookConfig } from './profiles';
+import { DataConfig, DATA_DEFAULTS } from '../labelers/datasets';
+import { PretrainConfig } from '../train/pretrain';
+import { SftConfig } from '../train/sft';
+import { RewardConfig } from '../train/reward';
+import { PpoConfig } from '../train/ppo-config';
+
+/** 01-data: the data build (prompts, demonstrations, rankings, the labeler panel). */
+export function dataConfig(cfg: WorkbookConfig): DataConfig {
+  const d = cfg.data;
+  return {
+    ...DATA_DEFAULTS,
+    sizes: { sft: d.sftPrompts, rm: d.rmPrompts, ppo: d.ppoPrompts, eval: d.evalPrompts },
+    kMin: d.kMin,
+    kMax: d.kMax,
+    agreementPrompts: d.agreementPrompts,
+    // pairwise export of every ranking: 600k rows at paper sizes, so only when small
+    writeComparisons: d.rmPrompts <= 5000,
+    panel: { ...DATA_DEFAULTS.panel, trainLabelers: d.trainLabelers, heldOutLabelers: d.heldOutLabelers, seed: cfg.seed },
+    seed: cfg.seed,
+  };
+}
+
+/** 02-pretrain: the base GPT of size `i` (0 = smallest); steps and lr are per size. */
+export function pretrainConfig(cfg: WorkbookConfig, i: number): PretrainConfig {
+  const p = cfg.pretrain;
+  if (!(i >= 0 && i < p.steps.length)) throw new Error(`pretrainConfig: size index ${i} out of range (${p.steps.length} sizes)`);
+  return {
+    steps: p.steps[i],
+    batchSize: p.batchSize,
+    lr: p.lr[i],
+    minLr: p.lr[i] * p.minLrRatio,
+    warmupSteps: p.warmupSteps,
+    weightDecay: p.weightDecay,
+    clipNorm: p.clipNorm,
+    dropout: p.dropout,
+    evalEvery: p.evalEvery,
+    evalWindows: p.evalWindows,
+    checkpointEvery: p.checkpointEvery,
+    seed: cfg.seed,
+  };
+}
+
+/** 03-sft: supervised fine-tuning (the same for every size). */
+export function sftConfig(cfg: WorkbookConfig): SftConfig {
+  const s = cfg.sft;
+  return {
+    epochs: s.epochs,
+    batchSize: s.batchSize,
+    lr: s.lr,
+    minLr: s.lr * s.minLrRatio,
+    warmupSteps: s.warmupSteps,
+    weightDecay: s.weightDecay,
+    clipNorm: s.clipNorm,
+    dropout: s.dropout,
+    seed: cfg.seed,
+  };
+}
+
+/** 04-reward-model: the reward model's training (whole rankings; the ablation changes `mode`). */
+export function rewardConfig(cfg: WorkbookConfig): RewardConfig {
+  const r = cfg.reward;
+  return {
+    batchPrompts: r.batchPrompts,
+    epochs: r.epochs,
+    lr: r.lr,
+    warmupSteps: r.warmupSteps,
+    minLrRatio: r.minLrRatio,
+    weightDecay: r.weightDecay,
+    clipNorm: r.clipNorm,
+    scoreBatch: r.scoreBatch,
+    evalEvery: r.evalEvery,
+    mode: 'ranking',
+    seed: cfg.seed,
+  };
+}
+
+/** 05-ppo: the trainer of one run; plain PPO has no pretraining term (ptxCoef 0). */
+export function ppoTrainerConfig(cfg: WorkbookConfig, kind: 'ppo' | 'ppo-ptx'): PpoConfig {
+  const t = cfg.ppo.trainer;
+  return { ...t, kl: { ...t.kl }, missingEos: { ...t.missingEos }, ptxCoef: kind === 'ppo' ? 0 : t.ptxCoef, seed: cfg.seed };
+}

@@ -1,0 +1,104 @@
+/**
+ * `--param` reaches every field of every stage's config: for each field the stage builder
+ * returns, a `--param` on the profile key behind it changes that field (and only the run's
+ * one `seed` is shared). The builders reproduce what the notebooks passed before they existed,
+ * so a run's numbers do not move.
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { parseParams } from '../../src/workbook/params';
+import { dataConfig, ppoTrainerConfig, pretrainConfig, rewardConfig, sftConfig } from '../../src/workbook/stage-configs';
+import { WorkbookConfig } from '../../src/workbook/profiles';
+import { DEFAULTS as PRETRAIN_DEFAULTS } from '../../src/train/pretrain';
+import { DEFAULTS as SFT_DEFAULTS } from '../../src/train/sft';
+import { DEFAULTS as REWARD_DEFAULTS } from '../../src/train/reward';
+import { DEFAULTS as PPO_DEFAULTS } from '../../src/train/ppo-config';
+
+type Built = Record<string, unknown>;
+const PROFILES = ['smoke', 'default', 'gpu', 'paper'];
+
+/** A different valid value for a param currently at `v`. */
+function another(key: string, v: unknown): string {
+  if (Array.isArray(v)) return JSON.stringify(v.map((x) => (Number.isInteger(x) ? 2 * x : x / 2)));
+  if (typeof v === 'boolean') return String(!v);
+  if (typeof v === 'number' && /(dropout|Ratio|Fraction|gamma|lambda)$/.test(key)) return String(v === 0 ? 0.1 : v / 2); // fractions stay in range
+  if (/(miniBatch|agreementPrompts)$/.test(key)) return String(Math.floor((v as number) / 2)); // must divide rolloutBatch / stay <= rmPrompts
+  if (typeof v === 'number') return String(Number.isInteger(v) ? (v === 0 ? 1 : 2 * v) : v / 2); // doubling keeps divisibility
+  if (key === 'ppo.trainer.valueTrunk') return v === 'frozen' ? 'trained' : 'frozen';
+  if (key === 'ppo.trainer.klEstimator') return v === 'k1' ? 'k3' : 'k1';
+  if (key === 'ppo.trainer.kl.kind') return v === 'fixed' ? 'adaptive' : 'fixed';
+  if (key === 'ppo.trainer.missingEos.mode') return v === 'replace' ? 'subtract' : 'replace';
+  throw new Error(`no other value for ${key} = ${JSON.stringify(v)}`);
+}
+
+function valueAt(c: unknown, key: string): unknown {
+  return key.split('.').reduce((node: any, k) => node?.[k], c);
+}
+
+/**
+ * For every field of `build(config)` (nested objects walked), the param `keyOf(field)`
+ * changes it. Fields in `fromSeed` come from the run's seed.
+ */
+function checkReachable(stage: string, build: (c: WorkbookConfig) => Built, keyOf: (field: string) => string, fromSeed: string[] = ['seed']): string[] {
+  const { config } = parseParams('smoke', []);
+  const base = build(config);
+  const unreached: string[] = [];
+  const walk = (node: Built, prefix: string) => {
+    for (const [k, v] of Object.entries(node)) {
+      const field = prefix ? `${prefix}.${k}` : k;
+      if (v && typeof v === 'object' && !Array.isArray(v)) {
+        walk(v as Built, field);
+        continue;
+      }
+      if (fromSeed.includes(field)) {
+        const seeded = build(parseParams('smoke', [`seed=${config.seed + 1}`]).config);
+        if (valueAt(seeded, field) === valueAt(base, field)) unreached.push(`${stage}.${field} (not from seed)`);
+        continue;
+      }
+      const key = keyOf(field);
+      const now = valueAt(config, key);
+      if (now === undefined) {
+        unreached.push(`${stage}.${field} (no profile key ${key})`);
+        continue;
+      }
+      const changed = build(parseParams('smoke', [`${key}=${another(key, now)}`]).config);
+      if (JSON.stringify(valueAt(changed, field)) === JSON.stringify(valueAt(base, field))) unreached.push(`${stage}.${field} (--param ${key} does not change it)`);
+    }
+  };
+  walk(base, '');
+  return unreached;
+}
+
+test('--param reaches every field of every stage config', () => {
+  const unreached = [
+    ...checkReachable('pretrain', (c) => pretrainConfig(c, 1) as unknown as Built, (f) => (f === 'minLr' ? 'pretrain.minLrRatio' : `pretrain.${f}`)),
+    ...checkReachable('sft', (c) => sftConfig(c) as unknown as Built, (f) => (f === 'minLr' ? 'sft.minLrRatio' : `sft.${f}`)),
+    // mode is the ablation's switch: the RM itself always trains on whole rankings
+    ...checkReachable('reward', (c) => { const { mode: _m, ...rest } = rewardConfig(c); return rest as Built; }, (f) => `reward.${f}`),
+    ...checkReachable('ppo', (c) => ppoTrainerConfig(c, 'ppo-ptx') as unknown as Built, (f) => `ppo.trainer.${f}`),
+    ...checkReachable('data', (c) => { const d = dataConfig(c); return { sizes: d.sizes, kMin: d.kMin, kMax: d.kMax, agreementPrompts: d.agreementPrompts, trainLabelers: d.panel.trainLabelers, heldOutLabelers: d.panel.heldOutLabelers, seed: d.seed }; },
+      (f) => ({ 'sizes.sft': 'data.sftPrompts', 'sizes.rm': 'data.rmPrompts', 'sizes.ppo': 'data.ppoPrompts', 'sizes.eval': 'data.evalPrompts' } as Record<string, string>)[f] ?? `data.${f}`),
+  ];
+  assert.deepEqual(unreached, []);
+});
+
+test('the builders give every profile the values the notebooks used before them (so numbers stay)', () => {
+  for (const profile of PROFILES) {
+    const { config: c } = parseParams(profile, []);
+    c.models.sizes.forEach((_, i) => {
+      const p = c.pretrain;
+      assert.deepEqual(pretrainConfig(c, i), { ...PRETRAIN_DEFAULTS, steps: p.steps[i], batchSize: p.batchSize, lr: p.lr[i], minLr: p.lr[i] / 10, warmupSteps: p.warmupSteps, evalEvery: p.evalEvery, evalWindows: p.evalWindows, checkpointEvery: p.checkpointEvery, seed: c.seed }, `${profile} pretrain ${i}`);
+    });
+    const s = c.sft;
+    assert.deepEqual(sftConfig(c), { ...SFT_DEFAULTS, epochs: s.epochs, batchSize: s.batchSize, lr: s.lr, minLr: s.lr / 10, dropout: s.dropout, seed: c.seed }, `${profile} sft`);
+    const r = c.reward;
+    assert.deepEqual(rewardConfig(c), { ...REWARD_DEFAULTS, batchPrompts: r.batchPrompts, epochs: r.epochs, lr: r.lr, warmupSteps: r.warmupSteps, evalEvery: r.evalEvery, seed: c.seed }, `${profile} reward`);
+    assert.deepEqual(ppoTrainerConfig(c, 'ppo'), { ...c.ppo.trainer, ptxCoef: 0, seed: c.seed }, `${profile} ppo`);
+    assert.equal(ppoTrainerConfig(c, 'ppo-ptx').ptxCoef, c.ppo.trainer.ptxCoef);
+  }
+  assert.ok(Object.keys(PPO_DEFAULTS).every((k) => k in parseParams('default', []).config.ppo.trainer), 'the profile holds the whole PPO trainer');
+});
+
+test('a param the workbook would overwrite is refused, naming what to use instead', () => {
+  assert.throws(() => parseParams('smoke', ['ppo.trainer.seed=3']), /^InputError: --param: ppo\.trainer\.seed is set by the workbook: every stage takes the run's one seed; use --param seed=N$/);
+});
