@@ -2,7 +2,7 @@
  * Backend selection: pick the fastest TensorFlow.js backend that really works here, say why,
  * and patch it where it is known to be slow or incomplete (the wasm fixes).
  *
- * Order (DESIGN.md "Compute engine"): `tensorflow` (a real tfjs-node-gpu / tfjs-node addon)
+ * Order, fastest first: `tensorflow` (a real tfjs-node-gpu / tfjs-node addon)
  * > `webgpu` (Dawn via the `webgpu` package, only on a hardware adapter that passes a
  * self-check against wasm) > `wasm` > `cpu` (only when asked). `RLHF_BACKEND` forces one.
  */

@@ -1,5 +1,5 @@
 /**
- * Kernels the tfjs wasm backend needs for training (DESIGN.md "Compute engine"), registered
+ * Kernels the tfjs wasm backend needs for training (it is slow or lacks them), registered
  * over the stock ones by `registerWasmFixes()`:
  *  - `BatchMatMul` on the XNNPACK fast path (wasm-matmul.ts);
  *  - `UnsortedSegmentSum` (the gradient of `gather`), missing from wasm: a JS loop on the heap;

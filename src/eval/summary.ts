@@ -66,7 +66,7 @@ function judgeEvery(s: SummaryInputs): Claim[] {
     ? { claim: `PPO-ptx ${large} preferred to SFT ${large}`, paper: '175B PPO-ptx vs 175B SFT: 73.4% ± 2%', ours: fmtCi(w), verdict: w.lower > 0.5 ? 'reproduces' : 'does not reproduce', why: w.lower > 0.5 ? 'the 95% interval lies above 0.5' : 'the 95% interval reaches 0.5 or below' }
     : NOT(`PPO-ptx ${large} preferred to SFT ${large}`, '175B PPO-ptx vs 175B SFT: 73.4% ± 2%', 'PPO-ptx or SFT not trained in this run'));
 
-  // 2. PPO-ptx beats same-size SFT at every size (the issue's done-when at default)
+  // 2. PPO-ptx beats same-size SFT at every size (what the default profile is tuned to show)
   const same = s.sizes.map((z) => find(s.winVsSameSft, 'ppo-ptx', z)).filter(measured);
   out.push(same.length
     ? { claim: 'PPO-ptx preferred to same-size SFT', paper: 'above 50% at every size (Figure 1)', ours: same.map((r) => `${r.size} ${fmtCi(r)}`).join('; '),

@@ -1,5 +1,5 @@
 /**
- * Measure the model pieces the issue sets targets for:
+ * Measure the model pieces that have speed targets:
  *   - byte-level BPE training time on the State of the Union corpus (vocab 2048);
  *   - KV-cache generation vs recomputing the whole prefix, 64 new tokens (target >= 5x).
  *

@@ -1,6 +1,7 @@
 /**
  * The PPO / PPO-ptx stage's config (paired with `ppo.ts`, as TRL pairs `*_config.py` with
- * `*_trainer.py`). Every field is documented; `DEFAULTS` is the `default` workbook profile.
+ * `*_trainer.py`). Every field is documented. `DEFAULTS` is the library's own default (what a
+ * caller outside the workbook gets); `STAGE_DEFAULTS.trainer` is the `default` profile's.
  * The paper's values are given where it states them (Ouyang et al. 2022, Appendix C.4).
  */
 import type { KlEstimator } from '../rl/losses';
@@ -136,23 +137,7 @@ export interface PpoStageConfig {
 }
 
 export const STAGE_DEFAULTS: PpoStageConfig = {
-  // Measured on default's run folder against same-size SFT, judged as 06 judges (300 eval
-  // prompts, 95% interval +-5.7 points), with an RM trained on all 3300 RM prompts for 2 epochs;
-  // ranges are over the checkpoints at iterations 5, 10, 15, 20:
-  //  - 4 answers per prompt with the leave-one-out baseline, 128 episodes per iteration, rollouts
-  //    at 0.7 (the evaluation's temperature), lr 1e-4, plain PPO: medium 52.7-57.7% won;
-  //    with the RM of 1 epoch, 32 episodes of 1 answer per prompt at lr 3e-4 and ptx 1 (the
-  //    previous default): 40.0-44.7%;
-  //  - ptx gamma 0.02, not the paper's 27.8: the SFT models' pretraining loss is about 2.5 nats
-  //    above the base GPT's, so the ptx gradient pulls the policy far from SFT. Medium: gamma 1
-  //    47.3-53.7% (KL 6.6 nats), 0.1 49.8-52.8%, 0.02 48.7-54.2% (pretraining loss 7.7 -> 6.3;
-  //    plain PPO stays at 7.8);
-  //  - an answer without EOS scores -2 whatever the RM says ('replace'): the RM scores cut-off
-  //    answers higher than finished ones (small SFT: mean 0.14, sd 1.38 vs -0.31, sd 0.58), so
-  //    with 'subtract 1' small PPO-ptx ended 36 of 128 rollouts with EOS by iteration 20 and won
-  //    45.8-52.5%; with 'replace 2': 97% of its answers end cleanly, 53.8-58.7% won.
-  // beta 0.1, not the paper's 0.02: lr 1e-3 with beta 0.02 drove KL to ~40 nats per answer in 20
-  // iterations and the answers lost their EOS.
+  // how these values were chosen, and on which prompts: docs/experiments.md (PPO trainer)
   trainer: {
     ...DEFAULTS, iterations: 20, rolloutBatch: 128, samplesPerPrompt: 4, miniBatch: 32, temperature: 0.7, valueTrunk: 'frozen', lr: 1e-4,
     kl: { ...DEFAULTS.kl, initKlCoef: 0.1 }, missingEos: { mode: 'replace', penalty: 2 }, ptxCoef: 0.02,

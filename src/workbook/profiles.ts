@@ -177,17 +177,12 @@ function ladder(widths: [number, number, number], layers: [number, number, numbe
 /** The `default` profile: a 2-core laptop, whole workbook <= 60 minutes. */
 export const DEFAULTS: WorkbookConfig = {
   seed: 1234,
-  // evalPrompts 600 (was 300): PPO-ptx's win-rate against SFT moved by up to 5 points between
-  // checkpoints of one run on 300 prompts (95% interval +-5.7 points); 600 narrow it to +-4
+  // how data.evalPrompts, reward.lr and reward.prompts were chosen: docs/experiments.md
   data: { sftPrompts: 1300, rmPrompts: 3300, ppoPrompts: 3100, evalPrompts: 600, trainLabelers: 10, heldOutLabelers: 5, kMin: 4, kMax: 9, agreementPrompts: 300 },
   tokenizer: { vocabSize: 2048 },
   models: { sizes: ladder([64, 128, 192], [2, 3, 4], [2, 4, 6], 128) },
   pretrain: { maxAddresses: 0, steps: [600, 500, 400], batchSize: 8, lr: [3e-3, 2e-3, 1.5e-3], minLrRatio: 0.1, warmupSteps: 30, weightDecay: 0.1, clipNorm: 1, dropout: 0, evalEvery: 50, evalWindows: 32, checkpointEvery: 100, sampleTokens: 48 },
   sft: { epochs: 6, batchSize: 16, lr: 1e-3, minLrRatio: 0.1, warmupSteps: 10, weightDecay: 0.1, clipNorm: 1, dropout: 0.2, validationFraction: 0.1, answerPrompts: 0, maxNewTokens: 32, temperature: 0.7, topP: 0.95, fewShotTokens: 64 },
-  // reward.lr 1e-4: on the default run's comparisons (seed 1234) held-out-labeler accuracy was
-  // 57.0% at 6e-4, 57.9% at 2e-4, 59.6% at 1e-4, 57.6% at 5e-5 (seed 7 at 1e-4: 56.0%).
-  // reward.prompts 0 (all 3300, was 900): against the noise-free rubric, on 8 SFT answers per
-  // evaluation prompt, the RM ordered 71.6% of the pairs right instead of 61.7% (04 +4 min).
   reward: { size: 'medium', prompts: 0, validationFraction: 0.15, topP: 0.95, temperature: 1, maxNewTokens: 32, batchPrompts: 8, epochs: 2, lr: 1e-4, warmupSteps: 10, minLrRatio: 0.1, weightDecay: 0, clipNorm: 1, scoreBatch: 64, evalEvery: 25, ablationPrompts: 112, selectionPrompts: 48, rankings: '' },
   ppo: PPO_DEFAULTS,
   evaluation: EVAL_DEFAULTS,
