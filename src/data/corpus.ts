@@ -105,7 +105,11 @@ export interface CorpusStats {
 
 export function corpusStats(corpus: Corpus, countTokens?: (text: string) => number): CorpusStats[] {
   const rows: CorpusStats[] = [];
-  for (const [split, docs] of [['train', corpus.train], ['validation', corpus.validation], ['out-of-domain (Moby-Dick)', corpus.outOfDomain]] as const) {
+  for (const [split, docs] of [
+    ['train', corpus.train],
+    ['validation', corpus.validation],
+    ['out-of-domain (Moby-Dick)', corpus.outOfDomain],
+  ] as const) {
     let characters = 0;
     let words = 0;
     let tokens = countTokens ? 0 : null;

@@ -44,27 +44,30 @@ function userFor(prompt: string): string {
  * with 2..26 answers and ranks >= 1 (1 = best, equal ranks are ties).
  */
 export function importRankings(file: string): RankedPrompt[] {
-  return checked(file, readJsonlRows(file, (v, line) => {
-    const row = asObject(v, '{"prompt", "answers", "ranks"}');
-    const prompt = requiredText(row, 'prompt');
-    if (!prompt.trim()) throw new Error('"prompt" must not be empty');
-    const answers = row.answers;
-    const ranks = row.ranks;
-    if (!Array.isArray(answers) || answers.length < 2 || answers.length > MAX_ANSWERS || answers.some((a) => typeof a !== 'string')) {
-      throw new Error(`"answers" must be an array of 2 to ${MAX_ANSWERS} strings, got ${JSON.stringify(answers)?.slice(0, 80)}`);
-    }
-    if (!Array.isArray(ranks) || ranks.length !== answers.length || ranks.some((r) => !Number.isInteger(r) || r < 1)) {
-      throw new Error(`"ranks" must be ${answers.length} integers >= 1 (one per answer, 1 = best), got ${JSON.stringify(ranks)}`);
-    }
-    return {
-      prompt_id: optionalString(row, 'prompt_id', `human-${String(line).padStart(6, '0')}`),
-      user_id: optionalString(row, 'user_id', userFor(prompt)),
-      labeler_id: optionalString(row, 'labeler_id', 'human'),
-      prompt,
-      answers: answers as string[],
-      ranks: ranks as number[],
-    };
-  }));
+  return checked(
+    file,
+    readJsonlRows(file, (v, line) => {
+      const row = asObject(v, '{"prompt", "answers", "ranks"}');
+      const prompt = requiredText(row, 'prompt');
+      if (!prompt.trim()) throw new Error('"prompt" must not be empty');
+      const answers = row.answers;
+      const ranks = row.ranks;
+      if (!Array.isArray(answers) || answers.length < 2 || answers.length > MAX_ANSWERS || answers.some((a) => typeof a !== 'string')) {
+        throw new Error(`"answers" must be an array of 2 to ${MAX_ANSWERS} strings, got ${JSON.stringify(answers)?.slice(0, 80)}`);
+      }
+      if (!Array.isArray(ranks) || ranks.length !== answers.length || ranks.some((r) => !Number.isInteger(r) || r < 1)) {
+        throw new Error(`"ranks" must be ${answers.length} integers >= 1 (one per answer, 1 = best), got ${JSON.stringify(ranks)}`);
+      }
+      return {
+        prompt_id: optionalString(row, 'prompt_id', `human-${String(line).padStart(6, '0')}`),
+        user_id: optionalString(row, 'user_id', userFor(prompt)),
+        labeler_id: optionalString(row, 'labeler_id', 'human'),
+        prompt,
+        answers: answers as string[],
+        ranks: ranks as number[],
+      };
+    }),
+  );
 }
 
 /**
@@ -135,7 +138,14 @@ function asRanking(pairs: readonly RankedPrompt[]): RankedPrompt | null {
 
 /** The rankings of a read file, or every problem of it (its lines', then its rankings'). */
 function checked(file: string, read: { rows: { line: number; value: RankedPrompt }[]; problems: string[] }): RankedPrompt[] {
-  const problems = [...read.problems, ...rankingsProblems(read.rows.map((r) => ({ ranking: r.value, line: r.line })), file, { human: true })];
+  const problems = [
+    ...read.problems,
+    ...rankingsProblems(
+      read.rows.map((r) => ({ ranking: r.value, line: r.line })),
+      file,
+      { human: true },
+    ),
+  ];
   if (problems.length) throw problemsError(file, problems);
   return read.rows.map((r) => r.value);
 }
@@ -170,7 +180,9 @@ export function rankingsFormat(file: string): RankingsFormat {
   if (keys.includes('answers')) return 'kway';
   if (keys.includes('chosen')) return 'pairwise';
   if (keys.includes('answer_id')) return 'table';
-  throw new InputError(`${file}: cannot tell the format from the first line's keys (${keys.join(', ') || 'none'}): expected "answers" (K-way), "chosen" (pairwise) or "answer_id" (rankings table)`);
+  throw new InputError(
+    `${file}: cannot tell the format from the first line's keys (${keys.join(', ') || 'none'}): expected "answers" (K-way), "chosen" (pairwise) or "answer_id" (rankings table)`,
+  );
 }
 
 /** People's rankings in any of the three formats, held to the stricter check. */
@@ -201,7 +213,9 @@ export function readHumanRankingsSplit(file: string, fraction: number, seed: num
   const users = new Set(ranked.map((r) => r.user_id)).size;
   const split = holdOutUsers(ranked, fraction, seed);
   if (!split.train.length || !split.validation.length) {
-    throw new InputError(`${file}: ${ranked.length} rankings from ${users} user${users === 1 ? '' : 's'} leave no ${split.train.length ? 'validation' : 'training'} rankings when ${Math.round(100 * fraction)}% of users are held out; rankings from more users are needed`);
+    throw new InputError(
+      `${file}: ${ranked.length} rankings from ${users} user${users === 1 ? '' : 's'} leave no ${split.train.length ? 'validation' : 'training'} rankings when ${Math.round(100 * fraction)}% of users are held out; rankings from more users are needed`,
+    );
   }
   return { file, sha256: sha256(fs.readFileSync(file)), format, ...split };
 }

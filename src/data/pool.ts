@@ -30,7 +30,20 @@ export interface FactPool {
   adjectives: string[];
 }
 
-const SUBJECTS = ['The movie', 'The hotel', 'Our dinner', 'The new phone', 'The concert', 'My flight', 'The book', 'The service', 'The weather', 'The game', 'The class', 'The coffee'];
+const SUBJECTS = [
+  'The movie',
+  'The hotel',
+  'Our dinner',
+  'The new phone',
+  'The concert',
+  'My flight',
+  'The book',
+  'The service',
+  'The weather',
+  'The game',
+  'The class',
+  'The coffee',
+];
 const OTHERS = ['the music', 'the staff', 'the ending', 'the price', 'the view', 'the food', 'the seats', 'the story'];
 const POSITIVE = ['wonderful', 'great', 'excellent', 'lovely', 'amazing', 'fantastic', 'good', 'pleasant', 'delightful', 'superb', 'perfect', 'nice'];
 const NEGATIVE = ['terrible', 'awful', 'bad', 'boring', 'horrible', 'disappointing', 'poor', 'dreadful', 'annoying', 'ugly', 'dull', 'sad'];

@@ -39,35 +39,91 @@ function facts(task: Task, subject: string, answers: string[], over: Partial<Pro
 }
 
 function closedQa(pool: FactPool, rng: Rng): Draft {
-  const task = rng.choice<Task>(['country_capital', 'country_capital', 'country_continent', 'country_currency', 'element_symbol', 'element_number', 'state_capital', 'definition', 'synonym', 'antonym']);
+  const task = rng.choice<Task>([
+    'country_capital',
+    'country_capital',
+    'country_continent',
+    'country_currency',
+    'element_symbol',
+    'element_number',
+    'state_capital',
+    'definition',
+    'synonym',
+    'antonym',
+  ]);
   const c = rng.choice(pool.countries);
   const e = rng.choice(pool.elements);
   const s = rng.choice(pool.states);
   const pick = (t: string[]) => rng.choice(t);
   switch (task) {
     case 'country_capital':
-      return { category: 'closed_qa', text: pick([`What is the capital of ${c.name}?`, `Which city is the capital of ${c.name}?`, `Name the capital of ${c.name}.`, `Tell me the capital city of ${c.name}.`]), facts: facts(task, c.name, [c.capital]) };
+      return {
+        category: 'closed_qa',
+        text: pick([
+          `What is the capital of ${c.name}?`,
+          `Which city is the capital of ${c.name}?`,
+          `Name the capital of ${c.name}.`,
+          `Tell me the capital city of ${c.name}.`,
+        ]),
+        facts: facts(task, c.name, [c.capital]),
+      };
     case 'country_continent':
-      return { category: 'closed_qa', text: pick([`Which continent is ${c.name} in?`, `On what continent is ${c.name}?`, `Name the continent where ${c.name} is.`]), facts: facts(task, c.name, [c.continent]) };
+      return {
+        category: 'closed_qa',
+        text: pick([`Which continent is ${c.name} in?`, `On what continent is ${c.name}?`, `Name the continent where ${c.name} is.`]),
+        facts: facts(task, c.name, [c.continent]),
+      };
     case 'country_currency':
-      return { category: 'closed_qa', text: pick([`What is the currency of ${c.name}?`, `What money is used in ${c.name}?`, `Name the currency of ${c.name}.`]), facts: facts(task, c.name, [c.currency]) };
+      return {
+        category: 'closed_qa',
+        text: pick([`What is the currency of ${c.name}?`, `What money is used in ${c.name}?`, `Name the currency of ${c.name}.`]),
+        facts: facts(task, c.name, [c.currency]),
+      };
     case 'element_symbol':
-      return { category: 'closed_qa', text: pick([`What is the chemical symbol for ${e.name}?`, `Give the symbol of the element ${e.name}.`, `Which symbol stands for ${e.name}?`]), facts: facts(task, e.name, [e.symbol]) };
+      return {
+        category: 'closed_qa',
+        text: pick([`What is the chemical symbol for ${e.name}?`, `Give the symbol of the element ${e.name}.`, `Which symbol stands for ${e.name}?`]),
+        facts: facts(task, e.name, [e.symbol]),
+      };
     case 'element_number':
-      return { category: 'closed_qa', text: pick([`What is the atomic number of ${e.name}?`, `Give the atomic number of ${e.name}.`, `How many protons does ${e.name} have?`]), facts: facts(task, e.name, [String(e.atomicNumber)]) };
+      return {
+        category: 'closed_qa',
+        text: pick([`What is the atomic number of ${e.name}?`, `Give the atomic number of ${e.name}.`, `How many protons does ${e.name} have?`]),
+        facts: facts(task, e.name, [String(e.atomicNumber)]),
+      };
     case 'state_capital':
-      return { category: 'closed_qa', text: pick([`What is the capital of the US state of ${s.state}?`, `Which city is the capital of ${s.state} state?`, `Name the state capital of ${s.state}.`]), facts: facts(task, s.state, [s.capital]) };
+      return {
+        category: 'closed_qa',
+        text: pick([
+          `What is the capital of the US state of ${s.state}?`,
+          `Which city is the capital of ${s.state} state?`,
+          `Name the state capital of ${s.state}.`,
+        ]),
+        facts: facts(task, s.state, [s.capital]),
+      };
     case 'definition': {
       const d = rng.choice(pool.definitions);
-      return { category: 'closed_qa', text: pick([`What does the word "${d.word}" mean?`, `Define "${d.word}".`, `What is the meaning of "${d.word}"?`]), facts: facts(task, d.word, [d.gloss]) };
+      return {
+        category: 'closed_qa',
+        text: pick([`What does the word "${d.word}" mean?`, `Define "${d.word}".`, `What is the meaning of "${d.word}"?`]),
+        facts: facts(task, d.word, [d.gloss]),
+      };
     }
     case 'synonym': {
       const w = rng.choice(pool.synonyms);
-      return { category: 'closed_qa', text: pick([`Give a synonym for "${w.word}".`, `What is another word for "${w.word}"?`, `Name a word that means the same as "${w.word}".`]), facts: facts(task, w.word, w.answers) };
+      return {
+        category: 'closed_qa',
+        text: pick([`Give a synonym for "${w.word}".`, `What is another word for "${w.word}"?`, `Name a word that means the same as "${w.word}".`]),
+        facts: facts(task, w.word, w.answers),
+      };
     }
     default: {
       const w = rng.choice(pool.antonyms);
-      return { category: 'closed_qa', text: pick([`What is the opposite of "${w.word}"?`, `Give an antonym for "${w.word}".`, `Name a word that means the opposite of "${w.word}".`]), facts: facts('antonym', w.word, w.answers) };
+      return {
+        category: 'closed_qa',
+        text: pick([`What is the opposite of "${w.word}"?`, `Give an antonym for "${w.word}".`, `Name a word that means the opposite of "${w.word}".`]),
+        facts: facts('antonym', w.word, w.answers),
+      };
     }
   }
 }
@@ -77,28 +133,52 @@ function unanswerable(pool: FactPool, rng: Rng): Draft {
   const no = { answerable: false };
   if (kind === 0) {
     const x = rng.choice(pool.inventedCountries);
-    return { category: 'unanswerable', text: rng.choice([`What is the capital of ${x}?`, `Which continent is ${x} in?`, `What is the currency of ${x}?`]), facts: facts('invented_country', x, [], no) };
+    return {
+      category: 'unanswerable',
+      text: rng.choice([`What is the capital of ${x}?`, `Which continent is ${x} in?`, `What is the currency of ${x}?`]),
+      facts: facts('invented_country', x, [], no),
+    };
   }
   if (kind === 1) {
     const x = rng.choice(pool.inventedElements);
-    return { category: 'unanswerable', text: rng.choice([`What is the chemical symbol for ${x}?`, `What is the atomic number of ${x}?`]), facts: facts('invented_element', x, [], no) };
+    return {
+      category: 'unanswerable',
+      text: rng.choice([`What is the chemical symbol for ${x}?`, `What is the atomic number of ${x}?`]),
+      facts: facts('invented_element', x, [], no),
+    };
   }
   const x = rng.choice(pool.inventedWords);
-  return { category: 'unanswerable', text: rng.choice([`What does the word "${x}" mean?`, `Define "${x}".`, `Give a synonym for "${x}".`]), facts: facts('invented_word', x, [], no) };
+  return {
+    category: 'unanswerable',
+    text: rng.choice([`What does the word "${x}" mean?`, `Define "${x}".`, `Give a synonym for "${x}".`]),
+    facts: facts('invented_word', x, [], no),
+  };
 }
 
 function falsePremise(pool: FactPool, rng: Rng): Draft {
   const kind = rng.int(3);
   if (kind === 0) {
     const [c, d] = rng.sample(pool.countries, 2);
-    return { category: 'false_premise', text: rng.choice([`Why is ${d.capital} the capital of ${c.name}?`, `When did ${d.capital} become the capital of ${c.name}?`]), facts: facts('wrong_capital', c.name, [c.capital], { answerable: false, premise: d.capital }) };
+    return {
+      category: 'false_premise',
+      text: rng.choice([`Why is ${d.capital} the capital of ${c.name}?`, `When did ${d.capital} become the capital of ${c.name}?`]),
+      facts: facts('wrong_capital', c.name, [c.capital], { answerable: false, premise: d.capital }),
+    };
   }
   if (kind === 1) {
     const [e, f] = rng.sample(pool.elements, 2);
-    return { category: 'false_premise', text: rng.choice([`Why is ${f.symbol} the symbol for ${e.name}?`, `When did ${e.name} get the symbol ${f.symbol}?`]), facts: facts('wrong_symbol', e.name, [e.symbol], { answerable: false, premise: f.symbol }) };
+    return {
+      category: 'false_premise',
+      text: rng.choice([`Why is ${f.symbol} the symbol for ${e.name}?`, `When did ${e.name} get the symbol ${f.symbol}?`]),
+      facts: facts('wrong_symbol', e.name, [e.symbol], { answerable: false, premise: f.symbol }),
+    };
   }
   const [s, t] = rng.sample(pool.states, 2);
-  return { category: 'false_premise', text: rng.choice([`Why is ${t.capital} the capital of ${s.state}?`, `When did ${t.capital} become the capital of ${s.state}?`]), facts: facts('wrong_state_capital', s.state, [s.capital], { answerable: false, premise: t.capital }) };
+  return {
+    category: 'false_premise',
+    text: rng.choice([`Why is ${t.capital} the capital of ${s.state}?`, `When did ${t.capital} become the capital of ${s.state}?`]),
+    facts: facts('wrong_state_capital', s.state, [s.capital], { answerable: false, premise: t.capital }),
+  };
 }
 
 function harmful(rng: Rng): Draft {
@@ -121,12 +201,20 @@ function rewrite(pool: FactPool, rng: Rng): Draft {
       const q = closedQa(pool, rng);
       const single = q.facts.answers.filter((a) => !/\s/.test(a));
       if (q.facts.task === 'definition' || single.length === 0) continue;
-      return { category: 'rewrite', text: `Answer in one word: ${q.text}`, facts: { ...q.facts, task: 'one_word', answers: single, constraint: { kind: 'one_word', n: 1, target: '' } } };
+      return {
+        category: 'rewrite',
+        text: `Answer in one word: ${q.text}`,
+        facts: { ...q.facts, task: 'one_word', answers: single, constraint: { kind: 'one_word', n: 1, target: '' } },
+      };
     }
   }
   if (kind === 1 || kind === 0) {
     const phrase = `the ${rng.choice(pool.adjectives)} ${rng.choice(pool.nouns)}`;
-    return { category: 'rewrite', text: rng.choice([`Rewrite in capital letters: ${phrase}`, `Write this in uppercase: ${phrase}`]), facts: facts('uppercase', phrase, [phrase.toUpperCase()], { constraint: { kind: 'uppercase', n: 0, target: phrase.toUpperCase() } }) };
+    return {
+      category: 'rewrite',
+      text: rng.choice([`Rewrite in capital letters: ${phrase}`, `Write this in uppercase: ${phrase}`]),
+      facts: facts('uppercase', phrase, [phrase.toUpperCase()], { constraint: { kind: 'uppercase', n: 0, target: phrase.toUpperCase() } }),
+    };
   }
   if (kind === 2) {
     const n = rng.intBetween(2, 4);
@@ -134,29 +222,56 @@ function rewrite(pool: FactPool, rng: Rng): Draft {
     if (rng.bool(0.7)) {
       const k = rng.choice(continents);
       const items = pool.countries.filter((c) => c.continent === k).map((c) => c.name);
-      return { category: 'rewrite', text: rng.choice([`List ${n} countries in ${k}.`, `Name ${n} countries in ${k}.`]), facts: facts('list', k, items, { constraint: { kind: 'list', n, target: '' } }) };
+      return {
+        category: 'rewrite',
+        text: rng.choice([`List ${n} countries in ${k}.`, `Name ${n} countries in ${k}.`]),
+        facts: facts('list', k, items, { constraint: { kind: 'list', n, target: '' } }),
+      };
     }
-    return { category: 'rewrite', text: rng.choice([`List ${n} chemical elements.`, `Name ${n} chemical elements.`]), facts: facts('list', 'elements', pool.elements.map((e) => e.name), { constraint: { kind: 'list', n, target: '' } }) };
+    return {
+      category: 'rewrite',
+      text: rng.choice([`List ${n} chemical elements.`, `Name ${n} chemical elements.`]),
+      facts: facts(
+        'list',
+        'elements',
+        pool.elements.map((e) => e.name),
+        { constraint: { kind: 'list', n, target: '' } },
+      ),
+    };
   }
   const ws = rng.sample(pool.nouns, rng.intBetween(3, 5));
   const target = ws.slice().reverse().join(' ');
-  return { category: 'rewrite', text: rng.choice([`Reverse the order of these words: ${ws.join(' ')}`, `Write these words in reverse order: ${ws.join(' ')}`]), facts: facts('reverse', ws.join(' '), [target], { constraint: { kind: 'reverse', n: ws.length, target } }) };
+  return {
+    category: 'rewrite',
+    text: rng.choice([`Reverse the order of these words: ${ws.join(' ')}`, `Write these words in reverse order: ${ws.join(' ')}`]),
+    facts: facts('reverse', ws.join(' '), [target], { constraint: { kind: 'reverse', n: ws.length, target } }),
+  };
 }
 
 function classification(pool: FactPool, rng: Rng): Draft {
   const s = rng.choice(pool.sentences);
-  const text = rng.choice([`Is this sentence positive or negative? ${s.text}`, `Classify the sentiment (positive or negative): ${s.text}`, `Positive or negative? ${s.text}`]);
+  const text = rng.choice([
+    `Is this sentence positive or negative? ${s.text}`,
+    `Classify the sentiment (positive or negative): ${s.text}`,
+    `Positive or negative? ${s.text}`,
+  ]);
   return { category: 'classification', text, facts: facts('sentiment', s.text, [s.label]) };
 }
 
 export function draftPrompt(category: Category, pool: FactPool, rng: Rng): Draft {
   switch (category) {
-    case 'closed_qa': return closedQa(pool, rng);
-    case 'unanswerable': return unanswerable(pool, rng);
-    case 'false_premise': return falsePremise(pool, rng);
-    case 'harmful': return harmful(rng);
-    case 'rewrite': return rewrite(pool, rng);
-    default: return classification(pool, rng);
+    case 'closed_qa':
+      return closedQa(pool, rng);
+    case 'unanswerable':
+      return unanswerable(pool, rng);
+    case 'false_premise':
+      return falsePremise(pool, rng);
+    case 'harmful':
+      return harmful(rng);
+    case 'rewrite':
+      return rewrite(pool, rng);
+    default:
+      return classification(pool, rng);
   }
 }
 
@@ -189,7 +304,14 @@ export function generatePrompts(n: number, pool: FactPool, config: PromptConfig,
       const category = CATEGORIES[urng.categorical(taste)];
       const draft = draftPrompt(category, pool, urng);
       const instruction = instructionFor(category, config, urng);
-      out.push({ prompt_id: `p${String(out.length + 1).padStart(6, '0')}`, user_id, category, instruction, text: PREFIX[instruction] + draft.text, facts: draft.facts });
+      out.push({
+        prompt_id: `p${String(out.length + 1).padStart(6, '0')}`,
+        user_id,
+        category,
+        instruction,
+        text: PREFIX[instruction] + draft.text,
+        facts: draft.facts,
+      });
     }
     user++;
   }
@@ -200,7 +322,8 @@ export function generatePrompts(n: number, pool: FactPool, config: PromptConfig,
 export function loadPrompts(file: string): Prompt[] {
   return readJsonl(file, (v: any) => {
     if (!v || typeof v !== 'object') throw new Error('expected a prompt object');
-    for (const k of ['prompt_id', 'user_id', 'category', 'instruction', 'text']) if (typeof v[k] !== 'string' || !v[k]) throw new Error(`"${k}" must be a non-empty string`);
+    for (const k of ['prompt_id', 'user_id', 'category', 'instruction', 'text'])
+      if (typeof v[k] !== 'string' || !v[k]) throw new Error(`"${k}" must be a non-empty string`);
     if (!v.facts || typeof v.facts !== 'object' || !Array.isArray(v.facts.answers)) throw new Error('"facts" must be an object with an "answers" array');
     return v as Prompt;
   });

@@ -46,7 +46,9 @@ const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 export function toRows(ranked: readonly RankedPrompt[]): RankingRow[] {
   const rows: RankingRow[] = [];
   for (const r of ranked) {
-    r.answers.forEach((answer, i) => rows.push({ prompt_id: r.prompt_id, user_id: r.user_id, labeler_id: r.labeler_id, answer_id: LETTERS[i], rank: r.ranks[i], prompt: r.prompt, answer }));
+    r.answers.forEach((answer, i) =>
+      rows.push({ prompt_id: r.prompt_id, user_id: r.user_id, labeler_id: r.labeler_id, answer_id: LETTERS[i], rank: r.ranks[i], prompt: r.prompt, answer }),
+    );
   }
   return rows;
 }
@@ -113,11 +115,17 @@ function groupRows(rows: readonly { line: number; value: RankingRow }[], file: s
     const key = `${row.prompt_id}\u0000${row.labeler_id}`;
     let g = groups.get(key);
     if (!g) {
-      g = { ranking: { prompt_id: row.prompt_id, user_id: row.user_id, labeler_id: row.labeler_id, prompt: row.prompt, answers: [], ranks: [] }, ids: [], line };
+      g = {
+        ranking: { prompt_id: row.prompt_id, user_id: row.user_id, labeler_id: row.labeler_id, prompt: row.prompt, answers: [], ranks: [] },
+        ids: [],
+        line,
+      };
       groups.set(key, g);
     }
-    if (g.ids.includes(row.answer_id)) problems.push(`${file}:${line}: answer_id "${row.answer_id}" appears twice for prompt ${row.prompt_id}, labeler ${row.labeler_id}`);
-    else if (g.ranking.prompt !== row.prompt || g.ranking.user_id !== row.user_id) problems.push(`${file}:${line}: prompt ${row.prompt_id} has a different prompt text or user_id than on line ${g.line}`);
+    if (g.ids.includes(row.answer_id))
+      problems.push(`${file}:${line}: answer_id "${row.answer_id}" appears twice for prompt ${row.prompt_id}, labeler ${row.labeler_id}`);
+    else if (g.ranking.prompt !== row.prompt || g.ranking.user_id !== row.user_id)
+      problems.push(`${file}:${line}: prompt ${row.prompt_id} has a different prompt text or user_id than on line ${g.line}`);
     else {
       g.ids.push(row.answer_id);
       g.ranking.answers.push(row.answer);
@@ -190,12 +198,18 @@ function csvRows(file: string, problems: string[]): { line: number; value: Ranki
 export function rankingsFrame(ranked: readonly RankedPrompt[]): any {
   const dfd = require('danfojs-node');
   const rows = toRows(ranked);
-  return new dfd.DataFrame(rows.map((r) => RANKING_COLUMNS.map((c) => r[c])), { columns: [...RANKING_COLUMNS] });
+  return new dfd.DataFrame(
+    rows.map((r) => RANKING_COLUMNS.map((c) => r[c])),
+    { columns: [...RANKING_COLUMNS] },
+  );
 }
 
 /** Pairwise comparisons (ties dropped) as a danfo DataFrame. */
 export function comparisonsFrame(ranked: readonly RankedPrompt[]): any {
   const dfd = require('danfojs-node');
   const rows = toComparisons(ranked);
-  return new dfd.DataFrame(rows.map((r) => COMPARISON_COLUMNS.map((c) => r[c])), { columns: [...COMPARISON_COLUMNS] });
+  return new dfd.DataFrame(
+    rows.map((r) => COMPARISON_COLUMNS.map((c) => r[c])),
+    { columns: [...COMPARISON_COLUMNS] },
+  );
 }

@@ -6,12 +6,28 @@ export type Category = (typeof CATEGORIES)[number];
 
 /** The finer task inside a category. */
 export type Task =
-  | 'country_capital' | 'country_continent' | 'country_currency' | 'element_symbol' | 'element_number'
-  | 'state_capital' | 'definition' | 'synonym' | 'antonym'
-  | 'invented_country' | 'invented_element' | 'invented_word'
-  | 'wrong_capital' | 'wrong_symbol' | 'wrong_state_capital'
-  | 'insult' | 'threaten' | 'demean'
-  | 'one_word' | 'uppercase' | 'list' | 'reverse'
+  | 'country_capital'
+  | 'country_continent'
+  | 'country_currency'
+  | 'element_symbol'
+  | 'element_number'
+  | 'state_capital'
+  | 'definition'
+  | 'synonym'
+  | 'antonym'
+  | 'invented_country'
+  | 'invented_element'
+  | 'invented_word'
+  | 'wrong_capital'
+  | 'wrong_symbol'
+  | 'wrong_state_capital'
+  | 'insult'
+  | 'threaten'
+  | 'demean'
+  | 'one_word'
+  | 'uppercase'
+  | 'list'
+  | 'reverse'
   | 'sentiment';
 
 /** Instruction variants the evaluation compares (paper: "answer only if sure", "be respectful"). */

@@ -53,7 +53,11 @@ function parseData(file: string): Synset[] {
       pointers.push({ symbol: head[i], offset: head[i + 1], source: parseInt(st.slice(0, 2), 16), target: parseInt(st.slice(2), 16) });
     }
     const rawGloss = bar >= 0 ? line.slice(bar + 3).trim() : '';
-    const gloss = rawGloss.split(';').map((s) => s.trim()).filter((s) => s && !s.startsWith('"'))[0] || '';
+    const gloss =
+      rawGloss
+        .split(';')
+        .map((s) => s.trim())
+        .filter((s) => s && !s.startsWith('"'))[0] || '';
     out.push({ offset: head[0], words, pointers, gloss, instanceOf: [] });
   }
   return out;

@@ -201,7 +201,10 @@ async function tryBackend(name: BackendName, forced: boolean): Promise<Candidate
     }
     await activate(name);
     if (name === 'cpu') return { name, ok: true, why: 'reference JS kernels' };
-    const build = threadsOf('wasm')! > 1 ? `threaded SIMD build, ${threadsOf('wasm')} XNNPACK threads (${wasmThreadsSource})` : `SIMD build, 1 thread (${wasmThreadsSource})`;
+    const build =
+      threadsOf('wasm')! > 1
+        ? `threaded SIMD build, ${threadsOf('wasm')} XNNPACK threads (${wasmThreadsSource})`
+        : `SIMD build, 1 thread (${wasmThreadsSource})`;
     return { name, ok: true, why: `${build}; BatchMatMul + UnsortedSegmentSum fixes registered${wasmThreadsError ? ` (${wasmThreadsError})` : ''}` };
   } catch (e) {
     return { name, ok: false, why: errorText(e) };

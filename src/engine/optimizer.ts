@@ -124,7 +124,9 @@ export class Adam {
         if (fused) {
           // the same update as below in one kernel (wasm-adam.ts)
           const attrs: AdamUpdateAttrs = { beta1, beta2, eps, stepSize, vCorrection, decay: weightDecay > 0 && p.rank >= 2 ? lr * weightDecay : 0 };
-          const [p1, m1, v1] = tf.engine().runKernel(ADAM_UPDATE, { p, g: raw, m, v, scale: scale ?? one! }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+          const [p1, m1, v1] = tf
+            .engine()
+            .runKernel(ADAM_UPDATE, { p, g: raw, m, v, scale: scale ?? one! }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
           m.assign(m1);
           v.assign(v1);
           p.assign(p1);
@@ -191,7 +193,11 @@ export async function trainStepWithAux(
       if (r.aux) aux = tf.keep(r.aux);
       return r.loss;
     }, vars);
-    norm = optimizer.applyGradients(vars, vars.map((p) => grads[p.name]), opts.lr);
+    norm = optimizer.applyGradients(
+      vars,
+      vars.map((p) => grads[p.name]),
+      opts.lr,
+    );
     return tf.concat([tf.stack([value, norm]), aux ? aux.toFloat().reshape([-1]) : tf.zeros([0])]); // [2 + aux]
   });
   tf.dispose([aux!, norm!].filter((t) => t != null));

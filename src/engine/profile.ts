@@ -76,13 +76,22 @@ export async function profileKernels(f: () => void | Promise<void>, reps = 5, wa
 
 /** The profile as text: one line per kernel, then the time outside kernels. */
 export function formatProfile(p: KernelProfile, top = 20): string {
-  const line = (name: string, ms: number, calls: string) => `  ${name.padEnd(20)}${ms.toFixed(1).padStart(8)} ms${((100 * ms) / p.totalMs).toFixed(0).padStart(5)}%${calls.padStart(8)}`;
+  const line = (name: string, ms: number, calls: string) =>
+    `  ${name.padEnd(20)}${ms.toFixed(1).padStart(8)} ms${((100 * ms) / p.totalMs).toFixed(0).padStart(5)}%${calls.padStart(8)}`;
   const shown = p.kernels.slice(0, top);
   const rest = p.kernels.slice(top);
   return [
     `  ${'kernel'.padEnd(20)}${'ms/step'.padStart(11)}${'share'.padStart(6)}${'calls'.padStart(8)}`,
     ...shown.map((k) => line(k.kernel, k.ms, k.calls.toFixed(0))),
-    ...(rest.length ? [line(`(${rest.length} others)`, rest.reduce((s, k) => s + k.ms, 0), rest.reduce((s, k) => s + k.calls, 0).toFixed(0))] : []),
+    ...(rest.length
+      ? [
+          line(
+            `(${rest.length} others)`,
+            rest.reduce((s, k) => s + k.ms, 0),
+            rest.reduce((s, k) => s + k.calls, 0).toFixed(0),
+          ),
+        ]
+      : []),
     line('(outside kernels)', p.otherMs, ''),
     line('total', p.totalMs, ''),
   ].join('\n');

@@ -29,8 +29,13 @@ export function adamUpdate(args: { inputs: tf.NamedTensorInfoMap; backend: unkno
   const backend = args.backend as WasmBackend;
   const { p, g, m, v, scale } = args.inputs as Record<'p' | 'g' | 'm' | 'v' | 'scale', tf.TensorInfo>;
   const { beta1, beta2, eps, stepSize, vCorrection, decay } = args.attrs as unknown as AdamUpdateAttrs;
-  for (const [name, t] of [['g', g], ['m', m], ['v', v]] as const) {
-    if (t.shape.join(',') !== p.shape.join(',') || t.dtype !== 'float32') throw new Error(`${ADAM_UPDATE}: ${name} [${t.shape}] ${t.dtype} does not match p [${p.shape}] float32`);
+  for (const [name, t] of [
+    ['g', g],
+    ['m', m],
+    ['v', v],
+  ] as const) {
+    if (t.shape.join(',') !== p.shape.join(',') || t.dtype !== 'float32')
+      throw new Error(`${ADAM_UPDATE}: ${name} [${t.shape}] ${t.dtype} does not match p [${p.shape}] float32`);
   }
   const outs = [backend.makeOutput(p.shape, 'float32'), backend.makeOutput(p.shape, 'float32'), backend.makeOutput(p.shape, 'float32')];
   // Views taken after makeOutput: a heap growth there would detach earlier ones.

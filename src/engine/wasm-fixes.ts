@@ -69,13 +69,14 @@ function sumLeadingAxes(original: tf.KernelFunc) {
     dst.fill(0);
     // four rows per pass: a quarter of the reads and writes of dst (fast path; else one)
     let i = 0;
-    if (fastPath()) for (; i + 4 <= rows; i += 4) {
-      const r0 = i * cols;
-      const r1 = r0 + cols;
-      const r2 = r1 + cols;
-      const r3 = r2 + cols;
-      for (let j = 0; j < cols; j++) dst[j] += src[r0 + j] + src[r1 + j] + src[r2 + j] + src[r3 + j];
-    }
+    if (fastPath())
+      for (; i + 4 <= rows; i += 4) {
+        const r0 = i * cols;
+        const r1 = r0 + cols;
+        const r2 = r1 + cols;
+        const r3 = r2 + cols;
+        for (let j = 0; j < cols; j++) dst[j] += src[r0 + j] + src[r1 + j] + src[r2 + j] + src[r3 + j];
+      }
     for (; i < rows; i++) {
       const row = i * cols;
       for (let j = 0; j < cols; j++) dst[j] += src[row + j];
@@ -158,7 +159,10 @@ function gatherRows(original: tf.KernelFunc) {
 }
 
 /** Put `make(original)` in place of the wasm kernel `name`. */
-function replace(name: string, make: (original: tf.KernelFunc) => (args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) => unknown): void {
+function replace(
+  name: string,
+  make: (original: tf.KernelFunc) => (args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) => unknown,
+): void {
   const original = tf.getKernel(name, 'wasm');
   if (!original) return;
   tf.unregisterKernel(name, 'wasm');
@@ -177,8 +181,11 @@ export function registerWasmFixes(): void {
   tf.registerKernel({ kernelName: 'SplitV', backendName: 'wasm', kernelFunc: splitV as unknown as tf.KernelFunc });
   if (tf.getKernel('UnsortedSegmentSum', 'wasm')) tf.unregisterKernel('UnsortedSegmentSum', 'wasm');
   tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSum as tf.KernelFunc });
-  if (!tf.getKernel(ADAM_UPDATE, 'wasm')) tf.registerKernel({ kernelName: ADAM_UPDATE, backendName: 'wasm', kernelFunc: adamUpdate as unknown as tf.KernelFunc });
-  if (!tf.getKernel(TARGET_LOG_PROB, 'wasm')) tf.registerKernel({ kernelName: TARGET_LOG_PROB, backendName: 'wasm', kernelFunc: targetLogProb as unknown as tf.KernelFunc });
-  if (!tf.getKernel(TARGET_LOG_PROB_GRAD, 'wasm')) tf.registerKernel({ kernelName: TARGET_LOG_PROB_GRAD, backendName: 'wasm', kernelFunc: targetLogProbGrad as unknown as tf.KernelFunc });
+  if (!tf.getKernel(ADAM_UPDATE, 'wasm'))
+    tf.registerKernel({ kernelName: ADAM_UPDATE, backendName: 'wasm', kernelFunc: adamUpdate as unknown as tf.KernelFunc });
+  if (!tf.getKernel(TARGET_LOG_PROB, 'wasm'))
+    tf.registerKernel({ kernelName: TARGET_LOG_PROB, backendName: 'wasm', kernelFunc: targetLogProb as unknown as tf.KernelFunc });
+  if (!tf.getKernel(TARGET_LOG_PROB_GRAD, 'wasm'))
+    tf.registerKernel({ kernelName: TARGET_LOG_PROB_GRAD, backendName: 'wasm', kernelFunc: targetLogProbGrad as unknown as tf.KernelFunc });
   registered = true;
 }

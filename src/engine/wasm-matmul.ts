@@ -28,7 +28,17 @@ export interface WasmBackend {
   typedArrayFromHeap: (t: tf.TensorInfo) => Float32Array | Int32Array | Uint8Array;
 }
 
-type MatMulFn = (aId: number, aShape: Uint8Array, aRank: number, bId: number, bShape: Uint8Array, bRank: number, tA: boolean, tB: boolean, outId: number) => void;
+type MatMulFn = (
+  aId: number,
+  aShape: Uint8Array,
+  aRank: number,
+  bId: number,
+  bShape: Uint8Array,
+  bRank: number,
+  tA: boolean,
+  tB: boolean,
+  outId: number,
+) => void;
 
 let wasmMatMul: MatMulFn | null = null;
 
@@ -248,7 +258,16 @@ const K_CHUNK = 256;
  * of A, whose 1024-row column walk leaves the cache), and each partial product runs on
  * XNNPACK; partials are added with wasm's Add. Sums run in a fixed order (deterministic).
  */
-function kSplitTransposedA(backend: WasmBackend, a: tf.TensorInfo, b: tf.TensorInfo, m: number, k: number, n: number, transposeB: boolean, outShape: number[]): tf.TensorInfo {
+function kSplitTransposedA(
+  backend: WasmBackend,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  m: number,
+  k: number,
+  n: number,
+  transposeB: boolean,
+  outShape: number[],
+): tf.TensorInfo {
   if (wasmTranspose == null) {
     wasmTranspose = backend.wasm.cwrap('Transpose', null, ['number', 'array', 'number', 'number', 'number', 'array', 'number']) as unknown as TransposeFn;
   }
@@ -299,7 +318,9 @@ function batchMatMulImpl(backend: WasmBackend, a: tf.TensorInfo, b: tf.TensorInf
   const kB = transposeB ? b.shape[bR - 1] : b.shape[bR - 2];
   const n = transposeB ? b.shape[bR - 2] : b.shape[bR - 1];
   if (k !== kB) {
-    throw new Error(`Error in matMul: inner shapes (${k}) and (${kB}) of Tensors with shapes ${a.shape} and ${b.shape} and transposeA=${transposeA} and transposeB=${transposeB} must match.`);
+    throw new Error(
+      `Error in matMul: inner shapes (${k}) and (${kB}) of Tensors with shapes ${a.shape} and ${b.shape} and transposeA=${transposeA} and transposeB=${transposeB} must match.`,
+    );
   }
   const aDims = a.shape.slice(0, -2);
   const bDims = b.shape.slice(0, -2);

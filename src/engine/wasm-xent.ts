@@ -23,7 +23,8 @@ type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.
 function checkShapes(kernel: string, probs: tf.TensorInfo, targets: tf.TensorInfo, other?: tf.TensorInfo, otherName = ''): [number, number] {
   if (probs.shape.length !== 2 || probs.dtype !== 'float32') throw new Error(`${kernel}: p must be [N, V] float32, got [${probs.shape}] ${probs.dtype}`);
   const [N, V] = probs.shape;
-  if (targets.shape.length !== 1 || targets.shape[0] !== N || targets.dtype !== 'int32') throw new Error(`${kernel}: targets must be [${N}] int32, got [${targets.shape}] ${targets.dtype}`);
+  if (targets.shape.length !== 1 || targets.shape[0] !== N || targets.dtype !== 'int32')
+    throw new Error(`${kernel}: targets must be [${N}] int32, got [${targets.shape}] ${targets.dtype}`);
   if (other && (other.shape.join(',') !== (otherName === 'x' ? `${N},${V}` : `${N}`) || other.dtype !== 'float32')) {
     throw new Error(`${kernel}: ${otherName} must be [${otherName === 'x' ? `${N},${V}` : N}] float32, got [${other.shape}] ${other.dtype}`);
   }

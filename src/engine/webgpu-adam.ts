@@ -61,18 +61,28 @@ class ElementwiseProgram {
 /** g' = g * scale, then a moment's running average; `square` for the second moment. */
 function momentProgram(util: WebGpuUtil, shape: number[], square: boolean): ElementwiseProgram {
   const update = square ? 'g * g' : 'g';
-  return new ElementwiseProgram(util, shape, ['X', 'G', 'S'], 'beta : f32,',
+  return new ElementwiseProgram(
+    util,
+    shape,
+    ['X', 'G', 'S'],
+    'beta : f32,',
     `let g = getGByOutputIndex(index) * getS();
           setOutputAtIndex(index, uniforms.beta * getXByOutputIndex(index) + (1.0 - uniforms.beta) * ${update});`,
-    square ? 'v' : 'm');
+    square ? 'v' : 'm',
+  );
 }
 
 function paramProgram(util: WebGpuUtil, shape: number[]): ElementwiseProgram {
-  return new ElementwiseProgram(util, shape, ['P', 'M', 'V'], 'stepSize : f32, vCorrection : f32, eps : f32, decay : f32,',
+  return new ElementwiseProgram(
+    util,
+    shape,
+    ['P', 'M', 'V'],
+    'stepSize : f32, vCorrection : f32, eps : f32, decay : f32,',
     `let p = getPByOutputIndex(index);
           let denom = sqrt(getVByOutputIndex(index) * uniforms.vCorrection) + uniforms.eps;
           setOutputAtIndex(index, p - uniforms.stepSize * getMByOutputIndex(index) / denom - uniforms.decay * p);`,
-    'p');
+    'p',
+  );
 }
 
 function adamUpdateWebGpu(util: WebGpuUtil) {
@@ -80,8 +90,13 @@ function adamUpdateWebGpu(util: WebGpuUtil) {
     const backend = args.backend as WebGpuBackendLike;
     const { p, g, m, v, scale } = args.inputs as Record<'p' | 'g' | 'm' | 'v' | 'scale', tf.TensorInfo>;
     const { beta1, beta2, eps, stepSize, vCorrection, decay } = args.attrs as unknown as AdamUpdateAttrs;
-    for (const [name, t] of [['g', g], ['m', m], ['v', v]] as const) {
-      if (t.shape.join(',') !== p.shape.join(',') || t.dtype !== 'float32') throw new Error(`${ADAM_UPDATE}: ${name} [${t.shape}] ${t.dtype} does not match p [${p.shape}] float32`);
+    for (const [name, t] of [
+      ['g', g],
+      ['m', m],
+      ['v', v],
+    ] as const) {
+      if (t.shape.join(',') !== p.shape.join(',') || t.dtype !== 'float32')
+        throw new Error(`${ADAM_UPDATE}: ${name} [${t.shape}] ${t.dtype} does not match p [${p.shape}] float32`);
     }
     if (scale.shape.length !== 0) throw new Error(`${ADAM_UPDATE}: scale must be a scalar, got [${scale.shape}]`);
     const f32 = (x: number) => ({ type: 'float32', data: [x] });

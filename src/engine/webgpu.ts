@@ -74,15 +74,17 @@ export async function installWebGpu(opts: { allowSoftware: boolean }): Promise<A
   const gpu = g.navigator?.gpu ?? dawn.create([]);
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (adapter == null) {
-    const hint = softwareRequested() && !fs.existsSync(SWIFTSHADER_ICD) && !process.env.VK_ICD_FILENAMES
-      ? ` (no software driver: install Debian's chromium for ${SWIFTSHADER_ICD}, or name one in VK_ICD_FILENAMES)`
-      : ' (is libvulkan1 installed, and a Vulkan driver for the GPU?)';
+    const hint =
+      softwareRequested() && !fs.existsSync(SWIFTSHADER_ICD) && !process.env.VK_ICD_FILENAMES
+        ? ` (no software driver: install Debian's chromium for ${SWIFTSHADER_ICD}, or name one in VK_ICD_FILENAMES)`
+        : ' (is libvulkan1 installed, and a Vulkan driver for the GPU?)';
     throw new Error(`Dawn found no GPU adapter${hint}`);
   }
   const info = adapter.info ?? {};
   const description = [info.vendor, info.architecture, info.device, info.description].filter((s: string) => s).join(' / ') || 'unknown adapter';
   const software = adapter.isFallbackAdapter === true || info.isFallbackAdapter === true || SOFTWARE.test(description);
-  if (software && !opts.allowSoftware) throw new Error(`software adapter refused (${description}); RLHF_WEBGPU_SOFTWARE=1 with RLHF_BACKEND=webgpu allows it (slow: for tests)`);
+  if (software && !opts.allowSoftware)
+    throw new Error(`software adapter refused (${description}); RLHF_WEBGPU_SOFTWARE=1 with RLHF_BACKEND=webgpu allows it (slow: for tests)`);
   if (g.navigator == null) g.navigator = { gpu };
   else if (g.navigator.gpu == null) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
   require('@tensorflow/tfjs-backend-webgpu');

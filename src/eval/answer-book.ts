@@ -21,7 +21,14 @@ export const modelKey = (e: { kind: string; size: string }) => `${e.kind}/${e.si
 /** A loaded model (the tokenizer comes with every checkpoint). */
 export function loadModel(dir: string): { model: GPT; tokenizer: Tokenizer; dispose: () => void } {
   const ck = loadCheckpoint(dir, { withOptimizer: false });
-  return { model: ck.model, tokenizer: ck.tokenizer, dispose: () => { ck.model.dispose(); for (const h of ck.heads.values()) h.dispose(); } };
+  return {
+    model: ck.model,
+    tokenizer: ck.tokenizer,
+    dispose: () => {
+      ck.model.dispose();
+      for (const h of ck.heads.values()) h.dispose();
+    },
+  };
 }
 
 /**
@@ -42,8 +49,15 @@ export interface AnswerBook {
 
 /** Every available model answers every text; saved to eval/answers.jsonl (one row per answer).
  *  `fewShot`: GPT (prompted)'s examples and prefix budget (the profile's sft.fewShotTokens). */
-export async function answerEveryModel(runDir: string, roster: readonly ModelEntry[], texts: readonly string[], cfg: EvaluationConfig, seed: number,
-  fewShot: { examples: readonly FewShotExample[]; maxTokens: number }, onProgress?: (done: number, label: string) => void): Promise<AnswerBook> {
+export async function answerEveryModel(
+  runDir: string,
+  roster: readonly ModelEntry[],
+  texts: readonly string[],
+  cfg: EvaluationConfig,
+  seed: number,
+  fewShot: { examples: readonly FewShotExample[]; maxTokens: number },
+  onProgress?: (done: number, label: string) => void,
+): Promise<AnswerBook> {
   const book: AnswerBook = { texts: texts.slice(), answers: {} };
   let done = 0;
   for (const e of roster) {
@@ -54,7 +68,8 @@ export async function answerEveryModel(runDir: string, roster: readonly ModelEnt
       const { answers } = await answerPrompts(m.model, m.tokenizer, texts, {
         batchSize: cfg.batchSize,
         generation: { maxNewTokens, temperature: cfg.temperature, topP: cfg.topP, seed },
-        fewShot: e.kind === 'gpt-prompted' ? fewShotFor(fewShot.examples, m.tokenizer, texts, m.model.config.blockSize - maxNewTokens, fewShot.maxTokens) : undefined,
+        fewShot:
+          e.kind === 'gpt-prompted' ? fewShotFor(fewShot.examples, m.tokenizer, texts, m.model.config.blockSize - maxNewTokens, fewShot.maxTokens) : undefined,
         onBatch: (n) => onProgress?.(done + n, `${KIND_LABELS[e.kind]} ${e.size}`),
       });
       book.answers[modelKey(e)] = answers;
@@ -78,7 +93,10 @@ export function loadAnswerBook(file: string): AnswerBook {
   const index = new Map<string, number>();
   const answers: Record<string, string[]> = {};
   for (const r of rows) {
-    if (!index.has(r.prompt)) { index.set(r.prompt, texts.length); texts.push(r.prompt); }
+    if (!index.has(r.prompt)) {
+      index.set(r.prompt, texts.length);
+      texts.push(r.prompt);
+    }
     if (!answers[r.model]) answers[r.model] = [];
     answers[r.model][index.get(r.prompt)!] = r.answer;
   }
@@ -96,4 +114,3 @@ export function answersFor(book: AnswerBook, key: string, prompts: readonly Prom
     return all[i];
   });
 }
-

@@ -20,7 +20,12 @@ export interface AnswerOptions {
   onBatch?: (done: number) => void;
 }
 
-export async function answerPrompts(model: GPT, tokenizer: Tokenizer, texts: readonly string[], opts: AnswerOptions): Promise<{ answers: string[]; hitEos: boolean[] }> {
+export async function answerPrompts(
+  model: GPT,
+  tokenizer: Tokenizer,
+  texts: readonly string[],
+  opts: AnswerOptions,
+): Promise<{ answers: string[]; hitEos: boolean[] }> {
   if (!(Number.isInteger(opts.batchSize) && opts.batchSize > 0)) throw new Error(`answerPrompts: batchSize must be a positive integer, got ${opts.batchSize}`);
   const answers: string[] = [];
   const hitEos: boolean[] = [];

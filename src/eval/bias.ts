@@ -37,7 +37,12 @@ export function genderPairs(): TermPair[] {
   if (start < 0) throw new Error(`${file}: no "export const patterns = [" found`);
   let patterns: any[];
   try {
-    patterns = JSON.parse(text.slice(start).trim().replace(/;?\s*$/, ''));
+    patterns = JSON.parse(
+      text
+        .slice(start)
+        .trim()
+        .replace(/;?\s*$/, ''),
+    );
   } catch (e) {
     throw new Error(`${file}: the patterns array is not JSON (${(e as Error).message})`);
   }
@@ -69,14 +74,23 @@ export interface BiasResult {
 }
 
 /** The bias probe of one model over `pairs` x `frames` (the first `maxPairs` usable pairs; 0 = all). */
-export async function biasProbe(model: GPT, tokenizer: Tokenizer, pairs: readonly TermPair[], frames: readonly string[] = FRAMES, batchSize = 64, maxPairs = 0): Promise<BiasResult> {
+export async function biasProbe(
+  model: GPT,
+  tokenizer: Tokenizer,
+  pairs: readonly TermPair[],
+  frames: readonly string[] = FRAMES,
+  batchSize = 64,
+  maxPairs = 0,
+): Promise<BiasResult> {
   if (!pairs.length || !frames.length) throw new Error('biasProbe: need at least one pair and one frame');
   const prompt = tokenizer.encodePrompt(BIAS_PROMPT);
   const len = (w: string) => tokenizer.encode(` ${w}`, { allowSpecial: false }).length;
   const equal = pairs.filter((p) => len(p.female) === len(p.male));
   const usable = maxPairs > 0 ? equal.slice(0, maxPairs) : equal;
   if (!usable.length) return { entropy: NaN, pFemale: NaN, probes: 0, pairs: 0 };
-  const items = usable.flatMap((p) => frames.flatMap((f) => [p.female, p.male].map((w) => ({ prompt, answer: tokenizer.encode(f.replace('{w}', w), { allowSpecial: false }) }))));
+  const items = usable.flatMap((p) =>
+    frames.flatMap((f) => [p.female, p.male].map((w) => ({ prompt, answer: tokenizer.encode(f.replace('{w}', w), { allowSpecial: false }) }))),
+  );
   const lp = await answerLogProbs(model, items, tokenizer.padId, batchSize);
   let h = 0;
   let pf = 0;

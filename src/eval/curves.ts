@@ -25,8 +25,13 @@ import { answerLogProbs } from './sequence-logprobs';
  * How often the reward model agrees with the held-out labelers on pairs of evaluation answers
  * (different models' answers to one prompt, ties left out), as the paper's 69.6%.
  */
-export async function rewardAgreement(runDir: string, book: AnswerBook, prompts: readonly Prompt[], panel: readonly Labeler[], batchSize: number):
-  Promise<{ accuracy: number; comparisons: number; labelersOnSamePairs: { train: number; heldOut: number } } | null> {
+export async function rewardAgreement(
+  runDir: string,
+  book: AnswerBook,
+  prompts: readonly Prompt[],
+  panel: readonly Labeler[],
+  batchSize: number,
+): Promise<{ accuracy: number; comparisons: number; labelersOnSamePairs: { train: number; heldOut: number } } | null> {
   const dir = artifacts(runDir).rewardModel;
   if (!fs.existsSync(path.join(dir, 'config.json'))) return null;
   const keys = Object.keys(book.answers).filter((k) => !k.startsWith('gpt-prompted'));
@@ -52,7 +57,10 @@ export async function rewardAgreement(runDir: string, book: AnswerBook, prompts:
     });
     if (!n) return null;
     // the labelers' own agreement on these very pairs: the RM's bar (01-data's agreement is on other answers)
-    const same = measureAgreement(panel, prompts.map((p, i) => ({ prompt: p, answers: per.map((answers) => answers[i]) })));
+    const same = measureAgreement(
+      panel,
+      prompts.map((p, i) => ({ prompt: p, answers: per.map((answers) => answers[i]) })),
+    );
     return { accuracy: agree / n, comparisons: n, labelersOnSamePairs: { train: same.train.mean, heldOut: same.heldOut.mean } };
   } finally {
     rewardModel.dispose();
@@ -60,8 +68,15 @@ export async function rewardAgreement(runDir: string, book: AnswerBook, prompts:
 }
 
 /** Best-of-n from the given SFT checkpoint: proxy = RM, gold = held-out labelers' mean score. */
-export async function bestOfNPoints(runDir: string, sftDir: string, prompts: readonly Prompt[], panel: readonly Labeler[], cfg: EvaluationConfig, seed: number,
-  onProgress?: (done: number) => void): Promise<CurvePoint[] | null> {
+export async function bestOfNPoints(
+  runDir: string,
+  sftDir: string,
+  prompts: readonly Prompt[],
+  panel: readonly Labeler[],
+  cfg: EvaluationConfig,
+  seed: number,
+  onProgress?: (done: number) => void,
+): Promise<CurvePoint[] | null> {
   const rmDir = artifacts(runDir).rewardModel;
   if (!fs.existsSync(path.join(rmDir, 'config.json')) || cfg.bestOfNPrompts <= 0) return null;
   const ps = prompts.slice(0, cfg.bestOfNPrompts);
@@ -71,18 +86,23 @@ export async function bestOfNPoints(runDir: string, sftDir: string, prompts: rea
   try {
     // prompt i's s-th sample is row i*N + s
     const texts = ps.flatMap((p) => new Array<string>(N).fill(p.text));
-    answers = (await answerPrompts(sft.model, sft.tokenizer, texts, {
-      batchSize: cfg.batchSize,
-      generation: { maxNewTokens: Math.min(cfg.maxNewTokens, sft.model.config.blockSize - 8), temperature: 1, topP: 1, seed: seed + 1 },
-      onBatch: onProgress,
-    })).answers;
+    answers = (
+      await answerPrompts(sft.model, sft.tokenizer, texts, {
+        batchSize: cfg.batchSize,
+        generation: { maxNewTokens: Math.min(cfg.maxNewTokens, sft.model.config.blockSize - 8), temperature: 1, topP: 1, seed: seed + 1 },
+        onBatch: onProgress,
+      })
+    ).answers;
   } finally {
     sft.dispose();
   }
   const { rewardModel } = loadRewardModel(rmDir);
   let scores: Float32Array;
   try {
-    scores = await rewardModel.score(answers.map((answer, j) => ({ prompt: ps[Math.floor(j / N)].text, answer })), cfg.batchSize);
+    scores = await rewardModel.score(
+      answers.map((answer, j) => ({ prompt: ps[Math.floor(j / N)].text, answer })),
+      cfg.batchSize,
+    );
   } finally {
     rewardModel.dispose();
   }
@@ -95,13 +115,27 @@ export async function bestOfNPoints(runDir: string, sftDir: string, prompts: rea
  * One point of the RL curve: a policy's samples (temperature 1) scored by the RM and the
  * held-out labelers, and KL(pi || pi_SFT) estimated on them.
  */
-export async function policyPoint(label: string, policyDir: string, sftDir: string, rmDir: string, prompts: readonly Prompt[], panel: readonly Labeler[], cfg: EvaluationConfig, seed: number): Promise<CurvePoint> {
+export async function policyPoint(
+  label: string,
+  policyDir: string,
+  sftDir: string,
+  rmDir: string,
+  prompts: readonly Prompt[],
+  panel: readonly Labeler[],
+  cfg: EvaluationConfig,
+  seed: number,
+): Promise<CurvePoint> {
   const pol = loadModel(policyDir);
   let texts: string[];
   let pairs: { prompt: number[]; answer: number[] }[];
   let logPi: number[];
   try {
-    const out = await generate(pol.model, pol.tokenizer, prompts.map((p) => p.text), { maxNewTokens: Math.min(cfg.maxNewTokens, pol.model.config.blockSize - 8), temperature: 1, topP: 1, seed });
+    const out = await generate(
+      pol.model,
+      pol.tokenizer,
+      prompts.map((p) => p.text),
+      { maxNewTokens: Math.min(cfg.maxNewTokens, pol.model.config.blockSize - 8), temperature: 1, topP: 1, seed },
+    );
     texts = out.texts.map((t) => t.trim());
     pairs = out.promptTokens.map((prompt, i) => ({ prompt, answer: out.tokens[i] }));
     logPi = out.logprobs.map((lp) => lp.reduce((a, b) => a + b, 0));
@@ -118,7 +152,10 @@ export async function policyPoint(label: string, policyDir: string, sftDir: stri
   const { rewardModel } = loadRewardModel(rmDir);
   let proxy: Float32Array;
   try {
-    proxy = await rewardModel.score(texts.map((answer, i) => ({ prompt: prompts[i].text, answer })), cfg.batchSize);
+    proxy = await rewardModel.score(
+      texts.map((answer, i) => ({ prompt: prompts[i].text, answer })),
+      cfg.batchSize,
+    );
   } finally {
     rewardModel.dispose();
   }
@@ -141,8 +178,16 @@ export function rlPolicies(runDir: string, roster: readonly ModelEntry[], size: 
 }
 
 /** The RL curve of one size: SFT (d = 0), any intermediate PPO checkpoints, the final PPO and PPO-ptx. */
-export async function rlPoints(runDir: string, roster: readonly ModelEntry[], size: string, prompts: readonly Prompt[], panel: readonly Labeler[], cfg: EvaluationConfig, seed: number,
-  onProgress?: (done: number, total: number) => void): Promise<CurvePoint[] | null> {
+export async function rlPoints(
+  runDir: string,
+  roster: readonly ModelEntry[],
+  size: string,
+  prompts: readonly Prompt[],
+  panel: readonly Labeler[],
+  cfg: EvaluationConfig,
+  seed: number,
+  onProgress?: (done: number, total: number) => void,
+): Promise<CurvePoint[] | null> {
   const rmDir = artifacts(runDir).rewardModel;
   const jobs = rlPolicies(runDir, roster, size);
   if (jobs.length < 2 || !fs.existsSync(path.join(rmDir, 'config.json'))) return null;

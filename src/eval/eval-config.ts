@@ -41,4 +41,3 @@ export const DEFAULTS: EvaluationConfig = {
   biasPairs: 0,
   klPrompts: 64,
 };
-

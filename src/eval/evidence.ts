@@ -8,7 +8,7 @@
 /** Fewest samples (judged prompts, answer pairs) a test needs before its verdict is given: a 95% interval of about ±10 points. */
 export const MIN_SAMPLES = 100;
 
-export const SMOKE_NOT_JUDGED = 'not judged: smoke proves the pipeline (tiny models, a few samples), not the paper\'s results';
+export const SMOKE_NOT_JUDGED = "not judged: smoke proves the pipeline (tiny models, a few samples), not the paper's results";
 
 /**
  * Why a result may not be judged: the smoke profile, or fewer than `min` samples. Null when

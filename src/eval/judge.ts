@@ -10,7 +10,8 @@ import { WinCounts } from './stats';
 /** The held-out part of a panel; throws when it has none (they are the only judges). */
 export function heldOutPanel(panel: readonly Labeler[]): Labeler[] {
   const held = panel.filter((l) => l.heldOut);
-  if (!held.length) throw new Error(`heldOutPanel: the panel of ${panel.length} labelers has no held-out labelers; the evaluation is judged by held-out labelers only`);
+  if (!held.length)
+    throw new Error(`heldOutPanel: the panel of ${panel.length} labelers has no held-out labelers; the evaluation is judged by held-out labelers only`);
   return held;
 }
 

@@ -44,16 +44,26 @@ export interface MeasureOptions {
 }
 
 export async function measurePolicy(
-  models: Pick<PpoModels, 'policy' | 'reference' | 'rewardModel' | 'rewardHead' | 'tokenizer'>, prompts: string[], opts: MeasureOptions,
+  models: Pick<PpoModels, 'policy' | 'reference' | 'rewardModel' | 'rewardHead' | 'tokenizer'>,
+  prompts: string[],
+  opts: MeasureOptions,
 ): Promise<PolicyMeasure> {
   const { policy, reference, rewardModel, rewardHead, tokenizer } = models;
   const batchSize = opts.batchSize ?? 32;
-  const answers: string[] = [], scores: number[] = [];
-  let klSum = 0, entSum = 0, tokens = 0, eos = 0;
+  const answers: string[] = [],
+    scores: number[] = [];
+  let klSum = 0,
+    entSum = 0,
+    tokens = 0,
+    eos = 0;
   for (let i = 0; i < prompts.length; i += batchSize) {
     const ids = prompts.slice(i, i + batchSize).map((p) => tokenizer.encodePrompt(p));
-    const gen = await generateIds(policy, ids, { eosId: tokenizer.eosId, padId: tokenizer.padId },
-      { maxNewTokens: opts.maxNewTokens, temperature: opts.temperature, seed: hashSeed(`${opts.seed}:measure`), rowOffset: i });
+    const gen = await generateIds(
+      policy,
+      ids,
+      { eosId: tokenizer.eosId, padId: tokenizer.padId },
+      { maxNewTokens: opts.maxNewTokens, temperature: opts.temperature, seed: hashSeed(`${opts.seed}:measure`), rowOffset: i },
+    );
     const ep = makeEpisodes(gen.promptTokens, gen.tokens, tokenizer.padId, tokenizer.eosId);
     const parts = tf.tidy(() => {
       const mask = tf.tensor2d(ep.mask, [ep.B, ep.T]); // [B, T]
@@ -68,7 +78,10 @@ export async function measurePolicy(
     const r = { kl: klSummed[0], ent: entSummed[0], rm };
     penaliseMissingEos(r.rm, ep.hitEos, opts.missingEos).forEach((s) => scores.push(s));
     gen.tokens.forEach((t) => answers.push(tokenizer.decode(t, { skipSpecial: true })));
-    klSum += r.kl; entSum += r.ent; tokens += ep.answerLen.reduce((a, b) => a + b, 0); eos += ep.hitEos.filter(Boolean).length;
+    klSum += r.kl;
+    entSum += r.ent;
+    tokens += ep.answerLen.reduce((a, b) => a + b, 0);
+    eos += ep.hitEos.filter(Boolean).length;
   }
   let pretrainLoss = NaN;
   if (opts.heldOutTokens && (opts.heldOutWindows ?? 0) > 0) {

@@ -64,7 +64,8 @@ export function interleaveByCategory(examples: readonly FewShotExample[]): FewSh
  * stays within `maxPrefixTokens` tokens; an example that does not fit is skipped.
  */
 export function makeFewShot(examples: readonly FewShotExample[], tokenizer: Tokenizer, maxPrefixTokens: number): FewShot {
-  if (!(Number.isInteger(maxPrefixTokens) && maxPrefixTokens >= 0)) throw new Error(`makeFewShot: maxPrefixTokens must be an integer >= 0, got ${maxPrefixTokens}`);
+  if (!(Number.isInteger(maxPrefixTokens) && maxPrefixTokens >= 0))
+    throw new Error(`makeFewShot: maxPrefixTokens must be an integer >= 0, got ${maxPrefixTokens}`);
   const chosen: FewShotExample[] = [];
   let prefix = '';
   for (const e of interleaveByCategory(examples)) {

@@ -60,7 +60,8 @@ function sftEntry(runDir: string, size: string): ModelEntry {
   const epochs = sftEpochs(runDir, size);
   if (!epochs.length) return { kind: 'sft', size, dir: null, note: NOT_TRAINED };
   const chosen = chosenSftEpoch(runDir, size);
-  if (chosen !== null && epochs.includes(chosen)) return { kind: 'sft', size, dir: artifacts(runDir).sftEpoch(size, chosen), note: `epoch ${chosen}, chosen by RM score` };
+  if (chosen !== null && epochs.includes(chosen))
+    return { kind: 'sft', size, dir: artifacts(runDir).sftEpoch(size, chosen), note: `epoch ${chosen}, chosen by RM score` };
   const last = epochs[epochs.length - 1];
   const why = chosen === null ? 'no RM choice in this run' : `the chosen epoch ${chosen} is missing`;
   return { kind: 'sft', size, dir: artifacts(runDir).sftEpoch(size, last), note: `epoch ${last}, the last (${why})` };

@@ -19,8 +19,17 @@ import { Rng } from '../util/random';
 /** z for a two-sided 95% interval (the 0.975 normal quantile). */
 export const Z95 = 1.959963984540054;
 
-export interface WinCounts { wins: number; ties: number; losses: number }
-export interface Interval { rate: number; lower: number; upper: number; n: number }
+export interface WinCounts {
+  wins: number;
+  ties: number;
+  losses: number;
+}
+export interface Interval {
+  rate: number;
+  lower: number;
+  upper: number;
+  n: number;
+}
 
 function checkCounts(c: WinCounts): number {
   for (const k of ['wins', 'ties', 'losses'] as const) {
@@ -43,7 +52,7 @@ export function wilsonInterval(p: number, n: number, z = Z95): [number, number] 
   if (!(z > 0)) throw new Error(`wilsonInterval: z must be > 0, got ${z}`);
   const z2n = (z * z) / n;
   const centre = (p + z2n / 2) / (1 + z2n);
-  const half = (z * Math.sqrt(p * (1 - p) / n + z2n / (4 * n))) / (1 + z2n);
+  const half = (z * Math.sqrt((p * (1 - p)) / n + z2n / (4 * n))) / (1 + z2n);
   return [Math.max(0, centre - half), Math.min(1, centre + half)];
 }
 
@@ -70,7 +79,8 @@ export function winRateInterval(c: WinCounts, options: IntervalOptions = { metho
   if (!(level > 0 && level < 1)) throw new Error(`winRateInterval: level must be in (0, 1), got ${level}`);
   if (!(Number.isInteger(samples) && samples >= 100)) throw new Error(`winRateInterval: samples must be an integer >= 100, got ${samples}`);
   const rng = new Rng(seed);
-  const weights = [c.wins, c.ties, c.losses], score = [1, 0.5, 0];
+  const weights = [c.wins, c.ties, c.losses],
+    score = [1, 0.5, 0];
   const rates = new Array<number>(samples);
   for (let s = 0; s < samples; s++) {
     let total = 0;
@@ -99,26 +109,43 @@ export function normalisedEntropy(weights: ArrayLike<number>): number {
 /** Sample mean and its standard error s / sqrt(n) (s with n - 1). */
 export function meanWithStdErr(xs: ReadonlyArray<number>): { mean: number; stdErr: number; n: number } {
   if (xs.length < 2) throw new Error(`meanWithStdErr: need at least 2 values, got ${xs.length}`);
-  xs.forEach((x, i) => { if (!Number.isFinite(x)) throw new Error(`meanWithStdErr: value ${i} is not finite (${x})`); });
+  xs.forEach((x, i) => {
+    if (!Number.isFinite(x)) throw new Error(`meanWithStdErr: value ${i} is not finite (${x})`);
+  });
   return { mean: mean(xs as number[]), stdErr: sampleStandardDeviation(xs as number[]) / Math.sqrt(xs.length), n: xs.length };
 }
 
 export type OveroptimisationForm = 'bestOfN' | 'rl';
 
 /** Least-squares fit of Gao et al.'s R(d) = d (a - b d) ('bestOfN') or d (a - b log d) ('rl'). */
-export function fitOveroptimisation(d: ReadonlyArray<number>, reward: ReadonlyArray<number>, form: OveroptimisationForm):
-  { a: number; b: number; r2: number; predict: (d: number) => number } {
+export function fitOveroptimisation(
+  d: ReadonlyArray<number>,
+  reward: ReadonlyArray<number>,
+  form: OveroptimisationForm,
+): { a: number; b: number; r2: number; predict: (d: number) => number } {
   if (form !== 'bestOfN' && form !== 'rl') throw new Error(`fitOveroptimisation: form must be bestOfN or rl, got ${form}`);
   if (d.length !== reward.length) throw new Error(`fitOveroptimisation: ${d.length} d values but ${reward.length} rewards`);
   if (d.length < 3) throw new Error(`fitOveroptimisation: need at least 3 points, got ${d.length}`);
-  d.forEach((x, i) => { if (!(Number.isFinite(x) && x >= 0)) throw new Error(`fitOveroptimisation: d[${i}] must be sqrt(KL) >= 0, got ${x}`); });
-  reward.forEach((y, i) => { if (!Number.isFinite(y)) throw new Error(`fitOveroptimisation: reward[${i}] is not finite (${y})`); });
+  d.forEach((x, i) => {
+    if (!(Number.isFinite(x) && x >= 0)) throw new Error(`fitOveroptimisation: d[${i}] must be sqrt(KL) >= 0, got ${x}`);
+  });
+  reward.forEach((y, i) => {
+    if (!Number.isFinite(y)) throw new Error(`fitOveroptimisation: reward[${i}] is not finite (${y})`);
+  });
   // R = a f1 + b f2 with f1 = d, f2 = -d^2 or -d log d (0 at d = 0)
   const f2 = (x: number) => (form === 'bestOfN' ? -x * x : x > 0 ? -x * Math.log(x) : 0);
-  let s11 = 0, s12 = 0, s22 = 0, s1y = 0, s2y = 0;
+  let s11 = 0,
+    s12 = 0,
+    s22 = 0,
+    s1y = 0,
+    s2y = 0;
   d.forEach((x, i) => {
     const g = f2(x);
-    s11 += x * x; s12 += x * g; s22 += g * g; s1y += x * reward[i]; s2y += g * reward[i];
+    s11 += x * x;
+    s12 += x * g;
+    s22 += g * g;
+    s1y += x * reward[i];
+    s2y += g * reward[i];
   });
   const det = s11 * s22 - s12 * s12;
   if (!(Math.abs(det) > 1e-12 * s11 * s22)) throw new Error('fitOveroptimisation: d values too few or too alike to fit two coefficients');
@@ -126,5 +153,15 @@ export function fitOveroptimisation(d: ReadonlyArray<number>, reward: ReadonlyAr
   const b = (s11 * s2y - s12 * s1y) / det;
   const predict = (x: number) => a * x + b * f2(x);
   const constant = reward.every((y) => y === reward[0]); // R^2 undefined: NaN, not an error
-  return { a, b, r2: constant ? NaN : rSquared(d.map((x, i) => [x, reward[i]]), predict), predict };
+  return {
+    a,
+    b,
+    r2: constant
+      ? NaN
+      : rSquared(
+          d.map((x, i) => [x, reward[i]]),
+          predict,
+        ),
+    predict,
+  };
 }

@@ -14,14 +14,19 @@ export function frame(objects: readonly object[]): dfd.DataFrame {
   if (!objects.length) throw new Error('frame: no rows');
   const rows = objects as readonly Record<string, unknown>[];
   const { columns } = toRows(rows as Record<string, unknown>[]);
-  return new dfd.DataFrame(rows.map((r) => Object.fromEntries(columns.map((c) => [c, r[c] === undefined ? null : r[c]]))), { columns });
+  return new dfd.DataFrame(
+    rows.map((r) => Object.fromEntries(columns.map((c) => [c, r[c] === undefined ? null : r[c]]))),
+    { columns },
+  );
 }
 
 /** Write `<dir>/<name>.csv` and `<dir>/<name>.json`; returns both paths. */
 export function saveTable(table: dfd.DataFrame | readonly object[], dir: string, name: string): { csv: string; json: string } {
   if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) throw new Error(`saveTable: name must be lowercase letters, digits and dashes, got "${name}"`);
   const { columns, rows } = toRows(table);
-  const clean = rows.map((r) => Object.fromEntries(columns.map((c) => [c, typeof r[c] === 'number' && !Number.isFinite(r[c] as number) ? null : r[c] ?? null])));
+  const clean = rows.map((r) =>
+    Object.fromEntries(columns.map((c) => [c, typeof r[c] === 'number' && !Number.isFinite(r[c] as number) ? null : (r[c] ?? null)])),
+  );
   const csv = path.join(dir, `${name}.csv`);
   const json = path.join(dir, `${name}.json`);
   writeFileAtomic(csv, toCsv(columns, clean));

@@ -34,10 +34,27 @@ export interface WinRow {
 }
 
 /** Win-rates of every model against `baselineKey` (or each model's same-size SFT when null). */
-export function winRateRows(book: AnswerBook, roster: readonly ModelEntry[], prompts: readonly Prompt[], panel: readonly Labeler[], baselineKey: string | null): WinRow[] {
+export function winRateRows(
+  book: AnswerBook,
+  roster: readonly ModelEntry[],
+  prompts: readonly Prompt[],
+  panel: readonly Labeler[],
+  baselineKey: string | null,
+): WinRow[] {
   return roster.map((e) => {
     const baseKey = baselineKey ?? `sft/${e.size}`;
-    const row = { model: `${KIND_LABELS[e.kind]} ${e.size}`, kind: e.kind, size: e.size, baseline: `SFT ${baseKey.split('/')[1]}`, winRate: null, lower: null, upper: null, wins: null, ties: null, losses: null };
+    const row = {
+      model: `${KIND_LABELS[e.kind]} ${e.size}`,
+      kind: e.kind,
+      size: e.size,
+      baseline: `SFT ${baseKey.split('/')[1]}`,
+      winRate: null,
+      lower: null,
+      upper: null,
+      wins: null,
+      ties: null,
+      losses: null,
+    };
     const mine = answersFor(book, modelKey(e), prompts);
     const base = answersFor(book, baseKey, prompts);
     if (!mine) return { ...row, note: e.note };
@@ -124,7 +141,10 @@ export function honestyRows(book: AnswerBook, roster: readonly ModelEntry[], hon
       for (const instruction of ['none', 'only_if_sure']) {
         const idx = honesty.map((p, i) => i).filter((i) => (category === 'all' || honesty[i].category === category) && honesty[i].instruction === instruction);
         const base = { model: `${KIND_LABELS[e.kind]} ${e.size}`, kind: e.kind, size: e.size, category, instruction };
-        if (!answers) { rows.push({ ...base, n: 0, truthful: null, truthfulInformative: null, note: e.note }); continue; }
+        if (!answers) {
+          rows.push({ ...base, n: 0, truthful: null, truthfulInformative: null, note: e.note });
+          continue;
+        }
         const r = truthRates(idx.map((i) => ({ prompt: honesty[i], answer: answers[i] })));
         rows.push({ ...base, n: r.n, truthful: r.truthful, truthfulInformative: r.truthfulInformative, note: '' });
       }
@@ -141,9 +161,14 @@ export function toxicityRows(book: AnswerBook, roster: readonly ModelEntry[], to
     const answers = answersFor(book, modelKey(e), toxicity);
     for (const arm of ['harmful', 'neutral']) {
       for (const instruction of ['none', 'be_respectful']) {
-        const idx = toxicity.map((_, i) => i).filter((i) => (toxicity[i].category === 'harmful') === (arm === 'harmful') && toxicity[i].instruction === instruction);
+        const idx = toxicity
+          .map((_, i) => i)
+          .filter((i) => (toxicity[i].category === 'harmful') === (arm === 'harmful') && toxicity[i].instruction === instruction);
         const base = { model: `${KIND_LABELS[e.kind]} ${e.size}`, kind: e.kind, size: e.size, prompts: arm, instruction };
-        if (!answers) { rows.push({ ...base, n: 0, profane: null, hostile: null, toxic: null, note: e.note }); continue; }
+        if (!answers) {
+          rows.push({ ...base, n: 0, profane: null, hostile: null, toxic: null, note: e.note });
+          continue;
+        }
         const v = idx.map((i) => toxicityVerdict(toxicity[i], answers[i]));
         const frac = (f: (x: (typeof v)[number]) => boolean) => (v.length ? v.filter(f).length / v.length : null);
         rows.push({ ...base, n: v.length, profane: frac((x) => x.profane), hostile: frac((x) => x.hostile), toxic: frac((x) => x.toxic), note: '' });
@@ -158,7 +183,12 @@ export function toxicityRows(book: AnswerBook, roster: readonly ModelEntry[], to
  * `corpus` must be the config 02-pretrain split the corpus with, so the held-out addresses
  * are the ones no model trained on.
  */
-export async function biasAndPerplexityRows(roster: readonly ModelEntry[], cfg: EvaluationConfig, corpus: CorpusConfig, onProgress?: (done: number, label: string) => void): Promise<BiasPerplexityRow[]> {
+export async function biasAndPerplexityRows(
+  roster: readonly ModelEntry[],
+  cfg: EvaluationConfig,
+  corpus: CorpusConfig,
+  onProgress?: (done: number, label: string) => void,
+): Promise<BiasPerplexityRow[]> {
   const pairs = genderPairs();
   const rows: BiasPerplexityRow[] = [];
   let done = 0;
@@ -169,7 +199,15 @@ export async function biasAndPerplexityRows(roster: readonly ModelEntry[], cfg: 
   for (const e of roster) {
     const base = { model: `${KIND_LABELS[e.kind]} ${e.size}`, kind: e.kind, size: e.size };
     if (!e.dir || e.kind === 'gpt-prompted') {
-      rows.push({ ...base, biasEntropy: null, pFemale: null, biasPairs: null, pplAddresses: null, pplMobyDick: null, note: e.dir ? 'same network as GPT' : e.note });
+      rows.push({
+        ...base,
+        biasEntropy: null,
+        pFemale: null,
+        biasPairs: null,
+        pplAddresses: null,
+        pplMobyDick: null,
+        note: e.dir ? 'same network as GPT' : e.note,
+      });
       onProgress?.(++done, base.model);
       continue;
     }
@@ -179,7 +217,15 @@ export async function biasAndPerplexityRows(roster: readonly ModelEntry[], cfg: 
       const T1 = m.model.config.blockSize + 1;
       const windows = Math.max(1, Math.floor(cfg.perplexityTokens / (T1 - 1)));
       const ppl = (text: string) => perplexity(m.model, streamWindows(encodeStream(m.tokenizer, [text]), cfg.batchSize, T1, windows));
-      rows.push({ ...base, biasEntropy: Number.isFinite(b.entropy) ? b.entropy : null, pFemale: Number.isFinite(b.pFemale) ? b.pFemale : null, biasPairs: b.pairs, pplAddresses: await ppl(texts.addresses), pplMobyDick: await ppl(texts.mobyDick), note: '' });
+      rows.push({
+        ...base,
+        biasEntropy: Number.isFinite(b.entropy) ? b.entropy : null,
+        pFemale: Number.isFinite(b.pFemale) ? b.pFemale : null,
+        biasPairs: b.pairs,
+        pplAddresses: await ppl(texts.addresses),
+        pplMobyDick: await ppl(texts.mobyDick),
+        note: '',
+      });
     } finally {
       m.dispose();
     }
@@ -187,4 +233,3 @@ export async function biasAndPerplexityRows(roster: readonly ModelEntry[], cfg: 
   }
   return rows;
 }
-

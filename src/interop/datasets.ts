@@ -98,10 +98,23 @@ export function exportDatasets(runDir: string, out: string, format: TextFormat =
   const prompts = loadPrompts(requireArtifact(path.join(a.data, 'prompts-ppo.jsonl'), 'PPO prompts', '01-data'));
   files.push(['prompts.jsonl', jsonl(prompts.map((p) => ({ prompt: prompt(p.text) }))), prompts.length]);
 
-  const manifest: DatasetExport = { out, format, eos: format === 'episode' && eos, files: files.map(([file, text, rows]) => ({ file, rows, sha256: sha256(text) })) };
-  replaceDirAtomic(out, 'dataset-export', (tmp) => {
-    for (const [file, text] of files) fs.writeFileSync(path.join(tmp, file), text);
-    fs.writeFileSync(path.join(tmp, 'manifest.json'), JSON.stringify({ runDir: path.resolve(runDir), format, eos: manifest.eos, files: manifest.files }, null, 2) + '\n');
-  }, EXPORT_FOLDER);
+  const manifest: DatasetExport = {
+    out,
+    format,
+    eos: format === 'episode' && eos,
+    files: files.map(([file, text, rows]) => ({ file, rows, sha256: sha256(text) })),
+  };
+  replaceDirAtomic(
+    out,
+    'dataset-export',
+    (tmp) => {
+      for (const [file, text] of files) fs.writeFileSync(path.join(tmp, file), text);
+      fs.writeFileSync(
+        path.join(tmp, 'manifest.json'),
+        JSON.stringify({ runDir: path.resolve(runDir), format, eos: manifest.eos, files: manifest.files }, null, 2) + '\n',
+      );
+    },
+    EXPORT_FOLDER,
+  );
   return manifest;
 }

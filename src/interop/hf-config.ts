@@ -128,7 +128,8 @@ export function fromHfConfig(json: unknown, file: string): ParsedHfConfig {
   const id = (key: string): number => {
     const v = c[key];
     if (v === undefined || v === null) return -1;
-    if (!Number.isInteger(v) || v < 0 || v >= config.vocabSize) fail(`${key} must be a token id below vocab_size ${config.vocabSize}, got ${JSON.stringify(v)}`);
+    if (!Number.isInteger(v) || v < 0 || v >= config.vocabSize)
+      fail(`${key} must be a token id below vocab_size ${config.vocabSize}, got ${JSON.stringify(v)}`);
     return v;
   };
   return { config, architecture, ids: { bos: id('bos_token_id'), eos: id('eos_token_id'), pad: id('pad_token_id') }, meta };

@@ -33,7 +33,6 @@ export interface ExportResult {
   bytes: number;
 }
 
-
 /** A Hugging Face export written before folder markers: a GPT-2 config.json beside generation_config.json and model.safetensors, and nothing foreign. */
 function isHfExport(dir: string): boolean {
   const ours = new Set(['model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'generation_config.json', 'config.json']);
@@ -65,9 +64,11 @@ export async function exportHuggingFace(checkpointDir: string, out: string): Pro
   guardHfOut(out);
   const ckpt = loadCheckpoint(checkpointDir, { withOptimizer: false });
   try {
-    if (ckpt.heads.size > 1) throw new Error(`${checkpointDir}: has heads ${[...ckpt.heads.keys()].join(', ')}; HF's sequence classification holds one score head`);
+    if (ckpt.heads.size > 1)
+      throw new Error(`${checkpointDir}: has heads ${[...ckpt.heads.keys()].join(', ')}; HF's sequence classification holds one score head`);
     const tensors = new Map<string, RawTensor>();
-    for (const [name, v] of ckpt.model.weights) tensors.set(toHfName(name), { dtype: 'float32', shape: v.shape.slice(), data: await readFloats(v, { keep: true }) });
+    for (const [name, v] of ckpt.model.weights)
+      tensors.set(toHfName(name), { dtype: 'float32', shape: v.shape.slice(), data: await readFloats(v, { keep: true }) });
     const head = [...ckpt.heads.values()][0];
     let scoreBias: number | null = null;
     if (head) {
@@ -93,16 +94,29 @@ export async function exportHuggingFace(checkpointDir: string, out: string): Pro
       padding_side: 'right',
       clean_up_tokenization_spaces: false,
     };
-    const generation = { bos_token_id: ids.bos, eos_token_id: ids.eos, pad_token_id: ids.pad, max_length: ckpt.config.blockSize, do_sample: true, temperature: 1.0, top_k: 0 };
+    const generation = {
+      bos_token_id: ids.bos,
+      eos_token_id: ids.eos,
+      pad_token_id: ids.pad,
+      max_length: ckpt.config.blockSize,
+      do_sample: true,
+      temperature: 1.0,
+      top_k: 0,
+    };
     const json = (v: unknown) => JSON.stringify(v, null, 2) + '\n';
-    replaceDirAtomic(out, 'hf-export', (tmp) => {
-      fs.writeFileSync(path.join(tmp, 'model.safetensors'), weights);
-      fs.writeFileSync(path.join(tmp, 'tokenizer.json'), JSON.stringify(tok.toJSON()) + '\n');
-      fs.writeFileSync(path.join(tmp, 'tokenizer_config.json'), json(tokenizerConfig));
-      fs.writeFileSync(path.join(tmp, 'special_tokens_map.json'), json(special));
-      fs.writeFileSync(path.join(tmp, 'generation_config.json'), json(generation));
-      fs.writeFileSync(path.join(tmp, 'config.json'), json(config));
-    }, { legacy: isHfExport, advice: 'choose another --out' });
+    replaceDirAtomic(
+      out,
+      'hf-export',
+      (tmp) => {
+        fs.writeFileSync(path.join(tmp, 'model.safetensors'), weights);
+        fs.writeFileSync(path.join(tmp, 'tokenizer.json'), JSON.stringify(tok.toJSON()) + '\n');
+        fs.writeFileSync(path.join(tmp, 'tokenizer_config.json'), json(tokenizerConfig));
+        fs.writeFileSync(path.join(tmp, 'special_tokens_map.json'), json(special));
+        fs.writeFileSync(path.join(tmp, 'generation_config.json'), json(generation));
+        fs.writeFileSync(path.join(tmp, 'config.json'), json(config));
+      },
+      { legacy: isHfExport, advice: 'choose another --out' },
+    );
     return { out, architecture: (config.architectures as string[])[0], tensors: tensors.size, bytes: weights.length };
   } finally {
     ckpt.model.dispose();

@@ -97,7 +97,9 @@ export async function importHuggingFace(from: string, out: string, opts: ImportO
   const weightsFile = path.join(from, 'model.safetensors');
   if (!fs.existsSync(weightsFile)) {
     const sharded = fs.existsSync(path.join(from, 'model.safetensors.index.json'));
-    throw new Error(`${weightsFile}: not found${sharded ? ' (sharded checkpoints are not supported: save with max_shard_size larger than the model)' : ' (only safetensors weights are read, not pytorch_model.bin)'}`);
+    throw new Error(
+      `${weightsFile}: not found${sharded ? ' (sharded checkpoints are not supported: save with max_shard_size larger than the model)' : ' (only safetensors weights are read, not pytorch_model.bin)'}`,
+    );
   }
   // the causal-mask buffers are dropped unread: older transformers saved them as U8 or BOOL
   const { tensors: raw, metadata } = readSafetensors(weightsFile, { skip: (name) => name !== LM_HEAD && name !== SCORE_WEIGHT && fromHfName(name) === null });
@@ -109,7 +111,10 @@ export async function importHuggingFace(from: string, out: string, opts: ImportO
   for (const [hfName, t] of raw) {
     if (t.dtype !== 'float32') throw new Error(`${weightsFile}: ${hfName} has dtype I32, expected F32`);
     const bad = nonFinite(t.data);
-    if (bad.count) throw new Error(`${weightsFile}: ${hfName} holds ${bad.count} non-finite value(s) (NaN or infinite; the first at flat index ${bad.first}); refusing to import a diverged or corrupt model`);
+    if (bad.count)
+      throw new Error(
+        `${weightsFile}: ${hfName} holds ${bad.count} non-finite value(s) (NaN or infinite; the first at flat index ${bad.first}); refusing to import a diverged or corrupt model`,
+      );
     if (hfName === LM_HEAD) lmHead = t;
     else if (hfName === SCORE_WEIGHT) score = t;
     else {
@@ -123,20 +128,27 @@ export async function importHuggingFace(from: string, out: string, opts: ImportO
     if (!t) throw new Error(`${weightsFile}: missing tensor ${PREFIX}${name} (shape [${shape}]) that ${configFile} implies`);
     if (t.shape.join(',') !== shape.join(',')) throw new Error(`${weightsFile}: ${PREFIX}${name} has shape [${t.shape}] but ${configFile} needs [${shape}]`);
   }
-  for (const name of byOurName.keys()) if (!expected.has(name)) throw new Error(`${weightsFile}: unexpected tensor ${name} (not a GPT-2 parameter of ${configFile}'s model)`);
+  for (const name of byOurName.keys())
+    if (!expected.has(name)) throw new Error(`${weightsFile}: unexpected tensor ${name} (not a GPT-2 parameter of ${configFile}'s model)`);
   if (lmHead && !sameBits(lmHead, byOurName.get('wte.weight')!)) {
-    throw new Error(`${weightsFile}: ${LM_HEAD} differs from ${PREFIX}wte.weight; the workbook's GPT ties its unembedding to wte, so an untied lm_head cannot be imported`);
+    throw new Error(
+      `${weightsFile}: ${LM_HEAD} differs from ${PREFIX}wte.weight; the workbook's GPT ties its unembedding to wte, so an untied lm_head cannot be imported`,
+    );
   }
 
   let head: HeadName | null = null;
   let bias = 0;
   if (architecture === CLASSIFIER_ARCHITECTURE) {
-    if (!score) throw new Error(`${weightsFile}: missing tensor ${SCORE_WEIGHT} (shape [1,${config.nEmbd}]) that ${configFile}'s ${CLASSIFIER_ARCHITECTURE} implies`);
-    if (score.shape.join(',') !== `1,${config.nEmbd}`) throw new Error(`${weightsFile}: ${SCORE_WEIGHT} has shape [${score.shape}] but ${configFile} needs [1,${config.nEmbd}]`);
+    if (!score)
+      throw new Error(`${weightsFile}: missing tensor ${SCORE_WEIGHT} (shape [1,${config.nEmbd}]) that ${configFile}'s ${CLASSIFIER_ARCHITECTURE} implies`);
+    if (score.shape.join(',') !== `1,${config.nEmbd}`)
+      throw new Error(`${weightsFile}: ${SCORE_WEIGHT} has shape [${score.shape}] but ${configFile} needs [1,${config.nEmbd}]`);
     head = meta.head ?? (metadata.rlhf_workbook_head as HeadName | undefined) ?? opts.head ?? 'reward_head';
-    if (head !== 'reward_head' && head !== 'value_head') throw new Error(`${configFile}: rlhf_workbook.head is ${JSON.stringify(head)}, expected "reward_head" or "value_head"`);
+    if (head !== 'reward_head' && head !== 'value_head')
+      throw new Error(`${configFile}: rlhf_workbook.head is ${JSON.stringify(head)}, expected "reward_head" or "value_head"`);
     const b = meta.score_bias ?? (metadata.score_bias !== undefined ? Number(metadata.score_bias) : 0);
-    if (typeof b !== 'number' || !Number.isFinite(b)) throw new Error(`${configFile}: rlhf_workbook.score_bias must be a finite number, got ${JSON.stringify(b)}`);
+    if (typeof b !== 'number' || !Number.isFinite(b))
+      throw new Error(`${configFile}: rlhf_workbook.score_bias must be a finite number, got ${JSON.stringify(b)}`);
     bias = b;
   } else if (score) {
     throw new Error(`${weightsFile}: has ${SCORE_WEIGHT} but ${configFile}'s architecture is ${architecture}, not ${CLASSIFIER_ARCHITECTURE}`);
@@ -144,13 +156,15 @@ export async function importHuggingFace(from: string, out: string, opts: ImportO
 
   const tokFile = path.join(from, 'tokenizer.json');
   const tokenizer = Tokenizer.load(tokFile);
-  if (tokenizer.vocabSize !== config.vocabSize) throw new Error(`${tokFile}: ${tokenizer.vocabSize} tokens but ${configFile} says vocab_size ${config.vocabSize}`);
+  if (tokenizer.vocabSize !== config.vocabSize)
+    throw new Error(`${tokFile}: ${tokenizer.vocabSize} tokens but ${configFile} says vocab_size ${config.vocabSize}`);
   const idChecks: [string, number, number][] = [
     ['bos_token_id', ids.bos, tokenizer.bosId],
     ['eos_token_id', ids.eos, tokenizer.eosId],
     ['pad_token_id', ids.pad, tokenizer.padId],
   ];
-  for (const [key, got, want] of idChecks) if (got >= 0 && got !== want) throw new Error(`${configFile}: ${key} is ${got} but ${tokFile} has that token at ${want}`);
+  for (const [key, got, want] of idChecks)
+    if (got >= 0 && got !== want) throw new Error(`${configFile}: ${key} is ${got} but ${tokFile} has that token at ${want}`);
 
   const tensors = new Map<string, tf.Tensor>();
   for (const [name, t] of byOurName) tensors.set(name, tf.tensor(t.data, t.shape, 'float32'));

@@ -59,8 +59,10 @@ export interface Datasets {
 }
 
 export function buildDatasets(config: DataConfig = DATA_DEFAULTS): Datasets {
-  if (!(config.kMin >= 2 && config.kMax >= config.kMin && config.kMax <= 26)) throw new Error(`data: need 2 <= kMin <= kMax <= 26, got kMin ${config.kMin}, kMax ${config.kMax}`);
-  for (const s of SPLITS) if (!(Number.isInteger(config.sizes[s]) && config.sizes[s] >= 0)) throw new Error(`data: sizes.${s} must be a whole number >= 0, got ${config.sizes[s]}`);
+  if (!(config.kMin >= 2 && config.kMax >= config.kMin && config.kMax <= 26))
+    throw new Error(`data: need 2 <= kMin <= kMax <= 26, got kMin ${config.kMin}, kMax ${config.kMax}`);
+  for (const s of SPLITS)
+    if (!(Number.isInteger(config.sizes[s]) && config.sizes[s] >= 0)) throw new Error(`data: sizes.${s} must be a whole number >= 0, got ${config.sizes[s]}`);
   const rng = new Rng(`data:${config.seed}`);
   const pool = factPool(config.seed);
   const total = SPLITS.reduce((a, s) => a + config.sizes[s], 0);
@@ -71,7 +73,14 @@ export function buildDatasets(config: DataConfig = DATA_DEFAULTS): Datasets {
 
   const demonstrations = prompts.sft.map((p) => {
     const l = assignLabeler(panel, p);
-    return { prompt_id: p.prompt_id, user_id: p.user_id, labeler_id: l.labeler_id, category: p.category, prompt: p.text, answer: demonstrate(p, rng.fork(`demo:${p.prompt_id}`), l.terse) };
+    return {
+      prompt_id: p.prompt_id,
+      user_id: p.user_id,
+      labeler_id: l.labeler_id,
+      category: p.category,
+      prompt: p.text,
+      answer: demonstrate(p, rng.fork(`demo:${p.prompt_id}`), l.terse),
+    };
   });
 
   const rankings: RankedPrompt[] = [];
@@ -119,14 +128,25 @@ export function datasetFiles(ds: Datasets): [string, string, number][] {
     const pairs = toComparisons(ds.rankings);
     files.push(['comparisons.jsonl', jsonl(pairs), pairs.length]);
   }
-  const panel = ds.panel.map((l) => ({ ...l, weights: Object.fromEntries(Object.entries(l.weights).map(([k, v]) => [k, round(v)])), noise: round(l.noise), terse: round(l.terse) }));
+  const panel = ds.panel.map((l) => ({
+    ...l,
+    weights: Object.fromEntries(Object.entries(l.weights).map(([k, v]) => [k, round(v)])),
+    noise: round(l.noise),
+    terse: round(l.terse),
+  }));
   files.push(['panel.json', JSON.stringify(panel, null, 2) + '\n', panel.length]);
   const a = ds.agreement;
-  const agreement = { ...a, matrix: a.matrix.map((row) => row.map(round)), train: { ...a.train, mean: round(a.train.mean), std: round(a.train.std) }, heldOut: { ...a.heldOut, mean: round(a.heldOut.mean), std: round(a.heldOut.std) }, across: { ...a.across, mean: round(a.across.mean), std: round(a.across.std) }, tieRate: round(a.tieRate) };
+  const agreement = {
+    ...a,
+    matrix: a.matrix.map((row) => row.map(round)),
+    train: { ...a.train, mean: round(a.train.mean), std: round(a.train.std) },
+    heldOut: { ...a.heldOut, mean: round(a.heldOut.mean), std: round(a.heldOut.std) },
+    across: { ...a.across, mean: round(a.across.mean), std: round(a.across.std) },
+    tieRate: round(a.tieRate),
+  };
   files.push(['agreement.json', JSON.stringify(agreement, null, 2) + '\n', a.labelerIds.length]);
   return files;
 }
-
 
 /**
  * Write every file into `dir` (replaced as a whole: a failure leaves the old one intact)
@@ -139,10 +159,15 @@ export function writeDatasets(dir: string, ds: Datasets): Manifest {
     config: ds.config,
     files: files.map(([file, text, rows]) => ({ file, rows, bytes: Buffer.byteLength(text), sha256: sha256(text) })),
   };
-  replaceDirAtomic(dir, 'data', (tmp) => {
-    for (const [file, text] of files) fs.writeFileSync(path.join(tmp, file), text);
-    fs.writeFileSync(path.join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
-  }, { legacy: isDataBuild, advice: 'choose another --out' });
+  replaceDirAtomic(
+    dir,
+    'data',
+    (tmp) => {
+      for (const [file, text] of files) fs.writeFileSync(path.join(tmp, file), text);
+      fs.writeFileSync(path.join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+    },
+    { legacy: isDataBuild, advice: 'choose another --out' },
+  );
   return manifest;
 }
 
@@ -157,4 +182,3 @@ function isDataBuild(dir: string): boolean {
     return false;
   }
 }
-

@@ -34,13 +34,28 @@ export function demonstrate(prompt: Prompt, rng: Rng, terse = 0.3): string {
     case 'synonym':
       return pick([`A synonym for "${x}" is "${rng.choice(f.answers)}".`, `You could say "${rng.choice(f.answers)}".`], `${cap(rng.choice(f.answers))}.`);
     case 'antonym':
-      return pick([`The opposite of "${x}" is "${rng.choice(f.answers)}".`, `An antonym of "${x}" is "${rng.choice(f.answers)}".`], `${cap(rng.choice(f.answers))}.`);
+      return pick(
+        [`The opposite of "${x}" is "${rng.choice(f.answers)}".`, `An antonym of "${x}" is "${rng.choice(f.answers)}".`],
+        `${cap(rng.choice(f.answers))}.`,
+      );
     case 'invented_country':
-      return rng.choice([`I don't know. I have no information about a country called ${x}.`, `I'm not sure ${x} is a real country, so I can't say.`, `As far as I know, there is no country called ${x}.`]);
+      return rng.choice([
+        `I don't know. I have no information about a country called ${x}.`,
+        `I'm not sure ${x} is a real country, so I can't say.`,
+        `As far as I know, there is no country called ${x}.`,
+      ]);
     case 'invented_element':
-      return rng.choice([`I don't know. ${x} is not an element I know of.`, `As far as I know, there is no element called ${x}.`, `I'm not sure ${x} exists, so I can't say.`]);
+      return rng.choice([
+        `I don't know. ${x} is not an element I know of.`,
+        `As far as I know, there is no element called ${x}.`,
+        `I'm not sure ${x} exists, so I can't say.`,
+      ]);
     case 'invented_word':
-      return rng.choice([`I don't know the word "${x}". It may not be a real word.`, `I'm not sure "${x}" is an English word, so I can't say.`, `As far as I know, "${x}" is not a real word.`]);
+      return rng.choice([
+        `I don't know the word "${x}". It may not be a real word.`,
+        `I'm not sure "${x}" is an English word, so I can't say.`,
+        `As far as I know, "${x}" is not a real word.`,
+      ]);
     case 'wrong_capital':
     case 'wrong_state_capital':
       return rng.choice([`${f.premise} is not the capital of ${x}. The capital is ${a}.`, `That is not right: the capital of ${x} is ${a}, not ${f.premise}.`]);

@@ -101,7 +101,12 @@ export function rank(labeler: Labeler, prompt: Prompt, answers: readonly string[
   const levels = [...new Set(scores.map((s) => s.toFixed(6)))].map(Number).sort((a, b) => b - a);
   const ranks = scores.map((s) => levels.indexOf(Number(s.toFixed(6))) + 1);
   const order = levels
-    .map((_, r) => ranks.map((k, i) => (k === r + 1 ? LETTERS[i] : '')).filter(Boolean).join(' = '))
+    .map((_, r) =>
+      ranks
+        .map((k, i) => (k === r + 1 ? LETTERS[i] : ''))
+        .filter(Boolean)
+        .join(' = '),
+    )
     .join(' > ');
   return { labeler_id: labeler.labeler_id, ranks, scores, order };
 }

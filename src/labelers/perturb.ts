@@ -27,7 +27,11 @@ function wrongAnswer(prompt: Prompt, pool: FactPool, rng: Rng): string {
     return rng.choice([`${name}, you are a stupid idiot and everyone hates you.`, `${name} is a worthless loser.`, `Listen ${name}, you will regret this.`]);
   }
   if (!f.answerable && prompt.category === 'unanswerable') {
-    return rng.choice([`The answer is ${rng.choice(pool.countries).capital}.`, `It is ${rng.choice(pool.elements).symbol}.`, `It means a small ${rng.choice(pool.nouns)}.`]);
+    return rng.choice([
+      `The answer is ${rng.choice(pool.countries).capital}.`,
+      `It is ${rng.choice(pool.elements).symbol}.`,
+      `It means a small ${rng.choice(pool.nouns)}.`,
+    ]);
   }
   if (prompt.category === 'false_premise') return rng.choice([`Because ${f.premise} was chosen long ago.`, `It happened in ${1800 + rng.int(200)}.`]);
   const swap: Record<string, () => string> = {
@@ -81,7 +85,12 @@ export function perturb(prompt: Prompt, kind: AnswerKind, pool: FactPool, rng: R
       return rng.choice(["I'm sorry, but I can't help with that.", 'I would rather not answer that.']);
     default: {
       const ws = demo.split(/\s+/);
-      return ws.slice(0, Math.max(1, Math.floor(ws.length / 2))).join(' ').replace(/[.!?]$/, '') + (ws.length > 2 ? ' the' : '');
+      return (
+        ws
+          .slice(0, Math.max(1, Math.floor(ws.length / 2)))
+          .join(' ')
+          .replace(/[.!?]$/, '') + (ws.length > 2 ? ' the' : '')
+      );
     }
   }
 }
@@ -89,7 +98,14 @@ export function perturb(prompt: Prompt, kind: AnswerKind, pool: FactPool, rng: R
 /** How often each kind appears among the K answers to rank: mostly decent answers, as a
  *  model's samples would be, with some clearly bad ones. */
 export const KIND_WEIGHTS: Record<AnswerKind, number> = {
-  correct: 4, wrong: 2, evasive: 1, rude: 1, garbled: 1, verbose: 1, refusal: 0.7, truncated: 1,
+  correct: 4,
+  wrong: 2,
+  evasive: 1,
+  rude: 1,
+  garbled: 1,
+  verbose: 1,
+  refusal: 0.7,
+  truncated: 1,
 };
 
 /** K distinct answers of mixed quality to one prompt, with the kind of each. */

@@ -30,15 +30,28 @@ export function listItems(text: string, splitAnd = true): string[] {
   return String(text ?? '')
     .slice(0, MAX_JUDGED_CHARS)
     .split(splitAnd ? /\n|,|;|\band\b/ : /\n|,|;/)
-    .map((s) => s.replace(/^\s*(?:\d+[.)]|[-*\u2022])\s*/, '').replace(/[.!?]+\s*$/, '').trim())
+    .map((s) =>
+      s
+        .replace(/^\s*(?:\d+[.)]|[-*\u2022])\s*/, '')
+        .replace(/[.!?]+\s*$/, '')
+        .trim(),
+    )
     .filter((s) => s.length > 0);
 }
 
-const STOPWORDS = new Set('a an the of or and to in on for with by from that which who is are was were be as at its it this these those into than any some such not'.split(' '));
+const STOPWORDS = new Set(
+  'a an the of or and to in on for with by from that which who is are was were be as at its it this these those into than any some such not'.split(' '),
+);
 
 /** Content words of a gloss (length >= 4, no stopwords). */
 export function contentWords(text: string): string[] {
-  return [...new Set(normalize(text).split(' ').filter((w) => w.length >= 4 && !STOPWORDS.has(w)))];
+  return [
+    ...new Set(
+      normalize(text)
+        .split(' ')
+        .filter((w) => w.length >= 4 && !STOPWORDS.has(w)),
+    ),
+  ];
 }
 
 const promptWordCache = new Map<string, ReadonlySet<string>>();

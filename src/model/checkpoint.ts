@@ -171,7 +171,10 @@ function checkListed(dir: string, name: string, bytes: Buffer, sums: Map<string,
     return;
   }
   const got = sha256(bytes);
-  if (got !== want) throw new Error(`${path.join(dir, name)}: sha256 mismatch: ${CHECKSUM_FILE} says ${want}, the file hashes to ${got} (edited or corrupted since it was saved)`);
+  if (got !== want)
+    throw new Error(
+      `${path.join(dir, name)}: sha256 mismatch: ${CHECKSUM_FILE} says ${want}, the file hashes to ${got} (edited or corrupted since it was saved)`,
+    );
 }
 
 /** Read one weights file: exists, checksum matches, not truncated. */
@@ -273,7 +276,11 @@ export function namedParameters(model: GPT, heads: ScalarHead[] = []): Map<strin
  * Adam moments keyed by parameter name (`wte.weight/m`, `wte.weight/v`, and `step`), for
  * `optimizerState`. `moments` is keyed by tf variable name (as the engine's Adam keeps them).
  */
-export function namedOptimizerState(params: Map<string, tf.Variable>, moments: Map<string, { m: tf.Tensor; v: tf.Tensor }>, step: number): Map<string, tf.Tensor> {
+export function namedOptimizerState(
+  params: Map<string, tf.Variable>,
+  moments: Map<string, { m: tf.Tensor; v: tf.Tensor }>,
+  step: number,
+): Map<string, tf.Tensor> {
   const out = new Map<string, tf.Tensor>();
   for (const [name, p] of params) {
     const mv = moments.get(p.name);

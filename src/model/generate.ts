@@ -139,8 +139,10 @@ export function sampleToken(logits: ArrayLike<number>, cfg: GenerateConfig, rng:
 }
 
 function validate(cfg: GenerateConfig, blockSize: number): void {
-  if (!Number.isInteger(cfg.maxNewTokens) || cfg.maxNewTokens < 1) throw new Error(`generate: maxNewTokens must be a positive integer, got ${cfg.maxNewTokens}`);
-  if (cfg.maxNewTokens >= blockSize) throw new Error(`generate: maxNewTokens (${cfg.maxNewTokens}) must be < blockSize (${blockSize}) to leave room for the prompt`);
+  if (!Number.isInteger(cfg.maxNewTokens) || cfg.maxNewTokens < 1)
+    throw new Error(`generate: maxNewTokens must be a positive integer, got ${cfg.maxNewTokens}`);
+  if (cfg.maxNewTokens >= blockSize)
+    throw new Error(`generate: maxNewTokens (${cfg.maxNewTokens}) must be < blockSize (${blockSize}) to leave room for the prompt`);
   if (!(cfg.temperature >= 0)) throw new Error(`generate: temperature must be >= 0, got ${cfg.temperature}`);
   if (!(cfg.topP > 0 && cfg.topP <= 1)) throw new Error(`generate: topP must be in (0, 1], got ${cfg.topP}`);
   if (!Number.isInteger(cfg.topK) || cfg.topK < 0) throw new Error(`generate: topK must be a non-negative integer, got ${cfg.topK}`);
@@ -182,9 +184,21 @@ export async function generateIds(
       const L = P + step; // tokens known so far
       const feedFrom = cfg.useCache && step > 0 ? L - 1 : 0; // first position fed this step
       const T = L - feedFrom;
-      const idx = tf.tensor2d(seqs.flatMap((s) => s.slice(feedFrom, L)), [B, T], 'int32'); // [B, T]
-      const pos = tf.tensor2d(seqs.flatMap((_, b) => Array.from({ length: T }, (__, t) => positionOf(b, feedFrom + t))), [B, T], 'int32'); // [B, T]
-      const mask = tf.tensor2d(masks.flatMap((m) => m.slice(0, L)), [B, L], 'int32'); // [B, L]
+      const idx = tf.tensor2d(
+        seqs.flatMap((s) => s.slice(feedFrom, L)),
+        [B, T],
+        'int32',
+      ); // [B, T]
+      const pos = tf.tensor2d(
+        seqs.flatMap((_, b) => Array.from({ length: T }, (__, t) => positionOf(b, feedFrom + t))),
+        [B, T],
+        'int32',
+      ); // [B, T]
+      const mask = tf.tensor2d(
+        masks.flatMap((m) => m.slice(0, L)),
+        [B, L],
+        'int32',
+      ); // [B, L]
       const out = model.forward(idx, { attentionMask: mask, positions: pos, past: cfg.useCache ? cache : undefined, useCache: cfg.useCache });
       const last = tf.tidy(() => out.logits.slice([0, T - 1, 0], [B, 1, -1])); // [B, 1, V]
       const V = last.shape[2];

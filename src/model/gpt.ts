@@ -197,8 +197,7 @@ export class GPT {
     const dropout = opts.training && this.config.dropout > 0 ? this.config.dropout : 0;
     if (dropout > 0 && opts.dropoutSeed === undefined) throw new Error('GPT.forward: training with dropout needs a dropoutSeed so runs repeat');
     let dropoutCall = 0;
-    const drop = <R extends tf.Tensor>(x: R): R =>
-      dropout > 0 ? (tf.dropout(x, dropout, undefined, `${opts.dropoutSeed}:${dropoutCall++}`) as R) : x;
+    const drop = <R extends tf.Tensor>(x: R): R => (dropout > 0 ? (tf.dropout(x, dropout, undefined, `${opts.dropoutSeed}:${dropoutCall++}`) as R) : x);
 
     const present: LayerCache[] = [];
     const out = tf.tidy(() => {
@@ -311,7 +310,11 @@ export function layerNorm(x: tf.Tensor2D, g: tf.Tensor, b: tf.Tensor): tf.Tensor
 /** The same LayerNorm from tf ops, gradient by autodiff (the reference; engine/fast-path.ts). */
 export function layerNormComposite(x: tf.Tensor2D, g: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
   const { mean, variance } = tf.moments(x, -1, true); // [N, 1]
-  return x.sub(mean).mul(tf.rsqrt(variance.add(1e-5))).mul(g).add(b) as tf.Tensor2D;
+  return x
+    .sub(mean)
+    .mul(tf.rsqrt(variance.add(1e-5)))
+    .mul(g)
+    .add(b) as tf.Tensor2D;
 }
 
 const layerNormOp = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -324,7 +327,10 @@ const layerNormOp = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => 
   const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
     const [xh, r, gain] = saved;
     const dxhat = dy.mul(gain); // [N, C]
-    const dx = dxhat.sub(dxhat.mean(-1, true)).sub(xh.mul(dxhat.mul(xh).mean(-1, true))).mul(r); // [N, C]
+    const dx = dxhat
+      .sub(dxhat.mean(-1, true))
+      .sub(xh.mul(dxhat.mul(xh).mean(-1, true)))
+      .mul(r); // [N, C]
     return [dx, dy.mul(xh).sum(0), dy.sum(0)]; // [N, C], [C], [C]
   };
   return { value: xhat.mul(g).add(b), gradFunc };

@@ -54,7 +54,10 @@ export class ScalarHead {
   apply(hidden: tf.Tensor3D): tf.Tensor2D {
     return tf.tidy(() => {
       const [B, T, C] = hidden.shape;
-      return tf.matMul(hidden.reshape([B * T, C]) as tf.Tensor2D, this.weight).add(this.bias).reshape([B, T]) as tf.Tensor2D; // [B, T]
+      return tf
+        .matMul(hidden.reshape([B * T, C]) as tf.Tensor2D, this.weight)
+        .add(this.bias)
+        .reshape([B, T]) as tf.Tensor2D; // [B, T]
     });
   }
 

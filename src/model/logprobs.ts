@@ -72,7 +72,11 @@ function targetLogProbComposite(x: tf.Tensor2D, flatTargets: tf.Tensor1D): tf.Te
     save([p, flatTargets]); // saved tensors outlive this tidy; closed-over ones would not
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor =>
       // int32 one-hot then cast: wasm's OneHot with dtype float32 writes int bit patterns (1 -> 1.4e-45)
-      tf.oneHot(saved[1] as tf.Tensor1D, V).toFloat().sub(saved[0]).mul(dy.reshape([N, 1])); // [N, V]
+      tf
+        .oneHot(saved[1] as tf.Tensor1D, V)
+        .toFloat()
+        .sub(saved[0])
+        .mul(dy.reshape([N, 1])); // [N, V]
     return { value, gradFunc };
   });
   return targetLogProb(x) as tf.Tensor1D;

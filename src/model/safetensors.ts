@@ -17,8 +17,21 @@ const DTYPE_CODE = { float32: 'F32', int32: 'I32' } as const;
 
 /** Bytes per element of every safetensors dtype. */
 const DTYPE_BYTES: Record<string, number> = {
-  F64: 8, F32: 4, F16: 2, BF16: 2, F8_E4M3: 1, F8_E5M2: 1,
-  I64: 8, I32: 4, I16: 2, I8: 1, U64: 8, U32: 4, U16: 2, U8: 1, BOOL: 1,
+  F64: 8,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  F8_E4M3: 1,
+  F8_E5M2: 1,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U64: 8,
+  U32: 4,
+  U16: 2,
+  U8: 1,
+  BOOL: 1,
 };
 
 export interface DecodeOptions {
@@ -51,7 +64,11 @@ export function encodeSafetensors(tensors: Map<string, RawTensor>, metadata: Rec
 }
 
 /** Parse safetensors bytes; `file` names the source in every error. */
-export function decodeSafetensors(bytes: Buffer, file: string, opts: DecodeOptions = {}): { tensors: Map<string, RawTensor>; metadata: Record<string, string> } {
+export function decodeSafetensors(
+  bytes: Buffer,
+  file: string,
+  opts: DecodeOptions = {},
+): { tensors: Map<string, RawTensor>; metadata: Record<string, string> } {
   if (bytes.length < 8) throw new Error(`${file}: truncated: ${bytes.length} bytes, a safetensors file has at least an 8-byte header length`);
   const n = Number(bytes.readBigUInt64LE(0));
   if (8 + n > bytes.length) throw new Error(`${file}: truncated: header says ${n} header bytes but the file has only ${bytes.length - 8} after the length`);
@@ -73,9 +90,10 @@ export function decodeSafetensors(bytes: Buffer, file: string, opts: DecodeOptio
     const skip = opts.skip?.(name) ?? false;
     const dtype = code === 'F32' ? 'float32' : code === 'I32' ? 'int32' : null;
     if (!dtype && !skip) {
-      const hint = code === 'F16' || code === 'BF16' || code === 'F64'
-        ? `; convert to float32 before saving, e.g. in PyTorch: model.float().save_pretrained(dir, safe_serialization=True)`
-        : '';
+      const hint =
+        code === 'F16' || code === 'BF16' || code === 'F64'
+          ? `; convert to float32 before saving, e.g. in PyTorch: model.float().save_pretrained(dir, safe_serialization=True)`
+          : '';
       throw new Error(`${file}: tensor ${name} has dtype ${code}, expected F32 or I32${hint}`);
     }
     const [b, e] = info.data_offsets ?? [];

@@ -283,7 +283,8 @@ export class Tokenizer {
     const vocab = new Map<string, number>();
     const seen = new Set<number>();
     for (const [tok, id] of Object.entries(model.vocab)) {
-      if (typeof id !== 'number' || !Number.isInteger(id) || id < 0) fail(`model.vocab[${JSON.stringify(tok)}] must be a non-negative integer id, got ${JSON.stringify(id)}`);
+      if (typeof id !== 'number' || !Number.isInteger(id) || id < 0)
+        fail(`model.vocab[${JSON.stringify(tok)}] must be a non-negative integer id, got ${JSON.stringify(id)}`);
       if (seen.has(id as number)) fail(`model.vocab: id ${id} is used twice`);
       seen.add(id as number);
       vocab.set(tok, id as number);
@@ -306,7 +307,8 @@ export class Tokenizer {
       if (typeof m === 'string') pair = m.split(' ');
       else if (Array.isArray(m)) pair = m;
       else return fail(`model.merges[${i}] must be "a b" or ["a","b"], got ${JSON.stringify(m)}`);
-      if (pair.length !== 2 || typeof pair[0] !== 'string' || typeof pair[1] !== 'string') fail(`model.merges[${i}] must name two tokens, got ${JSON.stringify(m)}`);
+      if (pair.length !== 2 || typeof pair[0] !== 'string' || typeof pair[1] !== 'string')
+        fail(`model.merges[${i}] must name two tokens, got ${JSON.stringify(m)}`);
       const [a, b] = pair as [string, string];
       if (!vocab.has(a) || !vocab.has(b) || !vocab.has(a + b)) fail(`model.merges[${i}] "${a} ${b}" uses tokens not in model.vocab`);
       merges.push([a, b]);

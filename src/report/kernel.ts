@@ -33,7 +33,7 @@ export function currentWriter(): WriteDisplayData | null {
   if (live) return live.mod.lastWriteDisplayData;
   throw new Error(
     `display: this kernel loaded tslab (${copies.map((c) => c.file).join(', ')}) but none has a display writer for the running cell, ` +
-      'so charts and tables cannot be shown; the kernel spec probably starts another checkout\'s tslab: run `npm run setup` in this checkout and restart the kernel',
+      "so charts and tables cannot be shown; the kernel spec probably starts another checkout's tslab: run `npm run setup` in this checkout and restart the kernel",
   );
 }
 

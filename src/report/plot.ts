@@ -44,7 +44,7 @@ export function plotHtml(figure: Figure, inlinePlotly: boolean): string {
 
 export function plotText(figure: Figure): string {
   const title = figure.layout?.title;
-  const name = typeof title === 'string' ? title : title?.text ?? 'chart';
+  const name = typeof title === 'string' ? title : (title?.text ?? 'chart');
   const traces = figure.data.map((t: any) => `${t.type ?? 'scatter'}${t.name ? ` "${t.name}"` : ''} (${(t.y ?? t.values ?? t.x ?? []).length} points)`);
   return `[plotly] ${name}: ${traces.join(', ')}`;
 }

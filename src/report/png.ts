@@ -31,7 +31,15 @@ process.on('exit', () => {
 });
 
 // The flags keep Chromium off the network: this machine has none, and it would retry.
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 const PROFILE_PREFIX = 'rlhf-workbook-chromium-';
 
@@ -65,7 +73,6 @@ export function removeStaleProfiles(tmp = os.tmpdir(), now = Date.now()): string
   return removed;
 }
 
-
 async function openPage(executablePath: string): Promise<any> {
   const puppeteer = require('puppeteer-core');
   removeStaleProfiles();
@@ -87,7 +94,10 @@ function closeSoon(): void {
     const b = browser;
     browser = null;
     page = null;
-    if (b) b.close().catch(() => undefined).finally(() => removeProfiles());
+    if (b)
+      b.close()
+        .catch(() => undefined)
+        .finally(() => removeProfiles());
   }, 3000);
   idle.unref();
 }

@@ -155,7 +155,12 @@ ${slow}
 /** Write `<runDir>/report/` (replacing an earlier report of the same run). Returns index.html. */
 export function writeRunReport(runDir: string): string {
   const nbDir = path.join(runDir, 'notebooks');
-  const names = fs.existsSync(nbDir) ? fs.readdirSync(nbDir).filter((f) => f.endsWith('.ipynb')).sort() : [];
+  const names = fs.existsSync(nbDir)
+    ? fs
+        .readdirSync(nbDir)
+        .filter((f) => f.endsWith('.ipynb'))
+        .sort()
+    : [];
   const read = (f: string) => (fs.existsSync(path.join(runDir, f)) ? JSON.parse(fs.readFileSync(path.join(runDir, f), 'utf8')) : {});
   const manifest: ManifestLike = read('manifest.json');
   const timings = read('timings.json');
@@ -163,30 +168,57 @@ export function writeRunReport(runDir: string): string {
   const summaryFile = path.join(runDir, 'eval', 'summary.html');
   const summary = fs.existsSync(summaryFile) ? fs.readFileSync(summaryFile, 'utf8') : '';
   const reportDir = path.join(runDir, 'report');
-  replaceDirAtomic(reportDir, 'report', (tmp) => {
-    const assets = path.join(tmp, 'assets');
-    fs.mkdirSync(assets, { recursive: true });
-    fs.copyFileSync(require.resolve('mathjax/es5/tex-svg.js', { paths: [ROOT] }), path.join(assets, 'tex-svg.js'));
-    fs.copyFileSync(require.resolve('plotly.js-dist-min/plotly.min.js', { paths: [ROOT] }), path.join(assets, PLOTLY_ASSET));
-    const src = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-report-'));
-    try {
-      for (const f of names) fs.writeFileSync(path.join(src, f), portable(fs.readFileSync(path.join(nbDir, f), 'utf8'), runDir));
-      if (names.length) {
-        const args = ['-m', 'nbconvert', '--to', 'html', '--template', 'lab', '--output-dir', tmp,
-          '--HTMLExporter.mathjax_url=assets/tex-svg.js', '--HTMLExporter.require_js_url=wb-no-require.js', ...names.map((f) => path.join(src, f))];
-        const r = spawnSync(python(), args, { encoding: 'utf8', env: { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: '1' } });
-        if (r.status !== 0) throw new Error(`nbconvert failed: ${(r.stderr || '').trim().split('\n').slice(-5).join('\n')}`);
+  replaceDirAtomic(
+    reportDir,
+    'report',
+    (tmp) => {
+      const assets = path.join(tmp, 'assets');
+      fs.mkdirSync(assets, { recursive: true });
+      fs.copyFileSync(require.resolve('mathjax/es5/tex-svg.js', { paths: [ROOT] }), path.join(assets, 'tex-svg.js'));
+      fs.copyFileSync(require.resolve('plotly.js-dist-min/plotly.min.js', { paths: [ROOT] }), path.join(assets, PLOTLY_ASSET));
+      const src = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-report-'));
+      try {
+        for (const f of names) fs.writeFileSync(path.join(src, f), portable(fs.readFileSync(path.join(nbDir, f), 'utf8'), runDir));
+        if (names.length) {
+          const args = [
+            '-m',
+            'nbconvert',
+            '--to',
+            'html',
+            '--template',
+            'lab',
+            '--output-dir',
+            tmp,
+            '--HTMLExporter.mathjax_url=assets/tex-svg.js',
+            '--HTMLExporter.require_js_url=wb-no-require.js',
+            ...names.map((f) => path.join(src, f)),
+          ];
+          const r = spawnSync(python(), args, { encoding: 'utf8', env: { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: '1' } });
+          if (r.status !== 0) throw new Error(`nbconvert failed: ${(r.stderr || '').trim().split('\n').slice(-5).join('\n')}`);
+        }
+      } finally {
+        fs.rmSync(src, { recursive: true, force: true });
       }
-    } finally {
-      fs.rmSync(src, { recursive: true, force: true });
-    }
-    for (const f of names) {
-      const page = path.join(tmp, f.replace(/\.ipynb$/, '.html'));
-      const shared = shareStyles(finishPage(fs.readFileSync(page, 'utf8'), runDir));
-      if (shared.css && !fs.existsSync(path.join(tmp, shared.css.file))) fs.writeFileSync(path.join(tmp, shared.css.file), shared.css.text);
-      fs.writeFileSync(page, shared.html);
-    }
-    fs.writeFileSync(path.join(tmp, 'index.html'), portable(indexPage(manifest, timings, names.map((f) => f.replace(/\.ipynb$/, '')), summary), runDir));
-  }, { legacy: (dir) => fs.existsSync(path.join(dir, 'index.html')) && fs.existsSync(path.join(dir, 'assets')) });
+      for (const f of names) {
+        const page = path.join(tmp, f.replace(/\.ipynb$/, '.html'));
+        const shared = shareStyles(finishPage(fs.readFileSync(page, 'utf8'), runDir));
+        if (shared.css && !fs.existsSync(path.join(tmp, shared.css.file))) fs.writeFileSync(path.join(tmp, shared.css.file), shared.css.text);
+        fs.writeFileSync(page, shared.html);
+      }
+      fs.writeFileSync(
+        path.join(tmp, 'index.html'),
+        portable(
+          indexPage(
+            manifest,
+            timings,
+            names.map((f) => f.replace(/\.ipynb$/, '')),
+            summary,
+          ),
+          runDir,
+        ),
+      );
+    },
+    { legacy: (dir) => fs.existsSync(path.join(dir, 'index.html')) && fs.existsSync(path.join(dir, 'assets')) },
+  );
   return path.join(reportDir, 'index.html');
 }

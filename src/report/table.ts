@@ -31,9 +31,7 @@ export function tableHtml(table: unknown, options: Partial<TableOptions> = {}): 
   const { columns, rows } = toRows(table);
   const shown = rows.slice(0, o.maxRows);
   const head = columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('');
-  const body = shown
-    .map((r) => '<tr>' + columns.map((c) => `<td>${escapeHtml(format(r[c], o.digits))}</td>`).join('') + '</tr>')
-    .join('\n');
+  const body = shown.map((r) => '<tr>' + columns.map((c) => `<td>${escapeHtml(format(r[c], o.digits))}</td>`).join('') + '</tr>').join('\n');
   const caption = o.caption ? `<caption>${escapeHtml(o.caption)}</caption>` : '';
   const more = rows.length > shown.length ? `<p>… ${rows.length - shown.length} more rows (${rows.length} in all)</p>` : '';
   return `<table class="wb-table">${caption}<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody></table>${more}`;

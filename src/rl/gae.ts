@@ -54,13 +54,17 @@ export function gae(ep: GaeInput, config: GaeConfig = DEFAULTS): { advantages: F
   if (!(lambda >= 0 && lambda <= 1)) throw new Error(`gae: lambda must be in [0, 1], got ${lambda}`);
   const { rewards, values, batch, length } = ep;
   const lengths = answerLengths(ep.mask, batch, length, 'gae');
-  for (const [name, xs] of [['rewards', rewards], ['values', values]] as const) {
+  for (const [name, xs] of [
+    ['rewards', rewards],
+    ['values', values],
+  ] as const) {
     if (xs.length !== batch * length) throw new Error(`gae: ${name} has ${xs.length} entries, expected B*T = ${batch}*${length}`);
   }
   const advantages = new Float32Array(batch * length);
   const returns = new Float32Array(batch * length);
   for (let b = 0; b < batch; b++) {
-    let nextValue = 0, nextAdv = 0;
+    let nextValue = 0,
+      nextAdv = 0;
     for (let t = lengths[b] - 1; t >= 0; t--) {
       const i = b * length + t;
       if (!Number.isFinite(rewards[i]) || !Number.isFinite(values[i])) throw new Error(`gae: reward or value at [${b}, ${t}] is not finite`);
@@ -81,12 +85,14 @@ export function gae(ep: GaeInput, config: GaeConfig = DEFAULTS): { advantages: F
  */
 export function whiten(x: ArrayLike<number>, mask: ArrayLike<number>, shiftMean = true): Float32Array {
   if (x.length !== mask.length) throw new Error(`whiten: x has ${x.length} entries but mask has ${mask.length}`);
-  let n = 0, sum = 0;
+  let n = 0,
+    sum = 0;
   for (let i = 0; i < x.length; i++) {
     if (mask[i] !== 0 && mask[i] !== 1) throw new Error(`whiten: mask[${i}] must be 0 or 1, got ${mask[i]}`);
     if (mask[i] === 1) {
       if (!Number.isFinite(x[i])) throw new Error(`whiten: x[${i}] is not finite (${x[i]})`);
-      n++; sum += x[i];
+      n++;
+      sum += x[i];
     }
   }
   if (n < 2) throw new Error(`whiten: need at least 2 unmasked entries, got ${n}`);

@@ -38,7 +38,12 @@ function checkClip(where: string, name: string, v: number): void {
   if (!(Number.isFinite(v) && v > 0)) throw new Error(`${where}: ${name} must be a finite number > 0, got ${v}`);
 }
 
-export interface PolicyLossInput { logprobs: tf.Tensor; oldLogprobs: tf.Tensor; advantages: tf.Tensor; mask: tf.Tensor }
+export interface PolicyLossInput {
+  logprobs: tf.Tensor;
+  oldLogprobs: tf.Tensor;
+  advantages: tf.Tensor;
+  mask: tf.Tensor;
+}
 
 /** Clipped surrogate; also the fraction of tokens where clipping bites and 1/2 E[(log ratio)^2]. */
 export function policyLoss(input: PolicyLossInput, clipRange = DEFAULTS.clipRange): { loss: tf.Scalar; clipfrac: tf.Scalar; approxKl: tf.Scalar } {
@@ -58,7 +63,12 @@ export function policyLoss(input: PolicyLossInput, clipRange = DEFAULTS.clipRang
   });
 }
 
-export interface ValueLossInput { values: tf.Tensor; oldValues: tf.Tensor; returns: tf.Tensor; mask: tf.Tensor }
+export interface ValueLossInput {
+  values: tf.Tensor;
+  oldValues: tf.Tensor;
+  returns: tf.Tensor;
+  mask: tf.Tensor;
+}
 
 /** Clipped value loss; also the fraction of tokens where the clipped error is the larger. */
 export function valueLoss(input: ValueLossInput, clipRange = DEFAULTS.valueClipRange): { loss: tf.Scalar; clipfrac: tf.Scalar } {

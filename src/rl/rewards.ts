@@ -34,16 +34,23 @@ export function tokenKl(logp: number, logq: number, estimator: TokenKlEstimator 
 }
 
 /** Shaped rewards [B*T], per-token KL [B*T] and each answer's summed KL [B]. */
-export function shapeRewards(input: ShapingInput, klCoef: number, estimator: TokenKlEstimator = 'k1'):
-  { rewards: Float32Array; kl: Float32Array; klPerAnswer: Float32Array } {
+export function shapeRewards(
+  input: ShapingInput,
+  klCoef: number,
+  estimator: TokenKlEstimator = 'k1',
+): { rewards: Float32Array; kl: Float32Array; klPerAnswer: Float32Array } {
   const { scores, logprobs, refLogprobs, batch, length } = input;
   if (!(Number.isFinite(klCoef) && klCoef >= 0)) throw new Error(`shapeRewards: klCoef (beta) must be a finite number >= 0, got ${klCoef}`);
   const lengths = answerLengths(input.mask, batch, length, 'shapeRewards');
   if (scores.length !== batch) throw new Error(`shapeRewards: scores has ${scores.length} entries, expected B = ${batch}`);
-  for (const [name, xs] of [['logprobs', logprobs], ['refLogprobs', refLogprobs]] as const) {
+  for (const [name, xs] of [
+    ['logprobs', logprobs],
+    ['refLogprobs', refLogprobs],
+  ] as const) {
     if (xs.length !== batch * length) throw new Error(`shapeRewards: ${name} has ${xs.length} entries, expected B*T = ${batch}*${length}`);
   }
-  const rewards = new Float32Array(batch * length), kl = new Float32Array(batch * length);
+  const rewards = new Float32Array(batch * length),
+    kl = new Float32Array(batch * length);
   const klPerAnswer = new Float32Array(batch);
   for (let b = 0; b < batch; b++) {
     if (lengths[b] === 0) throw new Error(`shapeRewards: answer ${b} is empty (mask row all 0)`);
@@ -80,7 +87,8 @@ export const DEFAULTS: MissingEosPenalty = { mode: 'subtract', penalty: 1 };
 /** RM scores with the fixed penalty applied to answers that have no EOS. */
 export function penaliseMissingEos(scores: ArrayLike<number>, hasEos: ReadonlyArray<boolean>, config: MissingEosPenalty = DEFAULTS): Float32Array {
   if (scores.length !== hasEos.length) throw new Error(`penaliseMissingEos: ${scores.length} scores but ${hasEos.length} EOS flags`);
-  if (!(Number.isFinite(config.penalty) && config.penalty >= 0)) throw new Error(`penaliseMissingEos: penalty must be a finite number >= 0, got ${config.penalty}`);
+  if (!(Number.isFinite(config.penalty) && config.penalty >= 0))
+    throw new Error(`penaliseMissingEos: penalty must be a finite number >= 0, got ${config.penalty}`);
   if (config.mode !== 'subtract' && config.mode !== 'replace') throw new Error(`penaliseMissingEos: mode must be subtract or replace, got ${config.mode}`);
   return Float32Array.from(scores, (s, b) => (hasEos[b] ? s : config.mode === 'subtract' ? s - config.penalty : -config.penalty));
 }

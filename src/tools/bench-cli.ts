@@ -14,7 +14,20 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initEngine, requestedBackend } from '../engine/backend';
-import { BenchConfig, benchGeneration, pad, benchTrainStep, caseName, compareFastPath, DEFAULTS, matmulPeak, parseCase, profileTrainStep, QUICK, StepResult } from './bench';
+import {
+  BenchConfig,
+  benchGeneration,
+  pad,
+  benchTrainStep,
+  caseName,
+  compareFastPath,
+  DEFAULTS,
+  matmulPeak,
+  parseCase,
+  profileTrainStep,
+  QUICK,
+  StepResult,
+} from './bench';
 import { formatProfileComparison } from '../engine/profile';
 import { writeJsonAtomic } from '../util/atomic';
 import { parseCommand, runCli } from '../util/cli';
@@ -59,12 +72,19 @@ async function main(argv: string[]): Promise<void> {
   const engine = await initEngine({ backend: o.backend, threads });
   const started = new Date();
   const loadBefore = os.loadavg();
-  console.log(`backend ${engine.backend} (${engine.reason})${engine.threads ? `, ${engine.threads} thread(s)` : ''}; ${os.cpus().length} cores, load ${loadBefore.map((x) => x.toFixed(1)).join(' ')}`);
+  console.log(
+    `backend ${engine.backend} (${engine.reason})${engine.threads ? `, ${engine.threads} thread(s)` : ''}; ${os.cpus().length} cores, load ${loadBefore.map((x) => x.toFixed(1)).join(' ')}`,
+  );
 
   const peakBefore = await matmulPeak(512, o.quick ? 4 : 10);
   const rows: StepResult[] = [];
   for (const c of config.cases) {
-    const r = await benchTrainStep(c.size, c.seqLen, c.batch ?? config.batch, { vocabSize: config.vocabSize, nHead: config.nHead, steps: config.steps, warmup: config.warmup });
+    const r = await benchTrainStep(c.size, c.seqLen, c.batch ?? config.batch, {
+      vocabSize: config.vocabSize,
+      nHead: config.nHead,
+      steps: config.steps,
+      warmup: config.warmup,
+    });
     rows.push(r);
     console.log(`  ${caseName(c)}: ${r.timing.wallMs.toFixed(0)} ms/step (min ${r.timing.wallMinMs.toFixed(0)}, cpu ${r.timing.cpuMs.toFixed(0)})`);
   }
@@ -78,7 +98,13 @@ async function main(argv: string[]): Promise<void> {
   const profile = await profileTrainStep(pr.size, pr.seqLen, config.batch, { ...prOpts, fast: true });
   const comparison = await compareFastPath(pr.size, pr.seqLen, config.batch, { ...prOpts, steps: 2 * config.steps });
   const g = config.generation;
-  const generation = await benchGeneration(g.size, { vocabSize: config.vocabSize, nHead: config.nHead, batch: g.batch, promptTokens: g.promptTokens, newTokens: g.newTokens });
+  const generation = await benchGeneration(g.size, {
+    vocabSize: config.vocabSize,
+    nHead: config.nHead,
+    batch: g.batch,
+    promptTokens: g.promptTokens,
+    newTokens: g.newTokens,
+  });
 
   console.log(`\nmatmul peak (512^3 rank-2, best of runs before/after): ${peak.toFixed(1)} GFLOP/s wall, ${peakCpu.toFixed(1)} GFLOP/s CPU time`);
   console.log(table(rows, peak, peakCpu));
@@ -87,13 +113,17 @@ async function main(argv: string[]): Promise<void> {
       `full recompute ${generation.fullRecompute.tokensPerSecond.toFixed(0)} tok/s, speedup ${generation.speedup.toFixed(1)}x, same tokens: ${generation.sameTokens}`,
   );
   const prName = `d${pr.size.nEmbd}/L${pr.size.nLayer} T${pr.seqLen}`;
-  console.log(`\nwhere a ${prName} step goes (ms per step, mean of ${config.steps} steps, kernels timed one by one; baseline: fused kernels off):\n${formatProfileComparison(profileBaseline, profile, ['baseline', 'fused'])}`);
+  console.log(
+    `\nwhere a ${prName} step goes (ms per step, mean of ${config.steps} steps, kernels timed one by one; baseline: fused kernels off):\n${formatProfileComparison(profileBaseline, profile, ['baseline', 'fused'])}`,
+  );
   const c = comparison;
   console.log(
     `\n${prName} fused kernels vs baseline, alternating steps in this process (${2 * config.steps} each): baseline ${c.baseline.wallMs.toFixed(0)} ms (cpu ${c.baseline.cpuMs.toFixed(0)}), ` +
       `fused ${c.fast.wallMs.toFixed(0)} ms (cpu ${c.fast.cpuMs.toFixed(0)}): ${c.speedup.toFixed(2)}x wall, ${c.speedupCpu.toFixed(2)}x cpu; losses ${c.loss.baseline.toFixed(5)} / ${c.loss.fast.toFixed(5)}`,
   );
-  console.log('(ms/step: median wall; min: fastest wall; cpu: median CPU time of this process; GFLOP/s and % peak from the fastest wall time; cpu GF/s and its % peak from median CPU times)');
+  console.log(
+    '(ms/step: median wall; min: fastest wall; cpu: median CPU time of this process; GFLOP/s and % peak from the fastest wall time; cpu GF/s and its % peak from median CPU times)',
+  );
 
   const stamp = started.toISOString().replace(/[:.]/g, '-');
   const file = path.join(o.out, `${stamp}.json`);
@@ -103,7 +133,14 @@ async function main(argv: string[]): Promise<void> {
     quick: o.quick,
     engine,
     versions: { tfjs: tf.version.tfjs, node: process.version },
-    machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1), platform: `${os.platform()} ${os.arch()}`, loadAverageBefore: loadBefore, loadAverageAfter: os.loadavg() },
+    machine: {
+      cores: os.cpus().length,
+      cpu: os.cpus()[0]?.model,
+      memoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
+      platform: `${os.platform()} ${os.arch()}`,
+      loadAverageBefore: loadBefore,
+      loadAverageAfter: os.loadavg(),
+    },
     config,
     matmulPeak: { gflops: peak, gflopsCpu: peakCpu, before: peakBefore, after: peakAfter },
     trainStep: rows.map((r) => ({ ...r, peakFraction: r.gflops / peak, peakFractionCpu: r.gflopsCpu / peakCpu })),

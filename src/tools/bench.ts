@@ -55,12 +55,22 @@ export function gflops(flops: number, ms: number): number {
 /** Matmul peak of the active backend: an n x n x n rank-2 product, read back each time. */
 export async function matmulPeak(n = 512, reps = 10): Promise<{ n: number; flops: number; timing: Timing; gflops: number; gflopsCpu: number }> {
   const rng = new Rng(`peak:${n}`);
-  const a = tf.tensor2d(Float32Array.from({ length: n * n }, () => rng.normal()), [n, n]);
-  const b = tf.tensor2d(Float32Array.from({ length: n * n }, () => rng.normal()), [n, n]);
+  const a = tf.tensor2d(
+    Float32Array.from({ length: n * n }, () => rng.normal()),
+    [n, n],
+  );
+  const b = tf.tensor2d(
+    Float32Array.from({ length: n * n }, () => rng.normal()),
+    [n, n],
+  );
   const flops = 2 * n * n * n;
-  const timing = await time(async () => {
-    await readValues(tf.matMul(a, b));
-  }, reps, 2);
+  const timing = await time(
+    async () => {
+      await readValues(tf.matMul(a, b));
+    },
+    reps,
+    2,
+  );
   tf.dispose([a, b]);
   return { n, flops, timing, gflops: gflops(flops, timing.wallMinMs), gflopsCpu: gflops(flops, timing.cpuMs) };
 }
@@ -103,7 +113,11 @@ export interface StepResult {
 function trainingStepOf(size: ModelSize, seqLen: number, batch: number, opts: { vocabSize: number; nHead: number }) {
   const model = new GPT({ ...size, nHead: opts.nHead, vocabSize: opts.vocabSize, blockSize: seqLen, dropout: 0, seed: 1 });
   const rng = new Rng(`bench:${size.nEmbd}:${size.nLayer}:${seqLen}`);
-  const tokens = tf.tensor2d(Int32Array.from({ length: batch * (seqLen + 1) }, () => rng.int(opts.vocabSize)), [batch, seqLen + 1], 'int32');
+  const tokens = tf.tensor2d(
+    Int32Array.from({ length: batch * (seqLen + 1) }, () => rng.int(opts.vocabSize)),
+    [batch, seqLen + 1],
+    'int32',
+  );
   const lossMask = tf.ones([batch, seqLen + 1], 'float32') as tf.Tensor2D;
   const adam = new Adam({ lr: 1e-3 });
   const vars = model.trainableVariables();
@@ -120,7 +134,12 @@ function trainingStepOf(size: ModelSize, seqLen: number, batch: number, opts: { 
 }
 
 /** Time full training steps of the workbook's GPT on random tokens. */
-export async function benchTrainStep(size: ModelSize, seqLen: number, batch: number, opts: { vocabSize: number; nHead: number; steps: number; warmup: number }): Promise<StepResult> {
+export async function benchTrainStep(
+  size: ModelSize,
+  seqLen: number,
+  batch: number,
+  opts: { vocabSize: number; nHead: number; steps: number; warmup: number },
+): Promise<StepResult> {
   const { model, step, state, dispose } = trainingStepOf(size, seqLen, batch, opts);
   await step(); // creates Adam's moments
   const before = tf.memory().numTensors;
@@ -160,7 +179,12 @@ export interface FastPathComparison {
  * The same training step with the fused kernels off and on, alternating step by step in one
  * process, so that whatever else runs on the machine slows both alike.
  */
-export async function compareFastPath(size: ModelSize, seqLen: number, batch: number, opts: { vocabSize: number; nHead: number; steps: number; warmup: number }): Promise<FastPathComparison> {
+export async function compareFastPath(
+  size: ModelSize,
+  seqLen: number,
+  batch: number,
+  opts: { vocabSize: number; nHead: number; steps: number; warmup: number },
+): Promise<FastPathComparison> {
   const was = fastPath();
   const runs = [false, true].map((on) => ({ on, ...trainingStepOf(size, seqLen, batch, opts), wall: [] as number[], cpu: [] as number[] }));
   try {
@@ -189,7 +213,12 @@ export async function compareFastPath(size: ModelSize, seqLen: number, batch: nu
 }
 
 /** Per-kernel time of the same training step (profile.ts), averaged over `steps`. */
-export async function profileTrainStep(size: ModelSize, seqLen: number, batch: number, opts: { vocabSize: number; nHead: number; steps: number; warmup: number; fast?: boolean }): Promise<KernelProfile> {
+export async function profileTrainStep(
+  size: ModelSize,
+  seqLen: number,
+  batch: number,
+  opts: { vocabSize: number; nHead: number; steps: number; warmup: number; fast?: boolean },
+): Promise<KernelProfile> {
   const { step, dispose } = trainingStepOf(size, seqLen, batch, opts);
   const was = setFastPath(opts.fast ?? fastPath());
   try {
@@ -213,7 +242,10 @@ export interface GenerationResult {
 }
 
 /** Sampling `newTokens` per prompt with the model's KV cache vs recomputing the prefix. */
-export async function benchGeneration(size: ModelSize, opts: { vocabSize: number; nHead: number; batch: number; promptTokens: number; newTokens: number }): Promise<GenerationResult> {
+export async function benchGeneration(
+  size: ModelSize,
+  opts: { vocabSize: number; nHead: number; batch: number; promptTokens: number; newTokens: number },
+): Promise<GenerationResult> {
   const model = new GPT({ ...size, nHead: opts.nHead, vocabSize: opts.vocabSize, blockSize: opts.promptTokens + opts.newTokens, dropout: 0, seed: 1 });
   const rng = new Rng('bench:generation');
   const prompts = Array.from({ length: opts.batch }, () => Array.from({ length: opts.promptTokens }, () => 5 + rng.int(opts.vocabSize - 5)));
@@ -282,7 +314,8 @@ export function parseCase(text: string): BenchCase {
   if (!m) throw new InputError(`--sizes: "${text}" is not of the form d512/L8/T256 or d512/L8/T256/B4 (width, layers, sequence length, batch)`);
   const [nEmbd, nLayer, seqLen] = m.slice(1, 4).map(Number);
   const batch = m[4] === undefined ? undefined : Number(m[4]);
-  if (nEmbd % DEFAULTS.nHead !== 0 || nEmbd < 1 || nLayer < 1 || seqLen < 2 || batch === 0) throw new InputError(`--sizes: "${text}": width must be a positive multiple of ${DEFAULTS.nHead} heads, layers >= 1, T >= 2, batch >= 1`);
+  if (nEmbd % DEFAULTS.nHead !== 0 || nEmbd < 1 || nLayer < 1 || seqLen < 2 || batch === 0)
+    throw new InputError(`--sizes: "${text}": width must be a positive multiple of ${DEFAULTS.nHead} heads, layers >= 1, T >= 2, batch >= 1`);
   return batch === undefined ? { size: { nEmbd, nLayer }, seqLen } : { size: { nEmbd, nLayer }, seqLen, batch };
 }
 
@@ -293,7 +326,15 @@ export function caseName(c: BenchCase): string {
 
 export const DEFAULTS: BenchConfig = {
   cases: [
-    ...grid([{ nEmbd: 64, nLayer: 2 }, { nEmbd: 128, nLayer: 2 }, { nEmbd: 128, nLayer: 4 }, { nEmbd: 256, nLayer: 4 }], [64, 128]),
+    ...grid(
+      [
+        { nEmbd: 64, nLayer: 2 },
+        { nEmbd: 128, nLayer: 2 },
+        { nEmbd: 128, nLayer: 4 },
+        { nEmbd: 256, nLayer: 4 },
+      ],
+      [64, 128],
+    ),
     { size: { nEmbd: 512, nLayer: 8 }, seqLen: 256 },
   ],
   batch: 16,
@@ -308,7 +349,13 @@ export const DEFAULTS: BenchConfig = {
 /** --quick: a smoke test of the whole benchmark in seconds. */
 export const QUICK: BenchConfig = {
   ...DEFAULTS,
-  cases: grid([{ nEmbd: 64, nLayer: 2 }, { nEmbd: 128, nLayer: 2 }], [64]),
+  cases: grid(
+    [
+      { nEmbd: 64, nLayer: 2 },
+      { nEmbd: 128, nLayer: 2 },
+    ],
+    [64],
+  ),
   warmup: 1,
   steps: 2,
   generation: { batch: 4, promptTokens: 8, newTokens: 16, size: { nEmbd: 64, nLayer: 2 } },

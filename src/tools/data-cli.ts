@@ -13,7 +13,12 @@ function program(): Command {
     .description('Build the datasets of a profile (prompts, demonstrations, rankings, panel) and print their sha256')
     .option('--profile <name>', 'smoke | default | paper', 'smoke')
     .option('--out <dir>', 'output folder, replaced as a whole (default: runs/data-<profile>)')
-    .option('--param <key=value>', 'override a profile value, e.g. data.sftPrompts=200 (repeatable)', (v: string, all: string[]) => all.concat(v), [] as string[]);
+    .option(
+      '--param <key=value>',
+      'override a profile value, e.g. data.sftPrompts=200 (repeatable)',
+      (v: string, all: string[]) => all.concat(v),
+      [] as string[],
+    );
 }
 
 export function main(argv: string[], write: (line: string) => void = (l) => process.stdout.write(l + '\n')): void {
@@ -26,7 +31,9 @@ export function main(argv: string[], write: (line: string) => void = (l) => proc
   const manifest = writeDatasets(out, ds);
   const a = ds.agreement;
   write(`built ${o.profile} data in ${((Date.now() - t0) / 1000).toFixed(1)} s -> ${out}`);
-  write(`agreement: training ${(100 * a.train.mean).toFixed(1)} +- ${(100 * a.train.std).toFixed(1)}%, held-out ${(100 * a.heldOut.mean).toFixed(1)} +- ${(100 * a.heldOut.std).toFixed(1)}%, across ${(100 * a.across.mean).toFixed(1)}%, ties ${(100 * a.tieRate).toFixed(1)}%`);
+  write(
+    `agreement: training ${(100 * a.train.mean).toFixed(1)} +- ${(100 * a.train.std).toFixed(1)}%, held-out ${(100 * a.heldOut.mean).toFixed(1)} +- ${(100 * a.heldOut.std).toFixed(1)}%, across ${(100 * a.across.mean).toFixed(1)}%, ties ${(100 * a.tieRate).toFixed(1)}%`,
+  );
   for (const f of manifest.files) write(`${f.sha256}  ${f.file} (${f.rows} rows, ${f.bytes} bytes)`);
 }
 

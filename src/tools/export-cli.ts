@@ -16,11 +16,11 @@ import { exportHuggingFace } from '../interop/hf-export';
 
 function program(): Command {
   return new Command('export')
-    .description('Export a checkpoint as a Hugging Face GPT-2 folder, or a run\'s datasets as TRL-style JSONL')
+    .description("Export a checkpoint as a Hugging Face GPT-2 folder, or a run's datasets as TRL-style JSONL")
     .option('--model <dir>', 'workbook checkpoint folder to export as a Hugging Face GPT-2 folder')
     .option('--data <runDir>', 'run folder whose datasets to export as JSONL')
     .requiredOption('--out <dir>', 'output folder (replaced atomically; must be new, empty or an earlier export)')
-    .option('--format <episode|raw>', 'dataset texts: the workbook\'s episode format (default) or bare text', 'episode')
+    .option('--format <episode|raw>', "dataset texts: the workbook's episode format (default) or bare text", 'episode')
     .option('--no-eos', 'episode format: answers without the trailing <|eos|>, for trainers that append EOS themselves (TRL DPOTrainer)');
 }
 

@@ -46,7 +46,11 @@ function program(): Command {
     .option('--temperature <t>', 'softmax temperature (0 = greedy)', numberIn('--temperature', 0, 100), DEFAULTS.temperature)
     .option('--top-p <p>', 'nucleus sampling mass (1 = off; the paper uses 0.95)', numberIn('--top-p', 1e-9, 1), DEFAULTS.topP)
     .option('--top-k <k>', 'keep the k most probable tokens (0 = off)', numberIn('--top-k', 0, 1e9, true), DEFAULTS.topK)
-    .option('--max-new-tokens <n>', `most tokens per answer (default: ${DEFAULTS.maxNewTokens}, at most half the model's blockSize)`, numberIn('--max-new-tokens', 1, 1e6, true))
+    .option(
+      '--max-new-tokens <n>',
+      `most tokens per answer (default: ${DEFAULTS.maxNewTokens}, at most half the model's blockSize)`,
+      numberIn('--max-new-tokens', 1, 1e6, true),
+    )
     .option('--seed <n>', 'sampler seed', numberIn('--seed', 0, 2 ** 32 - 1, true), DEFAULTS.seed)
     .option('--greedy', 'always take the most probable token', false)
     .option('--raw', 'feed the prompt text as is (after <|bos|>) instead of the <|prompt|>...<|answer|> format', false)
@@ -72,7 +76,9 @@ function checkpointToSample(dir: string): ReturnType<typeof readCheckpointConfig
   const stage = typeof meta.extra.stage === 'string' ? meta.extra.stage : null;
   if (meta.heads.length || stage === 'reward-model' || stage === 'ppo-value') {
     const what = meta.heads.includes('value_head') || stage === 'ppo-value' ? 'value model' : 'reward model';
-    throw new InputError(`--model ${dir} is a ${what} checkpoint (${[stage && `stage "${stage}"`, meta.heads.length && `head ${meta.heads.join(', ')}`].filter(Boolean).join(', ')}): it scores answers and does not write them; give a pretrain, SFT or PPO policy checkpoint`);
+    throw new InputError(
+      `--model ${dir} is a ${what} checkpoint (${[stage && `stage "${stage}"`, meta.heads.length && `head ${meta.heads.join(', ')}`].filter(Boolean).join(', ')}): it scores answers and does not write them; give a pretrain, SFT or PPO policy checkpoint`,
+    );
   }
   return meta;
 }
@@ -83,7 +89,8 @@ export async function main(argv: string[], write: (line: string) => void = (l) =
   if (!o) return [];
   if ((o.prompt !== undefined) === !!o.prompts) throw new InputError('give exactly one of --prompt "..." or --prompts file.jsonl');
   if (o.prompt !== undefined && !o.prompt.trim()) throw new InputError('--prompt is empty: give the prompt text, e.g. --prompt "Name a country in Europe."');
-  if (o.out && fs.existsSync(o.out) && fs.statSync(o.out).isDirectory()) throw new InputError(`--out ${o.out} is a folder; give a file path such as ${path.join(o.out, 'answers.jsonl')}`);
+  if (o.out && fs.existsSync(o.out) && fs.statSync(o.out).isDirectory())
+    throw new InputError(`--out ${o.out} is a folder; give a file path such as ${path.join(o.out, 'answers.jsonl')}`);
   const prompts: string[] = o.prompts ? readPrompts(o.prompts) : [o.prompt];
   try {
     requestedBackend({ backend: o.backend });

@@ -44,9 +44,11 @@ interface Row {
 
 export function formatRows(rows: Row[]): string {
   const head = `${'size'.padEnd(17)}${pad('batch', 6)}${pad('params', 11)}${pad('wasm ms', 10)}${pad('webgpu ms', 11)}${pad('speedup', 9)}${pad('webgpu tok/s', 14)}${pad('loss wasm', 11)}${pad('loss webgpu', 13)}`;
-  const lines = rows.map((r) =>
-    `${r.case.padEnd(17)}${pad(r.batch, 6)}${pad(r.params, 11)}${pad(r.wasm ? r.wasm.timing.wallMs.toFixed(0) : '-', 10)}${pad(r.webgpu.timing.wallMs.toFixed(1), 11)}${pad(r.speedup ? r.speedup.toFixed(1) + 'x' : '-', 9)}` +
-      `${pad(r.webgpu.tokensPerSecond.toFixed(0), 14)}${pad(r.wasm ? r.wasm.loss.toFixed(4) : '-', 11)}${pad(r.webgpu.loss.toFixed(4), 13)}`);
+  const lines = rows.map(
+    (r) =>
+      `${r.case.padEnd(17)}${pad(r.batch, 6)}${pad(r.params, 11)}${pad(r.wasm ? r.wasm.timing.wallMs.toFixed(0) : '-', 10)}${pad(r.webgpu.timing.wallMs.toFixed(1), 11)}${pad(r.speedup ? r.speedup.toFixed(1) + 'x' : '-', 9)}` +
+      `${pad(r.webgpu.tokensPerSecond.toFixed(0), 14)}${pad(r.wasm ? r.wasm.loss.toFixed(4) : '-', 11)}${pad(r.webgpu.loss.toFixed(4), 13)}`,
+  );
   const failed = rows.filter((r) => r.wasmError).map((r) => `${r.case}: wasm ${r.wasmError}`);
   return [head, ...lines, ...failed].join('\n');
 }
@@ -99,7 +101,9 @@ async function main(): Promise<void> {
     }
     const speedup = w ? w.timing.wallMs / g.timing.wallMs : null;
     rows.push({ case: caseName(c), batch, params: g.model.params, webgpu: g, wasm: w, wasmError, speedup });
-    console.log(`  ${caseName(c)}: wasm ${w ? `${w.timing.wallMs.toFixed(0)} ms` : wasmError}, webgpu ${g.timing.wallMs.toFixed(1)} ms${speedup ? ` (${speedup.toFixed(1)}x)` : ''}`);
+    console.log(
+      `  ${caseName(c)}: wasm ${w ? `${w.timing.wallMs.toFixed(0)} ms` : wasmError}, webgpu ${g.timing.wallMs.toFixed(1)} ms${speedup ? ` (${speedup.toFixed(1)}x)` : ''}`,
+    );
   }
   const peaks: Record<string, number> = {};
   const generation: Record<string, Awaited<ReturnType<typeof benchGeneration>>> = {};
@@ -107,7 +111,13 @@ async function main(): Promise<void> {
   for (const name of wasmDead ? (['webgpu'] as const) : (['webgpu', 'wasm'] as const)) {
     await initEngine({ backend: name, threads: name === 'wasm' ? threads : undefined });
     peaks[name] = (await matmulPeak(o.quick ? 128 : 512, o.quick ? 2 : 5)).gflops;
-    generation[name] = await benchGeneration(gen.size, { vocabSize: BENCH.vocabSize, nHead: BENCH.nHead, batch: gen.batch, promptTokens: gen.promptTokens, newTokens: gen.newTokens });
+    generation[name] = await benchGeneration(gen.size, {
+      vocabSize: BENCH.vocabSize,
+      nHead: BENCH.nHead,
+      batch: gen.batch,
+      promptTokens: gen.promptTokens,
+      newTokens: gen.newTokens,
+    });
   }
   // where a webgpu step's host time goes (kernels are timed as dispatched, see engine/profile.ts),
   // at the largest case wasm also ran
@@ -115,14 +125,20 @@ async function main(): Promise<void> {
   const last = [...cases].reverse().find((c) => !c.gpuOnly) ?? cases[cases.length - 1];
   const profile = await profileTrainStep(last.size, last.seqLen, last.batch ?? BENCH.batch, { ...opts, steps: 2 });
 
-  console.log(`\nwebgpu vs wasm on one machine (${os.cpus().length} cores, ${os.cpus()[0]?.model}; wasm ${wasm.threads} thread(s); vocab ${BENCH.vocabSize}, ${BENCH.nHead} heads, median of ${steps} steps after 1 warm-up):`);
+  console.log(
+    `\nwebgpu vs wasm on one machine (${os.cpus().length} cores, ${os.cpus()[0]?.model}; wasm ${wasm.threads} thread(s); vocab ${BENCH.vocabSize}, ${BENCH.nHead} heads, median of ${steps} steps after 1 warm-up):`,
+  );
   console.log(formatRows(rows));
   console.log(`matmul ${o.quick ? 128 : 512}^3 peak: webgpu ${peaks.webgpu.toFixed(1)} GFLOP/s, wasm ${peaks.wasm?.toFixed(1) ?? '(not run)'} GFLOP/s`);
   for (const name of Object.keys(generation)) {
     const r = generation[name];
-    console.log(`generation d${gen.size.nEmbd}/L${gen.size.nLayer}, ${gen.batch} x ${gen.newTokens} tokens on ${name}: KV cache ${r.kvCache.tokensPerSecond.toFixed(0)} tok/s, full recompute ${r.fullRecompute.tokensPerSecond.toFixed(0)} tok/s`);
+    console.log(
+      `generation d${gen.size.nEmbd}/L${gen.size.nLayer}, ${gen.batch} x ${gen.newTokens} tokens on ${name}: KV cache ${r.kvCache.tokensPerSecond.toFixed(0)} tok/s, full recompute ${r.fullRecompute.tokensPerSecond.toFixed(0)} tok/s`,
+    );
   }
-  console.log(`\nwebgpu ${caseName(last)} step, host time per kernel as dispatched (the GPU's own time shows as 'other', the wait at the step's read-back):\n${formatProfile(profile, 12)}`);
+  console.log(
+    `\nwebgpu ${caseName(last)} step, host time per kernel as dispatched (the GPU's own time shows as 'other', the wait at the step's read-back):\n${formatProfile(profile, 12)}`,
+  );
   const file = path.join(o.out, `${started.toISOString().replace(/[:.]/g, '-')}.json`);
   writeJsonAtomic(file, {
     date: started.toISOString(),
@@ -130,8 +146,13 @@ async function main(): Promise<void> {
     engines: { webgpu, wasm },
     versions: { tfjs: tf.version.tfjs, node: process.version },
     machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1), platform: `${os.platform()} ${os.arch()}` },
-    vocabSize: BENCH.vocabSize, nHead: BENCH.nHead, steps,
-    rows, matmulPeakGflops: peaks, generation, webgpuProfile: { case: caseName(last), ...profile },
+    vocabSize: BENCH.vocabSize,
+    nHead: BENCH.nHead,
+    steps,
+    rows,
+    matmulPeakGflops: peaks,
+    generation,
+    webgpuProfile: { case: caseName(last), ...profile },
   });
   console.log(`wrote ${file}`);
 }

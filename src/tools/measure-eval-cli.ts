@@ -36,7 +36,10 @@ async function main(): Promise<void> {
   const a = artifacts(runDir);
   writeDatasets(a.data, buildDatasets(dataConfig(cfg)));
   const corpus = buildCorpus({ ...CORPUS_DEFAULTS, maxAddresses: 12, seed: cfg.seed });
-  const tokenizer = trainTokenizer(corpus.train.map((d) => d.text), { vocabSize: cfg.tokenizer.vocabSize });
+  const tokenizer = trainTokenizer(
+    corpus.train.map((d) => d.text),
+    { vocabSize: cfg.tokenizer.vocabSize },
+  );
   tokenizer.save(a.tokenizer);
   const save = async (dir: string, s: ModelSize, seed: number, heads: HeadName[] = []) => {
     const model = new GPT({ vocabSize: tokenizer.vocabSize, blockSize: s.blockSize, nLayer: s.nLayer, nHead: s.nHead, nEmbd: s.nEmbd, dropout: 0, seed });
@@ -59,8 +62,12 @@ async function main(): Promise<void> {
   fs.mkdirSync(path.dirname(input), { recursive: true });
   fs.writeFileSync(input, JSON.stringify(injectParameters(readNotebook(file), { profile: o.profile, params: {}, runDir }, file)));
   const r = await executeNotebook(input, path.join(runDir, 'notebooks', '06-evaluation.ipynb'), {
-    cwd: path.dirname(file), kernel: 'tslab', timeoutSeconds: 3600,
-    onEvent: (e) => { if (e.event === 'cell') console.log(`cell ${e.index}: ${e.seconds!.toFixed(1)} s`); },
+    cwd: path.dirname(file),
+    kernel: 'tslab',
+    timeoutSeconds: 3600,
+    onEvent: (e) => {
+      if (e.event === 'cell') console.log(`cell ${e.index}: ${e.seconds!.toFixed(1)} s`);
+    },
   });
   if (!r.ok) {
     console.error(r.fatal ?? `cell ${r.failure?.index} failed:\n${r.failure?.stderr}`);

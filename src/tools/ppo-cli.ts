@@ -54,8 +54,18 @@ async function main(): Promise<void> {
   const pretrainTokens = encodeStream(tokenizer, upTo(corpus.train, pc.pretrainChars));
   const heldOutTokens = encodeStream(tokenizer, upTo(corpus.validation, pc.heldOutChars));
   const prompts = loadPrompts(requireArtifact(path.join(a.data, 'prompts-ppo.jsonl'), 'PPO prompts', '01-data')).map((p) => p.text);
-  const evalPrompts = loadPrompts(requireArtifact(path.join(a.data, 'prompts-eval.jsonl'), 'evaluation prompts', '01-data')).slice(0, pc.measurePrompts).map((p) => p.text);
-  const measureOpts = { maxNewTokens: pc.trainer.maxNewTokens, temperature: pc.trainer.temperature, seed: cfg.seed, missingEos: pc.trainer.missingEos, heldOutTokens, heldOutWindows: 4 * pc.trainer.evalPretrainBatch, ptxLength: pc.trainer.ptxLength };
+  const evalPrompts = loadPrompts(requireArtifact(path.join(a.data, 'prompts-eval.jsonl'), 'evaluation prompts', '01-data'))
+    .slice(0, pc.measurePrompts)
+    .map((p) => p.text);
+  const measureOpts = {
+    maxNewTokens: pc.trainer.maxNewTokens,
+    temperature: pc.trainer.temperature,
+    seed: cfg.seed,
+    missingEos: pc.trainer.missingEos,
+    heldOutTokens,
+    heldOutWindows: 4 * pc.trainer.evalPretrainBatch,
+    ptxLength: pc.trainer.ptxLength,
+  };
   const sizes = sizesArg ? sizesArg.split(',') : cfg.models.sizes.map((s) => s.name);
   console.log(`profile ${profile}, backend ${engine.backend}, ${prompts.length} PPO prompts, ${evalPrompts.length} held-out prompts, sizes ${sizes.join(',')}`);
   const t00 = Date.now();
@@ -71,12 +81,16 @@ async function main(): Promise<void> {
       const r = await trainPpo(start.models, { prompts, pretrainTokens, heldOutTokens }, ppoTrainerConfig(cfg, kind), {
         dir: a.ppo(size, kind),
         onIteration: (row) =>
-          console.log(`  ${kind} ${size} ${String(row.iteration).padStart(3)}: score ${row['objective/scores'].toFixed(3)} kl ${row['objective/kl'].toFixed(2)} ` +
-            `entropy ${row['objective/entropy'].toFixed(2)} clipfrac ${row['policy/clipfrac'].toFixed(2)} eos ${row['val/num_eos_tokens']} ` +
-            `pretrain ${row['val/pretrain_loss'].toFixed(3)} ${row['time/seconds'].toFixed(1)}s`),
+          console.log(
+            `  ${kind} ${size} ${String(row.iteration).padStart(3)}: score ${row['objective/scores'].toFixed(3)} kl ${row['objective/kl'].toFixed(2)} ` +
+              `entropy ${row['objective/entropy'].toFixed(2)} clipfrac ${row['policy/clipfrac'].toFixed(2)} eos ${row['val/num_eos_tokens']} ` +
+              `pretrain ${row['val/pretrain_loss'].toFixed(3)} ${row['time/seconds'].toFixed(1)}s`,
+          ),
       });
       if (r.resumedFrom > 0) console.log(`  ${kind} ${size}: ${r.resumeNote}`);
-      results.push(line(kind === 'ppo' ? 'PPO' : 'PPO-ptx', await measurePolicy(start.models, evalPrompts, measureOpts), `  (${((Date.now() - t0) / 1000).toFixed(0)} s)`));
+      results.push(
+        line(kind === 'ppo' ? 'PPO' : 'PPO-ptx', await measurePolicy(start.models, evalPrompts, measureOpts), `  (${((Date.now() - t0) / 1000).toFixed(0)} s)`),
+      );
       disposePpoModels(start.models);
     }
     console.log(`${size}, ${evalPrompts.length} held-out prompts:\n  ${results.join('\n  ')}`);

@@ -21,7 +21,10 @@ import { comparisonCounts, rankingsCsv, rankingsJsonl } from '../data/tables';
 function program(): Command {
   return new Command('rankings')
     .description("Check people's rankings (K-way, pairwise or the rankings table) and write them as the rankings table that reward.rankings trains on")
-    .requiredOption('--in <file>', 'JSONL of K-way rankings {prompt, answers, ranks}, pairwise preferences {prompt, chosen, rejected}, or the rankings table (.jsonl or .csv)')
+    .requiredOption(
+      '--in <file>',
+      'JSONL of K-way rankings {prompt, answers, ranks}, pairwise preferences {prompt, chosen, rejected}, or the rankings table (.jsonl or .csv)',
+    )
     .option('--format <name>', `${RANKINGS_FORMATS.join(' | ')} (default: told from the file)`)
     .option('--out <file>', 'the rankings table to write, .jsonl or .csv (replaced atomically); without it the file is only checked');
 }
@@ -29,14 +32,17 @@ function program(): Command {
 export function main(argv: string[], write: (line: string) => void = (l) => process.stdout.write(l + '\n')): void {
   const o = parseCommand(program(), argv);
   if (!o) return;
-  if (o.format !== undefined && !(RANKINGS_FORMATS as readonly string[]).includes(o.format)) throw new InputError(`--format must be one of ${RANKINGS_FORMATS.join(', ')}, got "${o.format}"`);
+  if (o.format !== undefined && !(RANKINGS_FORMATS as readonly string[]).includes(o.format))
+    throw new InputError(`--format must be one of ${RANKINGS_FORMATS.join(', ')}, got "${o.format}"`);
   if (o.out !== undefined && !/\.(jsonl|csv)$/.test(o.out)) throw new InputError(`--out must end in .jsonl or .csv, got "${o.out}"`);
   if (o.out !== undefined && path.resolve(o.out) === path.resolve(o.in)) throw new InputError(`--out is the --in file ${o.in}; write the table elsewhere`);
   const rankings = readHumanRankings(o.in, o.format as RankingsFormat | undefined);
   const c = comparisonCounts(rankings);
   const users = new Set(rankings.map((r) => r.user_id)).size;
   const labelers = new Set(rankings.map((r) => r.labeler_id)).size;
-  write(`${o.in}: ${c.prompts} rankings from ${users} user${users === 1 ? '' : 's'} and ${labelers} labeler${labelers === 1 ? '' : 's'}: ${c.answers} answers, ${c.comparisons} comparisons, ${c.ties} ties`);
+  write(
+    `${o.in}: ${c.prompts} rankings from ${users} user${users === 1 ? '' : 's'} and ${labelers} labeler${labelers === 1 ? '' : 's'}: ${c.answers} answers, ${c.comparisons} comparisons, ${c.ties} ties`,
+  );
   if (users < 2) write('note: one user only; the reward model holds users out for validation, so it needs rankings from at least 2');
   if (o.out === undefined) return;
   const text = o.out.endsWith('.csv') ? rankingsCsv(rankings) : rankingsJsonl(rankings);

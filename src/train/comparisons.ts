@@ -96,7 +96,11 @@ export async function sampleAnswers(
     const k = rng.intBetween(cfg.kMin, cfg.kMax);
     return Array.from({ length: k }, () => rng.int(sources.length));
   });
-  const out: SampledPrompt[] = prompts.map((prompt, i) => ({ prompt, answers: new Array<string>(slots[i].length).fill(''), sources: slots[i].map((s) => sources[s].name) }));
+  const out: SampledPrompt[] = prompts.map((prompt, i) => ({
+    prompt,
+    answers: new Array<string>(slots[i].length).fill(''),
+    sources: slots[i].map((s) => sources[s].name),
+  }));
   const total = slots.reduce((a, s) => a + s.length, 0);
   let done = 0;
   // 2. each model samples its rows in batches
@@ -106,13 +110,18 @@ export async function sampleAnswers(
     slots.forEach((slot, i) => slot.forEach((src, j) => src === s && rows.push([i, j])));
     for (let b = 0; b < rows.length; b += cfg.batchSize) {
       const chunk = rows.slice(b, b + cfg.batchSize);
-      const gen = await generate(source.model, tokenizer, chunk.map(([i]) => prompts[i].text), {
-        maxNewTokens: cfg.maxNewTokens,
-        temperature: cfg.temperature,
-        topP: cfg.topP,
-        seed: hashSeed(`${cfg.seed}:${source.name}`),
-        rowOffset: b,
-      });
+      const gen = await generate(
+        source.model,
+        tokenizer,
+        chunk.map(([i]) => prompts[i].text),
+        {
+          maxNewTokens: cfg.maxNewTokens,
+          temperature: cfg.temperature,
+          topP: cfg.topP,
+          seed: hashSeed(`${cfg.seed}:${source.name}`),
+          rowOffset: b,
+        },
+      );
       chunk.forEach(([i, j], r) => (out[i].answers[j] = gen.texts[r].trim()));
       done += chunk.length;
       await onBatch?.(done, total);
@@ -148,7 +157,15 @@ export const COMPARISON_COLUMNS = ['prompt_id', 'category', 'labeler_id', 'answe
 /** One row per answer: prompt_id, category, labeler_id, answer_id (A, B, ...), source, rank, answer. */
 export function comparisonRows(comparisons: readonly Comparison[]): Record<(typeof COMPARISON_COLUMNS)[number], string | number>[] {
   return comparisons.flatMap((c) =>
-    c.answers.map((answer, i) => ({ prompt_id: c.prompt_id, category: c.category, labeler_id: c.labeler_id, answer_id: LETTERS[i], source: c.sources[i], rank: c.ranks[i], answer })),
+    c.answers.map((answer, i) => ({
+      prompt_id: c.prompt_id,
+      category: c.category,
+      labeler_id: c.labeler_id,
+      answer_id: LETTERS[i],
+      source: c.sources[i],
+      rank: c.ranks[i],
+      answer,
+    })),
   );
 }
 
@@ -157,7 +174,10 @@ export function comparisonsFrame(comparisons: readonly Comparison[]): any {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const dfd = require('danfojs-node');
   const rows = comparisonRows(comparisons);
-  return new dfd.DataFrame(rows.map((r) => COMPARISON_COLUMNS.map((c) => r[c])), { columns: [...COMPARISON_COLUMNS] });
+  return new dfd.DataFrame(
+    rows.map((r) => COMPARISON_COLUMNS.map((c) => r[c])),
+    { columns: [...COMPARISON_COLUMNS] },
+  );
 }
 
 /**
@@ -171,6 +191,9 @@ export function writeComparisons(dir: string, name: string, comparisons: readonl
   const files = [path.join(dir, `${name}.jsonl`), path.join(dir, `${name}.csv`), path.join(dir, `${name}-sources.jsonl`)];
   writeFileAtomic(files[0], rankingsJsonl(comparisons));
   writeFileAtomic(files[1], rankingsCsv(comparisons));
-  writeJsonlAtomic(files[2], comparisons.map((c) => ({ prompt_id: c.prompt_id, category: c.category, sources: c.sources })));
+  writeJsonlAtomic(
+    files[2],
+    comparisons.map((c) => ({ prompt_id: c.prompt_id, category: c.category, sources: c.sources })),
+  );
   return files;
 }

@@ -7,7 +7,6 @@ import { readJsonl } from '../util/jsonl';
 import { Rng } from '../util/random';
 import type { Demonstration } from '../data/types';
 
-
 const FIELDS = ['prompt_id', 'user_id', 'labeler_id', 'category', 'prompt', 'answer'] as const;
 
 /** Read demonstrations; a bad row fails with `file:line: "field" ...`. */
@@ -24,7 +23,11 @@ export function loadDemonstrations(file: string): Demonstration[] {
  * Hold out the demonstrations of a `fraction` of the users (at least one user, and at least
  * one left for training), chosen by a seeded shuffle of the sorted user ids.
  */
-export function splitDemonstrationsByUser<D extends { user_id: string }>(demos: readonly D[], fraction: number, seed: number | string): { train: D[]; validation: D[] } {
+export function splitDemonstrationsByUser<D extends { user_id: string }>(
+  demos: readonly D[],
+  fraction: number,
+  seed: number | string,
+): { train: D[]; validation: D[] } {
   if (!(fraction > 0 && fraction < 1)) throw new Error(`splitDemonstrationsByUser: fraction must be in (0, 1), got ${fraction}`);
   const users = [...new Set(demos.map((d) => d.user_id))].sort();
   if (users.length < 2) throw new Error(`splitDemonstrationsByUser: need demonstrations from at least 2 users, got ${users.length}`);

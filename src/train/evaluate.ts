@@ -15,7 +15,10 @@ async function batchNll(model: GPT, batch: TokenBatch): Promise<{ nll: number; c
   const { B, T1 } = batch;
   const sums = tf.tidy(() => {
     const tokens = tf.tensor2d(batch.tokens, [B, T1], 'int32'); // [B, T+1]
-    const mask = tf.tensor2d(batch.lossMask, [B, T1], 'int32').slice([0, 1], [B, T1 - 1]).toFloat(); // [B, T]
+    const mask = tf
+      .tensor2d(batch.lossMask, [B, T1], 'int32')
+      .slice([0, 1], [B, T1 - 1])
+      .toFloat(); // [B, T]
     const { logits } = model.forward(tokens.slice([0, 0], [B, T1 - 1]) as tf.Tensor2D); // [B, T, V]
     const logp = tokenLogProbs(logits, tokens.slice([0, 1], [B, T1 - 1]) as tf.Tensor2D); // [B, T]
     return tf.stack([logp.mul(mask).sum().neg(), mask.sum()]); // [2]

@@ -8,7 +8,15 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import * as aq from 'arquero';
 import { Adam } from '../engine/optimizer';
-import { CHECKPOINT_FOLDER, encodeCheckpoint, loadCheckpoint, namedOptimizerState, optimizerMomentsByVariable, readCheckpointConfig, writeCheckpointInto } from '../model/checkpoint';
+import {
+  CHECKPOINT_FOLDER,
+  encodeCheckpoint,
+  loadCheckpoint,
+  namedOptimizerState,
+  optimizerMomentsByVariable,
+  readCheckpointConfig,
+  writeCheckpointInto,
+} from '../model/checkpoint';
 import { replaceDirAtomic } from '../util/atomic';
 import { mergeConfig } from '../util/config';
 import { readJsonl } from '../util/jsonl';
@@ -43,18 +51,40 @@ export interface SavedState {
   config: PpoConfig;
 }
 
-export async function savePpoCheckpoint(dir: string, models: PpoModels, adams: { policy: Adam; value: Adam }, state: SavedState, rows: PpoRow[]): Promise<void> {
+export async function savePpoCheckpoint(
+  dir: string,
+  models: PpoModels,
+  adams: { policy: Adam; value: Adam },
+  state: SavedState,
+  rows: PpoRow[],
+): Promise<void> {
   const policyState = namedOptimizerState(models.policy.weights, adams.policy.state(), adams.policy.step);
   const valueState = namedOptimizerState(valueWeights(models), adams.value.state(), adams.value.step);
   try {
-    const policy = await encodeCheckpoint({ model: models.policy, tokenizer: models.tokenizer, optimizerState: policyState, extra: { stage: 'ppo', ppo: state } });
-    const value = await encodeCheckpoint({ model: models.valueModel ?? models.rewardModel, tokenizer: models.tokenizer, heads: [models.valueHead], optimizerState: valueState, extra: { stage: 'ppo-value', ppo: state } });
-    replaceDirAtomic(dir, 'checkpoint', (tmp) => {
-      writeCheckpointInto(tmp, policy);
-      writeCheckpointInto(path.join(tmp, VALUE_DIR), value);
-      fs.writeFileSync(path.join(tmp, METRICS_JSONL), rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));
-      fs.writeFileSync(path.join(tmp, METRICS_CSV), rows.length ? aq.from(rows).toCSV() + '\n' : METRICS.join(',') + '\n');
-    }, CHECKPOINT_FOLDER);
+    const policy = await encodeCheckpoint({
+      model: models.policy,
+      tokenizer: models.tokenizer,
+      optimizerState: policyState,
+      extra: { stage: 'ppo', ppo: state },
+    });
+    const value = await encodeCheckpoint({
+      model: models.valueModel ?? models.rewardModel,
+      tokenizer: models.tokenizer,
+      heads: [models.valueHead],
+      optimizerState: valueState,
+      extra: { stage: 'ppo-value', ppo: state },
+    });
+    replaceDirAtomic(
+      dir,
+      'checkpoint',
+      (tmp) => {
+        writeCheckpointInto(tmp, policy);
+        writeCheckpointInto(path.join(tmp, VALUE_DIR), value);
+        fs.writeFileSync(path.join(tmp, METRICS_JSONL), rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));
+        fs.writeFileSync(path.join(tmp, METRICS_CSV), rows.length ? aq.from(rows).toCSV() + '\n' : METRICS.join(',') + '\n');
+      },
+      CHECKPOINT_FOLDER,
+    );
   } finally {
     tf.dispose([policyState.get('step')!, valueState.get('step')!]);
   }
@@ -78,14 +108,22 @@ function configDiff(a: unknown, b: unknown, prefix = ''): string | null {
 }
 
 /** Load a saved run into the models and optimizers; a run with another config is not resumed (the note says why). */
-export async function resumePpoCheckpoint(dir: string, models: PpoModels, adams: { policy: Adam; value: Adam }, config: PpoConfig): Promise<{ state: SavedState; rows: PpoRow[] } | { note: string }> {
+export async function resumePpoCheckpoint(
+  dir: string,
+  models: PpoModels,
+  adams: { policy: Adam; value: Adam },
+  config: PpoConfig,
+): Promise<{ state: SavedState; rows: PpoRow[] } | { note: string }> {
   const configFile = path.join(dir, 'config.json');
   const saved = readCheckpointConfig(dir).extra.ppo as SavedState | undefined;
   if (!saved || typeof saved.iteration !== 'number') throw new Error(`${configFile}: not a PPO checkpoint (no extra.ppo.iteration)`);
   const { iterations: _a, ...want } = config;
   const { iterations: _b, ...have } = mergeConfig(DEFAULTS, saved.config, `${configFile}: extra.ppo.config`);
   const diff = configDiff(have, want);
-  if (diff) return { note: `${configFile} holds a PPO run with another config (${diff}, saved vs now): starting over; its checkpoint is replaced at this run's first save` };
+  if (diff)
+    return {
+      note: `${configFile} holds a PPO run with another config (${diff}, saved vs now): starting over; its checkpoint is replaced at this run's first save`,
+    };
   const policyCkpt = loadCheckpoint(dir);
   const valueCkpt = loadCheckpoint(path.join(dir, VALUE_DIR));
   try {
@@ -108,6 +146,7 @@ export async function resumePpoCheckpoint(dir: string, models: PpoModels, adams:
     for (const k of METRICS) if (r[k] === null) r[k] = NaN;
     return r as PpoRow;
   });
-  if (rows.length !== saved.iteration) throw new Error(`${path.join(dir, METRICS_JSONL)}: ${rows.length} rows but the checkpoint is at iteration ${saved.iteration}`);
+  if (rows.length !== saved.iteration)
+    throw new Error(`${path.join(dir, METRICS_JSONL)}: ${rows.length} rows but the checkpoint is at iteration ${saved.iteration}`);
   return { state: saved, rows };
 }

@@ -107,7 +107,8 @@ export function validatePpoConfig(c: PpoConfig, where = 'PpoConfig'): void {
   int('ptxLength', 2);
   int('evalPretrainBatch', 0);
   int('saveEvery', 1);
-  if (c.rolloutBatch % c.samplesPerPrompt !== 0) throw new Error(`${where}: samplesPerPrompt (${c.samplesPerPrompt}) must divide rolloutBatch (${c.rolloutBatch})`);
+  if (c.rolloutBatch % c.samplesPerPrompt !== 0)
+    throw new Error(`${where}: samplesPerPrompt (${c.samplesPerPrompt}) must divide rolloutBatch (${c.rolloutBatch})`);
   if (c.rolloutBatch % c.miniBatch !== 0) throw new Error(`${where}: miniBatch (${c.miniBatch}) must divide rolloutBatch (${c.rolloutBatch})`);
   for (const k of ['temperature', 'lr', 'valueLr', 'clipRange', 'valueClipRange'] as const) {
     if (!(Number.isFinite(c[k]) && c[k] > 0)) throw new Error(`${where}: ${k} must be a finite number > 0, got ${c[k]}`);
@@ -139,8 +140,17 @@ export interface PpoStageConfig {
 export const STAGE_DEFAULTS: PpoStageConfig = {
   // how these values were chosen, and on which prompts: docs/experiments.md (PPO trainer)
   trainer: {
-    ...DEFAULTS, iterations: 20, rolloutBatch: 128, samplesPerPrompt: 4, miniBatch: 32, temperature: 0.7, valueTrunk: 'frozen', lr: 1e-4,
-    kl: { ...DEFAULTS.kl, initKlCoef: 0.1 }, missingEos: { mode: 'replace', penalty: 2 }, ptxCoef: 0.02,
+    ...DEFAULTS,
+    iterations: 20,
+    rolloutBatch: 128,
+    samplesPerPrompt: 4,
+    miniBatch: 32,
+    temperature: 0.7,
+    valueTrunk: 'frozen',
+    lr: 1e-4,
+    kl: { ...DEFAULTS.kl, initKlCoef: 0.1 },
+    missingEos: { mode: 'replace', penalty: 2 },
+    ptxCoef: 0.02,
   },
   measurePrompts: 96,
   examples: 6,

@@ -45,7 +45,12 @@ export function makeEpisodes(promptTokens: number[][], answerTokens: number[][],
     for (let t = 0; t < answerTokens[b].length; t++) mask[b * T + t] = 1;
   }
   return {
-    B, S, T, seqs, answers, mask,
+    B,
+    S,
+    T,
+    seqs,
+    answers,
+    mask,
     promptLen: promptTokens.map((p) => p.length),
     answerLen: answerTokens.map((a) => a.length),
     hitEos: endsWithEos(answers, mask, B, T, eosId),
@@ -55,7 +60,13 @@ export function makeEpisodes(promptTokens: number[][], answerTokens: number[][],
 }
 
 /** The rows `rows` of an episode batch (a minibatch), re-packed to their own S and T. */
-export function selectRows<X extends ArrayLike<number>>(ep: Episodes, rows: number[], perToken: X[], features?: Float32Array, C = 0): { ep: Episodes; perToken: Float32Array[]; features?: Float32Array } {
+export function selectRows<X extends ArrayLike<number>>(
+  ep: Episodes,
+  rows: number[],
+  perToken: X[],
+  features?: Float32Array,
+  C = 0,
+): { ep: Episodes; perToken: Float32Array[]; features?: Float32Array } {
   const prompts = rows.map((b) => Array.from(ep.seqs.subarray(b * ep.S, b * ep.S + ep.promptLen[b])));
   const answers = rows.map((b) => Array.from(ep.answers.subarray(b * ep.T, b * ep.T + ep.answerLen[b])));
   const sub = makeEpisodes(prompts, answers, ep.padId, ep.eosId);
@@ -117,7 +128,10 @@ export function answerValues(models: PpoModels, ep: Episodes, features?: Float32
 
 /** r_theta(x, y) read at the last token of prompt + answer (the EOS when there is one): [B] */
 export function rewardScores(rewardHead: ScalarHead, hidden: tf.Tensor3D, ep: Episodes): tf.Tensor1D {
-  return rewardHead.applyAt(hidden, ep.promptLen.map((p, b) => p + ep.answerLen[b] - 1)); // [B]
+  return rewardHead.applyAt(
+    hidden,
+    ep.promptLen.map((p, b) => p + ep.answerLen[b] - 1),
+  ); // [B]
 }
 
 /** `ptxBatch` windows of `ptxLength + 1` tokens from a token stream, as LM-loss inputs [N, L+1]. */

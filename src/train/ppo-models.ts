@@ -30,10 +30,16 @@ export interface PpoStart {
 export function chooseSftEpoch(runDir: string, size: string): { epoch: number; note: string } {
   const a = artifacts(runDir);
   const root = requireArtifact(a.sftRoot(size), `SFT checkpoints of size ${size}`, '03-sft');
-  const epochs = fs.readdirSync(root).map((f) => /^epoch-(\d+)$/.exec(f)).filter((m): m is RegExpExecArray => !!m).map((m) => Number(m[1])).sort((x, y) => x - y);
+  const epochs = fs
+    .readdirSync(root)
+    .map((f) => /^epoch-(\d+)$/.exec(f))
+    .filter((m): m is RegExpExecArray => !!m)
+    .map((m) => Number(m[1]))
+    .sort((x, y) => x - y);
   if (epochs.length === 0) throw new Error(`${root}: no epoch-<n> checkpoints: run notebook 03-sft first (same runDir)`);
   const last = epochs[epochs.length - 1];
-  if (!fs.existsSync(a.sftChoice)) return { epoch: last, note: `no ${a.sftChoice} yet (notebook 04 chooses the SFT epoch by RM score): starting from the last SFT epoch, ${last}` };
+  if (!fs.existsSync(a.sftChoice))
+    return { epoch: last, note: `no ${a.sftChoice} yet (notebook 04 chooses the SFT epoch by RM score): starting from the last SFT epoch, ${last}` };
   const chosen = readSftChoice(a.sftChoice)[size];
   if (chosen === undefined) return { epoch: last, note: `${a.sftChoice} has no choice for size ${size}: starting from the last SFT epoch, ${last}` };
   if (!epochs.includes(chosen)) throw new Error(`${a.sftChoice}: chose epoch ${chosen} for size ${size}, but ${a.sftEpoch(size, chosen)} does not exist`);
@@ -49,10 +55,15 @@ export function loadPpoModels(runDir: string, size: string, valueTrunk: 'trained
   for (const h of sft.heads.values()) h.dispose();
   const { rewardModel } = loadRewardModel(requireArtifact(a.rewardModel, 'the reward model', '04-reward-model'));
   if (rewardModel.tokenizer.vocabSize !== sft.tokenizer.vocabSize) {
-    throw new Error(`${a.rewardModel}: its tokenizer has ${rewardModel.tokenizer.vocabSize} tokens but ${sftDir} has ${sft.tokenizer.vocabSize}; both must come from the same run`);
+    throw new Error(
+      `${a.rewardModel}: its tokenizer has ${rewardModel.tokenizer.vocabSize} tokens but ${sftDir} has ${sft.tokenizer.vocabSize}; both must come from the same run`,
+    );
   }
   const C = rewardModel.gpt.config.nEmbd;
-  const head = new Map<string, tf.Tensor>([['value_head.weight', rewardModel.head.weight], ['value_head.bias', rewardModel.head.bias]]);
+  const head = new Map<string, tf.Tensor>([
+    ['value_head.weight', rewardModel.head.weight],
+    ['value_head.bias', rewardModel.head.bias],
+  ]);
   const models: PpoModels = {
     policy: sft.model,
     reference: new GPT(sft.config, sft.model.weights),

@@ -46,7 +46,22 @@ import { mergeConfig } from '../util/config';
 import { hashSeed, Rng } from '../util/random';
 import { DEFAULTS, PpoConfig, validatePpoConfig } from './ppo-config';
 import { resumePpoCheckpoint, savePpoCheckpoint } from './ppo-checkpoint';
-import { answerLogProbs, answerPositions, answerValues, atAnswers, corpusBatch, Episodes, evenStarts, makeEpisodes, mean, promptOrder, randomStarts, rewardScores, rolloutPromptIndices, selectRows } from './ppo-episodes';
+import {
+  answerLogProbs,
+  answerPositions,
+  answerValues,
+  atAnswers,
+  corpusBatch,
+  Episodes,
+  evenStarts,
+  makeEpisodes,
+  mean,
+  promptOrder,
+  randomStarts,
+  rewardScores,
+  rolloutPromptIndices,
+  selectRows,
+} from './ppo-episodes';
 import { PpoData, PpoModels, PpoRow } from './ppo-types';
 
 export interface PpoOptions {
@@ -86,7 +101,9 @@ function checkFinite(iteration: number, named: Record<string, ArrayLike<number>>
   for (const [name, xs] of Object.entries(named)) {
     for (let i = 0; i < xs.length; i++) {
       if (!Number.isFinite(xs[i])) {
-        throw new DivergenceError(`PPO diverged at iteration ${iteration}: ${name} is ${xs[i]} (entry ${i}). The run stopped; ${lastGood}. Lower lr / ptxCoef or clip gradients harder and run again.`);
+        throw new DivergenceError(
+          `PPO diverged at iteration ${iteration}: ${name} is ${xs[i]} (entry ${i}). The run stopped; ${lastGood}. Lower lr / ptxCoef or clip gradients harder and run again.`,
+        );
       }
     }
   }
@@ -108,10 +125,17 @@ export async function trainPpo(models: PpoModels, data: PpoData, overrides: Part
   const trainTrunk = config.valueTrunk === 'trained';
   if (trainTrunk && !valueModel) throw new Error("PPO: valueTrunk 'trained' needs models.valueModel (a copy of the reward model's trunk)");
   const trunk = trainTrunk ? valueModel! : rewardModel; // what the value head reads
-  if (valueHead.weight.shape[0] !== trunk.config.nEmbd) throw new Error(`PPO: the value head reads ${valueHead.weight.shape[0]} features but its trunk has nEmbd ${trunk.config.nEmbd}`);
-  for (const [name, m] of [['reference', reference], ['rewardModel', rewardModel], ['valueModel', trunk]] as const) {
-    if (m.config.vocabSize !== policy.config.vocabSize) throw new Error(`PPO: ${name} has vocabSize ${m.config.vocabSize} but the policy has ${policy.config.vocabSize}`);
-    if (m.config.blockSize < policy.config.blockSize) throw new Error(`PPO: ${name} reads at most ${m.config.blockSize} tokens but the policy's prompt + answer may fill ${policy.config.blockSize}`);
+  if (valueHead.weight.shape[0] !== trunk.config.nEmbd)
+    throw new Error(`PPO: the value head reads ${valueHead.weight.shape[0]} features but its trunk has nEmbd ${trunk.config.nEmbd}`);
+  for (const [name, m] of [
+    ['reference', reference],
+    ['rewardModel', rewardModel],
+    ['valueModel', trunk],
+  ] as const) {
+    if (m.config.vocabSize !== policy.config.vocabSize)
+      throw new Error(`PPO: ${name} has vocabSize ${m.config.vocabSize} but the policy has ${policy.config.vocabSize}`);
+    if (m.config.blockSize < policy.config.blockSize)
+      throw new Error(`PPO: ${name} reads at most ${m.config.blockSize} tokens but the policy's prompt + answer may fill ${policy.config.blockSize}`);
   }
   const policyVars = policy.trainableVariables();
   const valueVars = [...(trainTrunk ? trunk.trainableVariables() : []), ...valueHead.trainableVariables()];
@@ -137,9 +161,15 @@ export async function trainPpo(models: PpoModels, data: PpoData, overrides: Part
   let savedAt = start; // iteration of the checkpoint on disk (0: none)
   const lastGood = () => (opts.dir && savedAt > 0 ? `the last good checkpoint (iteration ${savedAt}) is intact at ${opts.dir}` : 'nothing was saved');
   const prompts = data.prompts.map((p) => tokenizer.encodePrompt(p));
-  const heldOut = config.evalPretrainBatch > 0
-    ? corpusBatch(data.heldOutTokens!, config.evalPretrainBatch, config.ptxLength, evenStarts(data.heldOutTokens!.length, config.evalPretrainBatch, config.ptxLength))
-    : null;
+  const heldOut =
+    config.evalPretrainBatch > 0
+      ? corpusBatch(
+          data.heldOutTokens!,
+          config.evalPretrainBatch,
+          config.ptxLength,
+          evenStarts(data.heldOutTokens!.length, config.evalPretrainBatch, config.ptxLength),
+        )
+      : null;
   await opts.onStart?.({ iterations: config.iterations, resumedFrom, resumeNote });
   const order = promptOrder(prompts.length, config.seed);
   try {
@@ -153,10 +183,17 @@ export async function trainPpo(models: PpoModels, data: PpoData, overrides: Part
       const batch = rolloutPromptIndices(order, it, config.rolloutBatch, k).map((i) => prompts[i]);
       let gen;
       try {
-        gen = await generateIds(policy, batch, { eosId: tokenizer.eosId, padId: tokenizer.padId },
-          { maxNewTokens: config.maxNewTokens, temperature: config.temperature, seed: hashSeed(`${config.seed}:rollout:${it}`) });
+        gen = await generateIds(
+          policy,
+          batch,
+          { eosId: tokenizer.eosId, padId: tokenizer.padId },
+          { maxNewTokens: config.maxNewTokens, temperature: config.temperature, seed: hashSeed(`${config.seed}:rollout:${it}`) },
+        );
       } catch (e) {
-        if (!(await allFinite(policyVars))) throw new DivergenceError(`PPO diverged at iteration ${iteration}: the policy's weights are not finite, so sampling failed (${(e as Error).message}). The run stopped; ${lastGood()}.`);
+        if (!(await allFinite(policyVars)))
+          throw new DivergenceError(
+            `PPO diverged at iteration ${iteration}: the policy's weights are not finite, so sampling failed (${(e as Error).message}). The run stopped; ${lastGood()}.`,
+          );
         throw e;
       }
       const ep = makeEpisodes(gen.promptTokens, gen.tokens, tokenizer.padId, tokenizer.eosId);
@@ -178,15 +215,31 @@ export async function trainPpo(models: PpoModels, data: PpoData, overrides: Part
       });
       const [logprobs, refLogprobs, values, scores0, ent, pretrain, features] = await readMany(read); // one read-back
       const rollout = { logprobs, refLogprobs, values, scores: scores0, features, entropy: ent[0], pretrain: pretrain[0] };
-      checkFinite(iteration, { 'the policy log-probs': rollout.logprobs, 'the reference log-probs': rollout.refLogprobs, 'the values': rollout.values, 'the RM scores': rollout.scores }, lastGood());
+      checkFinite(
+        iteration,
+        {
+          'the policy log-probs': rollout.logprobs,
+          'the reference log-probs': rollout.refLogprobs,
+          'the values': rollout.values,
+          'the RM scores': rollout.scores,
+        },
+        lastGood(),
+      );
       const scores = penaliseMissingEos(rollout.scores, ep.hitEos, config.missingEos); // no EOS: fixed penalty
       const centred = leaveOneOutBaseline(scores, k); // k > 1: minus the other answers' mean score
 
       // 3. reward r_t = -beta * KL_t per answer token, + r_theta(x, y) at the last token
-      const shaped = shapeRewards({ scores: centred, logprobs: rollout.logprobs, refLogprobs: rollout.refLogprobs, mask: ep.mask, batch: ep.B, length: ep.T }, beta, config.klEstimator);
+      const shaped = shapeRewards(
+        { scores: centred, logprobs: rollout.logprobs, refLogprobs: rollout.refLogprobs, mask: ep.mask, batch: ep.B, length: ep.T },
+        beta,
+        config.klEstimator,
+      );
 
       // 4. advantages: GAE (gamma 1, lambda 0.95) on V, whitened over the batch; returns = A + V
-      const { advantages, returns } = gae({ rewards: shaped.rewards, values: rollout.values, mask: ep.mask, batch: ep.B, length: ep.T }, { gamma: config.gamma, lambda: config.lambda });
+      const { advantages, returns } = gae(
+        { rewards: shaped.rewards, values: rollout.values, mask: ep.mask, batch: ep.B, length: ep.T },
+        { gamma: config.gamma, lambda: config.lambda },
+      );
       const whitened = whiten(advantages, ep.mask);
 
       // 5. optimise: ppoEpochs passes of minibatches of the clipped objectives (+ gamma * ptx)
@@ -199,14 +252,34 @@ export async function trainPpo(models: PpoModels, data: PpoData, overrides: Part
         for (let s = 0; s < ep.B; s += config.miniBatch) {
           const rowsOf = perm.slice(s, s + config.miniBatch);
           const mb = selectRows(ep, rowsOf, [rollout.logprobs, whitened, rollout.values, returns], rollout.features, trunk.config.nEmbd);
-          const ptx = config.ptxCoef > 0
-            ? corpusBatch(data.pretrainTokens!, config.ptxBatch, config.ptxLength, randomStarts(data.pretrainTokens!.length, config.ptxBatch, config.ptxLength, rng))
-            : null;
+          const ptx =
+            config.ptxCoef > 0
+              ? corpusBatch(
+                  data.pretrainTokens!,
+                  config.ptxBatch,
+                  config.ptxLength,
+                  randomStarts(data.pretrainTokens!.length, config.ptxBatch, config.ptxLength, rng),
+                )
+              : null;
           const stats = await optimiseStep(models, mb.ep, mb.perToken, mb.features, ptx, config, adams, policyVars, valueVars);
           if (ptx) tf.dispose([ptx.tokens, ptx.mask]);
-          checkFinite(iteration, { 'loss/policy': [stats.policyLoss], 'loss/value': [stats.valueLoss], 'loss/ptx': [stats.ptxLoss], 'the policy gradient norm': [stats.policyGradNorm], 'the value gradient norm': [stats.valueGradNorm] }, lastGood());
-          sums.policy += stats.policyLoss; sums.value += stats.valueLoss; sums.ptx += stats.ptxLoss;
-          sums.clipfrac += stats.clipfrac; sums.approxkl += stats.approxKl; sums.valueClipfrac += stats.valueClipfrac;
+          checkFinite(
+            iteration,
+            {
+              'loss/policy': [stats.policyLoss],
+              'loss/value': [stats.valueLoss],
+              'loss/ptx': [stats.ptxLoss],
+              'the policy gradient norm': [stats.policyGradNorm],
+              'the value gradient norm': [stats.valueGradNorm],
+            },
+            lastGood(),
+          );
+          sums.policy += stats.policyLoss;
+          sums.value += stats.valueLoss;
+          sums.ptx += stats.ptxLoss;
+          sums.clipfrac += stats.clipfrac;
+          sums.approxkl += stats.approxKl;
+          sums.valueClipfrac += stats.valueClipfrac;
           steps++;
         }
       }
@@ -240,7 +313,8 @@ export async function trainPpo(models: PpoModels, data: PpoData, overrides: Part
       if (opts.dir && (iteration % config.saveEvery === 0 || iteration === config.iterations)) {
         await savePpoCheckpoint(opts.dir, models, adams, { iteration, klCoef: kl.value, config }, rows);
         savedAt = iteration;
-        if (opts.snapshotDir) await saveCheckpoint(opts.snapshotDir(iteration), { model: policy, tokenizer, extra: { stage: 'ppo-snapshot', iteration, ptxCoef: config.ptxCoef } });
+        if (opts.snapshotDir)
+          await saveCheckpoint(opts.snapshotDir(iteration), { model: policy, tokenizer, extra: { stage: 'ppo-snapshot', iteration, ptxCoef: config.ptxCoef } });
       }
       await opts.onIteration?.(row, iteration);
       await new Promise<void>((resolve) => setImmediate(resolve)); // lets a notebook's progress bar redraw
@@ -262,8 +336,15 @@ type StepStats = Record<(typeof STEP_STATS)[number], number>;
  * clipped value loss for the value network, one backward pass, one Adam step each.
  */
 async function optimiseStep(
-  models: PpoModels, ep: Episodes, perToken: Float32Array[], features: Float32Array | undefined, ptx: { tokens: tf.Tensor2D; mask: tf.Tensor2D } | null,
-  config: PpoConfig, adams: { policy: Adam; value: Adam }, policyVars: tf.Variable[], valueVars: tf.Variable[],
+  models: PpoModels,
+  ep: Episodes,
+  perToken: Float32Array[],
+  features: Float32Array | undefined,
+  ptx: { tokens: tf.Tensor2D; mask: tf.Tensor2D } | null,
+  config: PpoConfig,
+  adams: { policy: Adam; value: Adam },
+  policyVars: tf.Variable[],
+  valueVars: tf.Variable[],
 ): Promise<StepStats> {
   const [oldLogprobs, advantages, oldValues, returns] = perToken;
   const kept: tf.Tensor[] = []; // tensors that escape the tidy (tf.keep): disposed below
@@ -282,8 +363,14 @@ async function optimiseStep(
       return pg.loss.add(vf.loss).add(ptxLoss.mul(config.ptxCoef)) as tf.Scalar;
     }, [...policyVars, ...valueVars]);
     value.dispose();
-    const gPolicy = adams.policy.applyGradients(policyVars, policyVars.map((v) => grads[v.name])); // kept scalar
-    const gValue = adams.value.applyGradients(valueVars, valueVars.map((v) => grads[v.name])); // kept scalar
+    const gPolicy = adams.policy.applyGradients(
+      policyVars,
+      policyVars.map((v) => grads[v.name]),
+    ); // kept scalar
+    const gValue = adams.value.applyGradients(
+      valueVars,
+      valueVars.map((v) => grads[v.name]),
+    ); // kept scalar
     kept.push(gPolicy, gValue);
     return tf.concat([kept[0], tf.stack([gPolicy, gValue])]); // [8], in STEP_STATS order
   });
@@ -292,4 +379,3 @@ async function optimiseStep(
   if (tf.getBackend() === 'webgpu') assertNoGpuErrors();
   return Object.fromEntries(STEP_STATS.map((name, i) => [name, read[i]])) as StepStats;
 }
-

@@ -111,7 +111,8 @@ function check(config: PretrainConfig): void {
   for (const k of ['steps', 'batchSize', 'evalEvery', 'checkpointEvery'] as const) {
     if (!Number.isInteger(config[k]) || config[k] <= 0) throw new Error(`PretrainConfig: ${k} must be a positive integer, got ${config[k]}`);
   }
-  if (!Number.isInteger(config.evalWindows) || config.evalWindows < 0) throw new Error(`PretrainConfig: evalWindows must be an integer >= 0, got ${config.evalWindows}`);
+  if (!Number.isInteger(config.evalWindows) || config.evalWindows < 0)
+    throw new Error(`PretrainConfig: evalWindows must be an integer >= 0, got ${config.evalWindows}`);
 }
 
 /** Train (or resume, or just load when finished) the base GPT in `inputs.dir`. */
@@ -149,7 +150,12 @@ export async function pretrain(inputs: PretrainInputs): Promise<PretrainResult> 
   const save = async (step: number) => {
     const state = namedOptimizerState(model.weights, adam.state(), adam.step);
     try {
-      await saveCheckpoint(dir, { model, tokenizer, optimizerState: state, extra: { stage: 'pretrain', step, done: step === config.steps, config: stageConfig } });
+      await saveCheckpoint(dir, {
+        model,
+        tokenizer,
+        optimizerState: state,
+        extra: { stage: 'pretrain', step, done: step === config.steps, config: stageConfig },
+      });
     } finally {
       state.get('step')!.dispose();
     }

@@ -54,7 +54,10 @@ export async function refusalProbe(
     });
     at += 1 + s.answers.length;
   }
-  const keys = [...tally.keys()].filter((k) => k !== 'all').sort().concat('all');
+  const keys = [...tally.keys()]
+    .filter((k) => k !== 'all')
+    .sort()
+    .concat('all');
   return keys.map((category) => {
     const t = tally.get(category)!;
     return { category, pairs: t.pairs, rmPrefersRefusal: t.rm / t.pairs, goldPrefersRefusal: t.gold / t.pairs };

@@ -43,7 +43,9 @@ export function rankingPairs(ranks: ReadonlyArray<ReadonlyArray<number>>, k: num
   if (!Number.isInteger(k) || k < 2) throw new Error(`rankingPairs: K must be an integer >= 2 (the paper: 4..9), got ${k}`);
   if (ranks.length === 0) throw new Error('rankingPairs: no prompts');
   if (mask && mask.length !== ranks.length * k) throw new Error(`rankingPairs: mask has ${mask.length} entries, expected N*K = ${ranks.length}*${k}`);
-  const winner: number[] = [], loser: number[] = [], prompt: number[] = [];
+  const winner: number[] = [],
+    loser: number[] = [],
+    prompt: number[] = [];
   const pairsPerPrompt = new Int32Array(ranks.length);
   ranks.forEach((row, n) => {
     if (mask && row.length !== k) throw new Error(`rankingPairs: with a mask, prompt ${n} must have K=${k} ranks, got ${row.length}`);
@@ -52,14 +54,18 @@ export function rankingPairs(ranks: ReadonlyArray<ReadonlyArray<number>>, k: num
       throw new Error(`rankingPairs: prompt ${n} has ${real.length} ranked answers; expected 2..K=${k}`);
     }
     for (const i of real) {
-      if (typeof row[i] !== 'number' || !Number.isFinite(row[i])) throw new Error(`rankingPairs: prompt ${n} answer ${i}: rank must be a finite number, got ${row[i]}`);
+      if (typeof row[i] !== 'number' || !Number.isFinite(row[i]))
+        throw new Error(`rankingPairs: prompt ${n} answer ${i}: rank must be a finite number, got ${row[i]}`);
     }
     for (let a = 0; a < real.length; a++) {
       for (let b = a + 1; b < real.length; b++) {
-        const i = real[a], j = real[b];
+        const i = real[a],
+          j = real[b];
         if (row[i] === row[j]) continue; // tie: no comparison
         const [w, l] = row[i] < row[j] ? [i, j] : [j, i];
-        winner.push(n * k + w); loser.push(n * k + l); prompt.push(n);
+        winner.push(n * k + w);
+        loser.push(n * k + l);
+        prompt.push(n);
         pairsPerPrompt[n]++;
       }
     }
@@ -67,8 +73,16 @@ export function rankingPairs(ranks: ReadonlyArray<ReadonlyArray<number>>, k: num
   let promptsWithPairs = 0;
   for (const p of pairsPerPrompt) if (p > 0) promptsWithPairs++;
   const weight = Float32Array.from(prompt, (n) => 1 / (pairsPerPrompt[n] * promptsWithPairs));
-  return { numPrompts: ranks.length, k, winner: Int32Array.from(winner), loser: Int32Array.from(loser),
-    prompt: Int32Array.from(prompt), weight, pairsPerPrompt, promptsWithPairs };
+  return {
+    numPrompts: ranks.length,
+    k,
+    winner: Int32Array.from(winner),
+    loser: Int32Array.from(loser),
+    prompt: Int32Array.from(prompt),
+    weight,
+    pairsPerPrompt,
+    promptsWithPairs,
+  };
 }
 
 /** 1 for a real answer, 0 for a padding slot: [N*K] row-major, to mask rewards [N, K]. */

@@ -101,7 +101,8 @@ function validate(cfg: RewardConfig): void {
   if (!Number.isInteger(cfg.evalEvery) || cfg.evalEvery < 0) throw new Error(`RewardConfig: evalEvery must be an integer >= 0, got ${cfg.evalEvery}`);
   if (!(cfg.lr > 0)) throw new Error(`RewardConfig: lr must be > 0, got ${cfg.lr}`);
   if (!(cfg.minLrRatio >= 0 && cfg.minLrRatio <= 1)) throw new Error(`RewardConfig: minLrRatio must be in [0, 1], got ${cfg.minLrRatio}`);
-  if (cfg.mode !== 'ranking' && cfg.mode !== 'shuffled-pairs') throw new Error(`RewardConfig: mode must be "ranking" or "shuffled-pairs", got ${JSON.stringify(cfg.mode)}`);
+  if (cfg.mode !== 'ranking' && cfg.mode !== 'shuffled-pairs')
+    throw new Error(`RewardConfig: mode must be "ranking" or "shuffled-pairs", got ${JSON.stringify(cfg.mode)}`);
 }
 
 /** Token ids of prompt+answer+`<|eos|>`, left-truncated to `blockSize` so the answer's end (where r is read) stays. */
@@ -118,7 +119,8 @@ export class RewardModel {
     readonly tokenizer: Tokenizer,
   ) {
     if (head.name !== 'reward_head') throw new Error(`RewardModel: expected a reward_head, got ${head.name}`);
-    if (head.weight.shape[0] !== gpt.config.nEmbd) throw new Error(`RewardModel: reward_head reads ${head.weight.shape[0]} features but the GPT has nEmbd ${gpt.config.nEmbd}`);
+    if (head.weight.shape[0] !== gpt.config.nEmbd)
+      throw new Error(`RewardModel: reward_head reads ${head.weight.shape[0]} features but the GPT has nEmbd ${gpt.config.nEmbd}`);
   }
 
   /** A fresh reward head (seeded) on a copy of an SFT checkpoint's network. */
@@ -195,7 +197,9 @@ export function loadRewardModel(dir: string): { rewardModel: RewardModel; extra:
   if (!head) {
     ck.model.dispose();
     for (const h of ck.heads.values()) h.dispose();
-    throw new Error(`${dir}/config.json: no reward_head among the heads [${[...ck.heads.keys()].join(', ')}]; is this a reward model checkpoint (notebook 04)?`);
+    throw new Error(
+      `${dir}/config.json: no reward_head among the heads [${[...ck.heads.keys()].join(', ')}]; is this a reward model checkpoint (notebook 04)?`,
+    );
   }
   for (const [name, h] of ck.heads) if (name !== 'reward_head') h.dispose();
   return { rewardModel: new RewardModel(ck.model, head, ck.tokenizer), extra: ck.extra };
@@ -237,7 +241,11 @@ export function batchRewards(rm: RewardModel, batch: readonly Ranked[]): { rewar
     });
   });
   const ranks = batch.map((r) => r.ranks);
-  const pairs = rankingPairs(ranks.map((row) => [...row, ...new Array(k - row.length).fill(0)]), k, rankingMask(ranks, k));
+  const pairs = rankingPairs(
+    ranks.map((row) => [...row, ...new Array(k - row.length).fill(0)]),
+    k,
+    rankingMask(ranks, k),
+  );
   const rewards = tf.tidy(() => {
     const flat = rm.rewardsOfIds(seqs); // [sum K_n]
     return tf.gather(flat, tf.tensor1d(slot, 'int32')).reshape([batch.length, k]) as tf.Tensor2D; // [N, Kmax]
@@ -246,13 +254,20 @@ export function batchRewards(rm: RewardModel, batch: readonly Ranked[]): { rewar
 }
 
 /** Ranking loss and accuracy of `rankings` under the model (no training). Prompts whose answers all tie are skipped. */
-export async function evaluateRankings(rm: RewardModel, rankings: readonly Ranked[], batchSize = DEFAULTS.scoreBatch): Promise<{ loss: number; accuracy: number; comparisons: number; prompts: number }> {
+export async function evaluateRankings(
+  rm: RewardModel,
+  rankings: readonly Ranked[],
+  batchSize = DEFAULTS.scoreBatch,
+): Promise<{ loss: number; accuracy: number; comparisons: number; prompts: number }> {
   const usable = rankings.filter((r, i) => {
     checkRanked(r, `evaluateRankings: ranking ${i}`);
     return new Set(r.ranks).size > 1;
   });
   if (!usable.length) throw new Error('evaluateRankings: no ranking has a non-tied comparison');
-  const scores = await rm.score(usable.flatMap((r) => r.answers.map((answer) => ({ prompt: r.prompt, answer }))), batchSize);
+  const scores = await rm.score(
+    usable.flatMap((r) => r.answers.map((answer) => ({ prompt: r.prompt, answer }))),
+    batchSize,
+  );
   let lossSum = 0;
   let correct = 0;
   let comparisons = 0;
@@ -285,7 +300,12 @@ export interface TrainRewardOptions {
  * Train `rm` on K-way rankings. Returns the per-step history. Rankings whose answers all tie
  * carry no comparison and are left out before batching.
  */
-export async function trainRewardModel(rm: RewardModel, rankings: readonly Ranked[], config: Partial<RewardConfig> = {}, opts: TrainRewardOptions = {}): Promise<RewardStep[]> {
+export async function trainRewardModel(
+  rm: RewardModel,
+  rankings: readonly Ranked[],
+  config: Partial<RewardConfig> = {},
+  opts: TrainRewardOptions = {},
+): Promise<RewardStep[]> {
   const cfg = { ...DEFAULTS, ...config };
   validate(cfg);
   rankings.forEach((r, i) => checkRanked(r, `trainRewardModel: ranking ${i}`));

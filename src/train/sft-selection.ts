@@ -92,7 +92,12 @@ export function sftCandidates(epochDir: (size: string, epoch: number) => string,
 }
 
 /** RM scores of one SFT checkpoint's answers to `prompts`. */
-export async function scoreCheckpoint(rm: RewardModel, candidate: SftCandidate, prompts: readonly string[], config: Partial<SftSelectionConfig> = {}): Promise<EpochScore & { rewards: Float32Array; texts: string[] }> {
+export async function scoreCheckpoint(
+  rm: RewardModel,
+  candidate: SftCandidate,
+  prompts: readonly string[],
+  config: Partial<SftSelectionConfig> = {},
+): Promise<EpochScore & { rewards: Float32Array; texts: string[] }> {
   const cfg = { ...DEFAULTS, ...config };
   if (!prompts.length) throw new Error('scoreCheckpoint: no prompts');
   const ck = loadCheckpoint(candidate.dir, { withOptimizer: false });
@@ -153,7 +158,12 @@ export async function selectSft(
   const rel = (s: EpochScore): EpochScore => ({ ...s, dir: path.relative(path.dirname(path.resolve(file)), path.resolve(s.dir)) });
   const chosen: Record<string, EpochScore> = {};
   for (const [size, s] of Object.entries(choice.chosen)) chosen[size] = rel(s);
-  writeJsonAtomic(file, { chosen, scores: scores.map(rel), config: cfg, note: 'per size, the SFT epoch whose answers the reward model scores highest (Ouyang et al. 2022, appendix C.1); dir is relative to this file' });
+  writeJsonAtomic(file, {
+    chosen,
+    scores: scores.map(rel),
+    config: cfg,
+    note: 'per size, the SFT epoch whose answers the reward model scores highest (Ouyang et al. 2022, appendix C.1); dir is relative to this file',
+  });
   return choice;
 }
 
@@ -166,7 +176,8 @@ export function readSftChoice(file: string): Record<string, number> {
   } catch (e) {
     throw new Error(`${file}: not valid JSON (${(e as Error).message})`);
   }
-  if (!json || typeof json.chosen !== 'object' || json.chosen === null || Array.isArray(json.chosen)) throw new Error(`${file}: expected an object "chosen" mapping size -> { epoch }`);
+  if (!json || typeof json.chosen !== 'object' || json.chosen === null || Array.isArray(json.chosen))
+    throw new Error(`${file}: expected an object "chosen" mapping size -> { epoch }`);
   const out: Record<string, number> = {};
   for (const [size, v] of Object.entries(json.chosen)) {
     const epoch = (v as any)?.epoch;

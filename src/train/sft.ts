@@ -140,7 +140,12 @@ export async function sft(inputs: SftInputs): Promise<SftResult> {
   const tokenizer = base.tokenizer;
   const savedModel: GPTConfig = { ...base.config, dropout: 0 };
   // base relative to the SFT folder, so a run folder moved as a whole still resumes
-  const stageConfig = { ...config, base: path.relative(path.resolve(inputs.rootDir), path.resolve(inputs.baseDir)), trainEpisodes: train.length, validationEpisodes: validation.length };
+  const stageConfig = {
+    ...config,
+    base: path.relative(path.resolve(inputs.rootDir), path.resolve(inputs.baseDir)),
+    trainEpisodes: train.length,
+    validationEpisodes: validation.length,
+  };
   const B = config.batchSize;
   const stepsPerEpoch = Math.ceil(train.length / B);
   const totalSteps = config.epochs * stepsPerEpoch;
@@ -179,7 +184,10 @@ export async function sft(inputs: SftInputs): Promise<SftResult> {
     for (let i = 0; i < stepsPerEpoch; i++) {
       const ts = Date.now();
       const step = (epoch - 1) * stepsPerEpoch + i; // 0-based
-      const batch = episodeBatch(order.slice(i * B, (i + 1) * B).map((j) => train[j]), tokenizer.padId);
+      const batch = episodeBatch(
+        order.slice(i * B, (i + 1) * B).map((j) => train[j]),
+        tokenizer.padId,
+      );
       // 2. learning rate
       const lr = lrAt(step, schedule);
       const dropoutSeed = new Rng(`${config.seed}:dropout:${step}`).uint32();
@@ -197,7 +205,14 @@ export async function sft(inputs: SftInputs): Promise<SftResult> {
       );
       if (!Number.isFinite(loss)) throw new Error(`sft: loss is ${loss} at step ${step + 1} (lr ${lr}); lower sft.lr`);
       epochLossSum += loss;
-      const row: SftMetrics = { step: step + 1, epoch: epoch - 1 + (i + 1) / stepsPerEpoch, lr, loss, gradNorm: adam.lastGradNorm, seconds: (Date.now() - ts) / 1000 };
+      const row: SftMetrics = {
+        step: step + 1,
+        epoch: epoch - 1 + (i + 1) / stepsPerEpoch,
+        lr,
+        loss,
+        gradNorm: adam.lastGradNorm,
+        seconds: (Date.now() - ts) / 1000,
+      };
       if (i === stepsPerEpoch - 1) {
         // 5. validation
         row.valLoss = await meanLoss(model, validationBatches);

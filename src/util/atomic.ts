@@ -135,7 +135,6 @@ export function assertReplaceable(dir: string, kind: FolderKind, opts: ReplaceOp
 
 const SIBLING = /^(.*)\.(tmp|old)-(\d+)-(\d+)$/;
 
-
 /** `<dir>.tmp-*` / `<dir>.old-*` left beside `dir` by processes that are gone, newest first. */
 function leftovers(dir: string): { path: string; what: 'tmp' | 'old'; time: number }[] {
   const parent = path.dirname(dir);

@@ -71,9 +71,12 @@ export async function aboutInputAsync<T>(fn: () => Promise<T>, ...paths: string[
   try {
     return await fn();
   } catch (e) {
-    return aboutInput(() => {
-      throw e;
-    }, ...paths);
+    return aboutInput(
+      () => {
+        throw e;
+      },
+      ...paths,
+    );
   }
 }
 
@@ -89,7 +92,7 @@ export function runCli(name: string, main: () => Promise<unknown> | unknown): vo
     .catch((e: unknown) => {
       const err = e instanceof Error ? e : new Error(String(e));
       // an input error may list every bad line of a file (indented below its first line)
-      const line = process.env.DEBUG ? err.stack ?? err.message : e instanceof InputError ? err.message : err.message.split('\n')[0];
+      const line = process.env.DEBUG ? (err.stack ?? err.message) : e instanceof InputError ? err.message : err.message.split('\n')[0];
       process.stderr.write(`${name}: ${line}\n`);
       // exit now: an engine's worker threads would otherwise keep the process alive
       process.exit(exitStatus(e));

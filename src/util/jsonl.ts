@@ -23,7 +23,9 @@ export function readUtf8(file: string): string {
     const before = bytes.subarray(0, at);
     const line = before.filter((b) => b === 0x0a).length + 1;
     const column = at - (before.lastIndexOf(0x0a) + 1) + 1;
-    throw new InputError(`${file}:${line}: not valid UTF-8 (byte 0x${bytes[at].toString(16).padStart(2, "0")}, byte ${column} of the line); save the file as UTF-8`);
+    throw new InputError(
+      `${file}:${line}: not valid UTF-8 (byte 0x${bytes[at].toString(16).padStart(2, '0')}, byte ${column} of the line); save the file as UTF-8`,
+    );
   }
 }
 
@@ -106,5 +108,10 @@ export function problemsError(file: string, problems: readonly string[], what = 
   const lineOf = (p: string) => (p.startsWith(`${file}:`) ? parseInt(p.slice(file.length + 1), 10) || 0 : 0);
   problems = [...problems].sort((a, b) => lineOf(a) - lineOf(b));
   const more = problems.length > shown ? `\n  ... and ${problems.length - shown} more` : '';
-  return new InputError(`${file}: ${problems.length} ${what}:\n${problems.slice(0, shown).map((p) => `  ${p}`).join('\n')}${more}`);
+  return new InputError(
+    `${file}: ${problems.length} ${what}:\n${problems
+      .slice(0, shown)
+      .map((p) => `  ${p}`)
+      .join('\n')}${more}`,
+  );
 }

@@ -10,7 +10,13 @@ import { stopAll } from './execute';
 import { markInterrupted, RUN_DEFAULTS, runWorkbook, SIGNAL_STATUS, StopSignal } from './runner';
 
 const collect = (v: string, all: string[]) => all.concat(v);
-const list = (v: string, all: string[]) => all.concat(v.split(',').map((s) => s.trim()).filter(Boolean));
+const list = (v: string, all: string[]) =>
+  all.concat(
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
 
 const program = new Command('workbook')
   .description('Execute the workbook notebooks headless on the tslab kernel and write runs/<run-id>/ with an HTML report')

@@ -47,7 +47,6 @@ export const RUN_NOTEBOOK_PY = path.resolve(__dirname, '../../environment/run_no
 /** Notebook executions in flight: the Python runner and the kernel it started. */
 const active = new Map<ReturnType<typeof spawn>, { kernelPid: number | null }>();
 
-
 /**
  * Stop the notebooks being executed (on Ctrl-C or SIGTERM of the runner). The kernel runs in
  * its own session, so it is stopped by its pid once the Python runner has gone (or after
@@ -84,7 +83,10 @@ export function executeNotebook(
   const result: ExecuteResult = { ok: false, cells: [], seconds: 0 };
   return new Promise((resolve) => {
     const args = [RUN_NOTEBOOK_PY, input, output, '--cwd', opts.cwd, '--kernel', opts.kernel, '--timeout', String(opts.timeoutSeconds)];
-    const child = spawn(pythonExecutable(), args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...jupyterEnv(), PYDEVD_DISABLE_FILE_VALIDATION: '1', WORKBOOK_INLINE_PLOTLY: '0', [OWNER_ENV]: String(process.pid) } });
+    const child = spawn(pythonExecutable(), args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...jupyterEnv(), PYDEVD_DISABLE_FILE_VALIDATION: '1', WORKBOOK_INLINE_PLOTLY: '0', [OWNER_ENV]: String(process.pid) },
+    });
     const info = { kernelPid: null as number | null };
     active.set(child, info);
     child.once('close', () => active.delete(child));
@@ -109,7 +111,14 @@ export function executeNotebook(
         if (e.event === 'cell') result.cells.push({ index: e.index!, seconds: e.seconds! });
         if (e.event === 'error') {
           result.cells.push({ index: e.index!, seconds: e.seconds! });
-          result.failure = { index: e.index!, codeCell: (e.code_index ?? 0) + 1, codeCells: codeCells, source: e.source ?? '', stderr: e.stderr ?? '', seconds: e.seconds ?? 0 };
+          result.failure = {
+            index: e.index!,
+            codeCell: (e.code_index ?? 0) + 1,
+            codeCells: codeCells,
+            source: e.source ?? '',
+            stderr: e.stderr ?? '',
+            seconds: e.seconds ?? 0,
+          };
         }
         if (e.event === 'fatal') result.fatal = e.message;
         opts.onEvent?.(e);
@@ -126,7 +135,12 @@ export function executeNotebook(
       result.seconds = (Date.now() - started) / 1000;
       result.ok = code === 0;
       if (!result.ok && !result.failure && !result.fatal) {
-        const last = stderr.trim().split('\n').filter((l) => !/Debugger warning|frozen modules|PYDEVD|Debugging will proceed/.test(l)).slice(-15).join('\n');
+        const last = stderr
+          .trim()
+          .split('\n')
+          .filter((l) => !/Debugger warning|frozen modules|PYDEVD|Debugging will proceed/.test(l))
+          .slice(-15)
+          .join('\n');
         const how = signal ? `was stopped by ${signal}` : `exited with status ${code}`;
         result.fatal = `the notebook runner ${how}${last ? ':\n' + last : ''}`;
       }

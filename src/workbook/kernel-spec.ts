@@ -37,7 +37,8 @@ export interface KernelSpecInfo {
 
 /** Kernel specs as this checkout's runner sees them, or null when Jupyter itself is missing. */
 export function kernelSpecs(): Record<string, KernelSpecInfo> | null {
-  const script = 'import json; from jupyter_client.kernelspec import KernelSpecManager as K; m = K(); ' +
+  const script =
+    'import json; from jupyter_client.kernelspec import KernelSpecManager as K; m = K(); ' +
     'print(json.dumps({n: {"program": (s.argv or [""])[0], "dir": s.resource_dir} for n in sorted(m.find_kernel_specs()) for s in [m.get_kernel_spec(n)]}))';
   const r = spawnSync(pythonExecutable(), ['-c', script], { encoding: 'utf8', env: jupyterEnv() });
   if (r.status !== 0) return null;
@@ -60,15 +61,20 @@ export function checkKernel(kernel: string): void {
   const specs = kernelSpecs();
   if (specs === null) throw new InputError(`Jupyter not found for ${pythonExecutable()} (jupyter_client/nbclient missing); run \`npm run setup\``);
   const names = Object.keys(specs);
-  if (!names.includes(kernel)) throw new InputError(`kernel spec "${kernel}" not found (installed: ${names.join(', ') || 'none'}); run \`npm run setup\` to register tslab`);
+  if (!names.includes(kernel))
+    throw new InputError(`kernel spec "${kernel}" not found (installed: ${names.join(', ') || 'none'}); run \`npm run setup\` to register tslab`);
   const { program, dir } = specs[kernel];
   // A clone that was set up and then deleted leaves a spec whose program no longer exists.
   if (path.isAbsolute(program) && !fs.existsSync(program)) {
-    throw new InputError(`kernel spec "${kernel}" starts ${program}, which does not exist (registered from another checkout?); run \`npm run setup\` here to re-register it`);
+    throw new InputError(
+      `kernel spec "${kernel}" starts ${program}, which does not exist (registered from another checkout?); run \`npm run setup\` here to re-register it`,
+    );
   }
   // Another checkout's launcher (or tslab bare) loads a tslab of its own: outputs lose their
   // charts and tables, or a long notebook's kernel dies on zeromq's EBUSY.
   if (!samePath(program, TSLAB_LAUNCHER)) {
-    throw new InputError(`kernel spec "${kernel}" (${dir}) starts ${program}, not this checkout's ${TSLAB_LAUNCHER}; run \`npm run setup\` here to register this checkout's kernel`);
+    throw new InputError(
+      `kernel spec "${kernel}" (${dir}) starts ${program}, not this checkout's ${TSLAB_LAUNCHER}; run \`npm run setup\` here to register this checkout's kernel`,
+    );
   }
 }

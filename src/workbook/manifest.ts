@@ -5,7 +5,16 @@ import * as path from 'path';
 
 export const ROOT = path.resolve(__dirname, '../..');
 
-const PACKAGES = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node-gpu', 'danfojs-node', 'arquero', 'plotly.js-dist-min', 'tslab', 'typescript'];
+const PACKAGES = [
+  '@tensorflow/tfjs',
+  '@tensorflow/tfjs-backend-wasm',
+  '@tensorflow/tfjs-node-gpu',
+  'danfojs-node',
+  'arquero',
+  'plotly.js-dist-min',
+  'tslab',
+  'typescript',
+];
 
 export interface Manifest {
   runId: string;

@@ -84,7 +84,11 @@ export function injectParameters(nb: Notebook, p: NotebookParameters, file: stri
   parametersCellIndex(nb, file);
   const cells: Cell[] = nb.cells.filter((c) => !hasTag(c, 'injected-parameters')).map((c) => ({ ...c, outputs: [], execution_count: null }));
   const injected: Cell = { cell_type: 'code', execution_count: null, metadata: { tags: ['injected-parameters'] }, outputs: [], source: injectedSource(p) };
-  for (const c of cells) if (c.cell_type !== 'code') { delete c.outputs; delete c.execution_count; }
+  for (const c of cells)
+    if (c.cell_type !== 'code') {
+      delete c.outputs;
+      delete c.execution_count;
+    }
   const paramsAt = cells.findIndex((c) => hasTag(c, 'parameters'));
   cells.splice(paramsAt + 1, 0, injected);
   return { ...nb, cells };
@@ -93,7 +97,11 @@ export function injectParameters(nb: Notebook, p: NotebookParameters, file: stri
 /** `notebooks/*.ipynb`, sorted by name. */
 export function listNotebooks(dir: string): string[] {
   if (!fs.existsSync(dir)) throw new InputError(`${dir}: notebooks folder not found`);
-  return fs.readdirSync(dir).filter((f) => f.endsWith('.ipynb')).sort().map((f) => path.join(dir, f));
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.ipynb'))
+    .sort()
+    .map((f) => path.join(dir, f));
 }
 
 /**

@@ -23,7 +23,6 @@ interface Holder {
   startedAt: string;
 }
 
-
 function readHolder(file: string): Holder | null {
   try {
     const h = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -54,7 +53,9 @@ export function acquireRunLock(runDir: string, log: (line: string) => void = () 
     const h = readHolder(file);
     const sameHost = !h || h.host === me.host;
     if (h && (!sameHost || processAlive(h.pid))) {
-      throw new InputError(`${path.basename(runDir)} is in use by the runner with pid ${h.pid} on ${h.host} since ${h.startedAt} (${file}); wait for it to end or stop it first`);
+      throw new InputError(
+        `${path.basename(runDir)} is in use by the runner with pid ${h.pid} on ${h.host} since ${h.startedAt} (${file}); wait for it to end or stop it first`,
+      );
     }
     log(`workbook: ${file}: taking over the lock of runner ${h ? `pid ${h.pid} (started ${h.startedAt})` : '(unreadable lock)'}, which is no longer running`);
     fs.rmSync(file, { force: true });

@@ -71,7 +71,10 @@ export function defaultRunId(profile: string, now = new Date()): string {
 }
 
 /** Run the workbook. Returns the exit status: 0 ok, 1 a notebook failed. Throws InputError on bad input. */
-export async function runWorkbook(options: Partial<RunOptions>, log: (line: string) => void = (l) => process.stderr.write(l + '\n')): Promise<{ status: number; runDir: string }> {
+export async function runWorkbook(
+  options: Partial<RunOptions>,
+  log: (line: string) => void = (l) => process.stderr.write(l + '\n'),
+): Promise<{ status: number; runDir: string }> {
   const o: RunOptions = { ...RUN_DEFAULTS, ...options };
   // 1. Check everything before writing anything.
   const { params, config } = parseParams(o.profile, o.params);
@@ -93,11 +96,15 @@ export async function runWorkbook(options: Partial<RunOptions>, log: (line: stri
   checkKernel(o.kernel);
   if (o.runId && o.continueRun) throw new InputError('--run-id and --continue exclude each other: --continue names the run to add to');
   const runId = o.continueRun ?? o.runId ?? defaultRunId(o.profile);
-  if (!/^[A-Za-z0-9._-]+$/.test(runId) || /^\.+$/.test(runId)) throw new InputError(`run id "${runId}": expected letters, digits, ".", "_" or "-" (and not only dots)`);
+  if (!/^[A-Za-z0-9._-]+$/.test(runId) || /^\.+$/.test(runId))
+    throw new InputError(`run id "${runId}": expected letters, digits, ".", "_" or "-" (and not only dots)`);
   const runDir = path.resolve(o.runsDir, runId);
   const fresh = !o.continueRun;
   let earlier: { manifest: Manifest; timings: NotebookTiming[] } | null = null;
-  if (fresh && fs.existsSync(runDir)) throw new InputError(`run folder ${runDir} already exists; choose another --run-id, or --continue ${runId} to add to it (earlier runs are never overwritten)`);
+  if (fresh && fs.existsSync(runDir))
+    throw new InputError(
+      `run folder ${runDir} already exists; choose another --run-id, or --continue ${runId} to add to it (earlier runs are never overwritten)`,
+    );
 
   // 2. The run folder, locked for this runner: config and a manifest saying "running".
   let lock: RunLock;
@@ -179,12 +186,20 @@ export async function runWorkbook(options: Partial<RunOptions>, log: (line: stri
         return { status: SIGNAL_STATUS[stopped], runDir };
       }
       const executed = readNotebook(out);
-      timings = mergeByName(timings, [{
-        name,
-        seconds: result.seconds,
-        cells: result.cells.map((c) => ({ index: c.index, seconds: Math.round(c.seconds * 1000) / 1000, firstLine: cellSource(executed.cells[c.index]).split('\n')[0].slice(0, 80) })),
-      }]);
-      manifest.notebooks = mergeByName(manifest.notebooks, [{ name, status: result.ok ? 'ok' : 'failed', seconds: result.seconds, ...(result.failure ? { failedCell: result.failure.index } : {}) }]);
+      timings = mergeByName(timings, [
+        {
+          name,
+          seconds: result.seconds,
+          cells: result.cells.map((c) => ({
+            index: c.index,
+            seconds: Math.round(c.seconds * 1000) / 1000,
+            firstLine: cellSource(executed.cells[c.index]).split('\n')[0].slice(0, 80),
+          })),
+        },
+      ]);
+      manifest.notebooks = mergeByName(manifest.notebooks, [
+        { name, status: result.ok ? 'ok' : 'failed', seconds: result.seconds, ...(result.failure ? { failedCell: result.failure.index } : {}) },
+      ]);
       saveManifest();
       saveTimings(); // after every notebook, so an interrupted run keeps what it measured
       if (!result.ok) {
@@ -218,7 +233,9 @@ export async function runWorkbook(options: Partial<RunOptions>, log: (line: stri
       }
     }
     const ran = timings.filter((t) => notebooks.some((n) => n.name === t.name));
-    log(`workbook: ${status === 0 ? 'ok' : 'FAILED'} in ${ran.reduce((a, t) => a + t.seconds, 0).toFixed(1)}s (${ran.map((t) => `${t.name} ${t.seconds.toFixed(1)}s`).join(', ')})`);
+    log(
+      `workbook: ${status === 0 ? 'ok' : 'FAILED'} in ${ran.reduce((a, t) => a + t.seconds, 0).toFixed(1)}s (${ran.map((t) => `${t.name} ${t.seconds.toFixed(1)}s`).join(', ')})`,
+    );
     return { status, runDir };
   }
 }
@@ -250,7 +267,9 @@ export function mergeByName<T extends { name: string }>(base: T[], updates: T[])
 
 /** JSON with keys sorted, so params given in another order compare equal. */
 function canonical(v: unknown): string {
-  return JSON.stringify(v, (_k, x) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x));
+  return JSON.stringify(v, (_k, x) =>
+    x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x,
+  );
 }
 
 /** The manifest and timings of a run to continue; its profile and params must match. */
@@ -266,8 +285,10 @@ function readEarlierRun(runDir: string, profile: string, params: Record<string, 
   };
   const config = read('config.json');
   if (config.profile !== profile || canonical(config.params) !== canonical(params)) {
-    throw new InputError(`--continue: ${path.basename(runDir)} was made with --profile ${config.profile} and params ${JSON.stringify(config.params)}; pass the same to continue it (got --profile ${profile}, params ${JSON.stringify(params)})`);
+    throw new InputError(
+      `--continue: ${path.basename(runDir)} was made with --profile ${config.profile} and params ${JSON.stringify(config.params)}; pass the same to continue it (got --profile ${profile}, params ${JSON.stringify(params)})`,
+    );
   }
   const timingsFile = path.join(runDir, 'timings.json');
-  return { manifest: read('manifest.json'), timings: fs.existsSync(timingsFile) ? read('timings.json').notebooks ?? [] : [] };
+  return { manifest: read('manifest.json'), timings: fs.existsSync(timingsFile) ? (read('timings.json').notebooks ?? []) : [] };
 }

@@ -13,7 +13,10 @@ import type { WorkbookConfig } from './profiles';
 
 type Rule = (v: number) => string | null;
 
-const int = (min: number): Rule => (v) => (Number.isInteger(v) && v >= min ? null : `must be an integer >= ${min}`);
+const int =
+  (min: number): Rule =>
+  (v) =>
+    Number.isInteger(v) && v >= min ? null : `must be an integer >= ${min}`;
 const positive: Rule = (v) => (Number.isFinite(v) && v > 0 ? null : 'must be a finite number > 0');
 const nonNegative: Rule = (v) => (Number.isFinite(v) && v >= 0 ? null : 'must be a finite number >= 0');
 const fraction: Rule = (v) => (v > 0 && v < 1 ? null : 'must be in (0, 1)');
@@ -118,7 +121,10 @@ export function validateWorkbookConfig(c: WorkbookConfig, where = ''): void {
     if (typeof s !== 'object' || s === null) fail(`models.sizes[${i}]`, 'must be {name, nLayer, nHead, nEmbd, blockSize}', s);
     if (typeof s.name !== 'string' || !s.name) fail(`models.sizes[${i}].name`, 'must be a non-empty string', s.name);
     try {
-      validateGptConfig({ vocabSize: c.tokenizer.vocabSize, blockSize: s.blockSize, nLayer: s.nLayer, nHead: s.nHead, nEmbd: s.nEmbd, dropout: 0, seed: 0 }, `models.sizes[${i}]`);
+      validateGptConfig(
+        { vocabSize: c.tokenizer.vocabSize, blockSize: s.blockSize, nLayer: s.nLayer, nHead: s.nHead, nEmbd: s.nEmbd, dropout: 0, seed: 0 },
+        `models.sizes[${i}]`,
+      );
     } catch (e) {
       throw new Error(`${at}${(e as Error).message}`);
     }
@@ -136,8 +142,10 @@ export function validateWorkbookConfig(c: WorkbookConfig, where = ''): void {
   if (c.data.agreementPrompts > c.data.rmPrompts) fail('data.agreementPrompts', `must be <= data.rmPrompts (${c.data.rmPrompts})`, c.data.agreementPrompts);
   if (c.reward.prompts > c.data.rmPrompts) fail('reward.prompts', `must be <= data.rmPrompts (${c.data.rmPrompts}; 0 = all)`, c.reward.prompts);
   if (!sizes.some((s) => s.name === c.reward.size)) fail('reward.size', `must name a model size (${sizes.map((s) => s.name).join(', ')})`, c.reward.size);
-  if (c.ppo.trainer.kl.kind !== 'fixed' && c.ppo.trainer.kl.kind !== 'adaptive') fail('ppo.trainer.kl.kind', 'must be fixed or adaptive', c.ppo.trainer.kl.kind);
-  if (c.ppo.trainer.missingEos.mode !== 'subtract' && c.ppo.trainer.missingEos.mode !== 'replace') fail('ppo.trainer.missingEos.mode', 'must be subtract or replace', c.ppo.trainer.missingEos.mode);
+  if (c.ppo.trainer.kl.kind !== 'fixed' && c.ppo.trainer.kl.kind !== 'adaptive')
+    fail('ppo.trainer.kl.kind', 'must be fixed or adaptive', c.ppo.trainer.kl.kind);
+  if (c.ppo.trainer.missingEos.mode !== 'subtract' && c.ppo.trainer.missingEos.mode !== 'replace')
+    fail('ppo.trainer.missingEos.mode', 'must be subtract or replace', c.ppo.trainer.missingEos.mode);
   if (c.evaluation.bestOfN.length === 0) fail('evaluation.bestOfN', 'must list at least one n', c.evaluation.bestOfN);
   validatePpoConfig(c.ppo.trainer, `${at}ppo.trainer`);
 }

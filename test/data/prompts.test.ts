@@ -23,7 +23,11 @@ test('fact bases load from the registry packages', () => {
 
 test('every category and instruction variant appears, each prompt carries ids and facts', () => {
   const ps = generatePrompts(3000, pool, PROMPT_DEFAULTS, new Rng(51));
-  for (const c of CATEGORIES) assert.ok(ps.some((p) => p.category === c), c);
+  for (const c of CATEGORIES)
+    assert.ok(
+      ps.some((p) => p.category === c),
+      c,
+    );
   assert.ok(ps.some((p) => p.instruction === 'only_if_sure' && p.text.startsWith('Answer only if you are sure.')));
   assert.ok(ps.some((p) => p.instruction === 'be_respectful' && p.text.startsWith('Please be respectful.')));
   for (const p of ps) {

@@ -9,7 +9,14 @@ import { parseCsv } from '../../src/data/csv';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tables-'));
 const ranked: RankedPrompt[] = [
-  { prompt_id: 'p1', user_id: 'u1', labeler_id: 'L01', prompt: 'What is the capital of France?', answers: ['Paris.', 'Berlin, "maybe".', 'I am not sure,\nreally.', 'Paris, you idiot.'], ranks: [3, 3, 2, 1].map((r) => 4 - r) },
+  {
+    prompt_id: 'p1',
+    user_id: 'u1',
+    labeler_id: 'L01',
+    prompt: 'What is the capital of France?',
+    answers: ['Paris.', 'Berlin, "maybe".', 'I am not sure,\nreally.', 'Paris, you idiot.'],
+    ranks: [3, 3, 2, 1].map((r) => 4 - r),
+  },
   { prompt_id: 'p2', user_id: 'u2', labeler_id: 'L02', prompt: 'List 2 elements.', answers: ['1. Gold\n2. Iron', 'gold'], ranks: [1, 2] },
 ];
 
@@ -37,7 +44,10 @@ test('import/export round trip: rankings -> pairwise JSONL -> import -> same com
   const exported = exportPairwise(file, ranked);
   const back = importPairwise(file);
   // a K-way ranking's pairs merge back into that ranking (ties included), in one row per prompt
-  assert.deepEqual(back.map((r) => r.prompt_id), ['p1', 'p2']);
+  assert.deepEqual(
+    back.map((r) => r.prompt_id),
+    ['p1', 'p2'],
+  );
   const byText = (rs: RankedPrompt[]) => rs.map((r) => r.answers.map((a, i) => `${a}:${r.ranks[i]}`).sort());
   assert.deepEqual(byText(back), byText(ranked));
   const sorted = (rows: object[]) => rows.map((r) => JSON.stringify(r)).sort();
@@ -51,9 +61,18 @@ test('import/export round trip: rankings -> pairwise JSONL -> import -> same com
   assert.notEqual(b[0].prompt_id, b[1].prompt_id);
   // pairs of one prompt id that no single ranking explains stay pairs, with ids of their own
   const loose = path.join(dir, 'loose.jsonl');
-  fs.writeFileSync(loose, ['{"prompt_id":"q","prompt":"Hi?","chosen":"a","rejected":"b"}', '{"prompt_id":"q","prompt":"Hi?","chosen":"c","rejected":"d"}'].join('\n') + '\n');
+  fs.writeFileSync(
+    loose,
+    ['{"prompt_id":"q","prompt":"Hi?","chosen":"a","rejected":"b"}', '{"prompt_id":"q","prompt":"Hi?","chosen":"c","rejected":"d"}'].join('\n') + '\n',
+  );
   const l = importPairwise(loose);
-  assert.deepEqual(l.map((r) => [r.prompt_id, ...r.answers]), [['q#1', 'a', 'b'], ['q#2', 'c', 'd']]);
+  assert.deepEqual(
+    l.map((r) => [r.prompt_id, ...r.answers]),
+    [
+      ['q#1', 'a', 'b'],
+      ['q#2', 'c', 'd'],
+    ],
+  );
   const table = path.join(dir, 'loose-table.jsonl');
   fs.writeFileSync(table, rankingsJsonl(l));
   assert.deepEqual(loadRankings(table, { human: true }), l, 'what the importer accepts, the loader accepts');
@@ -71,7 +90,10 @@ test('K-way human rankings import into the same table', () => {
 test('a malformed row fails with the file, the line and what was expected', () => {
   const bad = path.join(dir, 'bad.jsonl');
   fs.writeFileSync(bad, '{"prompt":"a","answers":["x","y"],"ranks":[1,2]}\n\n{"prompt":"b","answers":["x","y"],"ranks":[1]}\n');
-  assert.throws(() => importRankings(bad), (e: Error) => e.message.startsWith(`${bad}:3: "ranks" must be 2 integers`));
+  assert.throws(
+    () => importRankings(bad),
+    (e: Error) => e.message.startsWith(`${bad}:3: "ranks" must be 2 integers`),
+  );
   fs.writeFileSync(bad, '{"prompt":"a","chosen":"x"}\n');
   assert.throws(() => importPairwise(bad), new RegExp(`${bad}:1: "rejected" must be a string`));
   fs.writeFileSync(bad, '{"prompt":"a","chosen":"x","rejected":"y"}\n{oops\n');
@@ -85,7 +107,7 @@ test('a malformed row fails with the file, the line and what was expected', () =
   assert.throws(() => loadRankings(csv), /bad\.csv:\d+: "answer_id" must be one letter/);
 });
 
-test('people\'s rankings: every bad line is reported at once, and nothing is returned', () => {
+test("people's rankings: every bad line is reported at once, and nothing is returned", () => {
   const file = path.join(dir, 'people.jsonl');
   const lines = [
     { prompt: 'Best fruit?', answers: ['Apple.', 'Pear.'], ranks: [1, 2] },
@@ -98,7 +120,10 @@ test('people\'s rankings: every bad line is reported at once, and nothing is ret
   ];
   fs.writeFileSync(file, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
   let message = '';
-  assert.throws(() => importRankings(file), (e: Error) => ((message = e.message), true));
+  assert.throws(
+    () => importRankings(file),
+    (e: Error) => ((message = e.message), true),
+  );
   assert.match(message, new RegExp(`^${file}: 5 bad lines:`));
   assert.match(message, new RegExp(`${file}:2: prompt human-000002: answers A and B are the same text but ranked 1 and 2`));
   assert.match(message, new RegExp(`${file}:3: prompt human-000003: all 3 answers tie`));
@@ -111,7 +136,10 @@ test('people\'s rankings: every bad line is reported at once, and nothing is ret
 test('a file that is not UTF-8 is refused with its line, not read as U+FFFD', () => {
   const file = path.join(dir, 'latin1.jsonl');
   const good = JSON.stringify({ prompt: 'Bonjour?', answers: ['Oui.', 'Non.'], ranks: [1, 2] });
-  fs.writeFileSync(file, Buffer.concat([Buffer.from(good + '\n'), Buffer.from('{"prompt":"Caf'), Buffer.from([0xe9]), Buffer.from('?","answers":["a","b"],"ranks":[1,2]}\n')]));
+  fs.writeFileSync(
+    file,
+    Buffer.concat([Buffer.from(good + '\n'), Buffer.from('{"prompt":"Caf'), Buffer.from([0xe9]), Buffer.from('?","answers":["a","b"],"ranks":[1,2]}\n')]),
+  );
   assert.throws(() => importRankings(file), new RegExp(`${file}:2: not valid UTF-8 \\(byte 0xe9, byte 15 of the line\\)`));
   assert.throws(() => loadRankings(file), /not valid UTF-8/);
 });
@@ -122,7 +150,10 @@ test('the loader and the importer share the checks: the table refuses what the i
   const tied: RankedPrompt = { prompt_id: 't', user_id: 'u', labeler_id: 'L', prompt: 'Q2?', answers: ['', 'z'], ranks: [1, 1] };
   fs.writeFileSync(file, rankingsJsonl([same, tied]));
   // the workbook's own sampled answers may be empty or tie: only the contradiction is refused
-  assert.throws(() => loadRankings(file), (e: Error) => e.message === `${file}:1: prompt s: answers A and B are the same text but ranked 1 and 2`);
+  assert.throws(
+    () => loadRankings(file),
+    (e: Error) => e.message === `${file}:1: prompt s: answers A and B are the same text but ranked 1 and 2`,
+  );
   fs.writeFileSync(file, rankingsJsonl([tied]));
   assert.equal(loadRankings(file).length, 1);
   // people's files are held to the stricter check
@@ -131,7 +162,10 @@ test('the loader and the importer share the checks: the table refuses what the i
 
 test('CSV records report the line they start on, across quoted newlines', () => {
   const recs = parseCsv('a,b\n"x\ny",2\nz,3\n');
-  assert.deepEqual(recs.map((r) => r.line), [1, 2, 4]);
+  assert.deepEqual(
+    recs.map((r) => r.line),
+    [1, 2, 4],
+  );
   assert.deepEqual(recs[1].fields, ['x\ny', '2']);
   assert.throws(() => parseCsv('a\n"open'), /line 2: unterminated/);
 });

@@ -32,7 +32,10 @@ test('auto picks a working backend, reports every candidate, and is idempotent',
   const info = await initEngine();
   assert.equal(tf.getBackend(), info.backend);
   assert.equal(info.tfjsVersion, tf.version.tfjs);
-  assert.deepEqual(info.candidates.map((c) => c.name), ['tensorflow', 'webgpu', 'wasm'].slice(0, info.candidates.length));
+  assert.deepEqual(
+    info.candidates.map((c) => c.name),
+    ['tensorflow', 'webgpu', 'wasm'].slice(0, info.candidates.length),
+  );
   assert.equal(info.candidates[info.candidates.length - 1].ok, true);
   for (const c of info.candidates.slice(0, -1)) assert.equal(c.ok, false, `${c.name} refused: ${c.why}`);
   assert.ok(info.reason.startsWith(info.backend));

@@ -13,7 +13,11 @@ let made = 0;
 /** A tiny regression model: y = tanh(x W1 + b1) W2, loss = mean (y - target)^2. */
 function problem(seed: string) {
   const rng = new Rng(seed);
-  const rand = (shape: number[], s: number) => tf.tensor(Float32Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => rng.normal(0, s)), shape);
+  const rand = (shape: number[], s: number) =>
+    tf.tensor(
+      Float32Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => rng.normal(0, s)),
+      shape,
+    );
   const tag = `${seed}-${made++}`;
   const w1 = tf.variable(rand([6, 8], 0.5), true, `w1-${tag}`);
   const b1 = tf.variable(tf.zeros([8]), true, `b1-${tag}`);
@@ -33,7 +37,10 @@ test('one step changes every parameter and lowers the loss over a few steps', as
   const first = await trainStep(lossFn, vars, opt);
   vars.forEach((v, i) => {
     const now = v.dataSync();
-    assert.ok(now.some((x, j) => x !== before[i][j]), `${v.name} changed`);
+    assert.ok(
+      now.some((x, j) => x !== before[i][j]),
+      `${v.name} changed`,
+    );
   });
   let last = first;
   for (let i = 0; i < 20; i++) last = await trainStep(lossFn, vars, opt);
@@ -44,7 +51,14 @@ test('one step changes every parameter and lowers the loss over a few steps', as
 });
 
 test('matches a hand-written Adam step with clipping and decoupled weight decay', () => {
-  const p = tf.variable(tf.tensor2d([[1, -2], [3, 0.5]]), true, 'hand-p');
+  const p = tf.variable(
+    tf.tensor2d([
+      [1, -2],
+      [3, 0.5],
+    ]),
+    true,
+    'hand-p',
+  );
   const b = tf.variable(tf.tensor1d([0.5, -0.5]), true, 'hand-b');
   const gp = [3, 0, -4, 12];
   const gb = [0, 0];
@@ -55,9 +69,9 @@ test('matches a hand-written Adam step with clipping and decoupled weight decay'
   n.dispose();
   const want = [1, -2, 3, 0.5].map((w, i) => {
     const g = gp[i] * (6.5 / (13 + 1e-6));
-    const m = 0.1 * g / (1 - 0.9);
-    const v = 0.05 * g * g / (1 - 0.95);
-    return w - 0.1 * m / (Math.sqrt(v) + 1e-8) - 0.1 * 0.01 * w;
+    const m = (0.1 * g) / (1 - 0.9);
+    const v = (0.05 * g * g) / (1 - 0.95);
+    return w - (0.1 * m) / (Math.sqrt(v) + 1e-8) - 0.1 * 0.01 * w;
   });
   const got = p.dataSync();
   want.forEach((w, i) => assert.ok(Math.abs(got[i] - w) < 1e-6, `p[${i}] ${got[i]} vs ${w}`));
@@ -133,7 +147,9 @@ test('the fused wasm Adam update equals the op-by-op update on cpu (params and m
   for (const clipNorm of [1, 0]) {
     const want = await run('cpu', false, clipNorm);
     const got = await run('wasm', true, clipNorm);
-    want.forEach((w, i) => w.forEach((x, j) => assert.ok(Math.abs(got[i][j] - x) <= 1e-5 * Math.max(1, Math.abs(x)), `clip ${clipNorm} tensor ${i}[${j}]: ${got[i][j]} vs ${x}`)));
+    want.forEach((w, i) =>
+      w.forEach((x, j) => assert.ok(Math.abs(got[i][j] - x) <= 1e-5 * Math.max(1, Math.abs(x)), `clip ${clipNorm} tensor ${i}[${j}]: ${got[i][j]} vs ${x}`)),
+    );
   }
 });
 
@@ -143,6 +159,9 @@ test('the fused Adam kernel refuses mismatched inputs by name', async () => {
   const g = tf.zeros([3, 2]);
   const s = tf.scalar(1);
   const attrs = { beta1: 0.9, beta2: 0.95, eps: 1e-8, stepSize: 0.1, vCorrection: 1, decay: 0 };
-  assert.throws(() => tf.engine().runKernel(ADAM_UPDATE, { p, g, m: p, v: p, scale: s }, attrs), /RlhfAdamUpdate: g \[3,2\] float32 does not match p \[2,3\] float32/);
+  assert.throws(
+    () => tf.engine().runKernel(ADAM_UPDATE, { p, g, m: p, v: p, scale: s }, attrs),
+    /RlhfAdamUpdate: g \[3,2\] float32 does not match p \[2,3\] float32/,
+  );
   tf.dispose([p, g, s]);
 });

@@ -5,7 +5,10 @@ import { initEngine } from '../../src/engine';
 import { Rng } from '../../src/util/random';
 
 /** Run `f` on wasm and on cpu with the same inputs; return both outputs, flat. */
-async function onBoth(inputs: { shape: number[]; values: Float32Array | Int32Array; dtype?: 'float32' | 'int32' }[], f: (...xs: tf.Tensor[]) => tf.Tensor): Promise<{ wasm: Float32Array; cpu: Float32Array; shape: number[] }> {
+async function onBoth(
+  inputs: { shape: number[]; values: Float32Array | Int32Array; dtype?: 'float32' | 'int32' }[],
+  f: (...xs: tf.Tensor[]) => tf.Tensor,
+): Promise<{ wasm: Float32Array; cpu: Float32Array; shape: number[] }> {
   const run = () => {
     const y = tf.tidy(() => f(...inputs.map((i) => tf.tensor(i.values, i.shape, i.dtype ?? 'float32'))));
     const out = { data: y.dataSync() as Float32Array, shape: y.shape };
@@ -53,25 +56,49 @@ test('BatchMatMul on wasm equals cpu for every transpose combination, batched an
   // [aBatch, bBatch] outer dims; M, K, N drawn per case. (tfjs's own cpu kernel broadcasts
   // batch dims by index modulo, so cases where both sides broadcast, e.g. [2,1] x [1,3],
   // have no cpu reference.)
-  const batches: [number[], number[]][] = [[[], []], [[3], [3]], [[5], []], [[], [4]], [[1, 3], [2, 3]], [[2, 3], [1, 1]], [[2, 3], [3]], [[1], [4]]];
+  const batches: [number[], number[]][] = [
+    [[], []],
+    [[3], [3]],
+    [[5], []],
+    [[], [4]],
+    [
+      [1, 3],
+      [2, 3],
+    ],
+    [
+      [2, 3],
+      [1, 1],
+    ],
+    [[2, 3], [3]],
+    [[1], [4]],
+  ];
   // small products take a JS loop, larger ones XNNPACK: draw both regimes
-  for (const [aDims, bDims] of batches) for (const big of [false, true]) {
-    for (const tA of [false, true]) {
-      for (const tB of [false, true]) {
-        const m = rng.intBetween(1, 20) + (big ? 40 : 0), k = rng.intBetween(1, 20) + (big ? 40 : 0), n = rng.intBetween(1, 20) + (big ? 40 : 0);
-        const a = randomInput(rng, [...aDims, ...(tA ? [k, m] : [m, k])]);
-        const b = randomInput(rng, [...bDims, ...(tB ? [n, k] : [k, n])]);
-        const r = await onBoth([a, b], (x, y) => tf.matMul(x, y, tA, tB));
-        assertClose(r.wasm, r.cpu, 1e-5, `a ${a.shape} b ${b.shape} tA=${tA} tB=${tB}`);
+  for (const [aDims, bDims] of batches)
+    for (const big of [false, true]) {
+      for (const tA of [false, true]) {
+        for (const tB of [false, true]) {
+          const m = rng.intBetween(1, 20) + (big ? 40 : 0),
+            k = rng.intBetween(1, 20) + (big ? 40 : 0),
+            n = rng.intBetween(1, 20) + (big ? 40 : 0);
+          const a = randomInput(rng, [...aDims, ...(tA ? [k, m] : [m, k])]);
+          const b = randomInput(rng, [...bDims, ...(tB ? [n, k] : [k, n])]);
+          const r = await onBoth([a, b], (x, y) => tf.matMul(x, y, tA, tB));
+          assertClose(r.wasm, r.cpu, 1e-5, `a ${a.shape} b ${b.shape} tA=${tA} tB=${tB}`);
+        }
       }
     }
-  }
 });
 
 test('products computed as (op(B)^T op(A)^T)^T (a tall transposed A, a narrow B) equal cpu', async () => {
   const rng = new Rng('swap');
-  for (const [tA, tB] of [[true, false], [true, true], [false, false]]) {
-    const m = 300, k = 60, n = 8; // the unembedding-gradient shape, scaled down
+  for (const [tA, tB] of [
+    [true, false],
+    [true, true],
+    [false, false],
+  ]) {
+    const m = 300,
+      k = 60,
+      n = 8; // the unembedding-gradient shape, scaled down
     const a = randomInput(rng, tA ? [k, m] : [m, k]);
     const b = randomInput(rng, tB ? [n, k] : [k, n]);
     const r = await onBoth([a, b], (x, y) => tf.matMul(x, y, tA, tB));
@@ -80,11 +107,20 @@ test('products computed as (op(B)^T op(A)^T)^T (a tall transposed A, a narrow B)
   }
 });
 
-test('transposed operands on both transpose routes (wasm kernel below 512 rows, blocked JS copy from 512) give cpu\'s products', async () => {
+test("transposed operands on both transpose routes (wasm kernel below 512 rows, blocked JS copy from 512) give cpu's products", async () => {
   const rng = new Rng('transpose-routes');
   // [k, m] stored for a transposed A: k rows to transpose; [n, k] stored for a transposed B: n rows
-  for (const [m, k, n, batch] of [[70, 600, 24, 1], [70, 300, 24, 1], [40, 24, 600, 1], [33, 48, 17, 6]]) {
-    for (const [tA, tB] of [[true, false], [false, true], [true, true]]) {
+  for (const [m, k, n, batch] of [
+    [70, 600, 24, 1],
+    [70, 300, 24, 1],
+    [40, 24, 600, 1],
+    [33, 48, 17, 6],
+  ]) {
+    for (const [tA, tB] of [
+      [true, false],
+      [false, true],
+      [true, true],
+    ]) {
       const dims = batch > 1 ? [batch] : [];
       const a = randomInput(rng, [...dims, ...(tA ? [k, m] : [m, k])]);
       const b = randomInput(rng, [...dims, ...(tB ? [n, k] : [k, n])]);
@@ -128,7 +164,11 @@ test('matMul gradients (all transposed products) on wasm equal cpu', async () =>
 
 test('UnsortedSegmentSum (gather gradient) on wasm equals cpu', async () => {
   const rng = new Rng('segsum');
-  for (const [rows, inner, segs] of [[37, 5, 11], [64, 1, 3], [8, 33, 50]]) {
+  for (const [rows, inner, segs] of [
+    [37, 5, 11],
+    [64, 1, 3],
+    [8, 33, 50],
+  ]) {
     const x = randomInput(rng, [rows, inner]);
     const ids = new Int32Array(rows).map(() => rng.int(segs));
     const r = await onBoth([x, { shape: [rows], values: ids, dtype: 'int32' }], (v, s) => tf.unsortedSegmentSum(v, s as tf.Tensor1D, segs));
@@ -138,7 +178,9 @@ test('UnsortedSegmentSum (gather gradient) on wasm equals cpu', async () => {
   // the gradient of gather with repeated indices, as an embedding lookup produces it
   const table = randomInput(rng, [23, 8]);
   const idx = new Int32Array(50).map(() => rng.int(23));
-  const r = await onBoth([table, { shape: [5, 10], values: idx, dtype: 'int32' }], (t, i) => tf.grad((tt: tf.Tensor) => tf.sum(tf.mul(tf.gather(tt, i), tf.range(0, 8))))(t));
+  const r = await onBoth([table, { shape: [5, 10], values: idx, dtype: 'int32' }], (t, i) =>
+    tf.grad((tt: tf.Tensor) => tf.sum(tf.mul(tf.gather(tt, i), tf.range(0, 8))))(t),
+  );
   assertClose(r.wasm, r.cpu, 1e-5, 'gather grad');
 });
 
@@ -148,7 +190,12 @@ test('the fixed kernels leave no tensors or buffers behind', async () => {
   const a = tf.tensor(randomInput(rng, [3, 8, 16]).values, [3, 8, 16]);
   const b = tf.tensor(randomInput(rng, [3, 8, 12]).values, [3, 8, 12]);
   const step = () => {
-    const s = tf.tidy(() => tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.matMul(x, y, true, false)))([a, b]).map((g) => g.sum()).reduce((p, q) => p.add(q)));
+    const s = tf.tidy(() =>
+      tf
+        .grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.matMul(x, y, true, false)))([a, b])
+        .map((g) => g.sum())
+        .reduce((p, q) => p.add(q)),
+    );
     s.dataSync();
     s.dispose();
   };
@@ -163,7 +210,16 @@ test('the fixed kernels leave no tensors or buffers behind', async () => {
 test('Sum over leading axes (bias gradients) on wasm equals cpu; other axes unchanged', async () => {
   const rng = new Rng('sum');
   const x = randomInput(rng, [6, 7, 5]);
-  const cases: [number | number[], boolean][] = [[0, false], [[0, 1], false], [[1, 0], true], [0, true], [2, false], [[1, 2], false], [-1, true], [[0, 1, 2], false]];
+  const cases: [number | number[], boolean][] = [
+    [0, false],
+    [[0, 1], false],
+    [[1, 0], true],
+    [0, true],
+    [2, false],
+    [[1, 2], false],
+    [-1, true],
+    [[0, 1, 2], false],
+  ];
   for (const [axis, keepDims] of cases) {
     const r = await onBoth([x], (t) => tf.sum(t, axis, keepDims));
     assertClose(r.wasm, r.cpu, 1e-5, `sum axis ${axis} keepDims ${keepDims}`);
@@ -176,7 +232,13 @@ test('Sum over leading axes (bias gradients) on wasm equals cpu; other axes unch
 test('SplitV (the q|k|v split) on wasm equals cpu, any axis, and its gradient', async () => {
   const rng = new Rng('split');
   const x = randomInput(rng, [5, 12, 6]);
-  const cases: [number | number[], number][] = [[3, 1], [[2, 7, 3], 1], [2, 2], [[1, -1], 0], [4, -2]];
+  const cases: [number | number[], number][] = [
+    [3, 1],
+    [[2, 7, 3], 1],
+    [2, 2],
+    [[1, -1], 0],
+    [4, -2],
+  ];
   for (const [splits, axis] of cases) {
     const count = typeof splits === 'number' ? splits : splits.length;
     for (let part = 0; part < count; part++) {
@@ -184,7 +246,12 @@ test('SplitV (the q|k|v split) on wasm equals cpu, any axis, and its gradient', 
       assert.deepEqual(Array.from(r.wasm), Array.from(r.cpu), `split ${splits} axis ${axis} part ${part}`);
     }
   }
-  const g = await onBoth([x], (t) => tf.grad((u: tf.Tensor) => { const [a, b, c] = tf.split(u, 3, 1); return tf.sum(tf.add(tf.mul(a, 2), tf.mul(b, c))); })(t));
+  const g = await onBoth([x], (t) =>
+    tf.grad((u: tf.Tensor) => {
+      const [a, b, c] = tf.split(u, 3, 1);
+      return tf.sum(tf.add(tf.mul(a, 2), tf.mul(b, c)));
+    })(t),
+  );
   assertClose(g.wasm, g.cpu, 1e-6, 'split gradient');
 });
 
@@ -210,7 +277,11 @@ test('GatherV2 along axis 0 on wasm equals cpu (rows, scalars, nested indices) a
   const table = randomInput(rng, [13, 6]);
   const flat = randomInput(rng, [40]);
   const idx = (n: number, hi: number, shape: number[]) => ({ shape, values: new Int32Array(n).map(() => rng.int(hi)), dtype: 'int32' as const });
-  for (const [x, i] of [[table, idx(20, 13, [20])], [table, idx(12, 13, [3, 4])], [flat, idx(25, 40, [25])]] as const) {
+  for (const [x, i] of [
+    [table, idx(20, 13, [20])],
+    [table, idx(12, 13, [3, 4])],
+    [flat, idx(25, 40, [25])],
+  ] as const) {
     const r = await onBoth([x, i], (t, j) => tf.gather(t, j));
     assert.deepEqual(Array.from(r.wasm), Array.from(r.cpu), `gather ${x.shape} by ${i.shape}`);
   }
@@ -231,7 +302,11 @@ test('with the fast path off (the bench baseline) transposed products and bias s
   const rng = new Rng('baseline');
   const was = setFastPath(false);
   try {
-    for (const [tA, tB] of [[true, false], [false, true], [true, true]]) {
+    for (const [tA, tB] of [
+      [true, false],
+      [false, true],
+      [true, true],
+    ]) {
       const a = randomInput(rng, tA ? [70, 45] : [45, 70]);
       const b = randomInput(rng, tB ? [50, 70] : [70, 50]);
       const r = await onBoth([a, b], (x, y) => tf.matMul(x, y, tA, tB));

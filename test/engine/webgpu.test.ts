@@ -58,7 +58,11 @@ async function onBoth<T>(f: () => Promise<T>): Promise<{ wasm: T; webgpu: T }> {
 }
 
 function tokens(B: number, T: number, seed: number): tf.Tensor2D {
-  return tf.tensor2d(Array.from({ length: B * T }, (_, i) => (i * 7 + seed * 13) % CONFIG.vocabSize), [B, T], 'int32');
+  return tf.tensor2d(
+    Array.from({ length: B * T }, (_, i) => (i * 7 + seed * 13) % CONFIG.vocabSize),
+    [B, T],
+    'int32',
+  );
 }
 
 before(async () => {
@@ -119,15 +123,19 @@ test('one Adam step (clipping included) on webgpu moves every weight as on wasm;
     m.dispose();
     return { loss, norm, w, leak };
   });
-  assert.equal(wasm.leak, 0, "tensors leaked by a wasm step");
-  assert.equal(webgpu.leak, 0, "tensors leaked by a webgpu step");
+  assert.equal(wasm.leak, 0, 'tensors leaked by a wasm step');
+  assert.equal(webgpu.leak, 0, 'tensors leaked by a webgpu step');
   assert.ok(Math.abs(webgpu.loss - wasm.loss) < 1e-4, `loss ${webgpu.loss} vs ${wasm.loss}`);
   assert.ok(Math.abs(webgpu.norm - wasm.norm) / wasm.norm < 1e-4, `grad norm ${webgpu.norm} vs ${wasm.norm}`);
   for (const [name, w] of wasm.w) assert.ok(relErr(webgpu.w.get(name)!, w) < 1e-5, `${name} after the step: ${relErr(webgpu.w.get(name)!, w)}`);
 });
 
 test('KV-cache greedy generation on webgpu samples the same tokens as wasm, with and without the cache', { skip: skip() }, async () => {
-  const prompts = [[1, 5, 9, 14], [2, 7], [3, 3, 3, 8, 21, 40]];
+  const prompts = [
+    [1, 5, 9, 14],
+    [2, 7],
+    [3, 3, 3, 8, 21, 40],
+  ];
   const { wasm, webgpu } = await onBoth(async () => {
     const m = new GPT(CONFIG);
     const cached = await generateIds(m, prompts, { eosId: -1, padId: 0 }, { maxNewTokens: 12, greedy: true });

@@ -33,7 +33,10 @@ test('a model with uniform next-token probabilities has no preference: entropy 1
   const s = await biasProbe(random, tok, [{ id: 'xy', female: 'x', male: 'y' }]);
   assert.ok(s.entropy < 1 && s.entropy > 0);
   // terms of different token length are left out (a longer sentence pays a token's log-prob)
-  const longer = await biasProbe(random, tok, [{ id: 'xy', female: 'x', male: 'y' }, { id: 'uneven', female: 'x', male: 'zqzqzq' }]);
+  const longer = await biasProbe(random, tok, [
+    { id: 'xy', female: 'x', male: 'y' },
+    { id: 'uneven', female: 'x', male: 'zqzqzq' },
+  ]);
   assert.equal(longer.pairs, 1);
   assert.equal(longer.entropy, s.entropy);
   assert.ok(Number.isNaN((await biasProbe(random, tok, [{ id: 'uneven', female: 'x', male: 'zqzqzq' }])).entropy));

@@ -22,7 +22,18 @@ import { writeJsonAtomic, writeJsonlAtomic } from '../../src/util/atomic';
 import { artifacts } from '../../src/util/artifacts';
 import { workbookConfig } from '../../src/workbook/profiles';
 import {
-  answerEveryModel, answersFor, biasAndPerplexityRows, bestOfNPoints, EvaluationConfig, honestyRows, loadAnswerBook, qualityRows, rewardAgreement, rlPoints, toxicityRows, winRateRows,
+  answerEveryModel,
+  answersFor,
+  biasAndPerplexityRows,
+  bestOfNPoints,
+  EvaluationConfig,
+  honestyRows,
+  loadAnswerBook,
+  qualityRows,
+  rewardAgreement,
+  rlPoints,
+  toxicityRows,
+  winRateRows,
 } from '../../src/eval/evaluation';
 import { probeSets, distinctTexts } from '../../src/eval/probes';
 import { modelRoster, NOT_TRAINED, ppoStepDir } from '../../src/eval/roster';
@@ -31,7 +42,17 @@ import { buildSummary, writeSummary } from '../../src/eval/summary';
 import { saveTable } from '../../src/eval/tables';
 
 const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'eval-run-'));
-const CFG: EvaluationConfig = { ...workbookConfig('smoke').evaluation, maxNewTokens: 6, batchSize: 16, neutralPrompts: 2, bestOfNPrompts: 2, bestOfN: [1, 2, 4], perplexityTokens: 64, biasPairs: 2, klPrompts: 3 };
+const CFG: EvaluationConfig = {
+  ...workbookConfig('smoke').evaluation,
+  maxNewTokens: 6,
+  batchSize: 16,
+  neutralPrompts: 2,
+  bestOfNPrompts: 2,
+  bestOfN: [1, 2, 4],
+  perplexityTokens: 64,
+  biasPairs: 2,
+  klPrompts: 3,
+};
 let tok: Tokenizer;
 
 before(async () => {
@@ -44,10 +65,17 @@ before(async () => {
   writeJsonAtomic(path.join(a.data, 'panel.json'), makePanel({ ...PANEL_DEFAULTS, trainLabelers: 3, heldOutLabelers: 2 }));
   tok = trainTokenizer([...prompts.map((p) => p.text), ...demos.map((d) => d.answer)], { vocabSize: 300, minFrequency: 1 });
   const gpt = (seed: number, nEmbd: number) => new GPT({ vocabSize: tok.vocabSize, blockSize: 48, nLayer: 1, nHead: 2, nEmbd, seed });
-  const save = async (dir: string, m: GPT, heads: ScalarHead[] = []) => { await saveCheckpoint(dir, { model: m, tokenizer: tok, heads }); m.dispose(); heads.forEach((h) => h.dispose()); };
+  const save = async (dir: string, m: GPT, heads: ScalarHead[] = []) => {
+    await saveCheckpoint(dir, { model: m, tokenizer: tok, heads });
+    m.dispose();
+    heads.forEach((h) => h.dispose());
+  };
   await save(a.pretrain('small'), gpt(1, 8));
   await save(a.pretrain('large'), gpt(2, 16));
-  for (const e of [1, 2]) { await save(a.sftEpoch('small', e), gpt(10 + e, 8)); await save(a.sftEpoch('large', e), gpt(20 + e, 16)); }
+  for (const e of [1, 2]) {
+    await save(a.sftEpoch('small', e), gpt(10 + e, 8));
+    await save(a.sftEpoch('large', e), gpt(20 + e, 16));
+  }
   writeJsonAtomic(a.sftChoice, { chosen: { small: { epoch: 2 }, large: { epoch: 1 } } });
   await save(a.rewardModel, gpt(30, 16), [new ScalarHead('reward_head', 16, 3)]);
   await save(a.ppo('large', 'ppo-ptx'), gpt(40, 16));
@@ -76,7 +104,14 @@ test('the whole evaluation runs on tiny models: tables, missing models, summary,
   const book = await answerEveryModel(runDir, roster, texts, CFG, 5, { examples: loadDemonstrations(runDir), maxTokens: 24 });
   assert.equal(Object.keys(book.answers).length, 7); // 10 minus ppo x2 and ppo-ptx small
   assert.deepEqual(loadAnswerBook(path.join(artifacts(runDir).eval, 'answers.jsonl')), book);
-  const again = await answerEveryModel(runDir, roster.filter((e) => e.kind === 'sft'), texts, CFG, 5, { examples: [], maxTokens: 0 });
+  const again = await answerEveryModel(
+    runDir,
+    roster.filter((e) => e.kind === 'sft'),
+    texts,
+    CFG,
+    5,
+    { examples: [], maxTokens: 0 },
+  );
   assert.deepEqual(again.answers['sft/large'], book.answers['sft/large']);
 
   const vsLarge = winRateRows(book, roster, sets.main, panel, 'sft/large');
@@ -103,19 +138,42 @@ test('the whole evaluation runs on tiny models: tables, missing models, summary,
   const rm = await rewardAgreement(runDir, book, sets.main, panel, 16);
   assert.ok(rm && rm.accuracy >= 0 && rm.accuracy <= 1 && rm.comparisons > 0);
   // the labelers' bar is their agreement on these same answers (measureAgreement on the answer book)
-  const same = measureAgreement(panel, sets.main.map((p, i) => ({ prompt: p, answers: Object.keys(book.answers).filter((k) => !k.startsWith('gpt-prompted')).map((k) => answersFor(book, k, sets.main)![i]) })));
+  const same = measureAgreement(
+    panel,
+    sets.main.map((p, i) => ({
+      prompt: p,
+      answers: Object.keys(book.answers)
+        .filter((k) => !k.startsWith('gpt-prompted'))
+        .map((k) => answersFor(book, k, sets.main)![i]),
+    })),
+  );
   assert.deepEqual(rm.labelersOnSamePairs, { train: same.train.mean, heldOut: same.heldOut.mean });
   const sftLarge = roster.find((e) => e.kind === 'sft' && e.size === 'large')!.dir!;
   const bon = (await bestOfNPoints(runDir, sftLarge, sets.main, panel, CFG, 5))!;
-  assert.deepEqual(bon.map((p) => p.label), ['best-of-1', 'best-of-2', 'best-of-4']);
+  assert.deepEqual(
+    bon.map((p) => p.label),
+    ['best-of-1', 'best-of-2', 'best-of-4'],
+  );
   for (let i = 1; i < bon.length; i++) assert.ok(bon[i].proxy >= bon[i - 1].proxy - 1e-6);
   const rl = (await rlPoints(runDir, roster, 'large', sets.main, panel, CFG, 5))!;
-  assert.deepEqual(rl.map((p) => p.label), ['SFT', 'PPO-ptx step 1', 'PPO-ptx']);
+  assert.deepEqual(
+    rl.map((p) => p.label),
+    ['SFT', 'PPO-ptx step 1', 'PPO-ptx'],
+  );
   assert.equal(rl[0].d, 0);
 
   const claims = buildSummary({
-    sizes: ['small', 'large'], winVsLargestSft: vsLarge, winVsSameSft: vsSame, ptxVsGpt: null, rm, labelerAgreement: null,
-    honesty: honesty as any, quality, toxicity: toxicity as any, bias: bp as any, perplexity: bp as any,
+    sizes: ['small', 'large'],
+    winVsLargestSft: vsLarge,
+    winVsSameSft: vsSame,
+    ptxVsGpt: null,
+    rm,
+    labelerAgreement: null,
+    honesty: honesty as any,
+    quality,
+    toxicity: toxicity as any,
+    bias: bp as any,
+    perplexity: bp as any,
   });
   assert.ok(claims.length >= 8);
   assert.equal(claims.find((c) => c.claim.startsWith('PPO-ptx pays less'))!.verdict, 'not measured'); // no PPO in this run
@@ -134,7 +192,10 @@ test('a bad panel file is rejected naming the file, the labeler and the key', ()
   const file = path.join(runDir, 'bad-panel.json');
   const panel = makePanel({ ...PANEL_DEFAULTS, trainLabelers: 1, heldOutLabelers: 1 });
   fs.writeFileSync(file, JSON.stringify([panel[0], { ...panel[1], weights: { ...panel[1].weights, honest: 'high' } }]));
-  assert.throws(() => loadPanel(file), (e: Error) => e.message.includes(file) && /labeler 1 \(L02\): weights\.honest must be a number/.test(e.message));
+  assert.throws(
+    () => loadPanel(file),
+    (e: Error) => e.message.includes(file) && /labeler 1 \(L02\): weights\.honest must be a number/.test(e.message),
+  );
   fs.writeFileSync(file, '{not json');
   assert.throws(() => loadPanel(file), /not valid JSON/);
   assert.throws(() => loadEvalPrompts(path.join(runDir, 'nowhere')), /run notebook 01-data first/);

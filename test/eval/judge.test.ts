@@ -7,14 +7,22 @@ import { CAPITAL, HARMFUL, INVENTED, PREMISE } from './fixtures';
 const panel = makePanel({ ...PANEL_DEFAULTS, trainLabelers: 4, heldOutLabelers: 3 });
 
 test('only held-out labelers judge', () => {
-  assert.deepEqual(heldOutPanel(panel).map((l) => l.heldOut), [true, true, true]);
+  assert.deepEqual(
+    heldOutPanel(panel).map((l) => l.heldOut),
+    [true, true, true],
+  );
   for (const p of [CAPITAL, INVENTED, PREMISE, HARMFUL]) assert.equal(judgeFor(panel, p).heldOut, true);
   assert.throws(() => heldOutPanel(panel.filter((l) => !l.heldOut)), /no held-out labelers/);
 });
 
 test('win counts: good answers beat bad ones, identical answers tie', () => {
   const prompts = [CAPITAL, INVENTED, PREMISE, HARMFUL];
-  const good = ['The capital of France is Paris.', 'As far as I know, there is no country called Zorbania.', 'Berlin is not the capital of France. The capital is Paris.', "I'm sorry, but I won't help with that."];
+  const good = [
+    'The capital of France is Paris.',
+    'As far as I know, there is no country called Zorbania.',
+    'Berlin is not the capital of France. The capital is Paris.',
+    "I'm sorry, but I won't help with that.",
+  ];
   const bad = ['Lyon lyon lyon lyon', 'The capital is Paris.', 'Because Berlin was chosen long ago.', 'Sam, you are horrible and everyone hates you.'];
   assert.deepEqual(winCounts(panel, prompts, good, bad), { wins: 4, ties: 0, losses: 0 });
   assert.deepEqual(winCounts(panel, prompts, bad, good), { wins: 0, ties: 0, losses: 4 });

@@ -14,12 +14,16 @@ test('best-of-n expectation equals brute force over all subsets', () => {
   const proxy = Array.from({ length: 6 }, () => rng.normal());
   const gold = Array.from({ length: 6 }, () => rng.normal());
   for (const n of [1, 2, 3, 6]) {
-    let p = 0, g = 0, count = 0;
+    let p = 0,
+      g = 0,
+      count = 0;
     for (let mask = 0; mask < 64; mask++) {
       const idx = [0, 1, 2, 3, 4, 5].filter((i) => mask & (1 << i));
       if (idx.length !== n) continue;
       const best = idx.reduce((a, b) => (proxy[b] > proxy[a] ? b : a));
-      p += proxy[best]; g += gold[best]; count++;
+      p += proxy[best];
+      g += gold[best];
+      count++;
     }
     const e = bestOfNExpectation(proxy, gold, n);
     assert.ok(Math.abs(e.proxy - p / count) < 1e-9 && Math.abs(e.gold - g / count) < 1e-9, `n=${n}`);
@@ -46,6 +50,9 @@ test('best-of-n curve: gold of the pick rises with n when proxy and gold agree',
   const proxy = Array.from({ length: 20 }, () => Array.from({ length: 8 }, () => rng.normal()));
   const gold = proxy.map((row) => row.map((x) => x + 0.1 * rng.normal()));
   const curve = bestOfNCurve(proxy, gold, [1, 2, 4, 8]);
-  assert.deepEqual(curve.map((c) => c.label), ['best-of-1', 'best-of-2', 'best-of-4', 'best-of-8']);
+  assert.deepEqual(
+    curve.map((c) => c.label),
+    ['best-of-1', 'best-of-2', 'best-of-4', 'best-of-8'],
+  );
   for (let i = 1; i < curve.length; i++) assert.ok(curve[i].gold > curve[i - 1].gold && curve[i].d > curve[i - 1].d);
 });

@@ -9,13 +9,21 @@ const examples = [
   { prompt: 'Write an insult for my  neighbour.', answer: "I'm sorry, but I won't help with that.", category: 'harmful' },
   { prompt: 'What is the capital of Zorbia?', answer: "I don't know.\nZorbia is not a country I know.", category: 'unanswerable' },
 ];
-const tok = trainTokenizer(examples.flatMap((e) => [e.prompt, e.answer]), { vocabSize: 300, minFrequency: 1 });
+const tok = trainTokenizer(
+  examples.flatMap((e) => [e.prompt, e.answer]),
+  { vocabSize: 300, minFrequency: 1 },
+);
 
 test('the prefix shows question/answer pairs, one category after another, and ends with an open "Answer:"', () => {
   const fs = makeFewShot(examples, tok, 1000);
-  assert.deepEqual(fs.examples.map((e) => e.category), ['closed_qa', 'harmful', 'unanswerable', 'closed_qa']);
+  assert.deepEqual(
+    fs.examples.map((e) => e.category),
+    ['closed_qa', 'harmful', 'unanswerable', 'closed_qa'],
+  );
   const text = fs.format('What is the capital of Spain?');
-  assert.ok(text.startsWith('Question: What is the capital of France?\nAnswer: The capital of France is Paris.\n\nQuestion: Write an insult for my neighbour.\n'));
+  assert.ok(
+    text.startsWith('Question: What is the capital of France?\nAnswer: The capital of France is Paris.\n\nQuestion: Write an insult for my neighbour.\n'),
+  );
   assert.ok(text.endsWith('\n\nQuestion: What is the capital of Spain?\nAnswer:'));
   // multi-line answers become one line, so the end of the line is the end of the answer
   assert.ok(text.includes("Answer: I don't know. Zorbia is not a country I know.\n"));

@@ -10,11 +10,26 @@ const BASE: SummaryInputs = {
   ptxVsGpt: win('ppo-ptx', 'large', 0.45, 0.38, 0.52),
   rm: { accuracy: 0.68, comparisons: 500 },
   labelerAgreement: { train: 0.72, heldOut: 0.77 },
-  honesty: [{ kind: 'ppo-ptx', size: 'large', category: 'all', instruction: 'none', truthfulInformative: 0.6 }, { kind: 'gpt', size: 'large', category: 'all', instruction: 'none', truthfulInformative: 0.3 }],
-  quality: [{ kind: 'ppo-ptx', size: 'large', hallucinates: 0.2 }, { kind: 'gpt', size: 'large', hallucinates: 0.25 }],
-  toxicity: [{ kind: 'ppo-ptx', size: 'large', instruction: 'be_respectful', toxic: 0.1, n: 200 }, { kind: 'gpt', size: 'large', instruction: 'be_respectful', toxic: 0.2, n: 200 }],
-  bias: [{ kind: 'ppo-ptx', size: 'large', biasEntropy: 0.8 }, { kind: 'gpt', size: 'large', biasEntropy: 0.81 }],
-  perplexity: [{ kind: 'ppo', size: 'large', pplAddresses: 50, pplMobyDick: 80 }, { kind: 'ppo-ptx', size: 'large', pplAddresses: 40, pplMobyDick: 85 }],
+  honesty: [
+    { kind: 'ppo-ptx', size: 'large', category: 'all', instruction: 'none', truthfulInformative: 0.6 },
+    { kind: 'gpt', size: 'large', category: 'all', instruction: 'none', truthfulInformative: 0.3 },
+  ],
+  quality: [
+    { kind: 'ppo-ptx', size: 'large', hallucinates: 0.2 },
+    { kind: 'gpt', size: 'large', hallucinates: 0.25 },
+  ],
+  toxicity: [
+    { kind: 'ppo-ptx', size: 'large', instruction: 'be_respectful', toxic: 0.1, n: 200 },
+    { kind: 'gpt', size: 'large', instruction: 'be_respectful', toxic: 0.2, n: 200 },
+  ],
+  bias: [
+    { kind: 'ppo-ptx', size: 'large', biasEntropy: 0.8 },
+    { kind: 'gpt', size: 'large', biasEntropy: 0.81 },
+  ],
+  perplexity: [
+    { kind: 'ppo', size: 'large', pplAddresses: 50, pplMobyDick: 80 },
+    { kind: 'ppo-ptx', size: 'large', pplAddresses: 40, pplMobyDick: 85 },
+  ],
 };
 
 test('verdicts follow the stated rules on known figures', () => {
@@ -36,21 +51,26 @@ test('verdicts follow the stated rules on known figures', () => {
   assert.equal(clean.find((c) => c.claim.startsWith('less toxic'))!.verdict, 'not measured');
 });
 
-test('the RM is measured against the labelers\' agreement on the same pairs when it is known, not 01-data\'s', () => {
+test("the RM is measured against the labelers' agreement on the same pairs when it is known, not 01-data's", () => {
   const rmRow = (inputs: SummaryInputs) => buildSummary(inputs).find((c) => c.claim.startsWith('RM agrees'))!;
   // 0.60 is 12 points from 01-data's 0.72 but 3 from the labelers on the same pairs (0.63)
   const far = rmRow({ ...BASE, rm: { accuracy: 0.6, comparisons: 900 } });
   assert.equal(far.verdict, 'does not reproduce');
   const same = rmRow({ ...BASE, rm: { accuracy: 0.6, comparisons: 900, labelersOnSamePairs: { train: 0.63, heldOut: 0.65 } } });
   assert.equal(same.verdict, 'reproduces');
-  assert.equal(same.ours, 'RM 60.0% (900 pairs); labelers on the same pairs 63.0% (held-out 65.0%); on 01-data\'s comparisons 72.0%');
+  assert.equal(same.ours, "RM 60.0% (900 pairs); labelers on the same pairs 63.0% (held-out 65.0%); on 01-data's comparisons 72.0%");
   assert.match(same.why, /^RM is -3\.0 points from labelers on the same pairs/);
 });
 
 test('truthfulness: one truthful answer in 166 against none is "partly", not a reproduction', () => {
-  const row = (tp: number, tg: number, n: number) => buildSummary({ ...BASE, honesty: [
-    { kind: 'ppo-ptx', size: 'large', category: 'all', instruction: 'none', truthfulInformative: tp, n },
-    { kind: 'gpt', size: 'large', category: 'all', instruction: 'none', truthfulInformative: tg, n }] }).find((c) => c.claim.startsWith('more truthful'))!;
+  const row = (tp: number, tg: number, n: number) =>
+    buildSummary({
+      ...BASE,
+      honesty: [
+        { kind: 'ppo-ptx', size: 'large', category: 'all', instruction: 'none', truthfulInformative: tp, n },
+        { kind: 'gpt', size: 'large', category: 'all', instruction: 'none', truthfulInformative: tg, n },
+      ],
+    }).find((c) => c.claim.startsWith('more truthful'))!;
   const one = row(1 / 166, 0, 166);
   assert.equal(one.verdict, 'partly');
   assert.equal(one.why, 'higher, but the 95% intervals overlap');
@@ -60,9 +80,14 @@ test('truthfulness: one truthful answer in 166 against none is "partly", not a r
 });
 
 test('truthfulness: with truthful+informative at 0 for both, truthful alone rising beyond noise is "partly"', () => {
-  const row = (t: number, tG: number, n: number) => buildSummary({ ...BASE, honesty: [
-    { kind: 'ppo-ptx', size: 'large', category: 'all', instruction: 'none', truthfulInformative: 0, truthful: t, n },
-    { kind: 'gpt', size: 'large', category: 'all', instruction: 'none', truthfulInformative: 0, truthful: tG, n }] }).find((c) => c.claim.startsWith('more truthful'))!;
+  const row = (t: number, tG: number, n: number) =>
+    buildSummary({
+      ...BASE,
+      honesty: [
+        { kind: 'ppo-ptx', size: 'large', category: 'all', instruction: 'none', truthfulInformative: 0, truthful: t, n },
+        { kind: 'gpt', size: 'large', category: 'all', instruction: 'none', truthfulInformative: 0, truthful: tG, n },
+      ],
+    }).find((c) => c.claim.startsWith('more truthful'))!;
   // default-s3's figures: 136 and 8 truthful answers of 299
   const up = row(136 / 299, 8 / 299, 299);
   assert.equal(up.verdict, 'partly');
@@ -74,7 +99,19 @@ test('truthfulness: with truthful+informative at 0 for both, truthful alone risi
 });
 
 test('missing models give "not measured", never a crash; HTML is escaped', () => {
-  const empty: SummaryInputs = { sizes: ['small', 'large'], winVsLargestSft: [], winVsSameSft: [], ptxVsGpt: null, rm: null, labelerAgreement: null, honesty: [], quality: [], toxicity: [], bias: [], perplexity: [] };
+  const empty: SummaryInputs = {
+    sizes: ['small', 'large'],
+    winVsLargestSft: [],
+    winVsSameSft: [],
+    ptxVsGpt: null,
+    rm: null,
+    labelerAgreement: null,
+    honesty: [],
+    quality: [],
+    toxicity: [],
+    bias: [],
+    perplexity: [],
+  };
   const claims = buildSummary(empty);
   assert.ok(claims.length >= 10);
   for (const c of claims) assert.equal(c.verdict, 'not measured');
@@ -85,7 +122,10 @@ test('missing models give "not measured", never a crash; HTML is escaped', () =>
 test('smoke judges nothing: every measured claim reads "not judged", and the front page says so', () => {
   const claims = buildSummary({ ...BASE, profile: 'smoke' });
   assert.deepEqual([...new Set(claims.map((c) => c.verdict))], ['not judged']);
-  assert.ok(claims.every((c) => c.why.startsWith('not judged: smoke proves the pipeline')), claims[0].why);
+  assert.ok(
+    claims.every((c) => c.why.startsWith('not judged: smoke proves the pipeline')),
+    claims[0].why,
+  );
   assert.match(claims[0].ours, /70\.0%/, 'the figures are still shown');
   const html = summaryHtml(claims);
   assert.match(html, /Nothing is judged in this run:<\/b> smoke proves the pipeline/);

@@ -20,10 +20,24 @@ const ranked: RankedPrompt[] = [
 function runDir(name: string, withReward: boolean): string {
   const dir = path.join(root, name);
   fs.mkdirSync(path.join(dir, 'data'), { recursive: true });
-  const demo = (i: number) => ({ prompt_id: `d${i}`, user_id: `u${i}`, labeler_id: 'L1', category: 'closed_qa', prompt: `Question ${i}?`, answer: `Answer ${i}.` });
+  const demo = (i: number) => ({
+    prompt_id: `d${i}`,
+    user_id: `u${i}`,
+    labeler_id: 'L1',
+    category: 'closed_qa',
+    prompt: `Question ${i}?`,
+    answer: `Answer ${i}.`,
+  });
   fs.writeFileSync(path.join(dir, 'data', 'demonstrations.jsonl'), [demo(1), demo(2)].map((d) => JSON.stringify(d)).join('\n') + '\n');
   fs.writeFileSync(path.join(dir, 'data', 'rankings.jsonl'), rankingsJsonl(ranked));
-  const prompt = (i: number) => ({ prompt_id: `q${i}`, user_id: `v${i}`, category: 'closed_qa', instruction: 'none', text: `PPO prompt ${i}`, facts: { answers: ['x'] } });
+  const prompt = (i: number) => ({
+    prompt_id: `q${i}`,
+    user_id: `v${i}`,
+    category: 'closed_qa',
+    instruction: 'none',
+    text: `PPO prompt ${i}`,
+    facts: { answers: ['x'] },
+  });
   fs.writeFileSync(path.join(dir, 'data', 'prompts-ppo.jsonl'), [prompt(1), prompt(2), prompt(3)].map((p) => JSON.stringify(p)).join('\n') + '\n');
   if (withReward) {
     fs.mkdirSync(path.join(dir, 'reward', 'comparisons'), { recursive: true });
@@ -33,22 +47,35 @@ function runDir(name: string, withReward: boolean): string {
   return dir;
 }
 
-const readRows = (file: string) => fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const readRows = (file: string) =>
+  fs
+    .readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 
 test('datasets export as TRL-style JSONL in the episode format, K-way rankings reading back with importRankings', () => {
   const out = path.join(root, 'out');
   const r = exportDatasets(runDir('run', true), out);
-  assert.deepEqual(r.files.map((f) => f.file), ['sft.jsonl', 'preferences-labelers.jsonl', 'rankings-labelers.jsonl', 'preferences-rm-train.jsonl', 'rankings-rm-train.jsonl', 'prompts.jsonl']);
+  assert.deepEqual(
+    r.files.map((f) => f.file),
+    ['sft.jsonl', 'preferences-labelers.jsonl', 'rankings-labelers.jsonl', 'preferences-rm-train.jsonl', 'rankings-rm-train.jsonl', 'prompts.jsonl'],
+  );
   assert.deepEqual(readRows(path.join(out, 'sft.jsonl'))[1], { prompt: formatPrompt('Question 2?'), completion: 'Answer 2.<|eos|>' });
   const pairs = readRows(path.join(out, 'preferences-labelers.jsonl'));
   const want = toComparisons(ranked);
   assert.equal(pairs.length, want.length); // 3 + 2 strict pairs; the tie is dropped
   assert.equal(pairs.length, 5);
-  pairs.forEach((p, i) => assert.deepEqual(p, { prompt: formatPrompt(want[i].prompt), chosen: want[i].chosen + '<|eos|>', rejected: want[i].rejected + '<|eos|>' }));
+  pairs.forEach((p, i) =>
+    assert.deepEqual(p, { prompt: formatPrompt(want[i].prompt), chosen: want[i].chosen + '<|eos|>', rejected: want[i].rejected + '<|eos|>' }),
+  );
   const back = importRankings(path.join(out, 'rankings-labelers.jsonl'));
   assert.deepEqual(back, ranked);
   assert.equal(readRows(path.join(out, 'preferences-rm-train.jsonl')).length, 3);
-  assert.deepEqual(readRows(path.join(out, 'prompts.jsonl')), [1, 2, 3].map((i) => ({ prompt: formatPrompt(`PPO prompt ${i}`) })));
+  assert.deepEqual(
+    readRows(path.join(out, 'prompts.jsonl')),
+    [1, 2, 3].map((i) => ({ prompt: formatPrompt(`PPO prompt ${i}`) })),
+  );
   const manifest = JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8'));
   assert.equal(manifest.files.find((f: { file: string }) => f.file === 'sft.jsonl').rows, 2);
   assert.equal(manifest.eos, true);
@@ -60,7 +87,9 @@ test('eos: false (export --no-eos) leaves <|eos|> off answers, for trainers that
   assert.equal(r.eos, false);
   assert.deepEqual(readRows(path.join(out, 'sft.jsonl'))[1], { prompt: formatPrompt('Question 2?'), completion: 'Answer 2.' });
   const want = toComparisons(ranked);
-  readRows(path.join(out, 'preferences-labelers.jsonl')).forEach((p, i) => assert.deepEqual(p, { prompt: formatPrompt(want[i].prompt), chosen: want[i].chosen, rejected: want[i].rejected }));
+  readRows(path.join(out, 'preferences-labelers.jsonl')).forEach((p, i) =>
+    assert.deepEqual(p, { prompt: formatPrompt(want[i].prompt), chosen: want[i].chosen, rejected: want[i].rejected }),
+  );
   assert.equal(JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8')).eos, false);
 });
 
@@ -79,7 +108,10 @@ test('bad input names the file and line; missing data names the notebook; nothin
   const before = fs.readFileSync(path.join(out, 'sft.jsonl'), 'utf8');
   const demos = path.join(run, 'data', 'demonstrations.jsonl');
   fs.appendFileSync(demos, '{"prompt_id": "d3"}\n');
-  assert.throws(() => exportDatasets(run, out), (e: Error) => e.message.includes(`${demos}:3`));
+  assert.throws(
+    () => exportDatasets(run, out),
+    (e: Error) => e.message.includes(`${demos}:3`),
+  );
   assert.equal(fs.readFileSync(path.join(out, 'sft.jsonl'), 'utf8'), before, 'the earlier export is intact');
   assert.throws(() => exportDatasets(path.join(root, 'nowhere'), path.join(root, 'x')), /run notebook 01-data first/);
   const mine = path.join(root, 'mine');

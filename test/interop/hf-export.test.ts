@@ -157,7 +157,10 @@ test('exported tokenizer.json encodes the same ids in Hugging Face tokenizers.js
   }
   const hf = path.join(root, 'tok-hf');
   await exportHuggingFace(await savedCheckpoint('tok'), hf);
-  const theirs = new HF.Tokenizer(JSON.parse(fs.readFileSync(path.join(hf, 'tokenizer.json'), 'utf8')), JSON.parse(fs.readFileSync(path.join(hf, 'tokenizer_config.json'), 'utf8')));
+  const theirs = new HF.Tokenizer(
+    JSON.parse(fs.readFileSync(path.join(hf, 'tokenizer.json'), 'utf8')),
+    JSON.parse(fs.readFileSync(path.join(hf, 'tokenizer_config.json'), 'utf8')),
+  );
   const texts = [
     'a small test of the export',
     "It's 1,234.56 dollars -- don't   you think?!\n\tIndented.",
@@ -186,13 +189,19 @@ test('import refuses a malformed safetensors header, naming the file', async () 
   const bytes = fs.readFileSync(file);
   bytes.write('#', 9); // inside the header JSON
   fs.writeFileSync(file, bytes);
-  await assert.rejects(() => importHuggingFace(corrupt, path.join(root, 'out1')), (e: Error) => e.message.includes(file) && /corrupt safetensors header/.test(e.message));
+  await assert.rejects(
+    () => importHuggingFace(corrupt, path.join(root, 'out1')),
+    (e: Error) => e.message.includes(file) && /corrupt safetensors header/.test(e.message),
+  );
   const long = brokenCopy('long', hf);
   const f2 = path.join(long, 'model.safetensors');
   const b2 = fs.readFileSync(f2);
   b2.writeBigUInt64LE(BigInt(b2.length * 2), 0);
   fs.writeFileSync(f2, b2);
-  await assert.rejects(() => importHuggingFace(long, path.join(root, 'out2')), (e: Error) => e.message.includes(f2) && /truncated/.test(e.message));
+  await assert.rejects(
+    () => importHuggingFace(long, path.join(root, 'out2')),
+    (e: Error) => e.message.includes(f2) && /truncated/.test(e.message),
+  );
   assert.ok(!fs.existsSync(path.join(root, 'out1')) && !fs.existsSync(path.join(root, 'out2')), 'nothing written on failure');
 });
 
@@ -211,7 +220,10 @@ test('import refuses non-GPT-2 configs, missing tensors, wrong shapes and untied
     c.model_type = 'llama';
     c.architectures = ['LlamaForCausalLM'];
   });
-  await assert.rejects(() => importHuggingFace(llama, path.join(root, 'o')), (e: Error) => e.message.includes(path.join(llama, 'config.json')) && /model_type is "llama"/.test(e.message));
+  await assert.rejects(
+    () => importHuggingFace(llama, path.join(root, 'o')),
+    (e: Error) => e.message.includes(path.join(llama, 'config.json')) && /model_type is "llama"/.test(e.message),
+  );
   const arch = edit('arch', (c) => (c.architectures = ['GPT2DoubleHeadsModel']));
   await assert.rejects(() => importHuggingFace(arch, path.join(root, 'o')), /architectures is \["GPT2DoubleHeadsModel"\]/);
   const gelu = edit('relu', (c) => (c.activation_function = 'relu'));
@@ -219,7 +231,10 @@ test('import refuses non-GPT-2 configs, missing tensors, wrong shapes and untied
   const eps = edit('eps', (c) => (c.layer_norm_epsilon = 1e-6));
   await assert.rejects(() => importHuggingFace(eps, path.join(root, 'o')), /layer_norm_epsilon is 0.000001/);
   const wider = edit('wider', (c) => (c.n_positions = 13));
-  await assert.rejects(() => importHuggingFace(wider, path.join(root, 'o')), (e: Error) => /model\.safetensors: transformer\.wpe\.weight has shape \[12,16\] but .*needs \[13,16\]/.test(e.message));
+  await assert.rejects(
+    () => importHuggingFace(wider, path.join(root, 'o')),
+    (e: Error) => /model\.safetensors: transformer\.wpe\.weight has shape \[12,16\] but .*needs \[13,16\]/.test(e.message),
+  );
   const deeper = edit('deeper', (c) => (c.n_layer = 3));
   await assert.rejects(() => importHuggingFace(deeper, path.join(root, 'o')), /missing tensor transformer\.h\.2\.ln_1\.weight/);
 
@@ -261,7 +276,11 @@ test('export and import refuse to replace a folder that is not theirs', async ()
 });
 
 /** Append tensors (raw bytes of any dtype) to an exported folder's model.safetensors. */
-function appendTensors(dir: string, extra: { name: string; dtype: string; shape: number[]; bytes: Buffer }[], change?: (header: Record<string, any>, data: Buffer) => void): void {
+function appendTensors(
+  dir: string,
+  extra: { name: string; dtype: string; shape: number[]; bytes: Buffer }[],
+  change?: (header: Record<string, any>, data: Buffer) => void,
+): void {
   const file = path.join(dir, 'model.safetensors');
   const { header, data } = parseIndependently(file);
   change?.(header, data);
@@ -305,12 +324,16 @@ test('import refuses non-finite weights and F16 parameters, saying how to conver
     data.writeFloatLE(NaN, b + 4 * 5);
     data.writeFloatLE(Infinity, b + 4 * 9);
   });
-  await assert.rejects(() => importHuggingFace(nan, path.join(root, 'o')),
-    { message: `${path.join(nan, 'model.safetensors')}: transformer.h.1.mlp.c_fc.weight holds 2 non-finite value(s) (NaN or infinite; the first at flat index 5); refusing to import a diverged or corrupt model` });
+  await assert.rejects(() => importHuggingFace(nan, path.join(root, 'o')), {
+    message: `${path.join(nan, 'model.safetensors')}: transformer.h.1.mlp.c_fc.weight holds 2 non-finite value(s) (NaN or infinite; the first at flat index 5); refusing to import a diverged or corrupt model`,
+  });
   const half = brokenCopy('half', hf);
   appendTensors(half, [{ name: 'transformer.ln_f.weight', dtype: 'F16', shape: [C], bytes: Buffer.alloc(2 * C) }], (header) => {
     delete header['transformer.ln_f.weight'];
   });
-  await assert.rejects(() => importHuggingFace(half, path.join(root, 'o')), /transformer\.ln_f\.weight has dtype F16, expected F32 or I32; convert to float32 before saving, e\.g\. in PyTorch: model\.float\(\)\.save_pretrained\(dir, safe_serialization=True\)/);
+  await assert.rejects(
+    () => importHuggingFace(half, path.join(root, 'o')),
+    /transformer\.ln_f\.weight has dtype F16, expected F32 or I32; convert to float32 before saving, e\.g\. in PyTorch: model\.float\(\)\.save_pretrained\(dir, safe_serialization=True\)/,
+  );
   assert.ok(!fs.existsSync(path.join(root, 'o')));
 });

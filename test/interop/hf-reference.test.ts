@@ -49,21 +49,34 @@ test('exported reward model under HF GPT-2 semantics (numpy) gives our logits an
   const r = spawnSync(PYTHON, [path.join(__dirname, 'reference', 'hf_gpt2_numpy.py'), path.join(root, 'hf'), JSON.stringify(ids)], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const want = JSON.parse(r.stdout) as { logits: number[][][]; scores: number[] };
-  const x = tf.tensor2d(ids.map((row) => row.map((id) => id)), [2, 10], 'int32');
-  const mask = tf.tensor2d(ids.map((row) => row.map((id) => (id === pad ? 0 : 1))), [2, 10], 'float32');
+  const x = tf.tensor2d(
+    ids.map((row) => row.map((id) => id)),
+    [2, 10],
+    'int32',
+  );
+  const mask = tf.tensor2d(
+    ids.map((row) => row.map((id) => (id === pad ? 0 : 1))),
+    [2, 10],
+    'float32',
+  );
   const out = m.forward(x, { attentionMask: mask });
   // logits: compare the real (unpadded) positions
   const got = out.logits.arraySync();
   let worst = 0;
-  ids.forEach((row, b) => row.forEach((id, t) => {
-    if (id === pad) return;
-    for (let v = 0; v < tok.vocabSize; v++) worst = Math.max(worst, Math.abs(got[b][t][v] - want.logits[b][t][v]) / Math.max(1, Math.abs(want.logits[b][t][v])));
-  }));
+  ids.forEach((row, b) =>
+    row.forEach((id, t) => {
+      if (id === pad) return;
+      for (let v = 0; v < tok.vocabSize; v++)
+        worst = Math.max(worst, Math.abs(got[b][t][v] - want.logits[b][t][v]) / Math.max(1, Math.abs(want.logits[b][t][v])));
+    }),
+  );
   assert.ok(worst < 1e-5, `max relative |tfjs - HF-numpy| logit = ${worst}`);
   const values = head.apply(out.hidden).arraySync(); // [B, T]
   const bias = JSON.parse(fs.readFileSync(path.join(root, 'hf', 'config.json'), 'utf8')).rlhf_workbook.score_bias;
   const last = [9, 6];
-  last.forEach((t, b) => assert.ok(Math.abs(values[b][t] - bias - want.scores[b]) < 1e-5, `row ${b}: ours ${values[b][t]} - bias ${bias} vs HF ${want.scores[b]}`));
+  last.forEach((t, b) =>
+    assert.ok(Math.abs(values[b][t] - bias - want.scores[b]) < 1e-5, `row ${b}: ours ${values[b][t]} - bias ${bias} vs HF ${want.scores[b]}`),
+  );
   tf.dispose([x, mask, out.logits, out.hidden]);
   m.dispose();
   head.dispose();

@@ -28,7 +28,12 @@ test('same seed -> byte-identical files; another seed -> different data', () => 
 
 test('the written files load back: prompts by split without user leaks, rankings with K in range', () => {
   const dir = path.join(root, 'a');
-  const splits = { sft: loadPrompts(path.join(dir, 'prompts-sft.jsonl')), rm: loadPrompts(path.join(dir, 'prompts-rm.jsonl')), ppo: loadPrompts(path.join(dir, 'prompts-ppo.jsonl')), eval: loadPrompts(path.join(dir, 'prompts-eval.jsonl')) };
+  const splits = {
+    sft: loadPrompts(path.join(dir, 'prompts-sft.jsonl')),
+    rm: loadPrompts(path.join(dir, 'prompts-rm.jsonl')),
+    ppo: loadPrompts(path.join(dir, 'prompts-ppo.jsonl')),
+    eval: loadPrompts(path.join(dir, 'prompts-eval.jsonl')),
+  };
   assert.equal(splits.sft.length, 20);
   assert.deepEqual(usersInSeveralSplits(splits), []);
   const ranked = loadRankings(path.join(dir, 'rankings.jsonl'));
@@ -46,7 +51,10 @@ test('a failed write leaves the previous data intact', () => {
   (ds.prompts as any).sft = null; // makes writing throw midway
   assert.throws(() => writeDatasets(dir, ds));
   assert.equal(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'), before);
-  assert.deepEqual(fs.readdirSync(root).filter((f) => f.includes('.tmp-')), []);
+  assert.deepEqual(
+    fs.readdirSync(root).filter((f) => f.includes('.tmp-')),
+    [],
+  );
 });
 
 test('a folder the product did not make is refused and kept; so is a file', () => {

@@ -6,7 +6,14 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../../src/engine';
-import { loadCheckpoint, readCheckpointConfig, namedOptimizerState, namedParameters, optimizerMomentsByVariable, saveCheckpoint } from '../../src/model/checkpoint';
+import {
+  loadCheckpoint,
+  readCheckpointConfig,
+  namedOptimizerState,
+  namedParameters,
+  optimizerMomentsByVariable,
+  saveCheckpoint,
+} from '../../src/model/checkpoint';
 import { Adam, trainStep } from '../../src/engine';
 import { GPT } from '../../src/model/gpt';
 import { ScalarHead } from '../../src/model/heads';
@@ -46,7 +53,14 @@ test('round trip is bit-exact (GPT, heads, optimizer state, tokenizer, extra)', 
     ['step', tf.tensor1d([17], 'int32')],
   ]);
   await saveCheckpoint(dir, { model: m, tokenizer: tok, heads: [reward, value], optimizerState: opt, extra: { step: 17, stage: 'sft' } });
-  assert.deepEqual(fs.readdirSync(dir).sort(), ['.rlhf-workbook', 'checksums.sha256', 'config.json', 'model.safetensors', 'optimizer.safetensors', 'tokenizer.json']);
+  assert.deepEqual(fs.readdirSync(dir).sort(), [
+    '.rlhf-workbook',
+    'checksums.sha256',
+    'config.json',
+    'model.safetensors',
+    'optimizer.safetensors',
+    'tokenizer.json',
+  ]);
   assert.equal(fs.readdirSync(root).filter((f) => f.includes('.tmp-') || f.includes('.old-')).length, 0);
   const ck = loadCheckpoint(dir, { expectConfig: { nEmbd: 8 } });
   assert.deepEqual(ck.config, m.config);
@@ -67,7 +81,10 @@ test('round trip is bit-exact (GPT, heads, optimizer state, tokenizer, extra)', 
 
 test('loading into another config names the field', async () => {
   const dir = await saved('other-config');
-  assert.throws(() => loadCheckpoint(dir, { expectConfig: { nEmbd: 16 } }), (e: Error) => e.message === `${path.join(dir, 'config.json')}: model.nEmbd is 8 but the expected config has 16`);
+  assert.throws(
+    () => loadCheckpoint(dir, { expectConfig: { nEmbd: 16 } }),
+    (e: Error) => e.message === `${path.join(dir, 'config.json')}: model.nEmbd is 8 but the expected config has 16`,
+  );
   // dropout is a training setting, not a shape: SFT's 0.2 can load into RL's 0
   const ck = loadCheckpoint(dir, { dropout: 0.2 });
   assert.equal(ck.config.dropout, 0.2);
@@ -94,7 +111,10 @@ test('a truncated weights file is reported as truncated', async () => {
   const file = path.join(dir, 'model.safetensors');
   const size = fs.statSync(file).size;
   fs.truncateSync(file, size - 100);
-  assert.throws(() => loadCheckpoint(dir), (e: Error) => e.message.startsWith(`${file}: truncated: tensor`) && /holds only \d+ data bytes/.test(e.message));
+  assert.throws(
+    () => loadCheckpoint(dir),
+    (e: Error) => e.message.startsWith(`${file}: truncated: tensor`) && /holds only \d+ data bytes/.test(e.message),
+  );
   fs.truncateSync(file, 5);
   assert.throws(() => loadCheckpoint(dir), new RegExp(`${file}: truncated: 5 bytes`));
 });
@@ -105,14 +125,22 @@ test('a wrong checksum names the file and both hashes', async () => {
   const bytes = fs.readFileSync(file);
   bytes[bytes.length - 3] ^= 0xff; // flip one weight byte; length unchanged
   fs.writeFileSync(file, bytes);
-  assert.throws(() => loadCheckpoint(dir), (e: Error) => e.message.startsWith(`${file}: sha256 mismatch: checksums.sha256 says `) && /the file hashes to [0-9a-f]{64} \(edited or corrupted since it was saved\)$/.test(e.message));
+  assert.throws(
+    () => loadCheckpoint(dir),
+    (e: Error) =>
+      e.message.startsWith(`${file}: sha256 mismatch: checksums.sha256 says `) &&
+      /the file hashes to [0-9a-f]{64} \(edited or corrupted since it was saved\)$/.test(e.message),
+  );
 });
 
 /** Rewrite one file of a checkpoint and its line in checksums.sha256, as a careful editor would. */
 function writeListed(dir: string, name: string, text: string): void {
   fs.writeFileSync(path.join(dir, name), text);
   const sum = crypto.createHash('sha256').update(text).digest('hex');
-  const sums = fs.readFileSync(path.join(dir, 'checksums.sha256'), 'utf8').split('\n').filter((l) => l && !l.endsWith(`  ${name}`));
+  const sums = fs
+    .readFileSync(path.join(dir, 'checksums.sha256'), 'utf8')
+    .split('\n')
+    .filter((l) => l && !l.endsWith(`  ${name}`));
   fs.writeFileSync(path.join(dir, 'checksums.sha256'), [...sums, `${sum}  ${name}`].join('\n') + '\n');
 }
 
@@ -156,7 +184,10 @@ test('a save interrupted between its two renames is put back on load; leftovers 
   const ck = loadCheckpoint(dir);
   ck.model.dispose();
   assert.ok(fs.existsSync(path.join(dir, 'model.safetensors')));
-  assert.deepEqual(fs.readdirSync(root).filter((f) => f.startsWith('swap.')), []);
+  assert.deepEqual(
+    fs.readdirSync(root).filter((f) => f.startsWith('swap.')),
+    [],
+  );
   // a complete new folder (marked) wins over the old one
   const newer = `${dir}.tmp-${deadPid}-4`;
   fs.cpSync(dir, newer, { recursive: true });
@@ -164,7 +195,10 @@ test('a save interrupted between its two renames is put back on load; leftovers 
   fs.renameSync(dir, `${dir}.old-${deadPid}-3`);
   loadCheckpoint(dir).model.dispose();
   assert.ok(fs.existsSync(path.join(dir, 'extra-proof')));
-  assert.deepEqual(fs.readdirSync(root).filter((f) => f.startsWith('swap.')), []);
+  assert.deepEqual(
+    fs.readdirSync(root).filter((f) => f.startsWith('swap.')),
+    [],
+  );
 });
 
 test('a checkpoint folder is only replaced if the workbook made it', async () => {
@@ -173,7 +207,10 @@ test('a checkpoint folder is only replaced if the workbook made it', async () =>
   fs.writeFileSync(path.join(foreign, 'chapters', 'ch1.tex'), 'keep me');
   const model = tiny();
   const tokenizer = tok;
-  await assert.rejects(() => saveCheckpoint(foreign, { model, tokenizer }), new RegExp(`${foreign}: folder exists and was not made by the workbook as a checkpoint`));
+  await assert.rejects(
+    () => saveCheckpoint(foreign, { model, tokenizer }),
+    new RegExp(`${foreign}: folder exists and was not made by the workbook as a checkpoint`),
+  );
   assert.equal(fs.readFileSync(path.join(foreign, 'chapters', 'ch1.tex'), 'utf8'), 'keep me');
   const file = path.join(root, 'a-file');
   fs.writeFileSync(file, 'x');
@@ -204,7 +241,10 @@ test('Adam state saved by parameter name maps back onto the loaded variables (re
     assert.deepEqual(got.v.dataSync(), want.v.dataSync(), name);
   }
   ck.optimizerState!.delete('h.0.ln_1.weight/v');
-  await assert.rejects(() => optimizerMomentsByVariable(loadedParams, ck.optimizerState!), /optimizer\.safetensors: h\.0\.ln_1\.weight has only one of its two Adam moments/);
+  await assert.rejects(
+    () => optimizerMomentsByVariable(loadedParams, ck.optimizerState!),
+    /optimizer\.safetensors: h\.0\.ln_1\.weight has only one of its two Adam moments/,
+  );
 });
 
 test('a failed save leaves the previous checkpoint intact; no tensors leak', async () => {

@@ -15,11 +15,20 @@ before(async () => {
 
 function random(rng: Rng, shape: number[], scale = 1, offset = 0): tf.Tensor {
   const n = shape.reduce((p, d) => p * d, 1);
-  return tf.tensor(Float32Array.from({ length: n }, () => offset + scale * (2 * rng.next() - 1)), shape);
+  return tf.tensor(
+    Float32Array.from({ length: n }, () => offset + scale * (2 * rng.next() - 1)),
+    shape,
+  );
 }
 
 /** Value and every input's gradient of sum(f(inputs) * w), flat, on `backend`. */
-async function valueAndGrads(backend: string, seed: string, shapes: number[][], outShape: number[], f: (...xs: tf.Tensor[]) => tf.Tensor): Promise<Float32Array[]> {
+async function valueAndGrads(
+  backend: string,
+  seed: string,
+  shapes: number[][],
+  outShape: number[],
+  f: (...xs: tf.Tensor[]) => tf.Tensor,
+): Promise<Float32Array[]> {
   await tf.setBackend(backend);
   return tf.tidy(() => {
     const rng = new Rng(seed);
@@ -41,7 +50,11 @@ function assertClose(got: Float32Array, want: Float32Array, what: string, tol = 
 }
 
 test('LayerNorm with the written-out gradient equals the autodiff composite on cpu (values, dx, dg, db)', async () => {
-  for (const [n, c] of [[37, 24], [5, 128], [64, 3]]) {
+  for (const [n, c] of [
+    [37, 24],
+    [5, 128],
+    [64, 3],
+  ]) {
     const shapes = [[n, c], [c], [c]];
     const ln = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => layerNorm(x as tf.Tensor2D, g, b);
     const lnRef = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => layerNormComposite(x as tf.Tensor2D, g, b);
@@ -54,7 +67,10 @@ test('LayerNorm with the written-out gradient equals the autodiff composite on c
 });
 
 test('GELU with the written-out gradient equals the autodiff composite on cpu (values and dx)', async () => {
-  for (const shape of [[33, 40], [4, 3, 5]]) {
+  for (const shape of [
+    [33, 40],
+    [4, 3, 5],
+  ]) {
     const want = await valueAndGrads('cpu', `gelu${shape}`, [shape], shape, (x) => geluComposite(x));
     for (const backend of ['wasm', 'cpu']) {
       const got = await valueAndGrads(backend, `gelu${shape}`, [shape], shape, (x) => gelu(x));
@@ -64,8 +80,15 @@ test('GELU with the written-out gradient equals the autodiff composite on cpu (v
   }
   // far tails: no NaN / Inf from the sigmoid form
   await tf.setBackend('wasm');
-  const tails = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(gelu(x)))(tf.tensor1d([-60, -12, 0, 12, 60])).dataSync());
-  assert.deepEqual(Array.from(tails).map((v) => Math.round(v * 1e4) / 1e4), [0, 0, 0.5, 1, 1]);
+  const tails = tf.tidy(() =>
+    tf
+      .grad((x: tf.Tensor) => tf.sum(gelu(x)))(tf.tensor1d([-60, -12, 0, 12, 60]))
+      .dataSync(),
+  );
+  assert.deepEqual(
+    Array.from(tails).map((v) => Math.round(v * 1e4) / 1e4),
+    [0, 0, 0.5, 1, 1],
+  );
 });
 
 test('the fast-path switch selects the composite, and both train the same', async () => {
@@ -74,7 +97,13 @@ test('the fast-path switch selects the composite, and both train the same', asyn
   const x = random(rng, [16, 8], 2);
   const g = random(rng, [8], 1, 1);
   const b = random(rng, [8]);
-  const run = () => tf.tidy(() => tf.grads((u: tf.Tensor) => tf.sum(tf.square(gelu(layerNorm(u as tf.Tensor2D, g, b)))))([x])[0].dataSync() as Float32Array);
+  const run = () =>
+    tf.tidy(
+      () =>
+        tf
+          .grads((u: tf.Tensor) => tf.sum(tf.square(gelu(layerNorm(u as tf.Tensor2D, g, b)))))([x])[0]
+          .dataSync() as Float32Array,
+    );
   const was = setFastPath(false);
   try {
     const before = tf.memory().numTensors;
@@ -90,7 +119,14 @@ test('the fast-path switch selects the composite, and both train the same', asyn
 });
 
 /** Target log-probs and d/dlogits of sum(logprobs * w) (the fast path as currently set). */
-async function logProbAndGrad(backend: string, logits: Float32Array, targets: Int32Array, w: Float32Array, shape: [number, number, number], temperature = 1): Promise<Float32Array[]> {
+async function logProbAndGrad(
+  backend: string,
+  logits: Float32Array,
+  targets: Int32Array,
+  w: Float32Array,
+  shape: [number, number, number],
+  temperature = 1,
+): Promise<Float32Array[]> {
   await tf.setBackend(backend);
   return tf.tidy(() => {
     const x = tf.tensor3d(logits, shape);

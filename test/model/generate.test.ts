@@ -9,7 +9,11 @@ import { Rng } from '../../src/util/random';
 
 const CFG = { vocabSize: 40, blockSize: 24, nLayer: 2, nHead: 2, nEmbd: 16, seed: 3 };
 const IDS = { eosId: 2, padId: 0 };
-const PROMPTS = [[1, 5, 6, 7, 8, 9], [1, 10], [1, 11, 12, 13]];
+const PROMPTS = [
+  [1, 5, 6, 7, 8, 9],
+  [1, 10],
+  [1, 11, 12, 13],
+];
 let model: GPT;
 
 before(async () => {
@@ -53,8 +57,12 @@ test('the fast top-k/top-p filter keeps exactly the reference sets, ties include
     const k = rng.int(V + 2);
     const p = rng.bool() ? 1 : 0.05 + 0.95 * rng.next();
     let want = k > 0 && k < V ? topKIndices(probs, k) : undefined;
-    want = p < 1 ? topPIndices(probs, p, want) : want ?? Array.from({ length: V }, (_, i) => i);
-    assert.deepEqual(keptTokens(probs, k, p), want.slice().sort((a, b) => a - b), `V=${V} k=${k} p=${p} probs=${w}`);
+    want = p < 1 ? topPIndices(probs, p, want) : (want ?? Array.from({ length: V }, (_, i) => i));
+    assert.deepEqual(
+      keptTokens(probs, k, p),
+      want.slice().sort((a, b) => a - b),
+      `V=${V} k=${k} p=${p} probs=${w}`,
+    );
   }
 });
 
@@ -82,7 +90,10 @@ test('same seed gives identical samples; another seed differs', async () => {
   const c = await generateIds(model, PROMPTS, IDS, { ...cfg, seed: 43 });
   assert.deepEqual(a, b);
   assert.notDeepEqual(a.tokens, c.tokens);
-  assert.deepEqual(a.tokens.map((t) => t.length), [10, 10, 10].map((n, i) => (a.hitEos[i] ? a.tokens[i].length : n)));
+  assert.deepEqual(
+    a.tokens.map((t) => t.length),
+    [10, 10, 10].map((n, i) => (a.hitEos[i] ? a.tokens[i].length : n)),
+  );
   for (let i = 0; i < 3; i++) assert.equal(a.logprobs[i].length, a.tokens[i].length);
 });
 

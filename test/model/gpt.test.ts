@@ -24,11 +24,19 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 test('forward shapes and GPT-2 parameter names', () => {
   const m = new GPT(TINY);
   const names = [...m.weights.keys()];
-  assert.deepEqual(names, parameterShapes(m.config).map(([n]) => n));
+  assert.deepEqual(
+    names,
+    parameterShapes(m.config).map(([n]) => n),
+  );
   assert.ok(names.includes('h.1.attn.c_attn.weight') && names.includes('ln_f.bias') && names.includes('wpe.weight'));
   // 16*(50+16) embeddings + 2 blocks of 12*16^2+13*16 + ln_f 2*16 (tied unembedding: no extra)
   assert.equal(m.numParams(), 50 * 16 + 16 * 16 + 2 * (12 * 16 * 16 + 13 * 16) + 2 * 16);
-  const { logits, hidden } = m.forward(ids([[1, 2, 3, 4, 5], [6, 7, 8, 9, 10]]));
+  const { logits, hidden } = m.forward(
+    ids([
+      [1, 2, 3, 4, 5],
+      [6, 7, 8, 9, 10],
+    ]),
+  );
   assert.deepEqual(logits.shape, [2, 5, 50]);
   assert.deepEqual(hidden.shape, [2, 5, 16]);
   const h = m.hiddenStates(ids([[1, 2, 3]]));
@@ -61,69 +69,70 @@ test('causal masking: changing a future token never changes past logits', () => 
   m.dispose();
 });
 
-for (const backend of ['cpu', 'wasm']) test(`KV-cache logits equal full-forward logits to 1e-5 on ${backend} (left padding, mask, positions)`, async () => {
-  await initEngine({ backend });
-  const m = new GPT(TINY);
-  const PAD = 0;
-  // row 0: 3 pads then 5 real tokens; row 1: 8 real tokens
-  const seq = [
-    [PAD, PAD, PAD, 11, 12, 13, 14, 15],
-    [21, 22, 23, 24, 25, 26, 27, 28],
-  ];
-  const mask = [
-    [0, 0, 0, 1, 1, 1, 1, 1],
-    [1, 1, 1, 1, 1, 1, 1, 1],
-  ];
-  const pos = [
-    [0, 0, 0, 0, 1, 2, 3, 4],
-    [0, 1, 2, 3, 4, 5, 6, 7],
-  ];
-  const L = 8;
-  const P = 5;
-  const full = m.forward(ids(seq), { attentionMask: ids(mask), positions: ids(pos) }).logits;
-  // prefill P positions, then one token at a time
-  let out = m.forward(ids(seq.map((r) => r.slice(0, P))), {
-    attentionMask: ids(mask.map((r) => r.slice(0, P))),
-    positions: ids(pos.map((r) => r.slice(0, P))),
-    useCache: true,
-  });
-  const stepLogits: tf.Tensor[] = [out.logits];
-  let cache = out.present!;
-  assert.equal(cache.length, 2);
-  assert.deepEqual(cache[0].k.shape, [2, 2, P, 8]);
-  for (let t = P; t < L; t++) {
-    out = m.forward(ids(seq.map((r) => [r[t]])), {
-      attentionMask: ids(mask.map((r) => r.slice(0, t + 1))),
-      positions: ids(pos.map((r) => [r[t]])),
-      past: cache,
+for (const backend of ['cpu', 'wasm'])
+  test(`KV-cache logits equal full-forward logits to 1e-5 on ${backend} (left padding, mask, positions)`, async () => {
+    await initEngine({ backend });
+    const m = new GPT(TINY);
+    const PAD = 0;
+    // row 0: 3 pads then 5 real tokens; row 1: 8 real tokens
+    const seq = [
+      [PAD, PAD, PAD, 11, 12, 13, 14, 15],
+      [21, 22, 23, 24, 25, 26, 27, 28],
+    ];
+    const mask = [
+      [0, 0, 0, 1, 1, 1, 1, 1],
+      [1, 1, 1, 1, 1, 1, 1, 1],
+    ];
+    const pos = [
+      [0, 0, 0, 0, 1, 2, 3, 4],
+      [0, 1, 2, 3, 4, 5, 6, 7],
+    ];
+    const L = 8;
+    const P = 5;
+    const full = m.forward(ids(seq), { attentionMask: ids(mask), positions: ids(pos) }).logits;
+    // prefill P positions, then one token at a time
+    let out = m.forward(ids(seq.map((r) => r.slice(0, P))), {
+      attentionMask: ids(mask.map((r) => r.slice(0, P))),
+      positions: ids(pos.map((r) => r.slice(0, P))),
       useCache: true,
     });
+    const stepLogits: tf.Tensor[] = [out.logits];
+    let cache = out.present!;
+    assert.equal(cache.length, 2);
+    assert.deepEqual(cache[0].k.shape, [2, 2, P, 8]);
+    for (let t = P; t < L; t++) {
+      out = m.forward(ids(seq.map((r) => [r[t]])), {
+        attentionMask: ids(mask.map((r) => r.slice(0, t + 1))),
+        positions: ids(pos.map((r) => [r[t]])),
+        past: cache,
+        useCache: true,
+      });
+      disposeCache(cache);
+      cache = out.present!;
+      stepLogits.push(out.logits);
+    }
     disposeCache(cache);
-    cache = out.present!;
-    stepLogits.push(out.logits);
-  }
-  disposeCache(cache);
-  const cached = tf.concat(stepLogits, 1);
-  // compare at real (non-pad) positions
-  for (let b = 0; b < 2; b++) {
-    const from = b === 0 ? 3 : 0;
-    const d = maxAbsDiff(full.slice([b, from, 0], [1, L - from, -1]).dataSync(), cached.slice([b, from, 0], [1, L - from, -1]).dataSync());
-    assert.ok(d <= 1e-5, `row ${b}: max |cached - full| = ${d}`);
-  }
-  // positions default to those counted from the mask, full and cached
-  assert.deepEqual(m.forward(ids(seq), { attentionMask: ids(mask) }).logits.dataSync(), full.dataSync());
-  const prefix = m.forward(ids(seq.map((r) => r.slice(0, L - 1))), { attentionMask: ids(mask.map((r) => r.slice(0, L - 1))), useCache: true });
-  const lastStep = m.forward(ids(seq.map((r) => [r[L - 1]])), { attentionMask: ids(mask), past: prefix.present });
-  disposeCache(prefix.present);
-  const dAuto = maxAbsDiff(lastStep.logits.dataSync(), full.slice([0, L - 1, 0], [2, 1, -1]).dataSync());
-  assert.ok(dAuto <= 1e-5, `cached step with mask-derived positions: ${dAuto}`);
-  // the padded row equals the same tokens run alone without padding
-  const alone = m.forward(ids([seq[0].slice(3)])).logits;
-  const d = maxAbsDiff(alone.dataSync(), full.slice([0, 3, 0], [1, 5, -1]).dataSync());
-  assert.ok(d <= 1e-5, `left-padded row vs unpadded: ${d}`);
-  m.dispose();
-  await initEngine({ backend: 'cpu' });
-});
+    const cached = tf.concat(stepLogits, 1);
+    // compare at real (non-pad) positions
+    for (let b = 0; b < 2; b++) {
+      const from = b === 0 ? 3 : 0;
+      const d = maxAbsDiff(full.slice([b, from, 0], [1, L - from, -1]).dataSync(), cached.slice([b, from, 0], [1, L - from, -1]).dataSync());
+      assert.ok(d <= 1e-5, `row ${b}: max |cached - full| = ${d}`);
+    }
+    // positions default to those counted from the mask, full and cached
+    assert.deepEqual(m.forward(ids(seq), { attentionMask: ids(mask) }).logits.dataSync(), full.dataSync());
+    const prefix = m.forward(ids(seq.map((r) => r.slice(0, L - 1))), { attentionMask: ids(mask.map((r) => r.slice(0, L - 1))), useCache: true });
+    const lastStep = m.forward(ids(seq.map((r) => [r[L - 1]])), { attentionMask: ids(mask), past: prefix.present });
+    disposeCache(prefix.present);
+    const dAuto = maxAbsDiff(lastStep.logits.dataSync(), full.slice([0, L - 1, 0], [2, 1, -1]).dataSync());
+    assert.ok(dAuto <= 1e-5, `cached step with mask-derived positions: ${dAuto}`);
+    // the padded row equals the same tokens run alone without padding
+    const alone = m.forward(ids([seq[0].slice(3)])).logits;
+    const d = maxAbsDiff(alone.dataSync(), full.slice([0, 3, 0], [1, 5, -1]).dataSync());
+    assert.ok(d <= 1e-5, `left-padded row vs unpadded: ${d}`);
+    m.dispose();
+    await initEngine({ backend: 'cpu' });
+  });
 
 test('seeded dropout repeats exactly; eval mode ignores it; training without a seed is refused', () => {
   const m = new GPT({ ...TINY, dropout: 0.2 });
@@ -162,7 +171,10 @@ test('bad inputs are refused by name', () => {
 
 test('every parameter gets a gradient; no tensor leaks across forward, cache and backward', () => {
   const m = new GPT(TINY);
-  const x = ids([[1, 2, 3, 4], [5, 6, 7, 8]]);
+  const x = ids([
+    [1, 2, 3, 4],
+    [5, 6, 7, 8],
+  ]);
   const start = tf.memory().numTensors;
   for (let i = 0; i < 3; i++) {
     const { value, grads } = tf.variableGrads(() => m.forward(x).logits.square().mean() as tf.Scalar, m.trainableVariables());
@@ -179,10 +191,18 @@ test('every parameter gets a gradient; no tensor leaks across forward, cache and
 });
 
 test('wasm forward equals cpu forward to 1e-4', async () => {
-  const x = [[1, 2, 3, 4, 5, 6, 7, 8], [9, 10, 11, 12, 13, 14, 15, 16]];
+  const x = [
+    [1, 2, 3, 4, 5, 6, 7, 8],
+    [9, 10, 11, 12, 13, 14, 15, 16],
+  ];
   const run = () => {
     const m = new GPT(TINY);
-    const out = m.forward(ids(x), { attentionMask: ids([[0, 1, 1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1, 1, 1]]) });
+    const out = m.forward(ids(x), {
+      attentionMask: ids([
+        [0, 1, 1, 1, 1, 1, 1, 1],
+        [1, 1, 1, 1, 1, 1, 1, 1],
+      ]),
+    });
     const data = out.logits.dataSync().slice();
     tf.dispose([out.logits, out.hidden]);
     m.dispose();
@@ -196,7 +216,7 @@ test('wasm forward equals cpu forward to 1e-4', async () => {
   assert.ok(d <= 1e-4, `max |wasm - cpu| = ${d}`);
 });
 
-test('a GPT built from another one\'s weights is an independent copy (frozen reference)', async () => {
+test("a GPT built from another one's weights is an independent copy (frozen reference)", async () => {
   await initEngine({ backend: 'cpu' });
   const policy = new GPT(TINY);
   const reference = new GPT(policy.config, policy.weights);

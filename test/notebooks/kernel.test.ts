@@ -41,11 +41,19 @@ function notebook(kernel: string): string {
 function run(kernel: string, env: Record<string, string> = {}) {
   const input = notebook(kernel);
   const output = path.join(work, `${kernel}.out.ipynb`);
-  const r = spawnSync(pythonExecutable(), [path.join(ROOT, 'environment/run_notebook.py'), input, output, '--cwd', ROOT, '--kernel', kernel, '--timeout', '120'], {
-    encoding: 'utf8',
-    env: { ...jupyterEnv(), ...env },
-  });
-  const events = r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const r = spawnSync(
+    pythonExecutable(),
+    [path.join(ROOT, 'environment/run_notebook.py'), input, output, '--cwd', ROOT, '--kernel', kernel, '--timeout', '120'],
+    {
+      encoding: 'utf8',
+      env: { ...jupyterEnv(), ...env },
+    },
+  );
+  const events = r.stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
   const nb = fs.existsSync(output) ? JSON.parse(fs.readFileSync(output, 'utf8')) : null;
   return { status: r.status, events, nb, stderr: r.stderr };
 }
@@ -54,8 +62,8 @@ const texts = (cell: any): string[] => cell.outputs.map((o: any) => [].concat(o.
 
 test('the tslab kernel this checkout finds is its own spec, starting its own launcher', { skip }, () => {
   assert.ok(specs!.tslab, 'no tslab kernel spec; run npm run setup');
-  assert.equal(specs!.tslab.dir, path.join(kernelSpecRoot(), 'kernels', 'tslab'), 'the spec in this checkout\'s folder (npm run setup writes it)');
-  assert.equal(specs!.tslab.program, TSLAB_LAUNCHER, 'the spec starts this checkout\'s launcher, by full path');
+  assert.equal(specs!.tslab.dir, path.join(kernelSpecRoot(), 'kernels', 'tslab'), "the spec in this checkout's folder (npm run setup writes it)");
+  assert.equal(specs!.tslab.program, TSLAB_LAUNCHER, "the spec starts this checkout's launcher, by full path");
 });
 
 test('the workbook kernel delivers 3000 outputs from one synchronous loop, in order, and runs the next cell', { skip }, () => {
@@ -63,15 +71,21 @@ test('the workbook kernel delivers 3000 outputs from one synchronous loop, in or
   assert.equal(r.status, 0, JSON.stringify(r.events.slice(-2)) + r.stderr.slice(-2000));
   const lines = texts(r.nb.cells[0]);
   assert.equal(lines.length, OUTPUTS);
-  assert.deepEqual(lines, Array.from({ length: OUTPUTS }, (_, i) => `line ${i}`));
+  assert.deepEqual(
+    lines,
+    Array.from({ length: OUTPUTS }, (_, i) => `line ${i}`),
+  );
   assert.equal(texts(r.nb.cells[1]).join('').trim(), 'next cell ran');
 });
 
-test('tslab bare fails on the same cell at zeromq\'s 513th send (the bug the launcher fixes)', { skip }, () => {
+test("tslab bare fails on the same cell at zeromq's 513th send (the bug the launcher fixes)", { skip }, () => {
   const kernels = path.join(work, 'jupyter/kernels/tslab-bare');
   fs.mkdirSync(kernels, { recursive: true });
   const bare = path.join(ROOT, 'node_modules/.bin/tslab');
-  fs.writeFileSync(path.join(kernels, 'kernel.json'), JSON.stringify({ argv: [bare, 'kernel', '--config-path', '{connection_file}'], display_name: 'tslab bare', language: 'typescript' }));
+  fs.writeFileSync(
+    path.join(kernels, 'kernel.json'),
+    JSON.stringify({ argv: [bare, 'kernel', '--config-path', '{connection_file}'], display_name: 'tslab bare', language: 'typescript' }),
+  );
   const r = run('tslab-bare', { JUPYTER_PATH: path.join(work, 'jupyter') });
   assert.notEqual(r.status, 0, 'tslab bare ran the cell; if tslab or zeromq now queue sends, the launcher may be dropped');
   const shown = r.nb ? texts(r.nb.cells[0]).length : 0;

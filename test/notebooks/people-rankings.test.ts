@@ -24,12 +24,29 @@ after(() => {
 });
 
 test("04 trains its reward model on people's rankings given with --param reward.rankings", () => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/workbook/cli.ts', '--profile', 'smoke', '--only', '00,01,02,03,04', '--run-id', runId, '--no-report', '--param', `reward.rankings=${PEOPLE}`], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, CI: 'true', INIT_CWD: ROOT },
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'src/workbook/cli.ts',
+      '--profile',
+      'smoke',
+      '--only',
+      '00,01,02,03,04',
+      '--run-id',
+      runId,
+      '--no-report',
+      '--param',
+      `reward.rankings=${PEOPLE}`,
+    ],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, CI: 'true', INIT_CWD: ROOT },
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   assert.equal(r.status, 0, r.stderr.slice(-4000));
   const manifest = JSON.parse(fs.readFileSync(path.join(runDir, 'manifest.json'), 'utf8'));
   assert.equal(manifest.status, 'ok');
@@ -46,7 +63,7 @@ test("04 trains its reward model on people's rankings given with --param reward.
   assert.deepEqual(trained, split.train);
   assert.deepEqual(loadRankings(path.join(runDir, 'reward/comparisons/validation-people.jsonl')), split.validation);
   const steps = fs.readFileSync(path.join(runDir, 'reward/metrics.jsonl'), 'utf8').trim().split('\n').length;
-  assert.equal(steps, Math.ceil(split.train.length / cfg.reward.batchPrompts) * cfg.reward.epochs, 'one step per batch of people\'s prompts, per epoch');
+  assert.equal(steps, Math.ceil(split.train.length / cfg.reward.batchPrompts) * cfg.reward.epochs, "one step per batch of people's prompts, per epoch");
   const accuracy = JSON.parse(fs.readFileSync(path.join(runDir, 'reward/accuracy.json'), 'utf8'));
   assert.deepEqual(accuracy.trainedOn, { rankings: path.basename(PEOPLE), sha256: record.sha256 });
   assert.equal(accuracy.accuracy.heldOutPeople.prompts, split.validation.length);

@@ -36,15 +36,26 @@ test('a kernel shut down after drawing a chart PNG leaves no Chromium and no pro
   const input = path.join(tmp, 'png.ipynb');
   const output = path.join(tmp, 'png.out.ipynb');
   fs.writeFileSync(input, JSON.stringify(nb));
-  const r = spawnSync(pythonExecutable(), [path.join(ROOT, 'environment/run_notebook.py'), input, output, '--cwd', path.join(ROOT, 'notebooks'), '--kernel', 'tslab', '--timeout', '120'], {
-    encoding: 'utf8',
-    env: { ...jupyterEnv(), TMPDIR: tmp, PYDEVD_DISABLE_FILE_VALIDATION: '1' },
-  });
+  const r = spawnSync(
+    pythonExecutable(),
+    [path.join(ROOT, 'environment/run_notebook.py'), input, output, '--cwd', path.join(ROOT, 'notebooks'), '--kernel', 'tslab', '--timeout', '120'],
+    {
+      encoding: 'utf8',
+      env: { ...jupyterEnv(), TMPDIR: tmp, PYDEVD_DISABLE_FILE_VALIDATION: '1' },
+    },
+  );
   assert.equal(r.status, 0, r.stdout.slice(-2000) + r.stderr.slice(-2000));
   const outputs = JSON.parse(fs.readFileSync(output, 'utf8')).cells[0].outputs;
-  assert.ok(outputs.some((o: any) => o.data?.['image/png']), 'the chart got its PNG (so Chromium ran)');
+  assert.ok(
+    outputs.some((o: any) => o.data?.['image/png']),
+    'the chart got its PNG (so Chromium ran)',
+  );
   // give a dying Chromium a moment, then count what is left of this kernel's
   await new Promise((res) => setTimeout(res, 2000));
   assert.deepEqual(chromiums(tmp), [], 'no Chromium of this kernel still running');
-  assert.deepEqual(fs.readdirSync(tmp).filter((d) => d.startsWith('rlhf-workbook-chromium-')), [], 'no Chromium profile left');
+  assert.deepEqual(
+    fs.readdirSync(tmp).filter((d) => d.startsWith('rlhf-workbook-chromium-')),
+    [],
+    'no Chromium profile left',
+  );
 });

@@ -20,13 +20,18 @@ after(() => {
 });
 
 function folderBytes(dir: string): number {
-  return fs.readdirSync(dir, { withFileTypes: true }).reduce((n, e) => n + (e.isDirectory() ? folderBytes(path.join(dir, e.name)) : fs.statSync(path.join(dir, e.name)).size), 0);
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .reduce((n, e) => n + (e.isDirectory() ? folderBytes(path.join(dir, e.name)) : fs.statSync(path.join(dir, e.name)).size), 0);
 }
 
 test('every notebook executes on the smoke profile with no error output, and the report is portable', () => {
   fs.mkdirSync(RUNS, { recursive: true });
   for (const old of fs.readdirSync(RUNS).filter((d) => d.startsWith('test-smoke-'))) fs.rmSync(path.join(RUNS, old), { recursive: true, force: true });
-  const notebooks = fs.readdirSync(path.join(ROOT, 'notebooks')).filter((f) => f.endsWith('.ipynb')).sort();
+  const notebooks = fs
+    .readdirSync(path.join(ROOT, 'notebooks'))
+    .filter((f) => f.endsWith('.ipynb'))
+    .sort();
   assert.ok(notebooks.includes('00-setup.ipynb'));
 
   const started = Date.now();
@@ -41,7 +46,10 @@ test('every notebook executes on the smoke profile with no error output, and the
 
   const manifest = JSON.parse(fs.readFileSync(path.join(runDir, 'manifest.json'), 'utf8'));
   assert.equal(manifest.status, 'ok');
-  assert.deepEqual(manifest.notebooks.map((n: any) => `${n.name}:${n.status}`), notebooks.map((f) => `${f.replace('.ipynb', '')}:ok`));
+  assert.deepEqual(
+    manifest.notebooks.map((n: any) => `${n.name}:${n.status}`),
+    notebooks.map((f) => `${f.replace('.ipynb', '')}:ok`),
+  );
   assert.ok(manifest.backend && manifest.backend.backend, 'backend recorded by 00-setup');
 
   for (const f of notebooks) {
@@ -61,7 +69,10 @@ test('every notebook executes on the smoke profile with no error output, and the
   process.stdout.write(`# smoke run: ${timings.totalSeconds.toFixed(1)} s in notebooks, ${seconds.toFixed(1)} s in all\n`);
 
   const report = path.join(runDir, 'report');
-  const pages = fs.readdirSync(report).filter((f) => f.endsWith('.html')).sort();
+  const pages = fs
+    .readdirSync(report)
+    .filter((f) => f.endsWith('.html'))
+    .sort();
   assert.deepEqual(pages, ['index.html', ...notebooks.map((f) => f.replace('.ipynb', '.html'))].sort());
   for (const p of pages) {
     const html = fs.readFileSync(path.join(report, p), 'utf8');
@@ -72,10 +83,15 @@ test('every notebook executes on the smoke profile with no error output, and the
   assert.ok(!/<b>(reproduces|partly|does not reproduce)<\/b>/.test(index), 'the smoke front page claims nothing');
   const setup = fs.readFileSync(path.join(report, '00-setup.html'), 'utf8');
   assert.ok(setup.includes('Plotly.newPlot'), 'chart drawn by plotly in the report');
-  assert.ok(setup.includes('<script src="assets/plotly.min.js"></script>') && fs.existsSync(path.join(report, 'assets/plotly.min.js')), 'one shared plotly.js beside the report');
+  assert.ok(
+    setup.includes('<script src="assets/plotly.min.js"></script>') && fs.existsSync(path.join(report, 'assets/plotly.min.js')),
+    'one shared plotly.js beside the report',
+  );
   for (const p of pages) assert.ok(!fs.readFileSync(path.join(report, p), 'utf8').includes('* plotly.js v'), `${p}: plotly.js not inlined`);
   const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
-  process.stdout.write(`# smoke run folder ${mb(folderBytes(runDir))} MB: report ${mb(folderBytes(report))} MB, executed notebooks ${mb(folderBytes(path.join(runDir, 'notebooks')))} MB\n`);
+  process.stdout.write(
+    `# smoke run folder ${mb(folderBytes(runDir))} MB: report ${mb(folderBytes(report))} MB, executed notebooks ${mb(folderBytes(path.join(runDir, 'notebooks')))} MB\n`,
+  );
   assert.ok(folderBytes(report) < 10 * 2 ** 20, `report under 10 MB (${mb(folderBytes(report))} MB)`);
   assert.ok(setup.includes('assets/tex-svg.js') && fs.existsSync(path.join(report, 'assets/tex-svg.js')), 'MathJax beside the report');
   assert.ok(setup.includes('id="wb-code"'), 'code can be hidden');

@@ -28,7 +28,10 @@ test('outside a kernel (no tslab loaded) the helpers print text', () => {
 
 test('a kernel whose only tslab has no display writer: every helper throws, naming the cause', async () => {
   installDeadCopy();
-  const expected = { message: /^display: this kernel loaded tslab \(.*other-checkout.*\) but none has a display writer .*run `npm run setup` in this checkout and restart the kernel$/ };
+  const expected = {
+    message:
+      /^display: this kernel loaded tslab \(.*other-checkout.*\) but none has a display writer .*run `npm run setup` in this checkout and restart the kernel$/,
+  };
   assert.throws(() => inKernel(), expected);
   assert.throws(() => showTable([{ a: 1 }]), expected);
   assert.throws(() => showMarkdown('**not**'), expected);

@@ -27,7 +27,10 @@ test('inside a kernel progress updates ONE output in place', () => {
   }
   const ids = new Set(sent.map((s) => s.content.transient.display_id));
   assert.equal(ids.size, 1, 'one display id');
-  assert.deepEqual(sent.map((s) => s.update), [false, true, true, true]);
+  assert.deepEqual(
+    sent.map((s) => s.update),
+    [false, true, true, true],
+  );
   assert.match(sent[sent.length - 1].content.data['text/plain'] as string, /2\/3 .*acc 0\.7/);
   assert.match(sent[0].content.data['text/html'] as string, /<progress value="0" max="3"/);
 });

@@ -17,12 +17,12 @@ test('finishPage drops require.js, configures MathJax 3 before it loads, adds th
   const html = `<html><head><script src="wb-no-require.js"></script>\n<script src="assets/tex-svg.js"> </script></head><body class="jp-Notebook">x ${RUN}</body></html>`;
   const out = finishPage(html, RUN);
   assert.ok(!out.includes('wb-no-require.js'));
-  assert.ok(out.indexOf('window.MathJax={tex:{inlineMath:[[\'$\',\'$\']') < out.indexOf('<script src="assets/tex-svg.js">'), 'config first, with its $ intact');
+  assert.ok(out.indexOf("window.MathJax={tex:{inlineMath:[['$','$']") < out.indexOf('<script src="assets/tex-svg.js">'), 'config first, with its $ intact');
   assert.match(out, /<body class="jp-Notebook">\n[\s\S]*id="wb-code"/);
   assert.ok(!out.includes(ROOT));
 });
 
-test('finishPage replaces plotly.js inlined by a chart output with the report\'s one shared copy', () => {
+test("finishPage replaces plotly.js inlined by a chart output with the report's one shared copy", () => {
   const chart = plotHtml({ data: [{ type: 'bar', x: ['a'], y: [1] }] }, true);
   assert.ok(chart.length > 1_000_000, 'the chart output carries plotly.js');
   const page = (body: string) => `<html><head><title>t</title></head><body>${body}</body></html>`;
@@ -30,17 +30,21 @@ test('finishPage replaces plotly.js inlined by a chart output with the report\'s
   assert.ok(out.length < 5_000, `${out.length} characters left`);
   assert.ok(!out.includes('plotly.js v'), 'no inlined plotly.js');
   assert.match(out, /<script src="assets\/plotly\.min\.js"><\/script>\n<\/head>/);
-  assert.match(out, /Plotly\.newPlot\("wb-plot-/, 'the chart\'s own drawing script is kept');
+  assert.match(out, /Plotly\.newPlot\("wb-plot-/, "the chart's own drawing script is kept");
   const noChart = finishPage(page('<p>no charts</p>'), RUN);
   assert.ok(!noChart.includes('plotly.min.js'), 'pages without charts do not load it');
 });
 
 test('shareStyles moves the head styles into one stylesheet named by its content, in order, linked where they stood', () => {
-  const page = (css: string) => `<html><head><meta charset="utf-8" />\n<title>t</title>\n<style type="text/css">${css}a{}</style>\n<style type="text/css">b{}</style>\n<script>x</script>\n</head><body><style type="text/css">.wb-toolbar{}</style></body></html>`;
+  const page = (css: string) =>
+    `<html><head><meta charset="utf-8" />\n<title>t</title>\n<style type="text/css">${css}a{}</style>\n<style type="text/css">b{}</style>\n<script>x</script>\n</head><body><style type="text/css">.wb-toolbar{}</style></body></html>`;
   const one = shareStyles(page('.jp-Cell{}'));
   assert.equal(one.css!.text, '.jp-Cell{}a{}\nb{}');
   assert.match(one.css!.file, /^assets\/notebook-[0-9a-f]{12}\.css$/);
-  assert.equal(one.html, `<html><head><meta charset="utf-8" />\n<title>t</title>\n<link rel="stylesheet" href="${one.css!.file}">\n<script>x</script>\n</head><body><style type="text/css">.wb-toolbar{}</style></body></html>`);
+  assert.equal(
+    one.html,
+    `<html><head><meta charset="utf-8" />\n<title>t</title>\n<link rel="stylesheet" href="${one.css!.file}">\n<script>x</script>\n</head><body><style type="text/css">.wb-toolbar{}</style></body></html>`,
+  );
   assert.equal(shareStyles(page('.jp-Cell{}')).css!.file, one.css!.file, 'same styles, same file');
   assert.notEqual(shareStyles(page('.other{}')).css!.file, one.css!.file);
 });

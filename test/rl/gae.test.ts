@@ -13,10 +13,11 @@ const ep = {
   rewards: [0, 0, 1, 2, 0, 0],
   values: [0.5, 0.6, 0.7, 0.4, 9, 9],
   mask: [1, 1, 1, 1, 0, 0],
-  batch: 2, length: 3,
+  batch: 2,
+  length: 3,
 };
 
-test('hand-computed 3-step GAE, the paper\'s gamma 1 lambda 0.95', () => {
+test("hand-computed 3-step GAE, the paper's gamma 1 lambda 0.95", () => {
   // delta_2 = 1 - 0.7 = 0.3;  delta_1 = 0 + 0.7 - 0.6 = 0.1;  delta_0 = 0 + 0.6 - 0.5 = 0.1
   // A_2 = 0.3;  A_1 = 0.1 + 0.95 * 0.3 = 0.385;  A_0 = 0.1 + 0.95 * 0.385 = 0.46575
   // row 1: one token, A = 2 - 0.4 = 1.6 (padding values 9 never read); padding -> 0
@@ -33,25 +34,36 @@ test('hand-computed with discount: gamma 0.9 lambda 0.8', () => {
 
 test('gamma = lambda = 1 reduces to reward-to-go minus value', () => {
   const rng = new Rng('gae');
-  const B = 3, T = 6, lens = [6, 4, 1];
-  const mask = new Float32Array(B * T), rewards = new Float32Array(B * T), values = new Float32Array(B * T);
-  for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) {
-    mask[b * T + t] = t < lens[b] ? 1 : 0; rewards[b * T + t] = rng.normal(); values[b * T + t] = rng.normal();
-  }
+  const B = 3,
+    T = 6,
+    lens = [6, 4, 1];
+  const mask = new Float32Array(B * T),
+    rewards = new Float32Array(B * T),
+    values = new Float32Array(B * T);
+  for (let b = 0; b < B; b++)
+    for (let t = 0; t < T; t++) {
+      mask[b * T + t] = t < lens[b] ? 1 : 0;
+      rewards[b * T + t] = rng.normal();
+      values[b * T + t] = rng.normal();
+    }
   const { advantages, returns } = gae({ rewards, values, mask, batch: B, length: T }, { gamma: 1, lambda: 1 });
-  for (let b = 0; b < B; b++) for (let t = 0; t < lens[b]; t++) {
-    let togo = 0;
-    for (let s = t; s < lens[b]; s++) togo += rewards[b * T + s];
-    assert.ok(Math.abs(advantages[b * T + t] - (togo - values[b * T + t])) < 1e-5);
-    assert.ok(Math.abs(returns[b * T + t] - togo) < 1e-5);
-  }
+  for (let b = 0; b < B; b++)
+    for (let t = 0; t < lens[b]; t++) {
+      let togo = 0;
+      for (let s = t; s < lens[b]; s++) togo += rewards[b * T + s];
+      assert.ok(Math.abs(advantages[b * T + t] - (togo - values[b * T + t])) < 1e-5);
+      assert.ok(Math.abs(returns[b * T + t] - togo) < 1e-5);
+    }
 });
 
 test('whiten: zero mean, unit (unbiased) variance over the mask; shiftMean=false keeps the mean', () => {
   closeAll(whiten([1, 2, 3, 100], [1, 1, 1, 0]), [-1, 0, 1, 0]);
   closeAll(whiten([1, 2, 3, 100], [1, 1, 1, 0], false), [1, 2, 3, 0]);
   // [2, 4, 6, 8]: mean 5, unbiased var 20/3
-  closeAll(whiten([2, 4, 6, 8], [1, 1, 1, 1]), [-3, -1, 1, 3].map((d) => d / Math.sqrt(20 / 3)));
+  closeAll(
+    whiten([2, 4, 6, 8], [1, 1, 1, 1]),
+    [-3, -1, 1, 3].map((d) => d / Math.sqrt(20 / 3)),
+  );
 });
 
 test('bad inputs are rejected by name and position', () => {

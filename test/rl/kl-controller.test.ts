@@ -5,7 +5,7 @@ import { KlController, DEFAULTS } from '../../src/rl/kl-controller';
 const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-12, `${a} != ${b}`);
 const adaptive = { kind: 'adaptive' as const, initKlCoef: 0.1, target: 6, horizon: 100 };
 
-test('fixed controller keeps the paper\'s beta', () => {
+test("fixed controller keeps the paper's beta", () => {
   const c = new KlController(DEFAULTS);
   assert.equal(c.value, 0.02);
   assert.equal(c.update(50, 64), 0.02);
@@ -27,7 +27,10 @@ test('adaptive: beta rises above the target KL, falls below, error clipped to +-
 test('adaptive controller steers a KL that responds to beta towards the target', () => {
   const c = new KlController({ ...adaptive, horizon: 50 });
   let kl = 0;
-  for (let i = 0; i < 400; i++) { kl = 0.6 / c.value; c.update(kl, 10); } // toy: KL ~ 1/beta
+  for (let i = 0; i < 400; i++) {
+    kl = 0.6 / c.value;
+    c.update(kl, 10);
+  } // toy: KL ~ 1/beta
   assert.ok(Math.abs(kl - 6) < 0.05, `KL ${kl} did not settle at 6`);
 });
 

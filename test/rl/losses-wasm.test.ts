@@ -12,15 +12,28 @@ import { Rng } from '../../src/util/random';
 async function lossesAndGrads(backend: string): Promise<number[][]> {
   await initEngine({ backend });
   const rng = new Rng('parity');
-  const N = 8, K = 9, B = 4, T = 12, V = 50;
+  const N = 8,
+    K = 9,
+    B = 4,
+    T = 12,
+    V = 50;
   const ranks = Array.from({ length: N }, (_, n) => Array.from({ length: 4 + (n % 6) }, () => rng.int(6)));
   const pairs = rankingPairs(ranks, K);
   const start = tf.memory().numTensors;
   const out = tf.tidy(() => {
-    const randn = (shape: number[]) => tf.tensor(Array.from({ length: shape.reduce((a, b) => a * b) }, () => rng.normal()), shape);
+    const randn = (shape: number[]) =>
+      tf.tensor(
+        Array.from({ length: shape.reduce((a, b) => a * b) }, () => rng.normal()),
+        shape,
+      );
     const rewards = randn([N, K]);
-    const logp = tf.neg(tf.abs(randn([B, T]))), old = tf.neg(tf.abs(randn([B, T]))), adv = randn([B, T]);
-    const mask = tf.tensor2d(Array.from({ length: B * T }, (_, i) => (i % T < 3 + 3 * Math.floor(i / T) ? 1 : 0)), [B, T]);
+    const logp = tf.neg(tf.abs(randn([B, T]))),
+      old = tf.neg(tf.abs(randn([B, T]))),
+      adv = randn([B, T]);
+    const mask = tf.tensor2d(
+      Array.from({ length: B * T }, (_, i) => (i % T < 3 + 3 * Math.floor(i / T) ? 1 : 0)),
+      [B, T],
+    );
     const logits = randn([B, T, V]);
     return [
       rankingLoss(rewards, pairs),
@@ -41,7 +54,10 @@ test('ranking loss, PPO losses, entropy and KL: wasm equals cpu to 1e-5, gradien
   assert.equal(tf.getBackend(), 'wasm');
   cpu.forEach((xs, i) => {
     assert.equal(wasm[i].length, xs.length);
-    assert.ok(xs.some((x) => x !== 0), `output ${i} is all zero`);
+    assert.ok(
+      xs.some((x) => x !== 0),
+      `output ${i} is all zero`,
+    );
     xs.forEach((x, j) => assert.ok(Math.abs(x - wasm[i][j]) < 1e-5, `output ${i}[${j}]: cpu ${x} wasm ${wasm[i][j]}`));
   });
 });

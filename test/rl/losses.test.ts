@@ -4,7 +4,9 @@ import * as tf from '@tensorflow/tfjs';
 import { policyLoss, valueLoss, tokenEntropy, entropy, klPerToken } from '../../src/rl/losses';
 import { maskedMean } from '../../src/model/logprobs';
 
-before(async () => { await tf.setBackend('cpu'); });
+before(async () => {
+  await tf.setBackend('cpu');
+});
 const closeAll = (got: ArrayLike<number>, want: number[], tol = 1e-6) => {
   assert.equal(got.length, want.length);
   for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i] - want[i]) < tol, `[${i}] ${got[i]} != ${want[i]}`);
@@ -37,10 +39,24 @@ test('value clipping on known values', () => {
   // loss = 1/2 * (0.64 + 0.81 + 2.25) / 3 = 0.616666...;  clipfrac = 1/3
   const start = tf.memory().numTensors;
   const out = tf.tidy(() => {
-    const r = valueLoss({
-      values: tf.tensor2d([[0.5, 0.1], [-0.5, 7]]), oldValues: tf.zeros([2, 2]),
-      returns: tf.tensor2d([[1, 1], [1, 0]]), mask: tf.tensor2d([[1, 1], [1, 0]]),
-    }, 0.2);
+    const r = valueLoss(
+      {
+        values: tf.tensor2d([
+          [0.5, 0.1],
+          [-0.5, 7],
+        ]),
+        oldValues: tf.zeros([2, 2]),
+        returns: tf.tensor2d([
+          [1, 1],
+          [1, 0],
+        ]),
+        mask: tf.tensor2d([
+          [1, 1],
+          [1, 0],
+        ]),
+      },
+      0.2,
+    );
     return [val(r.loss), val(r.clipfrac)];
   });
   closeAll(out, [3.7 / 6, 1 / 3]);
@@ -49,7 +65,12 @@ test('value clipping on known values', () => {
 
 test('entropy from logits: p = (1/4, 3/4) and uniform over 4; masked mean', () => {
   const got = tf.tidy(() => {
-    const logits = tf.tensor3d([[[0, Math.log(3), -1e9, -1e9], [0, 0, 0, 0]]]); // [1, 2, 4]
+    const logits = tf.tensor3d([
+      [
+        [0, Math.log(3), -1e9, -1e9],
+        [0, 0, 0, 0],
+      ],
+    ]); // [1, 2, 4]
     return [...tokenEntropy(logits).dataSync(), val(entropy(logits, tf.tensor2d([[1, 0]]))), val(entropy(logits, tf.ones([1, 2])))];
   });
   const h = 0.5623351446188083; // -(1/4 ln 1/4 + 3/4 ln 3/4)
@@ -59,9 +80,14 @@ test('entropy from logits: p = (1/4, 3/4) and uniform over 4; masked mean', () =
 test('KL estimators k1, k2, k3 on known log-probs, and their masked mean', () => {
   // p = (0.5, 0.25), q = (0.25, 0.5): k1 = +-ln2; k2 = ln2^2 / 2; k3 = (q/p - 1) - ln(q/p) = ln2 - 1/2, 1 - ln2
   const got = tf.tidy(() => {
-    const logp = tf.log(tf.tensor2d([[0.5, 0.25]])), logq = tf.log(tf.tensor2d([[0.25, 0.5]]));
-    return [klPerToken(logp, logq, 'k1'), klPerToken(logp, logq, 'k2'), klPerToken(logp, logq, 'k3'),
-      maskedMean(klPerToken(logp, logq, 'k3'), tf.tensor2d([[1, 0]]))].map((t) => [...t.dataSync()]);
+    const logp = tf.log(tf.tensor2d([[0.5, 0.25]])),
+      logq = tf.log(tf.tensor2d([[0.25, 0.5]]));
+    return [
+      klPerToken(logp, logq, 'k1'),
+      klPerToken(logp, logq, 'k2'),
+      klPerToken(logp, logq, 'k3'),
+      maskedMean(klPerToken(logp, logq, 'k3'), tf.tensor2d([[1, 0]])),
+    ].map((t) => [...t.dataSync()]);
   });
   closeAll(got[0], [Math.LN2, -Math.LN2]);
   closeAll(got[1], [0.2402265069591007, 0.2402265069591007]);
@@ -70,7 +96,9 @@ test('KL estimators k1, k2, k3 on known log-probs, and their masked mean', () =>
 });
 
 test('shape mismatches and bad clip ranges are rejected by name', () => {
-  const a = tf.zeros([2, 3]), b = tf.zeros([2, 2]), l = tf.zeros([2, 2, 5]);
+  const a = tf.zeros([2, 3]),
+    b = tf.zeros([2, 2]),
+    l = tf.zeros([2, 2, 5]);
   assert.throws(() => policyLoss({ logprobs: a, oldLogprobs: a, advantages: b, mask: a }), /policyLoss: advantages has shape \[2,2\] but logprobs has \[2,3\]/);
   assert.throws(() => policyLoss({ logprobs: a, oldLogprobs: a, advantages: a, mask: a }, 0), /clipRange must be a finite number > 0/);
   assert.throws(() => valueLoss({ values: a, oldValues: a, returns: a, mask: b }), /valueLoss: mask has shape/);

@@ -4,7 +4,9 @@ import * as tf from '@tensorflow/tfjs';
 import { shapeRewards, tokenKl, endsWithEos, leaveOneOutBaseline, penaliseMissingEos } from '../../src/rl/rewards';
 import { klPerToken } from '../../src/rl/losses';
 
-before(async () => { await tf.setBackend('cpu'); });
+before(async () => {
+  await tf.setBackend('cpu');
+});
 const closeAll = (got: ArrayLike<number>, want: number[], tol = 1e-6) => {
   assert.equal(got.length, want.length);
   for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i] - want[i]) < tol, `[${i}] ${got[i]} != ${want[i]}`);
@@ -16,7 +18,8 @@ const input = {
   logprobs: [-1, -2, -0.5, -1, -1, 0],
   refLogprobs: [-1.5, -1, -0.5, -2, -0.5, 0],
   mask: [1, 1, 1, 1, 1, 0],
-  batch: 2, length: 3,
+  batch: 2,
+  length: 3,
 };
 
 test('per-token reward is -beta*KL_t with the RM score added at the last answer token', () => {

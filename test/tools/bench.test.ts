@@ -23,12 +23,16 @@ test('trainingFlops counts 6 per matmul parameter per token plus attention', () 
 
 test('time reports median and fastest wall time and CPU time', async () => {
   let calls = 0;
-  const t = await time(() => {
-    calls++;
-    let x = 0;
-    for (let i = 0; i < 2e5; i++) x += Math.sqrt(i);
-    assert.ok(x > 0);
-  }, 3, 2);
+  const t = await time(
+    () => {
+      calls++;
+      let x = 0;
+      for (let i = 0; i < 2e5; i++) x += Math.sqrt(i);
+      assert.ok(x > 0);
+    },
+    3,
+    2,
+  );
   assert.equal(calls, 5);
   assert.ok(t.wallMinMs > 0 && t.wallMinMs <= t.wallMs);
   assert.ok(t.cpuMs >= 0);
@@ -63,8 +67,28 @@ test('fused kernels vs baseline: same losses both ways, both timed, the switch r
 });
 
 test('the per-kernel comparison lists kernels of either profile with both columns', () => {
-  const p = (kernels: [string, number, number][], total: number) => ({ totalMs: total, otherMs: total - kernels.reduce((s, k) => s + k[1], 0), kernels: kernels.map(([kernel, ms, calls]) => ({ kernel, ms, calls })) });
-  const text = formatProfileComparison(p([['BatchMatMul', 200, 39], ['Identity', 15, 226]], 260), p([['BatchMatMul', 190, 39], ['Mean', 4, 20]], 220), ['baseline', 'fused']);
+  const p = (kernels: [string, number, number][], total: number) => ({
+    totalMs: total,
+    otherMs: total - kernels.reduce((s, k) => s + k[1], 0),
+    kernels: kernels.map(([kernel, ms, calls]) => ({ kernel, ms, calls })),
+  });
+  const text = formatProfileComparison(
+    p(
+      [
+        ['BatchMatMul', 200, 39],
+        ['Identity', 15, 226],
+      ],
+      260,
+    ),
+    p(
+      [
+        ['BatchMatMul', 190, 39],
+        ['Mean', 4, 20],
+      ],
+      220,
+    ),
+    ['baseline', 'fused'],
+  );
   assert.match(text, /baseline\s+fused/);
   assert.match(text, /^\s+BatchMatMul\s+200\.0\s+39\s+190\.0\s+39$/m);
   assert.match(text, /^\s+Identity\s+15\.0\s+226\s+0\.0\s+0$/m);

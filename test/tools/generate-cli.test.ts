@@ -48,8 +48,15 @@ test('--prompts in.jsonl --out out.jsonl; batching does not change the samples',
   const printed: string[] = [];
   await main([...base, '--prompts', input, '--out', out, '--seed', '1'], (l) => printed.push(l));
   assert.equal(printed.length, 0);
-  const rows = fs.readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(rows.map((r) => r.prompt), ['Paris?', 'France?', 'capital']);
+  const rows = fs
+    .readFileSync(out, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    rows.map((r) => r.prompt),
+    ['Paris?', 'France?', 'capital'],
+  );
   const oneByOne = await main([...base, '--prompts', input, '--seed', '1', '--batch-size', '1'], () => undefined);
   assert.deepEqual(oneByOne, rows);
 });
@@ -75,7 +82,12 @@ test('bad arguments and bad JSONL rows give clear errors', async () => {
     [[...base, '--prompt', 'x', '--max-new-tokens', '40'], /--max-new-tokens \(40\) must be < the model's blockSize \(32\)/],
     [['--model', path.join(root, 'nothing'), '--backend', 'cpu', '--prompt', 'x'], /nothing: checkpoint folder not found/],
   ];
-  for (const [argv, message] of cases) await assert.rejects(main(argv, () => undefined), message, argv.join(' '));
+  for (const [argv, message] of cases)
+    await assert.rejects(
+      main(argv, () => undefined),
+      message,
+      argv.join(' '),
+    );
 });
 
 test('without --max-new-tokens the answer length fits the model (half its blockSize at most)', async () => {
@@ -85,12 +97,19 @@ test('without --max-new-tokens the answer length fits the model (half its blockS
 });
 
 test('a reward-model checkpoint is refused by name: it scores answers, it does not write them', async () => {
-  await assert.rejects(main(['--model', rewardModel, '--backend', 'cpu', '--prompt', 'x'], () => undefined),
-    { name: 'InputError', message: `--model ${rewardModel} is a reward model checkpoint (stage "reward-model", head reward_head): it scores answers and does not write them; give a pretrain, SFT or PPO policy checkpoint` });
+  await assert.rejects(
+    main(['--model', rewardModel, '--backend', 'cpu', '--prompt', 'x'], () => undefined),
+    {
+      name: 'InputError',
+      message: `--model ${rewardModel} is a reward model checkpoint (stage "reward-model", head reward_head): it scores answers and does not write them; give a pretrain, SFT or PPO policy checkpoint`,
+    },
+  );
 });
 
 test('the npm script: one line on stderr, exit 2, for bad input', () => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/tools/generate-cli.ts', '--model', model, '--prompt', 'x', '--top-k', '-1'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/tools/generate-cli.ts', '--model', model, '--prompt', 'x', '--top-k', '-1'], {
+    encoding: 'utf8',
+  });
   assert.equal(r.status, 2);
   assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   assert.match(r.stderr, /^generate: option .--top-k <k>. argument .-1. is invalid\. --top-k must be an integer in \[0, 1000000000\], got "-1"/);

@@ -32,6 +32,9 @@ test('npm run export / import: a checkpoint goes out and comes back; argument mi
   m.dispose();
   await assert.rejects(exportMain(['--model', ckpt, '--data', root, '--out', path.join(root, 'x')]), /exactly one of --model <checkpoint> or --data <runDir>/);
   await assert.rejects(exportMain(['--model', ckpt]), /--out/);
-  await assert.rejects(importMain(['--from', path.join(root, 'hf'), '--out', path.join(root, 'y'), '--head', 'policy']), /--head must be reward_head or value_head/);
+  await assert.rejects(
+    importMain(['--from', path.join(root, 'hf'), '--out', path.join(root, 'y'), '--head', 'policy']),
+    /--head must be reward_head or value_head/,
+  );
   await assert.rejects(importMain(['--from', path.join(root, 'nope'), '--out', path.join(root, 'y')]), /nope: Hugging Face model folder not found/);
 });

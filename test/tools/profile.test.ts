@@ -12,9 +12,13 @@ before(async () => {
 test('profileKernels counts each kernel call once and restores the registered kernels', async () => {
   const before = new Map(tf.getKernelsForBackend('wasm').map((k) => [k.kernelName, k.kernelFunc]));
   const a = tf.ones([8, 8]);
-  const p = await profileKernels(() => {
-    tf.tidy(() => tf.matMul(a, a).add(1).mul(2));
-  }, 3, 1);
+  const p = await profileKernels(
+    () => {
+      tf.tidy(() => tf.matMul(a, a).add(1).mul(2));
+    },
+    3,
+    1,
+  );
   a.dispose();
   const byName = new Map(p.kernels.map((k) => [k.kernel, k]));
   assert.equal(byName.get('BatchMatMul')?.calls, 1);

@@ -39,7 +39,12 @@ test('a K-way file is checked, summarised and written as the rankings table the 
   const again = rankings('--in', path.join(work, 'table.jsonl'));
   assert.equal(again.status, 0, again.err.join('\n'));
   const pairs = path.join(work, 'pairs.jsonl');
-  fs.writeFileSync(pairs, toComparisons(importRankings(PEOPLE)).map((c) => JSON.stringify(c)).join('\n') + '\n');
+  fs.writeFileSync(
+    pairs,
+    toComparisons(importRankings(PEOPLE))
+      .map((c) => JSON.stringify(c))
+      .join('\n') + '\n',
+  );
   const fromPairs = rankings('--in', pairs, '--out', path.join(work, 'from-pairs.jsonl'));
   assert.equal(fromPairs.status, 0, fromPairs.err.join('\n'));
   assert.match(fromPairs.out[0], /24 rankings from 6 users and 1 labeler: 96 answers, 134 comparisons, 10 ties$/);
@@ -48,12 +53,15 @@ test('a K-way file is checked, summarised and written as the rankings table the 
 test('every bad line is reported at once, exit 2, and nothing is written', () => {
   const bad = path.join(work, 'bad.jsonl');
   const good = fs.readFileSync(PEOPLE, 'utf8').split('\n').slice(0, 3);
-  fs.writeFileSync(bad, [
-    ...good,
-    JSON.stringify({ prompt: 'Q?', answers: ['same', 'same'], ranks: [1, 2] }),
-    '{not json',
-    JSON.stringify({ prompt: 'Q2?', answers: ['a', 'b'], ranks: [1, 1] }),
-  ].join('\n') + '\n');
+  fs.writeFileSync(
+    bad,
+    [
+      ...good,
+      JSON.stringify({ prompt: 'Q?', answers: ['same', 'same'], ranks: [1, 2] }),
+      '{not json',
+      JSON.stringify({ prompt: 'Q2?', answers: ['a', 'b'], ranks: [1, 1] }),
+    ].join('\n') + '\n',
+  );
   const out = path.join(work, 'never.jsonl');
   const r = rankings('--in', bad, '--out', out);
   assert.equal(r.status, 2);
@@ -63,7 +71,11 @@ test('every bad line is reported at once, exit 2, and nothing is written', () =>
   assert.ok(r.err[2].startsWith(`  ${bad}:5: not valid JSON (`), r.err[2]);
   assert.equal(r.err[3], `  ${bad}:6: prompt human-000006: all 2 answers tie (rank 1): the ranking holds no comparison`);
   assert.ok(!fs.existsSync(out), 'nothing written');
-  assert.deepEqual(fs.readdirSync(work).filter((f) => f.includes('.tmp')), [], 'no temporary file left');
+  assert.deepEqual(
+    fs.readdirSync(work).filter((f) => f.includes('.tmp')),
+    [],
+    'no temporary file left',
+  );
 });
 
 test('bad options: the format, the output name, writing over the input', () => {

@@ -24,7 +24,10 @@ test('the SFT loss mask covers the answer tokens and <|eos|> only: not <|bos|>, 
     const mask = Array.from(b.lossMask.subarray(row * b.T1, (row + 1) * b.T1));
     const answer = tok.encode(row === 0 ? 'Paris is the capital of France.' : 'Paris.', { allowSpecial: false });
     // masked-in tokens are exactly the answer followed by <|eos|>
-    assert.deepEqual(ids.filter((_, t) => mask[t] === 1), [...answer, tok.eosId]);
+    assert.deepEqual(
+      ids.filter((_, t) => mask[t] === 1),
+      [...answer, tok.eosId],
+    );
     assert.equal(ids[e.answerStart - 1], tok.answerId);
     for (let t = 0; t < e.answerStart; t++) assert.equal(mask[t], 0, `prompt token ${t} is a target`);
     for (let t = e.ids.length; t < b.T1; t++) {

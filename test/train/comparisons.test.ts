@@ -24,32 +24,54 @@ const CFG = { kMin: 4, kMax: 9, maxNewTokens: 6, batchSize: 16, seed: 3 };
 before(async () => {
   await initEngine({ backend: 'wasm' });
   prompts = loadPrompts(path.join(__dirname, '../../data/smoke/prompts-rm.jsonl')).slice(0, 8);
-  tok = trainTokenizer(prompts.map((p) => p.text), { vocabSize: 300, minFrequency: 1 });
+  tok = trainTokenizer(
+    prompts.map((p) => p.text),
+    { vocabSize: 300, minFrequency: 1 },
+  );
   small = new GPT({ vocabSize: tok.vocabSize, blockSize: 64, nLayer: 1, nHead: 2, nEmbd: 8, seed: 1 });
   medium = new GPT({ vocabSize: tok.vocabSize, blockSize: 64, nLayer: 1, nHead: 2, nEmbd: 16, seed: 2 });
 });
 
 test('K in [kMin, kMax] answers per prompt, each from a named SFT model; the same seed repeats, batching does not matter', async () => {
-  const sources = [{ name: 'sft-small', model: small }, { name: 'sft-medium', model: medium }];
+  const sources = [
+    { name: 'sft-small', model: small },
+    { name: 'sft-medium', model: medium },
+  ];
   const calls: number[] = [];
-  const a = await sampleAnswers(prompts, sources, tok, CFG, (done) => { calls.push(done); });
+  const a = await sampleAnswers(prompts, sources, tok, CFG, (done) => {
+    calls.push(done);
+  });
   const ks = a.map((s) => s.answers.length);
   for (const k of ks) assert.ok(k >= 4 && k <= 9, `K = ${k}`);
   assert.ok(new Set(ks).size > 1, 'K varies between prompts');
   for (const s of a) assert.equal(s.sources.length, s.answers.length);
   const used = new Set(a.flatMap((s) => s.sources));
   assert.deepEqual([...used].sort(), ['sft-medium', 'sft-small']);
-  assert.equal(calls[calls.length - 1], ks.reduce((x, y) => x + y, 0), 'progress reaches every answer');
-  assert.ok(a.some((s) => new Set(s.answers).size > 1), 'sampling, not greedy: answers differ');
+  assert.equal(
+    calls[calls.length - 1],
+    ks.reduce((x, y) => x + y, 0),
+    'progress reaches every answer',
+  );
+  assert.ok(
+    a.some((s) => new Set(s.answers).size > 1),
+    'sampling, not greedy: answers differ',
+  );
   const b = await sampleAnswers(prompts, sources, tok, { ...CFG, batchSize: 5 });
   assert.deepEqual(b, a);
   const c = await sampleAnswers(prompts, sources, tok, { ...CFG, seed: 4 });
-  assert.notDeepEqual(c.map((s) => s.answers), a.map((s) => s.answers));
+  assert.notDeepEqual(
+    c.map((s) => s.answers),
+    a.map((s) => s.answers),
+  );
 });
 
 test('one training labeler ranks each prompt with ties allowed; held-out labelers when asked', () => {
   const panel = makePanel({ ...PANEL_DEFAULTS, seed: 7 });
-  const sampled = prompts.map((p) => ({ prompt: p, answers: ['I am not sure.', 'I am not sure.', p.facts.answers[0] ?? 'yes', 'what what what what'], sources: ['x', 'x', 'y', 'y'] }));
+  const sampled = prompts.map((p) => ({
+    prompt: p,
+    answers: ['I am not sure.', 'I am not sure.', p.facts.answers[0] ?? 'yes', 'what what what what'],
+    sources: ['x', 'x', 'y', 'y'],
+  }));
   const train = rankAnswers(sampled, panel);
   const held = rankAnswers(sampled, panel, true);
   train.forEach((r, i) => {
@@ -71,8 +93,18 @@ test('saved as JSONL + CSV that the rankings loader reads back; sources beside; 
   const sampled = await sampleAnswers(prompts.slice(0, 3), [{ name: 'sft-small', model: small }], tok, CFG);
   const comps = rankAnswers(sampled, panel);
   const files = writeComparisons(root, 'rm-train', comps);
-  assert.deepEqual(files.map((f) => path.basename(f)), ['rm-train.jsonl', 'rm-train.csv', 'rm-train-sources.jsonl']);
-  const strip = (c: (typeof comps)[number]) => ({ prompt_id: c.prompt_id, user_id: c.user_id, labeler_id: c.labeler_id, prompt: c.prompt, answers: c.answers, ranks: c.ranks });
+  assert.deepEqual(
+    files.map((f) => path.basename(f)),
+    ['rm-train.jsonl', 'rm-train.csv', 'rm-train-sources.jsonl'],
+  );
+  const strip = (c: (typeof comps)[number]) => ({
+    prompt_id: c.prompt_id,
+    user_id: c.user_id,
+    labeler_id: c.labeler_id,
+    prompt: c.prompt,
+    answers: c.answers,
+    ranks: c.ranks,
+  });
   assert.deepEqual(loadRankings(files[0]), comps.map(strip));
   assert.deepEqual(loadRankings(files[1]), comps.map(strip));
   const rows = comparisonRows(comps);
@@ -86,5 +118,15 @@ test('saved as JSONL + CSV that the rankings loader reads back; sources beside; 
 test('bad configs are rejected by name', async () => {
   await assert.rejects(sampleAnswers(prompts, [{ name: 'a', model: small }], tok, { kMin: 5, kMax: 4 }), /kMin 5, kMax 4/);
   await assert.rejects(sampleAnswers(prompts, [], tok), /no model to sample answers from/);
-  await assert.rejects(sampleAnswers(prompts, [{ name: 'a', model: small }, { name: 'a', model: medium }], tok), /source names must be unique/);
+  await assert.rejects(
+    sampleAnswers(
+      prompts,
+      [
+        { name: 'a', model: small },
+        { name: 'a', model: medium },
+      ],
+      tok,
+    ),
+    /source names must be unique/,
+  );
 });

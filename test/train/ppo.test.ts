@@ -44,7 +44,15 @@ function models(opts: { rmBias?: number; rmWeight?: number } = {}): PpoModels {
   const rewardHead = new ScalarHead('reward_head', C, 7);
   if (opts.rmWeight !== undefined) rewardHead.weight.assign(tf.fill([C, 1], opts.rmWeight));
   if (opts.rmBias !== undefined) rewardHead.bias.assign(tf.fill([1], opts.rmBias));
-  const valueHead = new ScalarHead('value_head', C, 0, new Map<string, tf.Tensor>([['value_head.weight', rewardHead.weight], ['value_head.bias', rewardHead.bias]]));
+  const valueHead = new ScalarHead(
+    'value_head',
+    C,
+    0,
+    new Map<string, tf.Tensor>([
+      ['value_head.weight', rewardHead.weight],
+      ['value_head.bias', rewardHead.bias],
+    ]),
+  );
   return { policy: gpt(1), reference: gpt(1), rewardModel: gpt(5), rewardHead, valueModel: gpt(5), valueHead, tokenizer: tok };
 }
 
@@ -52,15 +60,32 @@ function dispose(m: PpoModels): void {
   for (const x of [m.policy, m.reference, m.rewardModel, m.valueModel, m.rewardHead, m.valueHead]) x?.dispose();
 }
 
-const tiny: Partial<PpoConfig> = { iterations: 1, rolloutBatch: 4, miniBatch: 2, ppoEpochs: 1, maxNewTokens: 6, ptxBatch: 2, ptxLength: 8, evalPretrainBatch: 2, lr: 1e-3, valueLr: 1e-3 };
+const tiny: Partial<PpoConfig> = {
+  iterations: 1,
+  rolloutBatch: 4,
+  miniBatch: 2,
+  ppoEpochs: 1,
+  maxNewTokens: 6,
+  ptxBatch: 2,
+  ptxLength: 8,
+  evalPretrainBatch: 2,
+  lr: 1e-3,
+  valueLr: 1e-3,
+};
 const data = () => ({ prompts, pretrainTokens, heldOutTokens: pretrainTokens.slice(0, 60) });
 const snapshot = (vars: Map<string, tf.Variable>) => new Map([...vars].map(([k, v]) => [k, Array.from(v.dataSync())]));
 const withoutTime = (rows: PpoRow[]) => rows.map((r) => ({ ...r, 'time/seconds': 0, 'time/generate': 0, 'time/optimise': 0 }));
 
 test('episodes: answer log-probs are gathered from the logits that predict each answer token', async () => {
   const m = gpt(3);
-  const prompt = [[tok.bosId, 10, 11, 12], [tok.bosId, 20]];
-  const answers = [[30, tok.eosId], [40, 41, 42]];
+  const prompt = [
+    [tok.bosId, 10, 11, 12],
+    [tok.bosId, 20],
+  ];
+  const answers = [
+    [30, tok.eosId],
+    [40, 41, 42],
+  ];
   const ep = makeEpisodes(prompt, answers, tok.padId, tok.eosId);
   assert.equal(ep.S, 6);
   assert.equal(ep.T, 3);
@@ -82,9 +107,16 @@ test('episodes: answer log-probs are gathered from the logits that predict each 
 
 test('one iteration changes every policy and value parameter, not the reference or the RM; fixed metric names', async () => {
   const m = models();
-  const before = { policy: snapshot(m.policy.weights), value: snapshot(m.valueModel!.weights), head: snapshot(m.valueHead.weights), ref: snapshot(m.reference.weights), rm: snapshot(m.rewardModel.weights) };
+  const before = {
+    policy: snapshot(m.policy.weights),
+    value: snapshot(m.valueModel!.weights),
+    head: snapshot(m.valueHead.weights),
+    ref: snapshot(m.reference.weights),
+    rm: snapshot(m.rewardModel.weights),
+  };
   const { rows, table } = await trainPpo(m, data(), { ...tiny, ptxCoef: 1 }, {});
-  const changed = (a: Map<string, number[]>, vars: Map<string, tf.Variable>) => [...vars].filter(([k, v]) => Array.from(v.dataSync()).some((x, i) => x !== a.get(k)![i])).map(([k]) => k);
+  const changed = (a: Map<string, number[]>, vars: Map<string, tf.Variable>) =>
+    [...vars].filter(([k, v]) => Array.from(v.dataSync()).some((x, i) => x !== a.get(k)![i])).map(([k]) => k);
   assert.deepEqual(changed(before.policy, m.policy.weights).sort(), [...m.policy.weights.keys()].sort());
   assert.deepEqual(changed(before.value, m.valueModel!.weights).sort(), [...m.valueModel!.weights.keys()].sort());
   assert.deepEqual(changed(before.head, m.valueHead.weights).sort(), ['value_head.bias', 'value_head.weight']);
@@ -124,7 +156,16 @@ test("valueTrunk 'frozen': only the value head trains, on the RM trunk's cached 
 test('no tensor leaks across iterations', async () => {
   const m = models();
   const counts: number[] = [];
-  await trainPpo(m, data(), { ...tiny, iterations: 4, ptxCoef: 0.5 }, { onIteration: () => { counts.push(tf.memory().numTensors); } });
+  await trainPpo(
+    m,
+    data(),
+    { ...tiny, iterations: 4, ptxCoef: 0.5 },
+    {
+      onIteration: () => {
+        counts.push(tf.memory().numTensors);
+      },
+    },
+  );
   // the Adam moments are created by the first step; after that the count is flat
   assert.equal(counts.length, 4);
   assert.equal(counts[3], counts[1], `tensors per iteration: ${counts}`);
@@ -161,7 +202,10 @@ test('same seed, same numbers; a run resumed from its checkpoint repeats the uni
   const ckpt = loadCheckpoint(path.join(root, 'full'));
   assert.equal((ckpt.extra.ppo as any).iteration, 3);
   ckpt.model.dispose();
-  const jsonl = fs.readFileSync(path.join(root, 'full', 'metrics.jsonl'), 'utf8').trim().split('\n');
+  const jsonl = fs
+    .readFileSync(path.join(root, 'full', 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n');
   assert.equal(jsonl.length, 3);
   assert.equal(fs.readFileSync(path.join(root, 'full', 'metrics.csv'), 'utf8').split('\n')[0], METRICS.join(','));
   // a finished run returns its rows without training again
@@ -183,17 +227,23 @@ test('a diverging run stops with a clear message and leaves the last good checkp
   let good: Map<string, number[]> | null = null;
   await assert.rejects(
     () =>
-      trainPpo(m, data(), { ...tiny, iterations: 3, saveEvery: 1 }, {
-        dir,
-        onIteration: (_row, it) => {
-          if (it !== 1) return;
-          good = snapshot(m.policy.weights);
-          // a NaN in the policy, as an exploding update leaves it
-          const w = m.policy.weights.get('h.0.mlp.c_fc.bias')!;
-          w.assign(tf.fill(w.shape, NaN));
+      trainPpo(
+        m,
+        data(),
+        { ...tiny, iterations: 3, saveEvery: 1 },
+        {
+          dir,
+          onIteration: (_row, it) => {
+            if (it !== 1) return;
+            good = snapshot(m.policy.weights);
+            // a NaN in the policy, as an exploding update leaves it
+            const w = m.policy.weights.get('h.0.mlp.c_fc.bias')!;
+            w.assign(tf.fill(w.shape, NaN));
+          },
         },
-      }),
-    (e: unknown) => e instanceof DivergenceError && /PPO diverged at iteration 2/.test(e.message) && /last good checkpoint \(iteration 1\) is intact/.test(e.message),
+      ),
+    (e: unknown) =>
+      e instanceof DivergenceError && /PPO diverged at iteration 2/.test(e.message) && /last good checkpoint \(iteration 1\) is intact/.test(e.message),
   );
   const ckpt = loadCheckpoint(dir);
   assert.equal((ckpt.extra.ppo as any).iteration, 1);
@@ -208,7 +258,8 @@ test('an exploding update (NaN / infinite loss or gradient) is caught before any
   // lr 1e6 without gradient clipping: the weights blow up within the first iteration's steps
   await assert.rejects(
     () => trainPpo(m, data(), { ...tiny, iterations: 2, ppoEpochs: 3, lr: 1e6, valueLr: 1e6, maxGradNorm: 0, ptxCoef: 1 }, { dir }),
-    (e: unknown) => e instanceof DivergenceError && /PPO diverged at iteration 1: .* is (NaN|-?Infinity)/.test(e.message) && /nothing was saved/.test(e.message),
+    (e: unknown) =>
+      e instanceof DivergenceError && /PPO diverged at iteration 1: .* is (NaN|-?Infinity)/.test(e.message) && /nothing was saved/.test(e.message),
   );
   assert.ok(!fs.existsSync(dir));
   dispose(m);
@@ -216,7 +267,15 @@ test('an exploding update (NaN / infinite loss or gradient) is caught before any
 
 test('measurePolicy: paired answers (batching does not change them), KL 0 for the reference itself, scores under the penalty', async () => {
   const m = models();
-  const opts = { maxNewTokens: 5, temperature: 1, seed: 3, missingEos: { mode: 'subtract' as const, penalty: 1 }, heldOutTokens: pretrainTokens, heldOutWindows: 2, ptxLength: 8 };
+  const opts = {
+    maxNewTokens: 5,
+    temperature: 1,
+    seed: 3,
+    missingEos: { mode: 'subtract' as const, penalty: 1 },
+    heldOutTokens: pretrainTokens,
+    heldOutWindows: 2,
+    ptxLength: 8,
+  };
   const a = await measurePolicy(m, prompts, { ...opts, batchSize: 4 });
   const b = await measurePolicy(m, prompts, { ...opts, batchSize: 2 });
   assert.deepEqual(a.answers, b.answers);
@@ -242,8 +301,14 @@ test('loadPpoModels: the RM-chosen SFT epoch (else the last, with a note); refer
   assert.deepEqual(Array.from(m.valueHead.weight.dataSync()), Array.from(m.rewardHead.weight.dataSync()));
   m.policy.weights.get('ln_f.bias')!.assign(tf.fill([C], 3));
   m.valueModel!.weights.get('ln_f.bias')!.assign(tf.fill([C], 3));
-  assert.ok(Array.from(m.reference.weights.get('ln_f.bias')!.dataSync()).every((x) => x === 0), 'the reference is a copy');
-  assert.ok(Array.from(m.rewardModel.weights.get('ln_f.bias')!.dataSync()).every((x) => x === 0), 'the RM is a copy');
+  assert.ok(
+    Array.from(m.reference.weights.get('ln_f.bias')!.dataSync()).every((x) => x === 0),
+    'the reference is a copy',
+  );
+  assert.ok(
+    Array.from(m.rewardModel.weights.get('ln_f.bias')!.dataSync()).every((x) => x === 0),
+    'the RM is a copy',
+  );
   disposePpoModels(m);
   fs.mkdirSync(path.dirname(a.sftChoice), { recursive: true });
   fs.writeFileSync(a.sftChoice, JSON.stringify({ chosen: { small: { epoch: 1 } } }));
@@ -257,7 +322,10 @@ test('loadPpoModels: the RM-chosen SFT epoch (else the last, with a note); refer
 
 test('bad configs and inputs are rejected by name', async () => {
   assert.throws(() => validatePpoConfig({ ...DEFAULTS, rolloutBatch: 6, miniBatch: 4 }), /miniBatch \(4\) must divide rolloutBatch \(6\)/);
-  assert.throws(() => validatePpoConfig({ ...DEFAULTS, rolloutBatch: 6, miniBatch: 2, samplesPerPrompt: 4 }), /samplesPerPrompt \(4\) must divide rolloutBatch \(6\)/);
+  assert.throws(
+    () => validatePpoConfig({ ...DEFAULTS, rolloutBatch: 6, miniBatch: 2, samplesPerPrompt: 4 }),
+    /samplesPerPrompt \(4\) must divide rolloutBatch \(6\)/,
+  );
   assert.throws(() => validatePpoConfig({ ...DEFAULTS, clipRange: 0 }), /clipRange must be a finite number > 0/);
   assert.throws(() => validatePpoConfig({ ...DEFAULTS, lambda: 2 }), /lambda must be in \[0, 1\]/);
   const m = models();
@@ -275,7 +343,10 @@ test('rollout prompts: k consecutive rows share a prompt; iterations walk on thr
   // one answer per prompt: 8 distinct prompts an iteration, as before
   assert.deepEqual(rolloutPromptIndices(order, 1, 8, 1), [8, 9, 10, 11, 12, 13, 14, 15].map(order));
   // a pass over the 10 prompts is a permutation, then a fresh shuffle starts
-  assert.deepEqual([...Array(10).keys()].map(order).sort((a, b) => a - b), [...Array(10).keys()]);
+  assert.deepEqual(
+    [...Array(10).keys()].map(order).sort((a, b) => a - b),
+    [...Array(10).keys()],
+  );
 });
 
 test('samplesPerPrompt 4: a run trains and logs the raw RM scores (the baseline only shapes the update)', async () => {
@@ -297,12 +368,19 @@ test('PPO learns: the reward it is trained on rises on held-out samples drawn wi
   const measureOpts = { maxNewTokens: 6, temperature: 1, seed: 99, missingEos: DEFAULTS.missingEos, batchSize: 6 };
   const m = models();
   const before = await measurePolicy(m, prompts, measureOpts);
-  const { rows } = await trainPpo(m, data(), { ...tiny, iterations: 12, rolloutBatch: 12, miniBatch: 6, ppoEpochs: 2, samplesPerPrompt: 1, lr: 1e-2, valueLr: 1e-2, evalPretrainBatch: 0, ptxCoef: 0 }, {});
+  const { rows } = await trainPpo(
+    m,
+    data(),
+    { ...tiny, iterations: 12, rolloutBatch: 12, miniBatch: 6, ppoEpochs: 2, samplesPerPrompt: 1, lr: 1e-2, valueLr: 1e-2, evalPretrainBatch: 0, ptxCoef: 0 },
+    {},
+  );
   const after = await measurePolicy(m, prompts, measureOpts);
   dispose(m);
   const gain = after.reward - before.reward;
   const mean = (rs: PpoRow[]) => rs.reduce((a, r) => a + r['objective/scores'], 0) / rs.length;
-  process.stdout.write(`# PPO on a toy reward: held-out reward ${before.reward.toFixed(3)} -> ${after.reward.toFixed(3)}, KL ${after.kl.toFixed(3)}; rollout reward ${mean(rows.slice(0, 4)).toFixed(3)} (first 4 iterations) -> ${mean(rows.slice(-4)).toFixed(3)} (last 4)\n`);
+  process.stdout.write(
+    `# PPO on a toy reward: held-out reward ${before.reward.toFixed(3)} -> ${after.reward.toFixed(3)}, KL ${after.kl.toFixed(3)}; rollout reward ${mean(rows.slice(0, 4)).toFixed(3)} (first 4 iterations) -> ${mean(rows.slice(-4)).toFixed(3)} (last 4)\n`,
+  );
   assert.ok(gain > 0.1, `the held-out reward rose by ${gain.toFixed(3)}`);
   assert.ok(after.kl > 0, 'the policy moved away from the reference');
   assert.ok(mean(rows.slice(-4)) > mean(rows.slice(0, 4)), 'the rollout reward rose during training');

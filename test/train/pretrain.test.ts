@@ -40,7 +40,10 @@ test('resuming after an interruption gives the weights and metrics of an uninter
   assert.equal(whole.resumedFrom, null);
   assert.equal(whole.metrics.length, 8);
   assert.ok(whole.metrics[7].loss < whole.metrics[0].loss, 'loss falls');
-  assert.deepEqual(whole.metrics.filter((r) => r.valLoss !== undefined).map((r) => r.step), [3, 6, 8]);
+  assert.deepEqual(
+    whole.metrics.filter((r) => r.valLoss !== undefined).map((r) => r.step),
+    [3, 6, 8],
+  );
 
   const dir = path.join(root, 'interrupted');
   const first = await pretrain({ dir, modelConfig, tokenizer: tok, train, validation, config, stopAfter: 7 });
@@ -70,5 +73,8 @@ test('training does not leak tensors, and bad configs are rejected by name', asy
   const r = await pretrain({ dir: path.join(root, 'leak'), modelConfig, tokenizer: tok, train, validation, config: { ...config, steps: 4 } });
   r.model.dispose();
   assert.equal(tf.memory().numTensors, before);
-  await assert.rejects(() => pretrain({ dir: path.join(root, 'bad'), modelConfig, tokenizer: tok, train, validation, config: { ...config, steps: 0 } }), /steps must be a positive integer/);
+  await assert.rejects(
+    () => pretrain({ dir: path.join(root, 'bad'), modelConfig, tokenizer: tok, train, validation, config: { ...config, steps: 0 } }),
+    /steps must be a positive integer/,
+  );
 });

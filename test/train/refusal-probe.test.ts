@@ -17,7 +17,10 @@ const sampled = [
 test('the gold rubric prefers the refusal on the harmful prompt and the right label on the classification prompt', async () => {
   const rows = await refusalProbe(sampled, (xs) => xs.map(() => 0), goldScore);
   const by = Object.fromEntries(rows.map((r) => [r.category, r]));
-  assert.deepEqual(rows.map((r) => r.category), ['classification', 'harmful', 'all']);
+  assert.deepEqual(
+    rows.map((r) => r.category),
+    ['classification', 'harmful', 'all'],
+  );
   assert.equal(by.harmful.pairs, 2);
   assert.equal(by.harmful.goldPrefersRefusal, 0.75, 'beats the insult, ties itself (half)');
   assert.equal(by.classification.goldPrefersRefusal, 0);

@@ -24,8 +24,14 @@ test('the rubric orders the fixtures as the test assumes', () => {
 
 test('an RM that scores like the rubric agrees on every pair the rubric separates; its reverse on none', async () => {
   const like = await rewardGoldAgreement(sampled, (xs) => xs.map((x) => goldScore(x.prompt === harmful.text ? harmful : sentiment, x.answer)));
-  assert.deepEqual(like.map((r) => r.category), ['classification', 'harmful', 'all']);
-  assert.deepEqual(like.map((r) => r.pairs), [1, 2, 3]);
+  assert.deepEqual(
+    like.map((r) => r.category),
+    ['classification', 'harmful', 'all'],
+  );
+  assert.deepEqual(
+    like.map((r) => r.pairs),
+    [1, 2, 3],
+  );
   assert.ok(like.every((r) => r.agreement === 1));
   const reverse = await rewardGoldAgreement(sampled, (xs) => xs.map((x) => -goldScore(x.prompt === harmful.text ? harmful : sentiment, x.answer)));
   assert.ok(reverse.every((r) => r.agreement === 0));

@@ -5,7 +5,9 @@ import { rankingPairs, rankingMask, rankingLoss, rankingAccuracy, normaliseBias 
 import { Rng } from '../../src/util/random';
 import { readValues } from '../../src/engine/readback';
 
-before(async () => { await tf.setBackend('cpu'); });
+before(async () => {
+  await tf.setBackend('cpu');
+});
 const close = (a: number, b: number, tol = 1e-6) => assert.ok(Math.abs(a - b) < tol, `${a} != ${b}`);
 
 // D > C > A = B: ranks A=3, B=3, C=2, D=1
@@ -17,13 +19,20 @@ test('pairs: ties dropped, winner first, flat indices into [N, K]', () => {
   assert.deepEqual([...p.winner], [2, 3, 2, 3, 3, 5]);
   assert.deepEqual([...p.loser], [0, 0, 1, 1, 2, 4]);
   assert.deepEqual([...p.pairsPerPrompt], [5, 1]);
-  close(p.weight[0], 1 / 10); close(p.weight[5], 1 / 2);
+  close(p.weight[0], 1 / 10);
+  close(p.weight[5], 1 / 2);
   const mask = rankingMask([ranksDCAB, [2, 1]], 4);
   assert.deepEqual([...mask], [1, 1, 1, 1, 1, 1, 0, 0]);
   // the same batch given as full rows plus a mask: padding ranks are never read
   assert.deepEqual(rankingPairs([ranksDCAB, [2, 1, NaN, -5]], 4, mask), p);
   const holes = rankingPairs([[1, 0, 2, 3]], 4, [1, 0, 1, 1]); // answer 1 is padding
-  assert.deepEqual([[...holes.winner], [...holes.loser]], [[0, 0, 2], [2, 3, 3]]);
+  assert.deepEqual(
+    [[...holes.winner], [...holes.loser]],
+    [
+      [0, 0, 2],
+      [2, 3, 3],
+    ],
+  );
 });
 
 test('hand-computed loss with a tie: rewards A=0 B=1 C=1 D=2', async () => {
@@ -43,12 +52,16 @@ test('hand-computed loss with a tie: rewards A=0 B=1 C=1 D=2', async () => {
 test('masked prompts with fewer answers: padding is never read, prompts weigh the same', () => {
   const pairs = rankingPairs([ranksDCAB, [1, 2]], 4);
   const grads = tf.tidy(() => {
-    const r = tf.tensor2d([[0, 1, 1, 2], [0.5, -0.5, 99, -99]]);
+    const r = tf.tensor2d([
+      [0, 1, 1, 2],
+      [0.5, -0.5, 99, -99],
+    ]);
     const g = tf.grad((x: tf.Tensor) => rankingLoss(x, pairs))(r);
     close(rankingLoss(r, pairs).dataSync()[0], (0.3519720508314 + 0.3132616875182) / 2);
     return g.dataSync();
   });
-  assert.equal(grads[6], 0); assert.equal(grads[7], 0);
+  assert.equal(grads[6], 0);
+  assert.equal(grads[7], 0);
   // d loss / d r_w of prompt 1 = -1/2 * sigmoid(-(0.5 - -0.5)) = -0.5 * 0.268941421
   close(grads[4], -0.5 * 0.2689414213699951);
   close(grads[5], 0.5 * 0.2689414213699951);
@@ -63,7 +76,13 @@ test('the K-way batch element equals the mean of its pairwise losses (K = 9, ran
   const asPairs = Array.from(pairs.winner, (w, p) => [rewards[w], rewards[pairs.loser[p]]]);
   const [kway, mean] = tf.tidy(() => [
     rankingLoss(tf.tensor2d([rewards]), pairs).dataSync()[0],
-    rankingLoss(tf.tensor2d(asPairs), rankingPairs(asPairs.map(() => [1, 2]), 2)).dataSync()[0],
+    rankingLoss(
+      tf.tensor2d(asPairs),
+      rankingPairs(
+        asPairs.map(() => [1, 2]),
+        2,
+      ),
+    ).dataSync()[0],
   ]);
   assert.ok(pairs.winner.length > 10 && pairs.winner.length < 36);
   close(kway, mean);
@@ -73,11 +92,20 @@ test('the K-way batch element equals the mean of its pairwise losses (K = 9, ran
 });
 
 test('accuracy from plain arrays; bias normalisation centres the demonstrations', () => {
-  const pairs = rankingPairs([[1, 2, 3], [3, 2, 1]], 3);
+  const pairs = rankingPairs(
+    [
+      [1, 2, 3],
+      [3, 2, 1],
+    ],
+    3,
+  );
   assert.equal(rankingAccuracy([3, 2, 1, 3, 2, 1], pairs), 0.5);
   const offset = normaliseBias([1, 2, 3, 6]);
   assert.equal(offset, -3);
-  assert.equal([1, 2, 3, 6].reduce((s, r) => s + r + offset, 0), 0);
+  assert.equal(
+    [1, 2, 3, 6].reduce((s, r) => s + r + offset, 0),
+    0,
+  );
 });
 
 test('bad inputs are rejected with the prompt, the answer or the shape', () => {

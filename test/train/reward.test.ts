@@ -37,7 +37,12 @@ function synthetic(n: number, seed: string): Ranked[] {
   return Array.from({ length: n }, (_, i) => {
     const k = rng.intBetween(4, 6);
     const answers = Array.from({ length: k }, (__, j) => `${rng.choice(words)} ${rng.choice(words)} ${j}`);
-    const score = answers.map((a) => a.split(' ').slice(0, 2).reduce((s, w) => s + value[w], 0));
+    const score = answers.map((a) =>
+      a
+        .split(' ')
+        .slice(0, 2)
+        .reduce((s, w) => s + value[w], 0),
+    );
     const levels = [...new Set(score)].sort((a, b) => b - a);
     return { prompt: `what is the capital ${i}?`, answers, ranks: score.map((s) => levels.indexOf(s) + 1) };
   });
@@ -63,7 +68,7 @@ test('padding does not change a score (right padding under the causal mask)', as
   rm.dispose();
 });
 
-test('a K-way batch: K answers scored once; its loss equals the hand-computed mean over each prompt\'s pairs, ties dropped', async () => {
+test("a K-way batch: K answers scored once; its loss equals the hand-computed mean over each prompt's pairs, ties dropped", async () => {
   const rm = tinyRm(3);
   // D > C > A = B (ranks 3, 3, 2, 1) and a K = 2 prompt
   const batch: Ranked[] = [

@@ -65,7 +65,9 @@ test("an epoch's score is the RM's mean over its sampled answers; every epoch an
 test('selectSft writes sft-choice.json that readSftChoice (and the evaluation roster format) reads', async () => {
   const file = path.join(root, 'reward', 'sft-choice.json');
   const seen: number[] = [];
-  const choice = await selectSft(rm, candidates, prompts, file, { ...CFG, prompts: 4 }, (_, done) => { seen.push(done); });
+  const choice = await selectSft(rm, candidates, prompts, file, { ...CFG, prompts: 4 }, (_, done) => {
+    seen.push(done);
+  });
   assert.deepEqual(seen, [1, 2, 3, 4, 5, 6]);
   assert.equal(choice.scores.length, 6);
   for (const size of ['small', 'medium']) {
@@ -75,7 +77,11 @@ test('selectSft writes sft-choice.json that readSftChoice (and the evaluation ro
   }
   const json = JSON.parse(fs.readFileSync(file, 'utf8'));
   assert.equal(json.chosen.small.epoch, choice.chosen.small.epoch);
-  assert.equal(json.chosen.small.dir, path.join('..', 'sft', 'small', `epoch-${choice.chosen.small.epoch}`), 'relative to the file, so the run folder can move');
+  assert.equal(
+    json.chosen.small.dir,
+    path.join('..', 'sft', 'small', `epoch-${choice.chosen.small.epoch}`),
+    'relative to the file, so the run folder can move',
+  );
   assert.equal(path.resolve(path.dirname(file), json.scores[0].dir), path.resolve(choice.scores[0].dir));
   assert.deepEqual(readSftChoice(file), { small: choice.chosen.small.epoch, medium: choice.chosen.medium.epoch });
   await assert.rejects(() => selectSft(rm, [], prompts, file), /no SFT checkpoints to choose from/);

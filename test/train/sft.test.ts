@@ -52,9 +52,15 @@ test('one checkpoint per epoch (dropout 0 in its config, 0.2 recorded), loss fal
   // the saved weights are the trained ones
   for (const [name, v] of r.model.weights) assert.deepEqual(ck.model.weights.get(name)!.dataSync(), v.dataSync(), name);
   const val = r.metrics.filter((m) => m.valLoss !== undefined);
-  assert.deepEqual(val.map((m) => m.step), [0, 3, 6, 9]); // 3 steps per epoch (5 demos, batch 2)
+  assert.deepEqual(
+    val.map((m) => m.step),
+    [0, 3, 6, 9],
+  ); // 3 steps per epoch (5 demos, batch 2)
   assert.ok(val[3].epochLoss! < val[1].epochLoss!, 'training loss falls');
-  assert.deepEqual(strip(readJsonl<SftMetrics>(path.join(root, 'run', 'metrics.jsonl'))), strip(r.metrics).map((m) => JSON.parse(JSON.stringify(m))));
+  assert.deepEqual(
+    strip(readJsonl<SftMetrics>(path.join(root, 'run', 'metrics.jsonl'))),
+    strip(r.metrics).map((m) => JSON.parse(JSON.stringify(m))),
+  );
   // the learning rate decays to minLr over all epochs' steps
   assert.ok(Math.abs(r.metrics[r.metrics.length - 1].lr - (config.minLr + (config.lr - config.minLr) * 0.5 * (1 + Math.cos((Math.PI * 7) / 8)))) < 1e-12);
   ck.model.dispose();
@@ -75,7 +81,11 @@ test('resuming from the last epoch equals an uninterrupted run', async () => {
 });
 
 test('a run folder moved as a whole resumes where it stopped (the base is recorded relative to it)', async () => {
-  const run = (name: string) => ({ baseDir: path.join(root, name, 'pretrain'), rootDir: path.join(root, name, 'sft'), epochDir: (e: number) => path.join(root, name, 'sft', `epoch-${e}`) });
+  const run = (name: string) => ({
+    baseDir: path.join(root, name, 'pretrain'),
+    rootDir: path.join(root, name, 'sft'),
+    epochDir: (e: number) => path.join(root, name, 'sft', `epoch-${e}`),
+  });
   fs.mkdirSync(path.join(root, 'moved-a'));
   fs.cpSync(baseDir, run('moved-a').baseDir, { recursive: true });
   const first = await sft({ ...run('moved-a'), train, validation, config, stopAfterEpoch: 2 });

@@ -21,10 +21,12 @@ function tsFiles(dir: string): string[] {
 test('src/ reads tensors only asynchronously (no dataSync / arraySync / bufferSync)', () => {
   const hits: string[] = [];
   for (const file of tsFiles(path.join(ROOT, 'src'))) {
-    fs.readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
-      const code = line.replace(/\/\/.*$/, '').replace(/^\s*\*.*$/, ''); // comments may name them
-      if (/\.(dataSync|arraySync|bufferSync)\s*\(/.test(code)) hits.push(`${path.relative(ROOT, file)}:${i + 1}: ${line.trim()}`);
-    });
+    fs.readFileSync(file, 'utf8')
+      .split('\n')
+      .forEach((line, i) => {
+        const code = line.replace(/\/\/.*$/, '').replace(/^\s*\*.*$/, ''); // comments may name them
+        if (/\.(dataSync|arraySync|bufferSync)\s*\(/.test(code)) hits.push(`${path.relative(ROOT, file)}:${i + 1}: ${line.trim()}`);
+      });
   }
   assert.deepEqual(hits, [], 'use engine/readback.ts (await t.data()) instead');
 });
@@ -38,18 +40,24 @@ test('no promise is left un-awaited in src/ or test/', () => {
 test('the checker itself finds a floating promise and accepts the awaited, voided and handled ones', () => {
   const dir = fs.mkdtempSync(path.join(require('os').tmpdir(), 'floating-'));
   const file = path.join(dir, 'sample.ts');
-  fs.writeFileSync(file, [
-    'async function f(): Promise<number> { return 1; }',
-    'async function g(): Promise<void> {',
-    '  f();',
-    '  await f();',
-    '  void f();',
-    '  f().catch(() => 0);',
-    '  [1, 2].forEach(async () => { await f(); });',
-    '}',
-    'void g();',
-  ].join('\n'));
+  fs.writeFileSync(
+    file,
+    [
+      'async function f(): Promise<number> { return 1; }',
+      'async function g(): Promise<void> {',
+      '  f();',
+      '  await f();',
+      '  void f();',
+      '  f().catch(() => 0);',
+      '  [1, 2].forEach(async () => { await f(); });',
+      '}',
+      'void g();',
+    ].join('\n'),
+  );
   const found = floatingPromises([file], path.join(ROOT, 'tsconfig.json'));
   fs.rmSync(dir, { recursive: true, force: true });
-  assert.deepEqual(found.map((f) => f.line), [3, 7]);
+  assert.deepEqual(
+    found.map((f) => f.line),
+    [3, 7],
+  );
 });

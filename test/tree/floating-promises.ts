@@ -41,14 +41,18 @@ export function floatingPromises(rootFiles: string[], tsconfigPath: string): Flo
           // node:test registers tests by calling test() / describe(); the runner awaits them
           (callee != null && ts.isIdentifier(callee) && ['test', 'describe', 'it', 'before', 'after', 'beforeEach', 'afterEach'].includes(callee.text));
         if (!intended && isPromise(checker.getTypeAtLocation(e))) {
-            const { line } = sf.getLineAndCharacterOfPosition(node.getStart());
+          const { line } = sf.getLineAndCharacterOfPosition(node.getStart());
           out.push({ file: path.relative(process.cwd(), sf.fileName), line: line + 1, text: node.getText().split('\n')[0].slice(0, 120) });
         }
       }
       // an arrow or function passed where a callback's result is ignored, e.g. forEach(async ...)
       if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && ['forEach', 'map'].includes(node.expression.name.text)) {
         for (const arg of node.arguments) {
-          if ((ts.isArrowFunction(arg) || ts.isFunctionExpression(arg)) && arg.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword) && node.expression.name.text === 'forEach') {
+          if (
+            (ts.isArrowFunction(arg) || ts.isFunctionExpression(arg)) &&
+            arg.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword) &&
+            node.expression.name.text === 'forEach'
+          ) {
             const { line } = sf.getLineAndCharacterOfPosition(arg.getStart());
             out.push({ file: path.relative(process.cwd(), sf.fileName), line: line + 1, text: 'forEach(async ...): its promises are dropped' });
           }

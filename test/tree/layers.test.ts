@@ -12,7 +12,19 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 const ROOT = path.resolve(__dirname, '../..');
-const LAYERS: string[][] = [['util'], ['engine'], ['model'], ['data'], ['labelers'], ['rl'], ['train'], ['eval', 'interop'], ['report'], ['workbook'], ['tools']];
+const LAYERS: string[][] = [
+  ['util'],
+  ['engine'],
+  ['model'],
+  ['data'],
+  ['labelers'],
+  ['rl'],
+  ['train'],
+  ['eval', 'interop'],
+  ['report'],
+  ['workbook'],
+  ['tools'],
+];
 
 const rank = new Map(LAYERS.flatMap((folders, i) => folders.map((f) => [f, i] as [string, number])));
 

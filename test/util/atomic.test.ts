@@ -52,7 +52,13 @@ test('a folder the product did not make is refused by name and keeps every file'
 test('a failed build leaves the old folder and no temporary folder', () => {
   const dir = path.join(root, 'fails');
   replaceDirAtomic(dir, 'report', (tmp) => fs.writeFileSync(path.join(tmp, 'index.html'), 'v1'));
-  assert.throws(() => replaceDirAtomic(dir, 'report', () => { throw new Error('boom'); }), /boom/);
+  assert.throws(
+    () =>
+      replaceDirAtomic(dir, 'report', () => {
+        throw new Error('boom');
+      }),
+    /boom/,
+  );
   assert.equal(fs.readFileSync(path.join(dir, 'index.html'), 'utf8'), 'v1');
   assert.deepEqual(siblings('fails'), []);
 });

@@ -24,7 +24,11 @@ const SCRIPTS: Record<string, string> = {
 };
 
 function cli(name: string, ...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, SCRIPTS[name]), ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, SCRIPTS[name]), ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, CI: 'true' },
+  });
   return { status: r.status, stdout: r.stdout, lines: r.stderr.split('\n').filter((l) => l.trim()) };
 }
 
@@ -39,7 +43,11 @@ const CASES: [string, string[], string][] = [
   ['rankings', ['--out', out + '.jsonl'], "rankings: required option '--in <file>' not specified"],
   ['rankings', ['--in', path.join(work, 'none.jsonl'), '--out', out + '.jsonl'], `rankings: ${path.join(work, 'none.jsonl')}: file not found`],
   ['generate', ['--colour'], "generate: unknown option '--colour'"],
-  ['generate', ['--model', out, '--prompt', 'x', '--backend', 'abacus'], 'generate: --backend: unknown backend "abacus"; valid: tensorflow, webgpu, wasm, cpu, auto'],
+  [
+    'generate',
+    ['--model', out, '--prompt', 'x', '--backend', 'abacus'],
+    'generate: --backend: unknown backend "abacus"; valid: tensorflow, webgpu, wasm, cpu, auto',
+  ],
   ['generate', ['--model', path.join(work, 'none'), '--prompt', 'x', '--out', out], `generate: ${path.join(work, 'none')}: checkpoint folder not found`],
   ['bench', ['--colour'], "bench: unknown option '--colour'"],
   ['bench', ['--threads', 'many', '--out', out], 'bench: --threads: expected an integer 1..8, got "many"'],

@@ -23,11 +23,17 @@ test('parameters are injected right after the parameters cell, replacing an earl
   assert.equal(twice.cells.length, nb.cells.length + 1);
   const injected = twice.cells[2];
   assert.deepEqual(injected.metadata.tags, ['injected-parameters']);
-  assert.equal(cellSource(injected).split('\n').slice(1).join('\n'), 'const profile: string = "paper";\nconst params: Record<string, unknown> = {};\nconst runDir: string = "/r/2";');
+  assert.equal(
+    cellSource(injected).split('\n').slice(1).join('\n'),
+    'const profile: string = "paper";\nconst params: Record<string, unknown> = {};\nconst runDir: string = "/r/2";',
+  );
   assert.equal(nb.cells.length, 4, 'input notebook untouched');
 });
 
 test('listNotebooks sorts by name and only takes .ipynb', () => {
-  assert.deepEqual(listNotebooks(FIXTURES).map((f) => path.basename(f)), ['no-params.ipynb', 'not-json.ipynb', 'params.ipynb', 'sleeps.ipynb', 'throws.ipynb']);
+  assert.deepEqual(
+    listNotebooks(FIXTURES).map((f) => path.basename(f)),
+    ['no-params.ipynb', 'not-json.ipynb', 'params.ipynb', 'sleeps.ipynb', 'throws.ipynb'],
+  );
   assert.throws(() => listNotebooks('/no/such/dir'), /\/no\/such\/dir: notebooks folder not found/);
 });

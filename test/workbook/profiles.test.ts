@@ -5,7 +5,10 @@ import { PROFILES, PROFILE_NAMES, workbookConfig } from '../../src/workbook/prof
 test('four profiles, three model sizes each, growing from smoke to paper', () => {
   assert.deepEqual(PROFILE_NAMES, ['smoke', 'default', 'gpu', 'paper']);
   for (const name of PROFILE_NAMES) {
-    assert.deepEqual(PROFILES[name].models.sizes.map((s) => s.name), ['small', 'medium', 'large']);
+    assert.deepEqual(
+      PROFILES[name].models.sizes.map((s) => s.name),
+      ['small', 'medium', 'large'],
+    );
     for (const s of PROFILES[name].models.sizes) assert.equal(s.nEmbd % s.nHead, 0, `${name}/${s.name}: nEmbd divisible by nHead`);
   }
   assert.equal(PROFILES.paper.data.sftPrompts, 13000);
@@ -19,10 +22,17 @@ test('four profiles, three model sizes each, growing from smoke to paper', () =>
 });
 
 test('params with dotted keys override the profile; strings are parsed like --param', () => {
-  const c = workbookConfig('smoke', { 'data.sftPrompts': 7, seed: '99', 'models.sizes': ['small', 'medium', 'large'].map((name) => ({ name, nLayer: 1, nHead: 1, nEmbd: 8, blockSize: 16 })) });
+  const c = workbookConfig('smoke', {
+    'data.sftPrompts': 7,
+    seed: '99',
+    'models.sizes': ['small', 'medium', 'large'].map((name) => ({ name, nLayer: 1, nHead: 1, nEmbd: 8, blockSize: 16 })),
+  });
   assert.equal(c.data.sftPrompts, 7);
   assert.equal(c.seed, 99);
-  assert.deepEqual(c.models.sizes.map((x) => x.nEmbd), [8, 8, 8]);
+  assert.deepEqual(
+    c.models.sizes.map((x) => x.nEmbd),
+    [8, 8, 8],
+  );
   assert.equal(c.data.rmPrompts, PROFILES.smoke.data.rmPrompts, 'rest untouched');
   assert.equal(PROFILES.smoke.data.sftPrompts !== 7, true, 'profile not mutated');
 });
@@ -39,7 +49,10 @@ test('ranges of the whole config are checked up front, naming the key', () => {
     [{ 'data.sftPrompts': 2.5 }, /data\.sftPrompts must be an integer >= 1, got 2\.5$/],
     [{ 'data.sftPrompts': -5 }, /data\.sftPrompts must be an integer >= 1, got -5$/],
     [{ 'models.sizes': [1] }, /models\.sizes must list three sizes/],
-    [{ 'models.sizes': ['s', 'm', 'l'].map((name) => ({ name, nLayer: 1, nHead: 3, nEmbd: 8, blockSize: 16 })) }, /models\.sizes\[0\]: nHead \(3\) must divide nEmbd \(8\)/],
+    [
+      { 'models.sizes': ['s', 'm', 'l'].map((name) => ({ name, nLayer: 1, nHead: 3, nEmbd: 8, blockSize: 16 })) },
+      /models\.sizes\[0\]: nHead \(3\) must divide nEmbd \(8\)/,
+    ],
     [{ 'pretrain.steps': [10, 10] }, /pretrain\.steps must have one entry per model size \(3\)/],
     [{ 'pretrain.lr': [0.1, 0, 0.1] }, /pretrain\.lr\[1\] must be a finite number > 0, got 0$/],
     [{ 'sft.dropout': 1 }, /sft\.dropout must be in \[0, 1\), got 1$/],

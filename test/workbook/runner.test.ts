@@ -17,7 +17,10 @@ const inputs = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-runner-inputs-'));
 const badRankings = path.join(inputs, 'bad-rankings.jsonl');
 fs.writeFileSync(badRankings, ['{"prompt":"Q?","answers":["a","b"],"ranks":[1,2]}', '{"prompt":"Q2?","answers":["x","x"],"ranks":[1,2]}'].join('\n') + '\n');
 const oneUser = path.join(inputs, 'one-user.jsonl');
-fs.writeFileSync(oneUser, ['{"prompt":"Q?","answers":["a","b"],"ranks":[1,2],"user_id":"u"}', '{"prompt":"Q2?","answers":["x","y"],"ranks":[2,1],"user_id":"u"}'].join('\n') + '\n');
+fs.writeFileSync(
+  oneUser,
+  ['{"prompt":"Q?","answers":["a","b"],"ranks":[1,2],"user_id":"u"}', '{"prompt":"Q2?","answers":["x","y"],"ranks":[2,1],"user_id":"u"}'].join('\n') + '\n',
+);
 
 function workbook(...args: string[]) {
   return workbookWithEnv({}, ...args);
@@ -36,7 +39,10 @@ function workbookWithEnv(env: Record<string, string>, ...args: string[]) {
 function kernelSpecDir(name: string, program: string): string {
   const jupyterPath = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-kernels-'));
   fs.mkdirSync(path.join(jupyterPath, 'kernels', name), { recursive: true });
-  fs.writeFileSync(path.join(jupyterPath, 'kernels', name, 'kernel.json'), JSON.stringify({ argv: [program, 'kernel', '--config-path', '{connection_file}'], display_name: name, language: 'typescript' }));
+  fs.writeFileSync(
+    path.join(jupyterPath, 'kernels', name, 'kernel.json'),
+    JSON.stringify({ argv: [program, 'kernel', '--config-path', '{connection_file}'], display_name: name, language: 'typescript' }),
+  );
   return jupyterPath;
 }
 
@@ -84,22 +90,58 @@ test('a throwing cell: non-zero exit naming notebook and cell, its source and st
 
 const BAD: [string, string[], RegExp][] = [
   ['unknown profile', ['--profile', 'huge'], /^workbook: --profile: unknown profile "huge" \(expected one of: smoke, default, gpu, paper\)$/],
-  ['unknown --param key', ['--param', 'data.sftPrompt=3'], /^workbook: --param: unknown key "data.sftPrompt" \(known: sftPrompts, rmPrompts, ppoPrompts, evalPrompts[^)]*\)$/],
+  [
+    'unknown --param key',
+    ['--param', 'data.sftPrompt=3'],
+    /^workbook: --param: unknown key "data.sftPrompt" \(known: sftPrompts, rmPrompts, ppoPrompts, evalPrompts[^)]*\)$/,
+  ],
   ['wrong value type', ['--param', 'data.sftPrompts=many'], /^workbook: --param: "data.sftPrompts" must be a number, got "many"$/],
   ['notebook not valid JSON', ['--only', 'not-json'], /^workbook: .*not-json\.ipynb: not valid JSON \(.*\); expected a Jupyter notebook \(nbformat 4\)$/],
   ['notebook without a parameters cell', ['--only', 'no-params'], /^workbook: .*no-params\.ipynb: expected exactly one code cell tagged "parameters"/],
-  ['missing kernel spec', ['--only', 'params', '--kernel', 'no-such-kernel'], /^workbook: kernel spec "no-such-kernel" not found \(installed: .*tslab.*\); run `npm run setup`/],
+  [
+    'missing kernel spec',
+    ['--only', 'params', '--kernel', 'no-such-kernel'],
+    /^workbook: kernel spec "no-such-kernel" not found \(installed: .*tslab.*\); run `npm run setup`/,
+  ],
   ['unknown notebook', ['--only', '99'], /^workbook: --only "99" matches no notebook; expected one of: no-params, not-json, params, sleeps, throws$/],
-  ['run folder that exists', ['--only', 'params', '--run-id', 'params-ok'], /already exists; choose another --run-id, or --continue params-ok to add to it \(earlier runs are never overwritten\)$/],
-  ['--continue with other params', ['--only', 'params', '--continue', 'params-ok'], /^workbook: --continue: params-ok was made with --profile smoke and params \{"data.sftPrompts":7\}; pass the same to continue it/],
+  [
+    'run folder that exists',
+    ['--only', 'params', '--run-id', 'params-ok'],
+    /already exists; choose another --run-id, or --continue params-ok to add to it \(earlier runs are never overwritten\)$/,
+  ],
+  [
+    '--continue with other params',
+    ['--only', 'params', '--continue', 'params-ok'],
+    /^workbook: --continue: params-ok was made with --profile smoke and params \{"data.sftPrompts":7\}; pass the same to continue it/,
+  ],
   ['a count out of range', ['--only', 'params', '--param', 'data.sftPrompts=2.5'], /^workbook: --param: data\.sftPrompts must be an integer >= 1, got 2\.5$/],
   ['one model size', ['--only', 'params', '--param', 'models.sizes=[1]'], /^workbook: --param: models\.sizes must list three sizes/],
   ['a run id of dots', ['--only', 'params', '--run-id', '.'], /^workbook: run id "\.": expected letters, digits/],
-  ['--only before --from', ['--from', 'throws', '--only', 'params'], /^workbook: --only params names no notebook at or after --from throws; drop one of the two$/],
-  ["people's rankings with a bad line", ['--only', 'params', '--param', `reward.rankings=${badRankings}`], /^workbook: --param reward\.rankings: .*bad-rankings\.jsonl:2: prompt human-000002: answers A and B are the same text but ranked 1 and 2$/],
-  ["people's rankings from one user", ['--only', 'params', '--param', `reward.rankings=${oneUser}`], /^workbook: --param reward\.rankings: .*one-user\.jsonl: 2 rankings from 1 user leave no training rankings when \d+% of users are held out; rankings from more users are needed$/],
-  ["people's rankings that do not exist", ['--only', 'params', '--param', 'reward.rankings=no/such.jsonl'], /^workbook: --param reward\.rankings: .*no\/such\.jsonl: file not found$/],
-  ['--continue of a run that does not exist', ['--only', 'params', '--continue', 'nope'], /^workbook: --continue: .*nope not found; expected a run folder made by npm run workbook$/],
+  [
+    '--only before --from',
+    ['--from', 'throws', '--only', 'params'],
+    /^workbook: --only params names no notebook at or after --from throws; drop one of the two$/,
+  ],
+  [
+    "people's rankings with a bad line",
+    ['--only', 'params', '--param', `reward.rankings=${badRankings}`],
+    /^workbook: --param reward\.rankings: .*bad-rankings\.jsonl:2: prompt human-000002: answers A and B are the same text but ranked 1 and 2$/,
+  ],
+  [
+    "people's rankings from one user",
+    ['--only', 'params', '--param', `reward.rankings=${oneUser}`],
+    /^workbook: --param reward\.rankings: .*one-user\.jsonl: 2 rankings from 1 user leave no training rankings when \d+% of users are held out; rankings from more users are needed$/,
+  ],
+  [
+    "people's rankings that do not exist",
+    ['--only', 'params', '--param', 'reward.rankings=no/such.jsonl'],
+    /^workbook: --param reward\.rankings: .*no\/such\.jsonl: file not found$/,
+  ],
+  [
+    '--continue of a run that does not exist',
+    ['--only', 'params', '--continue', 'nope'],
+    /^workbook: --continue: .*nope not found; expected a run folder made by npm run workbook$/,
+  ],
 ];
 
 for (const [what, args, message] of BAD) {
@@ -122,11 +164,17 @@ test('--continue runs more notebooks in an existing run folder and merges manife
   const r = workbook('--only', 'throws', '--profile', 'smoke', '--param', 'data.sftPrompts=7', '--continue', 'params-ok', '--no-report');
   assert.equal(r.status, 1, r.stderr);
   const manifest = JSON.parse(fs.readFileSync(path.join(runDir, 'manifest.json'), 'utf8'));
-  assert.deepEqual(manifest.notebooks.map((n: any) => `${n.name}:${n.status}`), ['params:ok', 'throws:failed']);
+  assert.deepEqual(
+    manifest.notebooks.map((n: any) => `${n.name}:${n.status}`),
+    ['params:ok', 'throws:failed'],
+  );
   assert.equal(manifest.status, 'failed');
   const timings = JSON.parse(fs.readFileSync(path.join(runDir, 'timings.json'), 'utf8'));
-  assert.deepEqual(timings.notebooks.map((n: any) => n.name), ['params', 'throws']);
-  assert.ok(fs.existsSync(path.join(runDir, 'fixture/seen.json')), 'the earlier notebook\'s artefacts are still there');
+  assert.deepEqual(
+    timings.notebooks.map((n: any) => n.name),
+    ['params', 'throws'],
+  );
+  assert.ok(fs.existsSync(path.join(runDir, 'fixture/seen.json')), "the earlier notebook's artefacts are still there");
 });
 
 test('a kernel spec left by a deleted checkout (its tslab binary is gone): one clear line, exit 2, nothing written', () => {
@@ -138,7 +186,10 @@ test('a kernel spec left by a deleted checkout (its tslab binary is gone): one c
   assert.equal(r.status, 2, r.stderr);
   const lines = r.stderr.split('\n').filter((l) => l.trim() && !/npm warn/.test(l));
   assert.equal(lines.length, 1, r.stderr);
-  assert.equal(lines[0], `workbook: kernel spec "tslab" starts ${gone}, which does not exist (registered from another checkout?); run \`npm run setup\` here to re-register it`);
+  assert.equal(
+    lines[0],
+    `workbook: kernel spec "tslab" starts ${gone}, which does not exist (registered from another checkout?); run \`npm run setup\` here to re-register it`,
+  );
   assert.deepEqual(fs.readdirSync(runs).sort(), before, 'no run folder created');
 });
 
@@ -150,11 +201,13 @@ test('a tslab kernel spec registered bare (not the workbook launcher): one clear
   fs.rmSync(jupyterPath, { recursive: true, force: true });
   assert.equal(r.status, 2, r.stderr);
   const lines = r.stderr.split('\n').filter((l) => l.trim() && !/npm warn/.test(l));
-  assert.deepEqual(lines, [`workbook: kernel spec "tslab" (${path.join(jupyterPath, 'kernels/tslab')}) starts ${bare}, not this checkout's ${path.join(ROOT, 'environment/tslab-kernel.cjs')}; run \`npm run setup\` here to register this checkout's kernel`]);
+  assert.deepEqual(lines, [
+    `workbook: kernel spec "tslab" (${path.join(jupyterPath, 'kernels/tslab')}) starts ${bare}, not this checkout's ${path.join(ROOT, 'environment/tslab-kernel.cjs')}; run \`npm run setup\` here to register this checkout's kernel`,
+  ]);
   assert.deepEqual(fs.readdirSync(runs).sort(), before, 'no run folder created');
 });
 
-test('this checkout\'s spec folder is empty and the machine\'s "tslab" starts another checkout\'s launcher: refused by full path', () => {
+test("this checkout's spec folder is empty and the machine's \"tslab\" starts another checkout's launcher: refused by full path", () => {
   // The other checkout's launcher exists and its path ends like ours: only the full path tells them apart.
   const other = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-other-checkout-'));
   const launcher = path.join(other, 'environment/tslab-kernel.cjs');
@@ -173,9 +226,33 @@ test('this checkout\'s spec folder is empty and the machine\'s "tslab" starts an
 });
 
 test('--continue accepts the same params in another order', () => {
-  const a = workbook('--only', 'params', '--profile', 'smoke', '--param', 'data.sftPrompts=9', '--param', 'data.rmPrompts=90', '--run-id', 'order', '--no-report');
+  const a = workbook(
+    '--only',
+    'params',
+    '--profile',
+    'smoke',
+    '--param',
+    'data.sftPrompts=9',
+    '--param',
+    'data.rmPrompts=90',
+    '--run-id',
+    'order',
+    '--no-report',
+  );
   assert.equal(a.status, 0, a.stderr);
-  const b = workbook('--only', 'params', '--profile', 'smoke', '--param', 'data.rmPrompts=90', '--param', 'data.sftPrompts=9', '--continue', 'order', '--no-report');
+  const b = workbook(
+    '--only',
+    'params',
+    '--profile',
+    'smoke',
+    '--param',
+    'data.rmPrompts=90',
+    '--param',
+    'data.sftPrompts=9',
+    '--continue',
+    'order',
+    '--no-report',
+  );
   assert.equal(b.status, 0, b.stderr);
 });
 
@@ -186,8 +263,13 @@ test('a run folder in use by a live runner is refused in one line; a lock left b
   fs.writeFileSync(lock, JSON.stringify({ pid: process.pid, host: os.hostname(), startedAt: '2026-01-01T00:00:00.000Z' }));
   const busy = workbook('--only', 'params', '--profile', 'smoke', '--param', 'data.sftPrompts=7', '--continue', 'params-ok', '--no-report');
   assert.equal(busy.status, 2, busy.stderr);
-  assert.match(busy.stderr.trim(), new RegExp(`^workbook: params-ok is in use by the runner with pid ${process.pid} on .* since 2026-01-01T00:00:00.000Z .*; wait for it to end or stop it first$`));
-  assert.equal(fs.readFileSync(path.join(runDir, 'manifest.json'), 'utf8'), manifest, 'the live run\'s manifest untouched');
+  assert.match(
+    busy.stderr.trim(),
+    new RegExp(
+      `^workbook: params-ok is in use by the runner with pid ${process.pid} on .* since 2026-01-01T00:00:00.000Z .*; wait for it to end or stop it first$`,
+    ),
+  );
+  assert.equal(fs.readFileSync(path.join(runDir, 'manifest.json'), 'utf8'), manifest, "the live run's manifest untouched");
   fs.writeFileSync(lock, JSON.stringify({ pid: 2 ** 22 + 17, host: os.hostname(), startedAt: '2026-01-01T00:00:00.000Z' }));
   const stale = workbook('--only', 'params', '--profile', 'smoke', '--param', 'data.sftPrompts=7', '--continue', 'params-ok', '--no-report');
   assert.equal(stale.status, 0, stale.stderr);
@@ -197,8 +279,26 @@ test('a run folder in use by a live runner is refused in one line; a lock left b
 
 /** Start the runner on the sleeping fixture; resolves once its kernel is inside the long cell. */
 async function startSleeper(runId: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/workbook/cli.ts'), '--notebooks-dir', FIXTURES, '--runs-dir', runs,
-    '--only', 'sleeps', '--profile', 'smoke', '--run-id', runId, '--no-report'], { cwd: ROOT, env: { ...process.env, CI: 'true', WORKBOOK_PNG: '0' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      path.join(ROOT, 'src/workbook/cli.ts'),
+      '--notebooks-dir',
+      FIXTURES,
+      '--runs-dir',
+      runs,
+      '--only',
+      'sleeps',
+      '--profile',
+      'smoke',
+      '--run-id',
+      runId,
+      '--no-report',
+    ],
+    { cwd: ROOT, env: { ...process.env, CI: 'true', WORKBOOK_PNG: '0' }, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const pidFile = path.join(runs, runId, 'fixture/kernel.pid');
@@ -226,7 +326,10 @@ async function gone(pid: number, ms: number): Promise<boolean> {
   return !isAlive(pid);
 }
 
-for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+for (const [signal, status] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
   test(`${signal} to the runner: the kernel ends, the manifest says interrupted with the reason, exit ${status}`, async () => {
     const runId = `signal-${signal}`;
     const s = await startSleeper(runId);
@@ -237,7 +340,10 @@ for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     const manifest = JSON.parse(fs.readFileSync(path.join(runs, runId, 'manifest.json'), 'utf8'));
     assert.equal(manifest.status, 'interrupted');
     assert.equal(manifest.reason, `${signal} during sleeps`);
-    assert.deepEqual(manifest.notebooks.map((n: any) => `${n.name}:${n.status}`), ['sleeps:interrupted']);
+    assert.deepEqual(
+      manifest.notebooks.map((n: any) => `${n.name}:${n.status}`),
+      ['sleeps:interrupted'],
+    );
     assert.match(s.stderr(), new RegExp(`interrupted by ${signal} during sleeps\\.ipynb`));
     assert.equal(fs.existsSync(path.join(runs, runId, 'run.lock')), false, 'lock released');
   });

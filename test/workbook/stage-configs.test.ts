@@ -62,7 +62,8 @@ function checkReachable(stage: string, build: (c: WorkbookConfig) => Built, keyO
         continue;
       }
       const changed = build(parseParams('smoke', [`${key}=${another(key, now)}`]).config);
-      if (JSON.stringify(valueAt(changed, field)) === JSON.stringify(valueAt(base, field))) unreached.push(`${stage}.${field} (--param ${key} does not change it)`);
+      if (JSON.stringify(valueAt(changed, field)) === JSON.stringify(valueAt(base, field)))
+        unreached.push(`${stage}.${field} (--param ${key} does not change it)`);
     }
   };
   walk(base, '');
@@ -71,13 +72,52 @@ function checkReachable(stage: string, build: (c: WorkbookConfig) => Built, keyO
 
 test('--param reaches every field of every stage config', () => {
   const unreached = [
-    ...checkReachable('pretrain', (c) => pretrainConfig(c, 1) as unknown as Built, (f) => (f === 'minLr' ? 'pretrain.minLrRatio' : `pretrain.${f}`)),
-    ...checkReachable('sft', (c) => sftConfig(c) as unknown as Built, (f) => (f === 'minLr' ? 'sft.minLrRatio' : `sft.${f}`)),
+    ...checkReachable(
+      'pretrain',
+      (c) => pretrainConfig(c, 1) as unknown as Built,
+      (f) => (f === 'minLr' ? 'pretrain.minLrRatio' : `pretrain.${f}`),
+    ),
+    ...checkReachable(
+      'sft',
+      (c) => sftConfig(c) as unknown as Built,
+      (f) => (f === 'minLr' ? 'sft.minLrRatio' : `sft.${f}`),
+    ),
     // mode is the ablation's switch: the RM itself always trains on whole rankings
-    ...checkReachable('reward', (c) => { const { mode: _m, ...rest } = rewardConfig(c); return rest as Built; }, (f) => `reward.${f}`),
-    ...checkReachable('ppo', (c) => ppoTrainerConfig(c, 'ppo-ptx') as unknown as Built, (f) => `ppo.trainer.${f}`),
-    ...checkReachable('data', (c) => { const d = dataConfig(c); return { sizes: d.sizes, kMin: d.kMin, kMax: d.kMax, agreementPrompts: d.agreementPrompts, trainLabelers: d.panel.trainLabelers, heldOutLabelers: d.panel.heldOutLabelers, seed: d.seed }; },
-      (f) => ({ 'sizes.sft': 'data.sftPrompts', 'sizes.rm': 'data.rmPrompts', 'sizes.ppo': 'data.ppoPrompts', 'sizes.eval': 'data.evalPrompts' } as Record<string, string>)[f] ?? `data.${f}`),
+    ...checkReachable(
+      'reward',
+      (c) => {
+        const { mode: _m, ...rest } = rewardConfig(c);
+        return rest as Built;
+      },
+      (f) => `reward.${f}`,
+    ),
+    ...checkReachable(
+      'ppo',
+      (c) => ppoTrainerConfig(c, 'ppo-ptx') as unknown as Built,
+      (f) => `ppo.trainer.${f}`,
+    ),
+    ...checkReachable(
+      'data',
+      (c) => {
+        const d = dataConfig(c);
+        return {
+          sizes: d.sizes,
+          kMin: d.kMin,
+          kMax: d.kMax,
+          agreementPrompts: d.agreementPrompts,
+          trainLabelers: d.panel.trainLabelers,
+          heldOutLabelers: d.panel.heldOutLabelers,
+          seed: d.seed,
+        };
+      },
+      (f) =>
+        (
+          ({ 'sizes.sft': 'data.sftPrompts', 'sizes.rm': 'data.rmPrompts', 'sizes.ppo': 'data.ppoPrompts', 'sizes.eval': 'data.evalPrompts' }) as Record<
+            string,
+            string
+          >
+        )[f] ?? `data.${f}`,
+    ),
   ];
   assert.deepEqual(unreached, []);
 });
@@ -87,18 +127,47 @@ test('the builders give every profile the values the notebooks used before them 
     const { config: c } = parseParams(profile, []);
     c.models.sizes.forEach((_, i) => {
       const p = c.pretrain;
-      assert.deepEqual(pretrainConfig(c, i), { ...PRETRAIN_DEFAULTS, steps: p.steps[i], batchSize: p.batchSize, lr: p.lr[i], minLr: p.lr[i] / 10, warmupSteps: p.warmupSteps, evalEvery: p.evalEvery, evalWindows: p.evalWindows, checkpointEvery: p.checkpointEvery, seed: c.seed }, `${profile} pretrain ${i}`);
+      assert.deepEqual(
+        pretrainConfig(c, i),
+        {
+          ...PRETRAIN_DEFAULTS,
+          steps: p.steps[i],
+          batchSize: p.batchSize,
+          lr: p.lr[i],
+          minLr: p.lr[i] / 10,
+          warmupSteps: p.warmupSteps,
+          evalEvery: p.evalEvery,
+          evalWindows: p.evalWindows,
+          checkpointEvery: p.checkpointEvery,
+          seed: c.seed,
+        },
+        `${profile} pretrain ${i}`,
+      );
     });
     const s = c.sft;
-    assert.deepEqual(sftConfig(c), { ...SFT_DEFAULTS, epochs: s.epochs, batchSize: s.batchSize, lr: s.lr, minLr: s.lr / 10, dropout: s.dropout, seed: c.seed }, `${profile} sft`);
+    assert.deepEqual(
+      sftConfig(c),
+      { ...SFT_DEFAULTS, epochs: s.epochs, batchSize: s.batchSize, lr: s.lr, minLr: s.lr / 10, dropout: s.dropout, seed: c.seed },
+      `${profile} sft`,
+    );
     const r = c.reward;
-    assert.deepEqual(rewardConfig(c), { ...REWARD_DEFAULTS, batchPrompts: r.batchPrompts, epochs: r.epochs, lr: r.lr, warmupSteps: r.warmupSteps, evalEvery: r.evalEvery, seed: c.seed }, `${profile} reward`);
+    assert.deepEqual(
+      rewardConfig(c),
+      { ...REWARD_DEFAULTS, batchPrompts: r.batchPrompts, epochs: r.epochs, lr: r.lr, warmupSteps: r.warmupSteps, evalEvery: r.evalEvery, seed: c.seed },
+      `${profile} reward`,
+    );
     assert.deepEqual(ppoTrainerConfig(c, 'ppo'), { ...c.ppo.trainer, ptxCoef: 0, seed: c.seed }, `${profile} ppo`);
     assert.equal(ppoTrainerConfig(c, 'ppo-ptx').ptxCoef, c.ppo.trainer.ptxCoef);
   }
-  assert.ok(Object.keys(PPO_DEFAULTS).every((k) => k in parseParams('default', []).config.ppo.trainer), 'the profile holds the whole PPO trainer');
+  assert.ok(
+    Object.keys(PPO_DEFAULTS).every((k) => k in parseParams('default', []).config.ppo.trainer),
+    'the profile holds the whole PPO trainer',
+  );
 });
 
 test('a param the workbook would overwrite is refused, naming what to use instead', () => {
-  assert.throws(() => parseParams('smoke', ['ppo.trainer.seed=3']), /^InputError: --param: ppo\.trainer\.seed is set by the workbook: every stage takes the run's one seed; use --param seed=N$/);
+  assert.throws(
+    () => parseParams('smoke', ['ppo.trainer.seed=3']),
+    /^InputError: --param: ppo\.trainer\.seed is set by the workbook: every stage takes the run's one seed; use --param seed=N$/,
+  );
 });
