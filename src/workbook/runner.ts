@@ -207,9 +207,12 @@ export async function runWorkbook(
         const rel = path.relative(process.cwd(), out);
         if (result.failure) {
           const f = result.failure;
+          const errorLine = (lines: string[]) => lines.find((l) => /\b\w*Error\b:/.test(l)) ?? lines[0]; // the error, not its stack
+          manifest.reason = `${name}: code cell ${f.codeCell} of ${f.codeCells} (cell index ${f.index}) failed${f.stderr.trim() ? `: ${errorLine(f.stderr.trim().split('\n')).trim().slice(0, 200)}` : ''}`;
           log(`\nworkbook: ${name}.ipynb failed at cell index ${f.index} (code cell ${f.codeCell} of ${f.codeCells}) after ${f.seconds.toFixed(1)}s`);
           log(`--- cell index ${f.index}: source ---\n${f.source}\n--- stderr ---\n${f.stderr.trim() || '(empty)'}\n---`);
         } else {
+          manifest.reason = `${name}: ${(result.fatal ?? 'did not run').split('\n')[0]}`;
           log(`\nworkbook: ${name}.ipynb did not run: ${result.fatal}`);
         }
         log(`partial notebook kept: ${rel}`);
@@ -220,6 +223,7 @@ export async function runWorkbook(
     // 4. Timings, manifest, report.
     saveTimings();
     manifest.status = status === 0 && manifest.notebooks.every((n) => n.status === 'ok') ? 'ok' : 'failed';
+    if (manifest.status === 'ok') delete manifest.reason; // a --continue that succeeds clears an earlier failure's reason
     manifest.finishedAt = new Date().toISOString();
     manifest.backend = recordedBackend(runDir);
     saveManifest();

@@ -33,7 +33,7 @@ test('parameters are injected right after the parameters cell, replacing an earl
 test('listNotebooks sorts by name and only takes .ipynb', () => {
   assert.deepEqual(
     listNotebooks(FIXTURES).map((f) => path.basename(f)),
-    ['no-params.ipynb', 'not-json.ipynb', 'params.ipynb', 'sleeps.ipynb', 'throws.ipynb'],
+    ['dies.ipynb', 'no-params.ipynb', 'not-json.ipynb', 'params.ipynb', 'sleeps.ipynb', 'throws.ipynb'],
   );
   assert.throws(() => listNotebooks('/no/such/dir'), /\/no\/such\/dir: notebooks folder not found/);
 });

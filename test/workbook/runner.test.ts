@@ -85,7 +85,22 @@ test('a throwing cell: non-zero exit naming notebook and cell, its source and st
   assert.equal(outs[4], '', 'no cell ran after the failure');
   const manifest = JSON.parse(fs.readFileSync(path.join(runs, 'throws/manifest.json'), 'utf8'));
   assert.deepEqual(manifest.notebooks[0], { name: 'throws', status: 'failed', seconds: manifest.notebooks[0].seconds, failedCell: 3 });
+  assert.equal(manifest.status, 'failed');
+  assert.match(manifest.reason, /^throws: code cell 4 of 5 \(cell index 3\) failed: .*fixture failure: the answer is 41/);
   assert.ok(fs.existsSync(path.join(runs, 'throws/report/throws.html')), 'report of the partial run');
+});
+
+test("a kernel that dies: one line naming the notebook, the kernel's own stderr, and a failed manifest with the reason", () => {
+  const r = workbook('--only', 'dies', '--profile', 'smoke', '--run-id', 'dies', '--no-report');
+  assert.equal(r.status, 1);
+  assert.match(
+    r.stderr,
+    /workbook: dies\.ipynb did not run: the kernel died: Kernel died\nkernel stderr:\n[\s\S]*fixture: the kernel ends itself with status 7/,
+  );
+  const manifest = JSON.parse(fs.readFileSync(path.join(runs, 'dies/manifest.json'), 'utf8'));
+  assert.equal(manifest.status, 'failed');
+  assert.equal(manifest.reason, 'dies: the kernel died: Kernel died');
+  assert.match(outputsText(path.join(runs, 'dies/notebooks/dies.ipynb'))[2], /before the kernel ends/, 'the cells before it kept their output');
 });
 
 const BAD: [string, string[], RegExp][] = [
@@ -103,7 +118,7 @@ const BAD: [string, string[], RegExp][] = [
     ['--only', 'params', '--kernel', 'no-such-kernel'],
     /^workbook: kernel spec "no-such-kernel" not found \(installed: .*tslab.*\); run `npm run setup`/,
   ],
-  ['unknown notebook', ['--only', '99'], /^workbook: --only "99" matches no notebook; expected one of: no-params, not-json, params, sleeps, throws$/],
+  ['unknown notebook', ['--only', '99'], /^workbook: --only "99" matches no notebook; expected one of: dies, no-params, not-json, params, sleeps, throws$/],
   [
     'run folder that exists',
     ['--only', 'params', '--run-id', 'params-ok'],
