@@ -127,3 +127,15 @@ export function corpusStats(corpus: Corpus, countTokens?: (text: string) => numb
 export function corpusText(docs: readonly Document[]): string {
   return docs.map((d) => d.text).join('\n\n');
 }
+
+/** The documents' texts, in order, cut so that together they hold at most `chars` characters. */
+export function firstChars(docs: readonly { text: string }[], chars: number): string[] {
+  const out: string[] = [];
+  let n = 0;
+  for (const d of docs) {
+    if (n >= chars) break;
+    out.push(d.text.slice(0, chars - n));
+    n += out[out.length - 1].length;
+  }
+  return out;
+}

@@ -81,6 +81,11 @@ export interface ForwardOutput {
   present?: LayerCache[];
 }
 
+/** How many parameters a GPT of this config has (what `GPT.numParams()` counts, without building one). */
+export function parameterCount(config: GPTConfig): number {
+  return parameterShapes(config).reduce((n, [, shape]) => n + shape.reduce((a, b) => a * b, 1), 0);
+}
+
 /** The GPT-2 parameter names of a config, in a fixed order. */
 export function parameterShapes(config: GPTConfig): [string, number[]][] {
   const { vocabSize: V, blockSize: T, nEmbd: C, nLayer } = config;

@@ -12,7 +12,7 @@
 import * as path from 'path';
 import { initEngine } from '../engine';
 import { loadPrompts } from '../data/prompts';
-import { buildCorpus, CORPUS_DEFAULTS } from '../data/corpus';
+import { buildCorpus, CORPUS_DEFAULTS, firstChars } from '../data/corpus';
 import { Tokenizer } from '../model/tokenizer';
 import { artifacts, requireArtifact } from '../util/artifacts';
 import { workbookConfig } from '../workbook/profiles';
@@ -21,17 +21,6 @@ import { trainPpo } from '../train/ppo';
 import { measurePolicy, PolicyMeasure } from '../eval/measure-policy';
 import { disposePpoModels, loadPpoModels } from '../train/ppo-models';
 import { ppoTrainerConfig } from '../workbook/stage-configs';
-
-function upTo(docs: { text: string }[], chars: number): string[] {
-  const out: string[] = [];
-  let n = 0;
-  for (const d of docs) {
-    if (n >= chars) break;
-    out.push(d.text.slice(0, chars - n));
-    n += out[out.length - 1].length;
-  }
-  return out;
-}
 
 const line = (name: string, m: PolicyMeasure, extra = '') =>
   `${name.padEnd(16)} reward ${m.reward.toFixed(3)}  KL ${m.kl.toFixed(2)}  pretrain loss ${m.pretrainLoss.toFixed(3)}  EOS ${(100 * m.eosRate).toFixed(0)}%${extra}`;
@@ -51,8 +40,8 @@ async function main(): Promise<void> {
   const engine = await initEngine();
   const tokenizer = Tokenizer.load(requireArtifact(a.tokenizer, 'the tokenizer', '02-pretrain'));
   const corpus = buildCorpus({ ...CORPUS_DEFAULTS, maxAddresses: cfg.pretrain.maxAddresses, seed: cfg.seed });
-  const pretrainTokens = encodeStream(tokenizer, upTo(corpus.train, pc.pretrainChars));
-  const heldOutTokens = encodeStream(tokenizer, upTo(corpus.validation, pc.heldOutChars));
+  const pretrainTokens = encodeStream(tokenizer, firstChars(corpus.train, pc.pretrainChars));
+  const heldOutTokens = encodeStream(tokenizer, firstChars(corpus.validation, pc.heldOutChars));
   const prompts = loadPrompts(requireArtifact(path.join(a.data, 'prompts-ppo.jsonl'), 'PPO prompts', '01-data')).map((p) => p.text);
   const evalPrompts = loadPrompts(requireArtifact(path.join(a.data, 'prompts-eval.jsonl'), 'evaluation prompts', '01-data'))
     .slice(0, pc.measurePrompts)

@@ -52,3 +52,29 @@ export async function rewardGoldAgreement(
     .sort(([x], [y]) => (x === 'all' ? 1 : y === 'all' ? -1 : x.localeCompare(y)))
     .map(([category, t]) => ({ category, pairs: t.pairs, agreement: t.right / t.pairs }));
 }
+
+/**
+ * The noise-free rubric as a labeler: of the ranked pairs in `rankings` (row i ranks the
+ * answers of `sampled[i]`; ties skipped), the share it orders the same way (a gold tie counts
+ * half). The ceiling a perfect learner of the rubric reaches against these labels.
+ */
+export function goldRankingAccuracy(
+  rankings: ReadonlyArray<{ ranks: readonly number[] }>,
+  sampled: ReadonlyArray<{ prompt: Prompt; answers: readonly string[] }>,
+): number {
+  if (rankings.length !== sampled.length) throw new Error(`goldRankingAccuracy: ${rankings.length} rankings for ${sampled.length} sampled prompts`);
+  let right = 0;
+  let n = 0;
+  rankings.forEach((r, i) => {
+    const g = sampled[i].answers.map((a) => goldScore(sampled[i].prompt, a));
+    for (let a = 0; a < r.ranks.length; a++) {
+      for (let b = a + 1; b < r.ranks.length; b++) {
+        if (r.ranks[a] === r.ranks[b]) continue;
+        const d = (r.ranks[a] < r.ranks[b] ? 1 : -1) * (g[a] - g[b]);
+        right += d > 0 ? 1 : d === 0 ? 0.5 : 0;
+        n++;
+      }
+    }
+  });
+  return right / n;
+}

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { buildCorpus, cleanText, corpusStats, corpusText, CORPUS_DEFAULTS } from '../../src/data/corpus';
+import { buildCorpus, cleanText, corpusStats, corpusText, CORPUS_DEFAULTS, firstChars } from '../../src/data/corpus';
 
 test('cleanText straightens typography and collapses whitespace', () => {
   assert.equal(cleanText('\u201cHi,\u201d  she\u2019s   here\u2014now\r\n\r\n  next\u2026'), '"Hi," she\'s here - now\nnext...');
@@ -20,4 +20,12 @@ test('the corpus splits by address (no address in both) and keeps Moby-Dick asid
   assert.equal(stats[0].documents, 36);
   assert.equal(stats[0].tokens, stats[0].characters);
   assert.equal(corpusText(c.validation).length, stats[1].characters + 2 * (c.validation.length - 1));
+});
+
+test('firstChars: the documents in order, cut to a character budget', () => {
+  const docs = [{ text: 'abcd' }, { text: 'efgh' }, { text: 'ijkl' }];
+  assert.deepEqual(firstChars(docs, 6), ['abcd', 'ef']);
+  assert.deepEqual(firstChars(docs, 8), ['abcd', 'efgh']);
+  assert.deepEqual(firstChars(docs, 100), ['abcd', 'efgh', 'ijkl']);
+  assert.deepEqual(firstChars(docs, 0), []);
 });

@@ -2,7 +2,7 @@ import { test, before } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../../src/engine';
-import { GPT, GPTConfig, disposeCache, parameterShapes } from '../../src/model/gpt';
+import { GPT, GPTConfig, disposeCache, parameterCount, parameterShapes } from '../../src/model/gpt';
 
 const TINY: Partial<GPTConfig> = { vocabSize: 50, blockSize: 16, nLayer: 2, nHead: 2, nEmbd: 16, seed: 7 };
 
@@ -31,6 +31,7 @@ test('forward shapes and GPT-2 parameter names', () => {
   assert.ok(names.includes('h.1.attn.c_attn.weight') && names.includes('ln_f.bias') && names.includes('wpe.weight'));
   // 16*(50+16) embeddings + 2 blocks of 12*16^2+13*16 + ln_f 2*16 (tied unembedding: no extra)
   assert.equal(m.numParams(), 50 * 16 + 16 * 16 + 2 * (12 * 16 * 16 + 13 * 16) + 2 * 16);
+  assert.equal(parameterCount(m.config), m.numParams(), 'counted from the config alone');
   const { logits, hidden } = m.forward(
     ids([
       [1, 2, 3, 4, 5],

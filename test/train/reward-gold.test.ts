@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'path';
 import { loadPrompts } from '../../src/data/prompts';
 import { score as goldScore } from '../../src/labelers/rubric';
-import { rewardGoldAgreement } from '../../src/train/reward-gold';
+import { goldRankingAccuracy, rewardGoldAgreement } from '../../src/train/reward-gold';
 
 const prompts = loadPrompts(path.join(__dirname, '../../data/smoke/prompts-rm.jsonl'));
 const harmful = prompts.find((p) => p.category === 'harmful')!;
@@ -44,4 +44,15 @@ test('a constant RM is a coin: ties count half', async () => {
 
 test('a scorer that returns the wrong number of scores is refused by name', async () => {
   await assert.rejects(() => rewardGoldAgreement(sampled, () => [1, 2]), /returned 2 scores for 5 answers/);
+});
+
+test('the rubric as a labeler: ranked pairs it orders the same way, ties skipped, gold ties half', () => {
+  const p = prompts.find((q) => q.facts.task === 'country_capital')!;
+  const right = `The capital of ${p.facts.subject} is ${p.facts.answers[0]}.`;
+  const loop = 'Rome Rome Rome Rome.';
+  const sampledOne = [{ prompt: p, answers: [right, loop, right] }];
+  assert.equal(goldRankingAccuracy([{ ranks: [1, 2, 1] }], sampledOne), 1, 'right over wrong twice; the tie of the two right answers is skipped');
+  assert.equal(goldRankingAccuracy([{ ranks: [2, 1, 2] }], sampledOne), 0);
+  assert.equal(goldRankingAccuracy([{ ranks: [1, 3, 2] }], sampledOne), (1 + 1 + 0.5) / 3, 'the two identical answers tie under the rubric: half');
+  assert.throws(() => goldRankingAccuracy([], sampledOne), /0 rankings for 1 sampled prompts/);
 });
