@@ -1,7 +1,7 @@
 /**
  * The PPO / PPO-ptx stage's config (paired with `ppo.ts`, as TRL pairs `*_config.py` with
- * `*_trainer.py`). Every field is documented. `DEFAULTS` is the library's own default (what a
- * caller outside the workbook gets); `STAGE_DEFAULTS.trainer` is the `default` profile's.
+ * `*_trainer.py`). Every field is documented; `DEFAULTS` is the `default` workbook profile's
+ * trainer (`STAGE_DEFAULTS.trainer` is the same), so there is one set of defaults.
  * The paper's values are given where it states them (Ouyang et al. 2022, Appendix C.4).
  */
 import type { KlEstimator } from '../rl/losses';
@@ -64,26 +64,28 @@ export interface PpoConfig {
   seed: number;
 }
 
+/** The `default` profile's trainer; why each value: docs/experiments.md. The paper's values
+ *  are on the fields (e.g. temperature 1, beta 0.02, ptx gamma 27.8). */
 export const DEFAULTS: PpoConfig = {
-  iterations: 24,
-  rolloutBatch: 32,
-  samplesPerPrompt: 1,
-  miniBatch: 16,
+  iterations: 20,
+  rolloutBatch: 128,
+  samplesPerPrompt: 4,
+  miniBatch: 32,
   ppoEpochs: 2,
   maxNewTokens: 24,
-  temperature: 1,
+  temperature: 0.7,
   lr: 1e-4,
   valueLr: 1e-4,
-  valueTrunk: 'trained',
+  valueTrunk: 'frozen',
   maxGradNorm: 1,
   clipRange: 0.2,
   valueClipRange: 0.2,
   gamma: 1,
   lambda: 0.95,
-  kl: { ...KL_DEFAULTS },
+  kl: { ...KL_DEFAULTS, initKlCoef: 0.1 },
   klEstimator: 'k1',
-  missingEos: { ...EOS_DEFAULTS },
-  ptxCoef: 0,
+  missingEos: { mode: 'replace', penalty: 2 },
+  ptxCoef: 0.02,
   ptxBatch: 8,
   ptxLength: 32,
   evalPretrainBatch: 16,
@@ -139,19 +141,7 @@ export interface PpoStageConfig {
 
 export const STAGE_DEFAULTS: PpoStageConfig = {
   // how these values were chosen, and on which prompts: docs/experiments.md (PPO trainer)
-  trainer: {
-    ...DEFAULTS,
-    iterations: 20,
-    rolloutBatch: 128,
-    samplesPerPrompt: 4,
-    miniBatch: 32,
-    temperature: 0.7,
-    valueTrunk: 'frozen',
-    lr: 1e-4,
-    kl: { ...DEFAULTS.kl, initKlCoef: 0.1 },
-    missingEos: { mode: 'replace', penalty: 2 },
-    ptxCoef: 0.02,
-  },
+  trainer: { ...DEFAULTS, kl: { ...DEFAULTS.kl }, missingEos: { ...DEFAULTS.missingEos } },
   measurePrompts: 96,
   examples: 6,
   pretrainChars: 400000,

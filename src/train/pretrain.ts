@@ -48,17 +48,18 @@ export interface PretrainConfig extends OptimiserSettings {
   seed: number;
 }
 
+/** The `default` profile's smallest model (src/workbook/stage-configs.ts builds the others). */
 export const DEFAULTS: PretrainConfig = {
   steps: 600,
-  batchSize: 16,
+  batchSize: 8,
   lr: 3e-3,
-  minLr: 3e-4,
+  minLr: 3e-3 * 0.1,
   warmupSteps: 30,
   weightDecay: 0.1,
   clipNorm: 1,
   dropout: 0,
   evalEvery: 50,
-  evalWindows: 64,
+  evalWindows: 32,
   checkpointEvery: 100,
   seed: 1,
 };

@@ -45,8 +45,9 @@ export interface SftConfig extends OptimiserSettings {
   seed: number;
 }
 
+/** The `default` profile's (the paper trains 16 epochs; a tiny SFT model overfits long before). */
 export const DEFAULTS: SftConfig = {
-  epochs: 16,
+  epochs: 6,
   batchSize: 16,
   lr: 1e-3,
   minLr: 1e-4,

@@ -17,6 +17,8 @@ import { answerLogProbs, makeEpisodes, promptOrder, rolloutPromptIndices } from 
 import { METRICS, PpoModels, PpoRow } from '../../src/train/ppo-types';
 import { measurePolicy } from '../../src/eval/measure-policy';
 import { validatePpoConfig, DEFAULTS } from '../../src/train/ppo-config';
+import { DEFAULTS as KL_DEFAULTS } from '../../src/rl/kl-controller';
+import { DEFAULTS as EOS_DEFAULTS } from '../../src/rl/rewards';
 import { chooseSftEpoch, disposePpoModels, loadPpoModels } from '../../src/train/ppo-models';
 import { RewardModel } from '../../src/train/reward';
 import { saveCheckpoint } from '../../src/model/checkpoint';
@@ -71,6 +73,15 @@ const tiny: Partial<PpoConfig> = {
   evalPretrainBatch: 2,
   lr: 1e-3,
   valueLr: 1e-3,
+  // the paper's mechanics, which these tests check (the default profile's tuned trainer runs
+  // end to end in the smoke workbook): one answer per prompt at temperature 1, a trained value
+  // trunk, beta 0.02, no-EOS answers score r - 1, plain PPO
+  samplesPerPrompt: 1,
+  temperature: 1,
+  valueTrunk: 'trained',
+  kl: { ...KL_DEFAULTS },
+  missingEos: { ...EOS_DEFAULTS },
+  ptxCoef: 0,
 };
 const data = () => ({ prompts, pretrainTokens, heldOutTokens: pretrainTokens.slice(0, 60) });
 const snapshot = (vars: Map<string, tf.Variable>) => new Map([...vars].map(([k, v]) => [k, Array.from(v.dataSync())]));
@@ -321,7 +332,7 @@ test('loadPpoModels: the RM-chosen SFT epoch (else the last, with a note); refer
 });
 
 test('bad configs and inputs are rejected by name', async () => {
-  assert.throws(() => validatePpoConfig({ ...DEFAULTS, rolloutBatch: 6, miniBatch: 4 }), /miniBatch \(4\) must divide rolloutBatch \(6\)/);
+  assert.throws(() => validatePpoConfig({ ...DEFAULTS, samplesPerPrompt: 1, rolloutBatch: 6, miniBatch: 4 }), /miniBatch \(4\) must divide rolloutBatch \(6\)/);
   assert.throws(
     () => validatePpoConfig({ ...DEFAULTS, rolloutBatch: 6, miniBatch: 2, samplesPerPrompt: 4 }),
     /samplesPerPrompt \(4\) must divide rolloutBatch \(6\)/,
@@ -355,7 +366,7 @@ test('samplesPerPrompt 4: a run trains and logs the raw RM scores (the baseline 
   for (const k of METRICS) assert.ok(Number.isFinite(rows[0][k]), `${k} = ${rows[0][k]}`);
   // a constant RM: every answer scores 0.5, minus 1 without EOS (the base trainer's rule); the
   // log keeps that scale although the update sees 0.5 - 0.5 = 0 for every finished answer
-  assert.deepEqual(DEFAULTS.missingEos, { mode: 'subtract', penalty: 1 });
+  assert.deepEqual(tiny.missingEos, { mode: 'subtract', penalty: 1 });
   const eos = rows[0]['val/num_eos_tokens'];
   const want = (eos * 0.5 + (4 - eos) * -0.5) / 4;
   assert.ok(Math.abs(rows[0]['objective/scores'] - want) < 1e-5, `${rows[0]['objective/scores']} vs ${want}`);
@@ -365,7 +376,7 @@ test('samplesPerPrompt 4: a run trains and logs the raw RM scores (the baseline 
 test('PPO learns: the reward it is trained on rises on held-out samples drawn with the same sampler streams', async () => {
   // the toy reward: a fixed random reward model; PPO must find the answers it scores higher.
   // Before and after are paired: the same prompts, the same seeded sampler streams.
-  const measureOpts = { maxNewTokens: 6, temperature: 1, seed: 99, missingEos: DEFAULTS.missingEos, batchSize: 6 };
+  const measureOpts = { maxNewTokens: 6, temperature: 1, seed: 99, missingEos: EOS_DEFAULTS, batchSize: 6 };
   const m = models();
   const before = await measurePolicy(m, prompts, measureOpts);
   const { rows } = await trainPpo(

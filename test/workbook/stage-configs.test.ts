@@ -171,3 +171,12 @@ test('a param the workbook would overwrite is refused, naming what to use instea
     /^InputError: --param: ppo\.trainer\.seed is set by the workbook: every stage takes the run's one seed; use --param seed=N$/,
   );
 });
+
+test("the library's DEFAULTS are the default profile's: one set of defaults (the run's seed aside)", () => {
+  const { config: c } = parseParams('default', []);
+  const noSeed = <T extends { seed: number }>(x: T) => ({ ...x, seed: 0 });
+  assert.deepEqual(noSeed(PRETRAIN_DEFAULTS), noSeed(pretrainConfig(c, 0)), 'pretraining: the smallest size');
+  assert.deepEqual(noSeed(SFT_DEFAULTS), noSeed(sftConfig(c)));
+  assert.deepEqual(noSeed(REWARD_DEFAULTS), noSeed(rewardConfig(c)));
+  assert.deepEqual(noSeed(PPO_DEFAULTS), noSeed(ppoTrainerConfig(c, 'ppo-ptx')));
+});
