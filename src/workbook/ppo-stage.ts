@@ -1,0 +1,142 @@
+/**
+ * The PPO stage of a run folder, as notebook 05 and `tools/ppo-cli.ts` both run it:
+ *
+ *   preparePpoStage   the tokenizer, the PPO prompts, the held-out prompts it is measured on, and
+ *                     the pretraining token streams of the ptx term and of the alignment tax
+ *   runPpoStage       for each size: SFT measured, then PPO and PPO-ptx each trained from the
+ *                     chosen SFT checkpoint (resuming from their checkpoints) and measured on the
+ *                     same prompts with the same sampler streams; the policy kept at every save
+ *                     point for 06's over-optimisation curve
+ *
+ * Displays stay with the caller: the hooks say when a run starts, each iteration, and each
+ * measurement.
+ */
+import * as path from 'path';
+import { buildCorpus, CORPUS_DEFAULTS, firstChars } from '../data/corpus';
+import { loadPrompts } from '../data/prompts';
+import type { Prompt } from '../data/types';
+import { measurePolicy, MeasureOptions, PolicyMeasure } from '../eval/measure-policy';
+import { ppoStepDir } from '../eval/roster';
+import { Tokenizer } from '../model/tokenizer';
+import { encodeStream } from '../train/batches';
+import { trainPpo } from '../train/ppo';
+import { disposePpoModels, loadPpoModels } from '../train/ppo-models';
+import type { PpoRow } from '../train/ppo-types';
+import { artifacts, requireArtifact } from '../util/artifacts';
+import { WorkbookConfig } from './profiles';
+import { ppoTrainerConfig } from './stage-configs';
+
+export const PPO_KINDS = ['ppo', 'ppo-ptx'] as const;
+export type PpoKind = (typeof PPO_KINDS)[number];
+export type MeasuredModel = 'SFT' | 'PPO' | 'PPO-ptx';
+
+/** What the stage reads from the run folder and the corpus. */
+export interface PpoStageData {
+  tokenizer: Tokenizer;
+  ppoPrompts: Prompt[];
+  /** the first `ppo.measurePrompts` held-out evaluation prompts */
+  evalPrompts: Prompt[];
+  pretrainTokens: Int32Array;
+  heldOutTokens: Int32Array;
+  sizes: string[];
+}
+
+export function preparePpoStage(runDir: string, cfg: WorkbookConfig, sizes: string[] = cfg.models.sizes.map((s) => s.name)): PpoStageData {
+  const a = artifacts(runDir);
+  const pc = cfg.ppo;
+  const tokenizer = Tokenizer.load(requireArtifact(a.tokenizer, 'the tokenizer', '02-pretrain'));
+  // the ptx term's pretraining distribution: the same corpus split as 02 (training addresses),
+  // and held-out addresses for the pretraining loss that measures the alignment tax
+  const corpus = buildCorpus({ ...CORPUS_DEFAULTS, maxAddresses: cfg.pretrain.maxAddresses, seed: cfg.seed });
+  return {
+    tokenizer,
+    ppoPrompts: loadPrompts(requireArtifact(path.join(a.data, 'prompts-ppo.jsonl'), 'PPO prompts', '01-data')),
+    evalPrompts: loadPrompts(requireArtifact(path.join(a.data, 'prompts-eval.jsonl'), 'evaluation prompts', '01-data')).slice(0, pc.measurePrompts),
+    pretrainTokens: encodeStream(tokenizer, firstChars(corpus.train, pc.pretrainChars)),
+    heldOutTokens: encodeStream(tokenizer, firstChars(corpus.validation, pc.heldOutChars)),
+    sizes,
+  };
+}
+
+export interface PpoStageRun {
+  size: string;
+  kind: PpoKind;
+  rows: PpoRow[];
+  /** iterations loaded from the checkpoint instead of trained now */
+  resumedFrom: number;
+  resumeNote: string;
+  seconds: number;
+  /** the SFT checkpoint the policy started from, e.g. "epoch 3" */
+  sft: string;
+}
+
+export interface PpoStageHooks {
+  /** a size's models are loaded; `note` says which SFT epoch the policy starts from and why */
+  onSize?: (size: string, note: string) => void | Promise<void>;
+  onRunStart?: (run: { size: string; kind: PpoKind; iterations: number; resumedFrom: number; resumeNote: string }) => void | Promise<void>;
+  onIteration?: (size: string, kind: PpoKind, row: PpoRow) => void | Promise<void>;
+  onMeasured?: (size: string, model: MeasuredModel, m: PolicyMeasure) => void | Promise<void>;
+}
+
+/** The held-out measurement of every policy of the stage: same prompts, same sampler streams. */
+export function measureOptions(cfg: WorkbookConfig, data: PpoStageData): MeasureOptions {
+  const t = cfg.ppo.trainer;
+  return {
+    maxNewTokens: t.maxNewTokens,
+    temperature: t.temperature,
+    seed: cfg.seed,
+    missingEos: t.missingEos,
+    heldOutTokens: data.heldOutTokens,
+    heldOutWindows: 4 * t.evalPretrainBatch,
+    ptxLength: t.ptxLength,
+  };
+}
+
+export async function runPpoStage(
+  runDir: string,
+  cfg: WorkbookConfig,
+  data: PpoStageData,
+  hooks: PpoStageHooks = {},
+): Promise<{ runs: PpoStageRun[]; measures: ({ size: string; model: MeasuredModel } & PolicyMeasure)[] }> {
+  const a = artifacts(runDir);
+  const evalTexts = data.evalPrompts.map((p) => p.text);
+  const measureOpts = measureOptions(cfg, data);
+  const train = { prompts: data.ppoPrompts.map((p) => p.text), pretrainTokens: data.pretrainTokens, heldOutTokens: data.heldOutTokens };
+  const runs: PpoStageRun[] = [];
+  const measures: ({ size: string; model: MeasuredModel } & PolicyMeasure)[] = [];
+  const measure = async (size: string, model: MeasuredModel, m: PolicyMeasure) => {
+    measures.push({ size, model, ...m });
+    await hooks.onMeasured?.(size, model, m);
+  };
+  for (const size of data.sizes) {
+    for (const kind of PPO_KINDS) {
+      const t0 = Date.now();
+      const start = loadPpoModels(runDir, size, cfg.ppo.trainer.valueTrunk);
+      try {
+        if (kind === 'ppo') {
+          await hooks.onSize?.(size, start.note);
+          await measure(size, 'SFT', await measurePolicy({ ...start.models, policy: start.models.reference }, evalTexts, measureOpts));
+        }
+        const result = await trainPpo(start.models, train, ppoTrainerConfig(cfg, kind), {
+          dir: a.ppo(size, kind),
+          snapshotDir: (iteration) => ppoStepDir(runDir, size, kind, iteration),
+          onStart: (s) => hooks.onRunStart?.({ size, kind, ...s }),
+          onIteration: (row) => hooks.onIteration?.(size, kind, row),
+        });
+        await measure(size, kind === 'ppo' ? 'PPO' : 'PPO-ptx', await measurePolicy(start.models, evalTexts, measureOpts));
+        runs.push({
+          size,
+          kind,
+          rows: result.rows,
+          resumedFrom: result.resumedFrom,
+          resumeNote: result.resumeNote,
+          seconds: (Date.now() - t0) / 1000,
+          sft: `epoch ${start.sftEpoch}`,
+        });
+      } finally {
+        disposePpoModels(start.models);
+      }
+    }
+  }
+  return { runs, measures };
+}
