@@ -25,18 +25,24 @@ export interface AdamUpdateAttrs {
   decay: number;
 }
 
-export function adamUpdate(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo[] {
-  const backend = args.backend as WasmBackend;
-  const { p, g, m, v, scale } = args.inputs as Record<'p' | 'g' | 'm' | 'v' | 'scale', tf.TensorInfo>;
-  const { beta1, beta2, eps, stepSize, vCorrection, decay } = args.attrs as unknown as AdamUpdateAttrs;
-  for (const [name, t] of [
-    ['g', g],
-    ['m', m],
-    ['v', v],
-  ] as const) {
+/** The fused update's inputs and attributes, checked: g, m and v must match p (float32). Every backend's kernel reads them so. */
+export function adamKernelArgs(args: {
+  inputs: tf.NamedTensorInfoMap;
+  attrs?: tf.NamedAttrMap;
+}): Record<'p' | 'g' | 'm' | 'v' | 'scale', tf.TensorInfo> & AdamUpdateAttrs {
+  const inputs = args.inputs as Record<'p' | 'g' | 'm' | 'v' | 'scale', tf.TensorInfo>;
+  const { p } = inputs;
+  for (const name of ['g', 'm', 'v'] as const) {
+    const t = inputs[name];
     if (t.shape.join(',') !== p.shape.join(',') || t.dtype !== 'float32')
       throw new Error(`${ADAM_UPDATE}: ${name} [${t.shape}] ${t.dtype} does not match p [${p.shape}] float32`);
   }
+  return { ...inputs, ...(args.attrs as unknown as AdamUpdateAttrs) };
+}
+
+export function adamUpdate(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo[] {
+  const backend = args.backend as WasmBackend;
+  const { p, g, m, v, scale, beta1, beta2, eps, stepSize, vCorrection, decay } = adamKernelArgs(args);
   const outs = [backend.makeOutput(p.shape, 'float32'), backend.makeOutput(p.shape, 'float32'), backend.makeOutput(p.shape, 'float32')];
   // Views taken after makeOutput: a heap growth there would detach earlier ones.
   const [P, G, M, V] = [p, g, m, v].map((t) => backend.typedArrayFromHeap(t));

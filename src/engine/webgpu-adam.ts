@@ -12,8 +12,7 @@
  * fast path is on. The step's constants are uniforms: one compiled shader serves every step.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ADAM_UPDATE } from './wasm-adam';
-import type { AdamUpdateAttrs } from './wasm-adam';
+import { ADAM_UPDATE, adamKernelArgs } from './wasm-adam';
 
 interface WebGpuBackendLike {
   runWebGPUProgram(program: object, inputs: tf.TensorInfo[], outputDtype: tf.DataType, uniforms?: { type: string; data: number[] }[]): tf.TensorInfo;
@@ -88,16 +87,7 @@ function paramProgram(util: WebGpuUtil, shape: number[]): ElementwiseProgram {
 function adamUpdateWebGpu(util: WebGpuUtil) {
   return (args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo[] => {
     const backend = args.backend as WebGpuBackendLike;
-    const { p, g, m, v, scale } = args.inputs as Record<'p' | 'g' | 'm' | 'v' | 'scale', tf.TensorInfo>;
-    const { beta1, beta2, eps, stepSize, vCorrection, decay } = args.attrs as unknown as AdamUpdateAttrs;
-    for (const [name, t] of [
-      ['g', g],
-      ['m', m],
-      ['v', v],
-    ] as const) {
-      if (t.shape.join(',') !== p.shape.join(',') || t.dtype !== 'float32')
-        throw new Error(`${ADAM_UPDATE}: ${name} [${t.shape}] ${t.dtype} does not match p [${p.shape}] float32`);
-    }
+    const { p, g, m, v, scale, beta1, beta2, eps, stepSize, vCorrection, decay } = adamKernelArgs(args);
     if (scale.shape.length !== 0) throw new Error(`${ADAM_UPDATE}: scale must be a scalar, got [${scale.shape}]`);
     const f32 = (x: number) => ({ type: 'float32', data: [x] });
     const m1 = backend.runWebGPUProgram(momentProgram(util, p.shape, false), [m, g, scale], 'float32', [f32(beta1)]);

@@ -31,46 +31,7 @@ import { Rng } from '../util/random';
 import { normaliseBias, rankingAccuracy, rankingLoss, rankingMask, rankingPairs } from './reward-loss';
 import type { RankingPairs } from './reward-loss';
 import { lrAt } from './schedule';
-
-export interface RewardConfig {
-  /** Prompts per optimizer step; each brings all its K answers and C(K,2) comparisons. */
-  batchPrompts: number;
-  /** Passes over the rankings (the paper: 1; a second pass overfits). */
-  epochs: number;
-  /** Peak learning rate (the paper's 6B RM: 9e-6; tiny models take much larger steps). */
-  lr: number;
-  /** Linear warm-up steps before the cosine decay. */
-  warmupSteps: number;
-  /** Floor of the cosine decay, as a fraction of `lr`. */
-  minLrRatio: number;
-  /** Decoupled weight decay on matrices. */
-  weightDecay: number;
-  /** Global gradient-norm clip. */
-  clipNorm: number;
-  /** Answers scored per forward pass when only scoring (evaluation, bias, selection). */
-  scoreBatch: number;
-  /** Evaluate the validation rankings every this many steps (0: only at the end). */
-  evalEvery: number;
-  /** `ranking`: one batch element per prompt (the paper). `shuffled-pairs`: the ablation. */
-  mode: 'ranking' | 'shuffled-pairs';
-  /** Seeds the reward head's initialisation and the order of batches. */
-  seed: number;
-}
-
-/** The `default` profile's (the paper: 1 epoch; a second pass helps a tiny RM). */
-export const DEFAULTS: RewardConfig = {
-  batchPrompts: 8,
-  epochs: 2,
-  lr: 1e-4,
-  warmupSteps: 10,
-  minLrRatio: 0.1,
-  weightDecay: 0,
-  clipNorm: 1,
-  scoreBatch: 64,
-  evalEvery: 25,
-  mode: 'ranking',
-  seed: 1,
-};
+import { RewardConfig, REWARD_DEFAULTS } from './reward-config';
 
 /** One prompt's K answers with one labeler's ranks (1 = best, equal = tie). */
 export interface Ranked {
@@ -158,7 +119,7 @@ export class RewardModel {
   }
 
   /** r(x, y) for many (prompt, answer) pairs, in batches of similar length; no gradients. */
-  async score(items: ReadonlyArray<{ prompt: string; answer: string }>, batchSize = DEFAULTS.scoreBatch): Promise<Float32Array> {
+  async score(items: ReadonlyArray<{ prompt: string; answer: string }>, batchSize = REWARD_DEFAULTS.scoreBatch): Promise<Float32Array> {
     const ids = items.map((it) => this.encode(it.prompt, it.answer));
     const order = ids.map((_, i) => i).sort((a, b) => ids[a].length - ids[b].length || a - b);
     const out = new Float32Array(items.length);
@@ -171,7 +132,7 @@ export class RewardModel {
   }
 
   /** Shift the bias so `demonstrations` average 0; returns the offset added to every score. */
-  async normaliseOn(demonstrations: ReadonlyArray<{ prompt: string; answer: string }>, batchSize = DEFAULTS.scoreBatch): Promise<number> {
+  async normaliseOn(demonstrations: ReadonlyArray<{ prompt: string; answer: string }>, batchSize = REWARD_DEFAULTS.scoreBatch): Promise<number> {
     const offset = normaliseBias(await this.score(demonstrations, batchSize));
     this.head.shiftBias(-offset);
     return offset;
@@ -258,7 +219,7 @@ export function batchRewards(rm: RewardModel, batch: readonly Ranked[]): { rewar
 export async function evaluateRankings(
   rm: RewardModel,
   rankings: readonly Ranked[],
-  batchSize = DEFAULTS.scoreBatch,
+  batchSize = REWARD_DEFAULTS.scoreBatch,
 ): Promise<{ loss: number; accuracy: number; comparisons: number; prompts: number }> {
   const usable = rankings.filter((r, i) => {
     checkRanked(r, `evaluateRankings: ranking ${i}`);
@@ -307,7 +268,7 @@ export async function trainRewardModel(
   config: Partial<RewardConfig> = {},
   opts: TrainRewardOptions = {},
 ): Promise<RewardStep[]> {
-  const cfg = { ...DEFAULTS, ...config };
+  const cfg = { ...REWARD_DEFAULTS, ...config };
   validate(cfg);
   rankings.forEach((r, i) => checkRanked(r, `trainRewardModel: ranking ${i}`));
   const usable = rankings.filter((r) => new Set(r.ranks).size > 1);

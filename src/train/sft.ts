@@ -32,31 +32,8 @@ import { restoreAdam } from './adam-state';
 import { Episode, episodeBatch, TokenBatch } from './batches';
 import { meanLoss } from './evaluate';
 import { findResumePoint } from './resume';
-import { lrAt, OptimiserSettings } from './schedule';
-
-export interface SftConfig extends OptimiserSettings {
-  /** passes over the demonstrations (paper: 16) */
-  epochs: number;
-  /** demonstrations per batch */
-  batchSize: number;
-  /** residual dropout while fine-tuning (paper: 0.2) */
-  dropout: number;
-  /** seed of the shuffles and dropout masks */
-  seed: number;
-}
-
-/** The `default` profile's (the paper trains 16 epochs; a tiny SFT model overfits long before). */
-export const DEFAULTS: SftConfig = {
-  epochs: 6,
-  batchSize: 16,
-  lr: 1e-3,
-  minLr: 1e-4,
-  warmupSteps: 10,
-  weightDecay: 0.1,
-  clipNorm: 1,
-  dropout: 0.2,
-  seed: 1,
-};
+import { lrAt } from './schedule';
+import { SftConfig, SFT_DEFAULTS } from './sft-config';
 
 /** One row of sft/<size>/metrics.jsonl: every step, plus the validation loss at epoch ends. */
 export interface SftMetrics {

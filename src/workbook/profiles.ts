@@ -15,6 +15,9 @@ import { DeepPartial, mergeConfig, parseOverride } from '../util/config';
 import { DEFAULTS as EVAL_DEFAULTS, EvaluationConfig } from '../eval/eval-config';
 import { PpoStageConfig, STAGE_DEFAULTS as PPO_DEFAULTS } from '../train/ppo-config';
 import { validateWorkbookConfig } from './validate';
+import { PretrainConfig, PRETRAIN_DEFAULTS } from '../train/pretrain-config';
+import { SftConfig, SFT_DEFAULTS } from '../train/sft-config';
+import { RewardConfig, REWARD_DEFAULTS } from '../train/reward-config';
 
 /** One model size of the ladder (stand-ins for the paper's 1.3B / 6B / 175B). */
 export interface ModelSize {
@@ -61,53 +64,23 @@ export interface WorkbookConfig {
     /** the three sizes, smallest first: `small`, `medium`, `large` */
     sizes: ModelSize[];
   };
-  /** 02-pretrain: the base GPTs on the State of the Union corpus (src/train/pretrain.ts) */
-  pretrain: {
+  /** 02-pretrain: the base GPTs on the State of the Union corpus (the trainer's fields are documented on PretrainConfig, src/train/pretrain.ts) */
+  pretrain: Pick<PretrainConfig, 'batchSize' | 'warmupSteps' | 'weightDecay' | 'clipNorm' | 'dropout' | 'evalEvery' | 'evalWindows' | 'checkpointEvery'> & {
     /** use only the first N addresses by year (0 = all 233) */
     maxAddresses: number;
     /** optimiser steps per size, smallest first */
     steps: number[];
-    /** windows of blockSize+1 tokens per batch */
-    batchSize: number;
     /** peak learning rate per size, smallest first */
     lr: number[];
     /** floor of the cosine decay, as a fraction of each size's lr (nanoGPT: a tenth) */
     minLrRatio: number;
-    /** steps of linear warm-up */
-    warmupSteps: number;
-    /** decoupled weight decay on matrices and embeddings (AdamW) */
-    weightDecay: number;
-    /** clip the global gradient norm to this (0 = off) */
-    clipNorm: number;
-    /** dropout while pretraining */
-    dropout: number;
-    /** validation loss every N steps */
-    evalEvery: number;
-    /** held-out windows read by the validation loss and perplexity (SOTU and Moby-Dick) */
-    evalWindows: number;
-    /** checkpoint (with optimizer state, for resume) every N steps */
-    checkpointEvery: number;
     /** tokens sampled per size to show what each base model writes */
     sampleTokens: number;
   };
-  /** 03-sft: supervised fine-tuning on the demonstrations (src/train/sft.ts) */
-  sft: {
-    /** epochs (paper: 16); every epoch is kept as a checkpoint */
-    epochs: number;
-    /** demonstrations per batch */
-    batchSize: number;
-    /** peak learning rate */
-    lr: number;
+  /** 03-sft: supervised fine-tuning on the demonstrations (the trainer's fields are documented on SftConfig, src/train/sft.ts) */
+  sft: Pick<SftConfig, 'epochs' | 'batchSize' | 'lr' | 'warmupSteps' | 'weightDecay' | 'clipNorm' | 'dropout'> & {
     /** floor of the cosine decay over all epochs, as a fraction of lr */
     minLrRatio: number;
-    /** steps of linear warm-up */
-    warmupSteps: number;
-    /** decoupled weight decay (AdamW) */
-    weightDecay: number;
-    /** clip the global gradient norm to this (0 = off) */
-    clipNorm: number;
-    /** residual dropout while fine-tuning (paper: 0.2) */
-    dropout: number;
     /** share of the SFT users whose demonstrations are held out for validation */
     validationFraction: number;
     /** held-out prompts answered by base, prompted base and SFT for the rubric (0 = all) */
@@ -121,8 +94,8 @@ export interface WorkbookConfig {
     /** token budget of the few-shot prefix of GPT (prompted) */
     fewShotTokens: number;
   };
-  /** 04-reward-model: comparisons, the reward model, the SFT choice (src/train/reward.ts) */
-  reward: {
+  /** 04-reward-model: comparisons, the reward model, the SFT choice (the trainer's fields are documented on RewardConfig, src/train/reward.ts) */
+  reward: Pick<RewardConfig, 'batchPrompts' | 'epochs' | 'lr' | 'warmupSteps' | 'minLrRatio' | 'weightDecay' | 'clipNorm' | 'scoreBatch' | 'evalEvery'> & {
     /** model size the RM is built on, from its SFT network (the paper: one 6B RM for every policy) */
     size: string;
     /** RM prompts used, train + validation (0 = all of data.rmPrompts) */
@@ -135,24 +108,6 @@ export interface WorkbookConfig {
     temperature: number;
     /** longest sampled answer, in tokens */
     maxNewTokens: number;
-    /** prompts per optimiser step, each with all its K answers and C(K,2) comparisons */
-    batchPrompts: number;
-    /** passes over the training rankings (the paper: 1, as a second overfit its 6B RM) */
-    epochs: number;
-    /** peak learning rate (warm-up, then cosine to a tenth over all epochs) */
-    lr: number;
-    /** steps of linear warm-up */
-    warmupSteps: number;
-    /** floor of the cosine decay, as a fraction of lr */
-    minLrRatio: number;
-    /** decoupled weight decay on matrices */
-    weightDecay: number;
-    /** clip the global gradient norm to this */
-    clipNorm: number;
-    /** answers scored per forward pass when only scoring (evaluation, selection) */
-    scoreBatch: number;
-    /** validation accuracy every N steps, for the training curve */
-    evalEvery: number;
     /** training prompts of the shuffled-single-pairs ablation (0 = skip it) */
     ablationPrompts: number;
     /** validation prompts every SFT epoch answers for the choice by RM score */
@@ -174,6 +129,11 @@ function ladder(widths: [number, number, number], layers: [number, number, numbe
   return names.map((name, i) => ({ name, nLayer: layers[i], nHead: heads[i], nEmbd: widths[i], blockSize }));
 }
 
+/** The listed fields of `o`: a stage's trainer defaults, taken into a profile section. */
+function pick<T extends object, K extends keyof T>(o: T, keys: readonly K[]): Pick<T, K> {
+  return Object.fromEntries(keys.map((k) => [k, o[k]])) as Pick<T, K>;
+}
+
 /** The `default` profile: a 2-core laptop, whole workbook <= 60 minutes. */
 export const DEFAULTS: WorkbookConfig = {
   seed: 1234,
@@ -192,29 +152,16 @@ export const DEFAULTS: WorkbookConfig = {
   tokenizer: { vocabSize: 2048 },
   models: { sizes: ladder([64, 128, 192], [2, 3, 4], [2, 4, 6], 128) },
   pretrain: {
+    ...pick(PRETRAIN_DEFAULTS, ['batchSize', 'warmupSteps', 'weightDecay', 'clipNorm', 'dropout', 'evalEvery', 'evalWindows', 'checkpointEvery']),
     maxAddresses: 0,
     steps: [600, 500, 400],
-    batchSize: 8,
-    lr: [3e-3, 2e-3, 1.5e-3],
+    lr: [PRETRAIN_DEFAULTS.lr, 2e-3, 1.5e-3],
     minLrRatio: 0.1,
-    warmupSteps: 30,
-    weightDecay: 0.1,
-    clipNorm: 1,
-    dropout: 0,
-    evalEvery: 50,
-    evalWindows: 32,
-    checkpointEvery: 100,
     sampleTokens: 48,
   },
   sft: {
-    epochs: 6,
-    batchSize: 16,
-    lr: 1e-3,
+    ...pick(SFT_DEFAULTS, ['epochs', 'batchSize', 'lr', 'warmupSteps', 'weightDecay', 'clipNorm', 'dropout']),
     minLrRatio: 0.1,
-    warmupSteps: 10,
-    weightDecay: 0.1,
-    clipNorm: 1,
-    dropout: 0.2,
     validationFraction: 0.1,
     answerPrompts: 0,
     maxNewTokens: 32,
@@ -229,15 +176,7 @@ export const DEFAULTS: WorkbookConfig = {
     topP: 0.95,
     temperature: 1,
     maxNewTokens: 32,
-    batchPrompts: 8,
-    epochs: 2,
-    lr: 1e-4,
-    warmupSteps: 10,
-    minLrRatio: 0.1,
-    weightDecay: 0,
-    clipNorm: 1,
-    scoreBatch: 64,
-    evalEvery: 25,
+    ...pick(REWARD_DEFAULTS, ['batchPrompts', 'epochs', 'lr', 'warmupSteps', 'minLrRatio', 'weightDecay', 'clipNorm', 'scoreBatch', 'evalEvery']),
     ablationPrompts: 112,
     selectionPrompts: 48,
     rankings: '',

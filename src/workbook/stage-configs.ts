@@ -6,10 +6,11 @@
  */
 import { WorkbookConfig } from './profiles';
 import { DataConfig, DATA_DEFAULTS } from '../labelers/datasets';
-import { PretrainConfig } from '../train/pretrain';
-import { SftConfig } from '../train/sft';
-import { RewardConfig } from '../train/reward';
+import { PretrainConfig } from '../train/pretrain-config';
+import { SftConfig } from '../train/sft-config';
+import { RewardConfig } from '../train/reward-config';
 import { PpoConfig } from '../train/ppo-config';
+import type { OptimiserSettings } from '../train/schedule';
 
 /** 01-data: the data build (prompts, demonstrations, rankings, the labeler panel). */
 export function dataConfig(cfg: WorkbookConfig): DataConfig {
@@ -27,6 +28,11 @@ export function dataConfig(cfg: WorkbookConfig): DataConfig {
   };
 }
 
+/** The optimiser settings of a supervised stage at peak learning rate `lr`. */
+function optimiser(s: Omit<OptimiserSettings, 'lr' | 'minLr'> & { minLrRatio: number }, lr: number): OptimiserSettings {
+  return { lr, minLr: lr * s.minLrRatio, warmupSteps: s.warmupSteps, weightDecay: s.weightDecay, clipNorm: s.clipNorm };
+}
+
 /** 02-pretrain: the base GPT of size `i` (0 = smallest); steps and lr are per size. */
 export function pretrainConfig(cfg: WorkbookConfig, i: number): PretrainConfig {
   const p = cfg.pretrain;
@@ -34,11 +40,7 @@ export function pretrainConfig(cfg: WorkbookConfig, i: number): PretrainConfig {
   return {
     steps: p.steps[i],
     batchSize: p.batchSize,
-    lr: p.lr[i],
-    minLr: p.lr[i] * p.minLrRatio,
-    warmupSteps: p.warmupSteps,
-    weightDecay: p.weightDecay,
-    clipNorm: p.clipNorm,
+    ...optimiser(p, p.lr[i]),
     dropout: p.dropout,
     evalEvery: p.evalEvery,
     evalWindows: p.evalWindows,
@@ -53,11 +55,7 @@ export function sftConfig(cfg: WorkbookConfig): SftConfig {
   return {
     epochs: s.epochs,
     batchSize: s.batchSize,
-    lr: s.lr,
-    minLr: s.lr * s.minLrRatio,
-    warmupSteps: s.warmupSteps,
-    weightDecay: s.weightDecay,
-    clipNorm: s.clipNorm,
+    ...optimiser(s, s.lr),
     dropout: s.dropout,
     seed: cfg.seed,
   };

@@ -27,7 +27,8 @@ import { languageModelLoss } from '../../src/model/logprobs';
 import { Tokenizer } from '../../src/model/tokenizer';
 import { trainTokenizer } from '../../src/model/tokenizer-train';
 import { encodeStream } from '../../src/train/batches';
-import { DEFAULTS as PRETRAIN_DEFAULTS, pretrain } from '../../src/train/pretrain';
+import { pretrain } from '../../src/train/pretrain';
+import { PRETRAIN_DEFAULTS } from '../../src/train/pretrain-config';
 import { RewardModel } from '../../src/train/reward';
 
 const TEXT = [

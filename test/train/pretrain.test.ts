@@ -10,7 +10,8 @@ import { GPTConfig } from '../../src/model/gpt';
 import { Tokenizer } from '../../src/model/tokenizer';
 import { trainTokenizer } from '../../src/model/tokenizer-train';
 import { encodeStream } from '../../src/train/batches';
-import { DEFAULTS, pretrain, PretrainConfig, PretrainMetrics } from '../../src/train/pretrain';
+import { pretrain, PretrainMetrics } from '../../src/train/pretrain';
+import { PRETRAIN_DEFAULTS as DEFAULTS, PretrainConfig } from '../../src/train/pretrain-config';
 import { readJsonl } from '../../src/util/jsonl';
 
 const TEXT = [

@@ -10,7 +10,8 @@ import { GPT } from '../../src/model/gpt';
 import { Tokenizer } from '../../src/model/tokenizer';
 import { trainTokenizer } from '../../src/model/tokenizer-train';
 import { encodeEpisode, Episode } from '../../src/train/batches';
-import { DEFAULTS, sft, SftConfig, SftMetrics } from '../../src/train/sft';
+import { sft, SftMetrics } from '../../src/train/sft';
+import { SFT_DEFAULTS as DEFAULTS, SftConfig } from '../../src/train/sft-config';
 import { readJsonl } from '../../src/util/jsonl';
 
 const PAIRS: [string, string][] = [

@@ -9,9 +9,9 @@ import * as assert from 'node:assert/strict';
 import { parseParams } from '../../src/workbook/params';
 import { dataConfig, ppoTrainerConfig, pretrainConfig, rewardConfig, sftConfig } from '../../src/workbook/stage-configs';
 import { WorkbookConfig } from '../../src/workbook/profiles';
-import { DEFAULTS as PRETRAIN_DEFAULTS } from '../../src/train/pretrain';
-import { DEFAULTS as SFT_DEFAULTS } from '../../src/train/sft';
-import { DEFAULTS as REWARD_DEFAULTS } from '../../src/train/reward';
+import { PRETRAIN_DEFAULTS } from '../../src/train/pretrain-config';
+import { SFT_DEFAULTS } from '../../src/train/sft-config';
+import { REWARD_DEFAULTS } from '../../src/train/reward-config';
 import { DEFAULTS as PPO_DEFAULTS } from '../../src/train/ppo-config';
 
 type Built = Record<string, unknown>;
