@@ -1,5 +1,5 @@
 /**
- * The evaluation stage's config (06-evaluation). Every field documented; `DEFAULTS` is the
+ * The evaluation stage's config (06-evaluation). Every field documented; `EVAL_DEFAULTS` is the
  * `default` workbook profile's section (smoke and paper override a few numbers).
  */
 
@@ -28,7 +28,7 @@ export interface EvaluationConfig {
   klPrompts: number;
 }
 
-export const DEFAULTS: EvaluationConfig = {
+export const EVAL_DEFAULTS: EvaluationConfig = {
   prompts: 0,
   neutralPrompts: 60,
   maxNewTokens: 24,

@@ -13,7 +13,7 @@
  *   6. RM vs labelers, best-of-n and PPO over-optimisation curves
  */
 export type { EvaluationConfig } from './eval-config';
-export { DEFAULTS as EVAL_DEFAULTS } from './eval-config';
+export { EVAL_DEFAULTS } from './eval-config';
 export { answerEveryModel, answersFor, fewShotFor, loadAnswerBook, loadModel, modelKey } from './answer-book';
 export type { AnswerBook } from './answer-book';
 export { biasAndPerplexityRows, honestyRows, qualityRows, toxicityRows, winRateRows } from './three-h';

@@ -9,7 +9,7 @@ import { generateIds } from '../model/generate';
 import { languageModelLoss } from '../model/logprobs';
 import { tokenEntropy } from '../rl/losses';
 import { penaliseMissingEos } from '../rl/rewards';
-import { DEFAULTS, PpoConfig } from '../train/ppo-config';
+import { PPO_DEFAULTS, PpoConfig } from '../train/ppo-config';
 import { answerLogProbs, corpusBatch, evenStarts, makeEpisodes, mean, rewardScores } from '../train/ppo-episodes';
 import type { PpoModels } from '../train/ppo-types';
 import { hashSeed } from '../util/random';
@@ -85,7 +85,7 @@ export async function measurePolicy(
   }
   let pretrainLoss = NaN;
   if (opts.heldOutTokens && (opts.heldOutWindows ?? 0) > 0) {
-    const L = opts.ptxLength ?? DEFAULTS.ptxLength;
+    const L = opts.ptxLength ?? PPO_DEFAULTS.ptxLength;
     const held = corpusBatch(opts.heldOutTokens, opts.heldOutWindows!, L, evenStarts(opts.heldOutTokens.length, opts.heldOutWindows!, L));
     pretrainLoss = await readScalar(languageModelLoss(policy, held.tokens, held.mask));
     tf.dispose([held.tokens, held.mask]);

@@ -11,8 +11,9 @@ import { optimizerMomentsByVariable } from '../model/checkpoint';
 /** Copy the saved moments of `named` into `adam` and set its step count. */
 export async function restoreAdam(adam: Adam, named: Map<string, tf.Variable>, saved: Map<string, tf.Tensor>, where: string): Promise<void> {
   const { step, moments } = await optimizerMomentsByVariable(named, saved, where);
+  // a checkpoint saved before the first update (step 0) has no moments yet
   for (const [name, p] of named) {
-    if (!moments.has(p.name)) throw new Error(`${where}: optimizer state lacks the moments of ${name}`);
+    if (step > 0 && !moments.has(p.name)) throw new Error(`${where}: optimizer state lacks the moments of ${name}`);
   }
   const state = adam.state();
   for (const [varName, { m, v }] of moments) {

@@ -8,33 +8,17 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import * as aq from 'arquero';
 import { Adam } from '../engine/optimizer';
-import {
-  CHECKPOINT_FOLDER,
-  encodeCheckpoint,
-  loadCheckpoint,
-  namedOptimizerState,
-  optimizerMomentsByVariable,
-  readCheckpointConfig,
-  writeCheckpointInto,
-} from '../model/checkpoint';
+import { CHECKPOINT_FOLDER, encodeCheckpoint, loadCheckpoint, namedOptimizerState, readCheckpointConfig, writeCheckpointInto } from '../model/checkpoint';
 import { replaceDirAtomic } from '../util/atomic';
+import { restoreAdam } from './adam-state';
 import { mergeConfig } from '../util/config';
 import { readJsonl } from '../util/jsonl';
-import { DEFAULTS, PpoConfig } from './ppo-config';
+import { PPO_DEFAULTS, PpoConfig } from './ppo-config';
 import { METRICS, PpoModels, PpoRow } from './ppo-types';
 
 const VALUE_DIR = 'value';
 const METRICS_JSONL = 'metrics.jsonl';
 const METRICS_CSV = 'metrics.csv';
-
-/** Put saved Adam moments (by parameter name) back into `adam`, with its step count. */
-async function restoreAdam(adam: Adam, weights: Map<string, tf.Variable>, saved: Map<string, tf.Tensor> | undefined, file: string): Promise<void> {
-  if (!saved) throw new Error(`${file}: not found (a PPO checkpoint keeps its optimizer state)`);
-  const { step, moments } = await optimizerMomentsByVariable(weights, saved, file);
-  for (const [name, p] of weights) if (step > 0 && !moments.has(p.name)) throw new Error(`${file}: lacks the Adam moments of ${name}`);
-  for (const [varName, { m, v }] of moments) adam.state().set(varName, { m: tf.variable(m, false), v: tf.variable(v, false) });
-  adam.step = step;
-}
 
 function assignWeights(into: Map<string, tf.Variable>, from: Map<string, tf.Variable>, where: string): void {
   for (const [name, p] of into) {
@@ -118,7 +102,7 @@ export async function resumePpoCheckpoint(
   const saved = readCheckpointConfig(dir).extra.ppo as SavedState | undefined;
   if (!saved || typeof saved.iteration !== 'number') throw new Error(`${configFile}: not a PPO checkpoint (no extra.ppo.iteration)`);
   const { iterations: _a, ...want } = config;
-  const { iterations: _b, ...have } = mergeConfig(DEFAULTS, saved.config, `${configFile}: extra.ppo.config`);
+  const { iterations: _b, ...have } = mergeConfig(PPO_DEFAULTS, saved.config, `${configFile}: extra.ppo.config`);
   const diff = configDiff(have, want);
   if (diff)
     return {
@@ -132,8 +116,13 @@ export async function resumePpoCheckpoint(
     const head = valueCkpt.heads.get('value_head');
     if (!head) throw new Error(`${path.join(dir, VALUE_DIR, 'config.json')}: no value_head`);
     assignWeights(models.valueHead.weights, head.weights, `${dir}/${VALUE_DIR}: value_head`);
-    await restoreAdam(adams.policy, models.policy.weights, policyCkpt.optimizerState, path.join(dir, 'optimizer.safetensors'));
-    await restoreAdam(adams.value, valueWeights(models), valueCkpt.optimizerState, path.join(dir, VALUE_DIR, 'optimizer.safetensors'));
+    for (const [adam, weights, saved, file] of [
+      [adams.policy, models.policy.weights, policyCkpt.optimizerState, path.join(dir, 'optimizer.safetensors')],
+      [adams.value, valueWeights(models), valueCkpt.optimizerState, path.join(dir, VALUE_DIR, 'optimizer.safetensors')],
+    ] as const) {
+      if (!saved) throw new Error(`${file}: not found (a PPO checkpoint keeps its optimizer state)`);
+      await restoreAdam(adam, weights, saved, file);
+    }
   } finally {
     for (const c of [policyCkpt, valueCkpt]) {
       c.model.dispose();

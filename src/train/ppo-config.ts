@@ -1,7 +1,7 @@
 /**
  * The PPO / PPO-ptx stage's config (paired with `ppo.ts`, as TRL pairs `*_config.py` with
- * `*_trainer.py`). Every field is documented; `DEFAULTS` is the `default` workbook profile's
- * trainer (`STAGE_DEFAULTS.trainer` is the same), so there is one set of defaults.
+ * `*_trainer.py`). Every field is documented; `PPO_DEFAULTS` is the `default` workbook profile's
+ * trainer (`PPO_STAGE_DEFAULTS.trainer` is the same), so there is one set of defaults.
  * The paper's values are given where it states them (Ouyang et al. 2022, Appendix C.4).
  */
 import type { KlEstimator } from '../rl/losses';
@@ -66,7 +66,7 @@ export interface PpoConfig {
 
 /** The `default` profile's trainer; why each value: docs/experiments.md. The paper's values
  *  are on the fields (e.g. temperature 1, beta 0.02, ptx gamma 27.8). */
-export const DEFAULTS: PpoConfig = {
+export const PPO_DEFAULTS: PpoConfig = {
   iterations: 20,
   rolloutBatch: 128,
   samplesPerPrompt: 4,
@@ -139,9 +139,9 @@ export interface PpoStageConfig {
   heldOutChars: number;
 }
 
-export const STAGE_DEFAULTS: PpoStageConfig = {
+export const PPO_STAGE_DEFAULTS: PpoStageConfig = {
   // how these values were chosen, and on which prompts: docs/experiments.md (PPO trainer)
-  trainer: { ...DEFAULTS, kl: { ...DEFAULTS.kl }, missingEos: { ...DEFAULTS.missingEos } },
+  trainer: { ...PPO_DEFAULTS, kl: { ...PPO_DEFAULTS.kl }, missingEos: { ...PPO_DEFAULTS.missingEos } },
   measurePrompts: 96,
   examples: 6,
   pretrainChars: 400000,

@@ -44,7 +44,7 @@ import { entropy, policyLoss, valueLoss } from '../rl/losses';
 import { leaveOneOutBaseline, penaliseMissingEos, shapeRewards } from '../rl/rewards';
 import { mergeConfig } from '../util/config';
 import { hashSeed, Rng } from '../util/random';
-import { DEFAULTS, PpoConfig, validatePpoConfig } from './ppo-config';
+import { PPO_DEFAULTS, PpoConfig, validatePpoConfig } from './ppo-config';
 import { resumePpoCheckpoint, savePpoCheckpoint } from './ppo-checkpoint';
 import {
   answerLogProbs,
@@ -116,7 +116,7 @@ async function allFinite(vars: tf.Variable[]): Promise<boolean> {
 
 /** Train the policy with PPO (ptxCoef 0) or PPO-ptx against the frozen reward model. */
 export async function trainPpo(models: PpoModels, data: PpoData, overrides: Partial<PpoConfig> = {}, opts: PpoOptions = {}): Promise<PpoResult> {
-  const config = mergeConfig(DEFAULTS, overrides, 'PpoConfig');
+  const config = mergeConfig(PPO_DEFAULTS, overrides, 'PpoConfig');
   validatePpoConfig(config);
   const { policy, reference, rewardModel, rewardHead, valueModel, valueHead, tokenizer } = models;
   if (data.prompts.length === 0) throw new Error('PPO: no prompts');

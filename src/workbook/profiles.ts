@@ -12,8 +12,8 @@
  * Notebooks call `workbookConfig(profile, params)` with the parameters the runner injected.
  */
 import { DeepPartial, mergeConfig, parseOverride } from '../util/config';
-import { DEFAULTS as EVAL_DEFAULTS, EvaluationConfig } from '../eval/eval-config';
-import { PpoStageConfig, STAGE_DEFAULTS as PPO_DEFAULTS } from '../train/ppo-config';
+import { EVAL_DEFAULTS, EvaluationConfig } from '../eval/eval-config';
+import { PpoStageConfig, PPO_STAGE_DEFAULTS } from '../train/ppo-config';
 import { validateWorkbookConfig } from './validate';
 import { PretrainConfig, PRETRAIN_DEFAULTS } from '../train/pretrain-config';
 import { SftConfig, SFT_DEFAULTS } from '../train/sft-config';
@@ -181,7 +181,7 @@ export const DEFAULTS: WorkbookConfig = {
     selectionPrompts: 48,
     rankings: '',
   },
-  ppo: PPO_DEFAULTS,
+  ppo: PPO_STAGE_DEFAULTS,
   evaluation: EVAL_DEFAULTS,
 };
 

@@ -16,7 +16,7 @@ import { PpoConfig } from '../../src/train/ppo-config';
 import { answerLogProbs, makeEpisodes, promptOrder, rolloutPromptIndices } from '../../src/train/ppo-episodes';
 import { METRICS, PpoModels, PpoRow } from '../../src/train/ppo-types';
 import { measurePolicy } from '../../src/eval/measure-policy';
-import { validatePpoConfig, DEFAULTS } from '../../src/train/ppo-config';
+import { validatePpoConfig, PPO_DEFAULTS as DEFAULTS } from '../../src/train/ppo-config';
 import { DEFAULTS as KL_DEFAULTS } from '../../src/rl/kl-controller';
 import { DEFAULTS as EOS_DEFAULTS } from '../../src/rl/rewards';
 import { chooseSftEpoch, disposePpoModels, loadPpoModels } from '../../src/train/ppo-models';

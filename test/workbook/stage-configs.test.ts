@@ -12,7 +12,7 @@ import { WorkbookConfig } from '../../src/workbook/profiles';
 import { PRETRAIN_DEFAULTS } from '../../src/train/pretrain-config';
 import { SFT_DEFAULTS } from '../../src/train/sft-config';
 import { REWARD_DEFAULTS } from '../../src/train/reward-config';
-import { DEFAULTS as PPO_DEFAULTS } from '../../src/train/ppo-config';
+import { PPO_DEFAULTS } from '../../src/train/ppo-config';
 
 type Built = Record<string, unknown>;
 const PROFILES = ['smoke', 'default', 'gpu', 'paper'];
