@@ -105,17 +105,3 @@ export function entropy(logits: tf.Tensor, mask: tf.Tensor): tf.Scalar {
   }
   return tf.tidy(() => maskedMean(tokenEntropy(logits), mask));
 }
-
-export type KlEstimator = 'k1' | 'k2' | 'k3';
-
-/** Per-token estimate of KL(policy || reference) from the sampled tokens' log-probs. */
-export function klPerToken(logp: tf.Tensor, logq: tf.Tensor, estimator: KlEstimator = 'k1'): tf.Tensor {
-  sameShape('klPerToken', { logp, logq });
-  return tf.tidy(() => {
-    const logRatio = tf.sub(logp, logq); // [B, T] log p/q
-    if (estimator === 'k1') return logRatio;
-    if (estimator === 'k2') return tf.mul(0.5, tf.mul(logRatio, logRatio));
-    if (estimator === 'k3') return tf.sub(tf.sub(tf.exp(tf.neg(logRatio)), 1), tf.neg(logRatio)); // (q/p - 1) - log q/p
-    throw new Error(`klPerToken: estimator must be k1, k2 or k3, got ${estimator}`);
-  });
-}

@@ -11,7 +11,8 @@
  */
 import { answerLengths } from './gae';
 
-export type TokenKlEstimator = 'k1' | 'k3';
+/** John Schulman's estimators of KL(p || q) from a token sampled from p: k1 = log p/q (the paper's), k3 = (q/p - 1) - log q/p (never negative). */
+export type KlEstimator = 'k1' | 'k3';
 
 export interface ShapingInput {
   /** RM score r_theta(x, y) of each answer [B]. */
@@ -27,7 +28,7 @@ export interface ShapingInput {
 }
 
 /** Per-token KL estimate of KL(pi_RL || pi_SFT) from one sampled token's log-probs. */
-export function tokenKl(logp: number, logq: number, estimator: TokenKlEstimator = 'k1'): number {
+export function tokenKl(logp: number, logq: number, estimator: KlEstimator = 'k1'): number {
   if (estimator === 'k1') return logp - logq;
   if (estimator === 'k3') return Math.exp(logq - logp) - 1 - (logq - logp);
   throw new Error(`tokenKl: estimator must be k1 or k3, got ${estimator}`);
@@ -37,7 +38,7 @@ export function tokenKl(logp: number, logq: number, estimator: TokenKlEstimator 
 export function shapeRewards(
   input: ShapingInput,
   klCoef: number,
-  estimator: TokenKlEstimator = 'k1',
+  estimator: KlEstimator = 'k1',
 ): { rewards: Float32Array; kl: Float32Array; klPerAnswer: Float32Array } {
   const { scores, logprobs, refLogprobs, batch, length } = input;
   if (!(Number.isFinite(klCoef) && klCoef >= 0)) throw new Error(`shapeRewards: klCoef (beta) must be a finite number >= 0, got ${klCoef}`);

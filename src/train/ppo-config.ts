@@ -4,7 +4,7 @@
  * trainer (`PPO_STAGE_DEFAULTS.trainer` is the same), so there is one set of defaults.
  * The paper's values are given where it states them (Ouyang et al. 2022, Appendix C.4).
  */
-import type { KlEstimator } from '../rl/losses';
+import type { KlEstimator } from '../rl/rewards';
 import { DEFAULTS as KL_DEFAULTS, KlControllerConfig } from '../rl/kl-controller';
 import { DEFAULTS as EOS_DEFAULTS, MissingEosPenalty } from '../rl/rewards';
 
@@ -47,7 +47,7 @@ export interface PpoConfig {
   /** KL penalty beta: fixed (paper: 0.02) or the adaptive controller of Ziegler et al. (target, horizon). */
   kl: KlControllerConfig;
   /** Per-token estimator of KL(pi_RL || pi_SFT) in the reward: k1 = log ratio (the paper's), k3 = never negative. */
-  klEstimator: Extract<KlEstimator, 'k1' | 'k3'>;
+  klEstimator: KlEstimator;
   /** Fixed penalty on the RM score of an answer that hit `maxNewTokens` without EOS. */
   missingEos: MissingEosPenalty;
   /** gamma of PPO-ptx: weight of the pretraining log-likelihood (paper: 27.8; 0 = plain PPO). */

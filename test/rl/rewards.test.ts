@@ -1,12 +1,7 @@
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
 import { shapeRewards, tokenKl, endsWithEos, leaveOneOutBaseline, penaliseMissingEos } from '../../src/rl/rewards';
-import { klPerToken } from '../../src/rl/losses';
 
-before(async () => {
-  await tf.setBackend('cpu');
-});
 const closeAll = (got: ArrayLike<number>, want: number[], tol = 1e-6) => {
   assert.equal(got.length, want.length);
   for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i] - want[i]) < tol, `[${i}] ${got[i]} != ${want[i]}`);
@@ -32,10 +27,15 @@ test('per-token reward is -beta*KL_t with the RM score added at the last answer 
   closeAll(shapeRewards(input, 0).rewards, [0, 0, 2, 0, -1, 0]);
 });
 
-test('k3 per token matches the tfjs estimator and is never negative', () => {
+test('KL estimators on known log-probs: k1 = log p/q, k3 = (q/p - 1) - log q/p, never negative', () => {
+  // p = 0.5, q = 0.25: k1 = ln2, k3 = (1/2 - 1) + ln2; p = 0.25, q = 0.5: k1 = -ln2, k3 = 1 - ln2
+  assert.ok(Math.abs(tokenKl(Math.log(0.5), Math.log(0.25), 'k1') - Math.LN2) < 1e-12);
+  assert.ok(Math.abs(tokenKl(Math.log(0.25), Math.log(0.5), 'k1') + Math.LN2) < 1e-12);
+  assert.ok(Math.abs(tokenKl(Math.log(0.5), Math.log(0.25), 'k3') - 0.1931471805599453) < 1e-12);
+  assert.ok(Math.abs(tokenKl(Math.log(0.25), Math.log(0.5), 'k3') - 0.3068528194400547) < 1e-12);
+  assert.throws(() => tokenKl(0, 0, 'k2' as any), /estimator must be k1 or k3/);
   const { kl } = shapeRewards(input, 0.02, 'k3');
-  const want = tf.tidy(() => [...klPerToken(tf.tensor1d(input.logprobs), tf.tensor1d(input.refLogprobs), 'k3').dataSync()]);
-  want[5] = 0; // padding is not scored
+  const want = Array.from(input.logprobs, (lp, i) => (input.mask[i] ? Math.exp(input.refLogprobs[i] - lp) - 1 - (input.refLogprobs[i] - lp) : 0)); // padding is not scored
   closeAll(kl, want);
   for (const k of kl) assert.ok(k >= 0);
   assert.equal(tokenKl(-1, -1, 'k3'), 0);
