@@ -276,8 +276,7 @@ export async function trainRewardModel(
   const rng = new Rng(`reward:${cfg.seed}:${cfg.mode}`);
   const epochs: Ranked[][] = [];
   for (let e = 0; e < cfg.epochs; e++) epochs.push(batchElements(usable, cfg.mode, rng.fork(e)));
-  // in the ablation a batch holds as many answers as a ranking batch would: pairs x 2 ~ prompts x K
-  const perBatch = cfg.mode === 'ranking' ? cfg.batchPrompts : Math.max(1, Math.round((cfg.batchPrompts * meanAnswers(usable)) / 2));
+  const perBatch = elementsPerBatch(usable, cfg);
   const batches: Ranked[][] = [];
   for (const elements of epochs) for (let i = 0; i < elements.length; i += perBatch) batches.push(elements.slice(i, i + perBatch));
   const total = batches.length;
@@ -318,6 +317,21 @@ export async function trainRewardModel(
     adam.dispose();
   }
   return history;
+}
+
+/** Batch elements per step: prompts, or in the ablation as many pairs as hold the same number of answers (pairs x 2 ~ prompts x K). */
+function elementsPerBatch(usable: readonly Ranked[], cfg: RewardConfig): number {
+  return cfg.mode === 'ranking' ? cfg.batchPrompts : Math.max(1, Math.round((cfg.batchPrompts * meanAnswers(usable)) / 2));
+}
+
+/** How many optimiser steps `trainRewardModel` takes on these rankings with this config (all-tie rankings are left out, as there). */
+export function rewardTrainingSteps(rankings: readonly Ranked[], config: Partial<RewardConfig> = {}): number {
+  const cfg = { ...REWARD_DEFAULTS, ...config };
+  const usable = rankings.filter((r) => new Set(r.ranks).size > 1);
+  if (!usable.length) return 0;
+  const pairs = (r: Ranked) => r.ranks.reduce((n, a, i) => n + r.ranks.slice(i + 1).filter((b) => b !== a).length, 0);
+  const elements = cfg.mode === 'ranking' ? usable.length : usable.reduce((n, r) => n + pairs(r), 0);
+  return cfg.epochs * Math.ceil(elements / elementsPerBatch(usable, cfg));
 }
 
 function meanAnswers(rankings: readonly Ranked[]): number {

@@ -11,7 +11,17 @@ import { ScalarHead } from '../../src/model/heads';
 import { Tokenizer } from '../../src/model/tokenizer';
 import { trainTokenizer } from '../../src/model/tokenizer-train';
 import { Rng } from '../../src/util/random';
-import { batchElements, batchRewards, encodeForReward, evaluateRankings, loadRewardModel, Ranked, RewardModel, trainRewardModel } from '../../src/train/reward';
+import {
+  batchElements,
+  batchRewards,
+  encodeForReward,
+  evaluateRankings,
+  loadRewardModel,
+  Ranked,
+  RewardModel,
+  rewardTrainingSteps,
+  trainRewardModel,
+} from '../../src/train/reward';
 import { rankingLoss } from '../../src/train/reward-loss';
 
 let tok: Tokenizer;
@@ -93,6 +103,17 @@ test("a K-way batch: K answers scored once; its loss equals the hand-computed me
   rm.dispose();
 });
 
+test('rewardTrainingSteps counts the steps trainRewardModel takes, in both modes', async () => {
+  const rankings = synthetic(10, 'steps');
+  for (const mode of ['ranking', 'shuffled-pairs'] as const) {
+    const rm = tinyRm(3);
+    const history = await trainRewardModel(rm, rankings, { batchPrompts: 3, epochs: 2, mode, evalEvery: 0 });
+    rm.dispose();
+    assert.equal(rewardTrainingSteps(rankings, { batchPrompts: 3, epochs: 2, mode }), history.length, mode);
+  }
+  assert.equal(rewardTrainingSteps([{ prompt: 'p', answers: ['a', 'b'], ranks: [1, 1] }]), 0, 'all tied: nothing to train on');
+});
+
 test('shuffled-pairs ablation: one element per non-tied pair, winner ranked first', () => {
   const elements = batchElements([{ prompt: 'p', answers: ['a', 'b', 'c', 'd'], ranks: [3, 3, 2, 1] }], 'shuffled-pairs', new Rng(1));
   assert.equal(elements.length, 5);
@@ -120,6 +141,7 @@ test('training learns held-out rankings; every parameter moves; no tensor leaks;
   };
   const a = await run();
   assert.equal(a.history.length, 36);
+  assert.equal(rewardTrainingSteps(train, { batchPrompts: 4, epochs: 3 }), 36, 'the step count without training');
   assert.ok(a.after > 0.85 && a.after > a.chance + 0.2, `held-out accuracy ${a.chance} -> ${a.after}`);
   assert.equal(a.history[a.history.length - 1].valAccuracy, a.after);
   const first = a.history.slice(0, 4).reduce((s, h) => s + h.loss, 0) / 4;
