@@ -24,9 +24,20 @@ let browser: any = null;
 let idle: NodeJS.Timeout | null = null;
 
 // Chromium's profile lives in a folder of ours that is removed when the process exits,
-// so kernels that are shut down while the browser idles leave nothing behind in /tmp.
+// so kernels that are shut down while the browser idles leave nothing behind in /tmp. The
+// browser is killed first: alive, it rewrote its profile (DevToolsActivePort, Default/) into
+// the folder just removed, and left it behind without our owner file.
 const profiles = new Set<string>();
 process.on('exit', () => {
+  const pid: number | undefined = browser?.process?.()?.pid;
+  if (pid && processAlive(pid)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100); // an exit handler cannot await: let the kill land
+  }
   for (const dir of profiles) fs.rmSync(dir, { recursive: true, force: true });
 });
 
