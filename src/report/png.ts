@@ -4,6 +4,7 @@
  * One browser is kept while charts keep coming and closed after a few idle seconds.
  * Set WORKBOOK_PNG=0 to skip images.
  */
+import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -30,16 +31,35 @@ let idle: NodeJS.Timeout | null = null;
 const profiles = new Set<string>();
 process.on('exit', () => {
   const pid: number | undefined = browser?.process?.()?.pid;
-  if (pid && processAlive(pid)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
+  if (pid) {
+    killGroup(pid); // the browser runs in a process group of its own (Debian's wrapper script, then Chromium)
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100); // an exit handler cannot await: let the kill land
   }
+  reaper?.kill();
   for (const dir of profiles) fs.rmSync(dir, { recursive: true, force: true });
 });
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * A kernel killed outright (SIGKILL: no exit handler runs) would leave its browser running
+ * for good: puppeteer starts it in a session of its own, out of reach of the signal that
+ * ends the kernel's. So each browser gets a reaper, a detached shell that waits for this
+ * process to end, then kills the browser's group and removes its profile.
+ */
+let reaper: ChildProcess | null = null;
+function startReaper(browserPid: number, profile: string): void {
+  reaper?.kill();
+  const script = 'while kill -0 "$1" 2>/dev/null; do sleep 0.5; done; kill -9 "-$2" 2>/dev/null; rm -rf "$3"';
+  reaper = spawn('/bin/sh', ['-c', script, 'rlhf-workbook-reaper', String(process.pid), String(browserPid), profile], { detached: true, stdio: 'ignore' });
+  reaper.unref();
+}
 
 // The flags keep Chromium off the network: this machine has none, and it would retry.
 const ARGS = [
@@ -93,6 +113,8 @@ async function openPage(executablePath: string): Promise<any> {
   // puppeteer's own SIGINT handler would exit the process, and SIGINT is how Jupyter
   // interrupts a cell; its SIGTERM / SIGHUP handlers (close the browser) stay.
   browser = await puppeteer.launch({ executablePath, headless: true, userDataDir, args: ARGS, handleSIGINT: false });
+  const pid: number | undefined = browser.process()?.pid;
+  if (pid) startReaper(pid, userDataDir);
   const p = await browser.newPage();
   await p.setContent('<html><body><div id="plot"></div></body></html>');
   await p.addScriptTag({ content: plotlyJs() });
@@ -108,7 +130,11 @@ function closeSoon(): void {
     if (b)
       b.close()
         .catch(() => undefined)
-        .finally(() => removeProfiles());
+        .finally(() => {
+          reaper?.kill();
+          reaper = null;
+          removeProfiles();
+        });
   }, 3000);
   idle.unref();
 }
@@ -136,6 +162,8 @@ export async function renderPng(figure: { data: unknown; layout?: unknown }, siz
     const b = browser;
     browser = null;
     page = null;
+    reaper?.kill();
+    reaper = null;
     if (b) b.close().catch(() => undefined);
     return null;
   } finally {

@@ -1,12 +1,12 @@
 /**
  * A kernel that drew a chart PNG (headless Chromium through puppeteer) and is then shut down
- * the way the runner does it (nbclient, through the real run_notebook.py) leaves no Chromium
- * running and no Chromium profile behind. The kernel gets a temp folder of its own, so only
+ * the way the runner does it (nbclient, through the real run_notebook.py), or killed outright
+ * (SIGKILL), leaves no Chromium running and no Chromium profile behind. The kernel gets a temp folder of its own, so only
  * its own Chromium is counted.
  */
 import { test, after } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -21,7 +21,9 @@ const skip = kernelSpecs() === null ? 'Jupyter not installed (run npm run setup)
 
 /** Chromium processes started with a profile under `dir`. */
 function chromiums(dir: string): string[] {
-  const r = spawnSync('pgrep', ['-af', `--user-data-dir=${dir}`], { encoding: 'utf8' });
+  // `--` first: a pattern that starts with "--" is otherwise taken for an option, and pgrep finds nothing
+  const r = spawnSync('pgrep', ['-af', '--', `--user-data-dir=${dir}`], { encoding: 'utf8' });
+  assert.ok(r.status === 0 || r.status === 1, `pgrep failed: ${r.stderr}`);
   return r.stdout.split('\n').filter((l) => l.trim() && !l.includes('pgrep'));
 }
 
@@ -58,4 +60,58 @@ test('a kernel shut down after drawing a chart PNG leaves no Chromium and no pro
     [],
     'no Chromium profile left',
   );
+});
+
+test('a kernel killed outright (SIGKILL) after drawing a chart PNG leaves no Chromium and no profile', { skip, timeout: 180_000 }, async () => {
+  const dir = fs.mkdtempSync(path.join(tmp, 'killed-'));
+  const pidFile = path.join(dir, 'kernel.pid');
+  const cell = (source: string) => ({ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source });
+  const nb = {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' } },
+    cells: [
+      cell(
+        'import { showPlot } from "./src/report/index";\nawait showPlot({ data: [{ type: "bar", x: ["a", "b"], y: [1, 2] }] });\n' +
+          `require("fs").writeFileSync(${JSON.stringify(pidFile)}, String(process.pid));\nawait new Promise((r) => setTimeout(r, 120000));`,
+      ),
+    ],
+  };
+  const input = path.join(dir, 'png.ipynb');
+  fs.writeFileSync(input, JSON.stringify(nb));
+  const driver = spawn(
+    pythonExecutable(),
+    [
+      path.join(ROOT, 'environment/run_notebook.py'),
+      input,
+      path.join(dir, 'out.ipynb'),
+      '--cwd',
+      path.join(ROOT, 'notebooks'),
+      '--kernel',
+      'tslab',
+      '--timeout',
+      '150',
+    ],
+    { env: { ...jupyterEnv(), TMPDIR: dir, PYDEVD_DISABLE_FILE_VALIDATION: '1' }, stdio: 'ignore' },
+  );
+  try {
+    const until = Date.now() + 120_000;
+    while (!fs.existsSync(pidFile) && Date.now() < until) await new Promise((res) => setTimeout(res, 200));
+    assert.ok(fs.existsSync(pidFile), 'the kernel drew the chart and wrote its pid');
+    assert.ok(chromiums(dir).length > 0, 'its Chromium is running (the browser idles 3 s after a chart)');
+    process.kill(Number(fs.readFileSync(pidFile, 'utf8')), 'SIGKILL');
+    // the reaper polls every 0.5 s; give it time to see the kernel gone and to clean up
+    const deadline = Date.now() + 10_000;
+    while ((chromiums(dir).length || fs.readdirSync(dir).some((d) => d.startsWith('rlhf-workbook-chromium-'))) && Date.now() < deadline) {
+      await new Promise((res) => setTimeout(res, 250));
+    }
+    assert.deepEqual(chromiums(dir), [], 'no Chromium of the killed kernel still running');
+    assert.deepEqual(
+      fs.readdirSync(dir).filter((d) => d.startsWith('rlhf-workbook-chromium-')),
+      [],
+      'no Chromium profile left',
+    );
+  } finally {
+    driver.kill('SIGKILL');
+  }
 });
