@@ -24,7 +24,7 @@ import { sha256 } from '../util/hash';
 import { loadRankings, RankedPrompt, toComparisons } from '../data/tables';
 import { EOS, formatPrompt } from '../model/tokenizer';
 import { loadDemonstrations } from '../train/demonstrations';
-import { assertReplaceable, replaceDirAtomic } from '../util/atomic';
+import { assertReplaceable, isManifestFolder, replaceDirAtomic } from '../util/atomic';
 import { artifacts, requireArtifact } from '../util/artifacts';
 
 export type TextFormat = 'episode' | 'raw';
@@ -51,14 +51,7 @@ function rankingSources(runDir: string): [string, string][] {
 
 /** An export written before folder markers: its manifest.json names the run it came from and its format, and lists every other file. */
 function isDatasetExport(dir: string): boolean {
-  try {
-    const m = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
-    if (typeof m?.runDir !== 'string' || typeof m.format !== 'string' || !Array.isArray(m.files)) return false;
-    const listed = new Set<string>(['manifest.json', ...m.files.map((f: { file: string }) => f.file)]);
-    return fs.readdirSync(dir).every((f) => listed.has(f));
-  } catch {
-    return false;
-  }
+  return isManifestFolder(dir, (m) => typeof m.runDir === 'string' && typeof m.format === 'string');
 }
 
 const EXPORT_FOLDER = { legacy: isDatasetExport, advice: 'choose another --out' };

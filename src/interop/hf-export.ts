@@ -42,6 +42,7 @@ function isHfExport(dir: string): boolean {
     return false;
   }
 }
+
 /**
  * `out` is replaced as a whole (built beside, then renamed). To lose nothing, an existing
  * `out` must be empty or an earlier export (its config.json has `rlhf_workbook`).

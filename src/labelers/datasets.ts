@@ -9,7 +9,7 @@ import { sha256 } from '../util/hash';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Rng } from '../util/random';
-import { replaceDirAtomic } from '../util/atomic';
+import { isManifestFolder, replaceDirAtomic } from '../util/atomic';
 import { Demonstration, Prompt, Split, SPLITS } from '../data/types';
 import { factPool } from '../data/pool';
 import { generatePrompts, PromptConfig, PROMPT_DEFAULTS } from '../data/prompts';
@@ -173,12 +173,5 @@ export function writeDatasets(dir: string, ds: Datasets): Manifest {
 
 /** A data build written before folder markers: a manifest.json with seed, config and files, and nothing else beside them. */
 function isDataBuild(dir: string): boolean {
-  try {
-    const m = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
-    if (typeof m?.seed !== 'number' || !m.config || !Array.isArray(m.files)) return false;
-    const listed = new Set<string>(['manifest.json', ...m.files.map((f: { file: string }) => f.file)]);
-    return fs.readdirSync(dir).every((f) => listed.has(f));
-  } catch {
-    return false;
-  }
+  return isManifestFolder(dir, (m) => typeof m.seed === 'number' && !!m.config);
 }

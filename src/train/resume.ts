@@ -8,19 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { readCheckpointConfig } from '../model/checkpoint';
 import { readJsonl } from '../util/jsonl';
-
-/** JSON with object keys sorted, for comparing configs. */
-export function canonical(value: unknown): string {
-  return JSON.stringify(value, (_k, v) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.keys(v)
-            .sort()
-            .map((k) => [k, v[k]]),
-        )
-      : v,
-  );
-}
+import { canonical } from '../util/config';
 
 export interface ResumePoint<Row> {
   /** optimiser steps done at the checkpoint */

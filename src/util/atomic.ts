@@ -118,6 +118,21 @@ export interface ReplaceOptions {
 }
 
 /**
+ * A folder written before markers existed, recognised by its `manifest.json`: `accepts` checks
+ * the manifest, and every file in the folder must be one the manifest lists in `files`.
+ */
+export function isManifestFolder(dir: string, accepts: (manifest: any) => boolean): boolean {
+  try {
+    const m = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+    if (!m || !accepts(m) || !Array.isArray(m.files)) return false;
+    const listed = new Set<string>(['manifest.json', ...m.files.map((f: { file: string }) => f.file)]);
+    return fs.readdirSync(dir).every((f) => listed.has(f));
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Throw unless `dir` is absent, empty, or a folder of `kind` the product made. `dir` is named
  * in the message, with what it is and what to do.
  */

@@ -82,3 +82,16 @@ export function parseOverride(defaults: object, assignment: string, where = '--p
   node[parts[parts.length - 1]] = value;
   return result;
 }
+
+/** JSON with object keys sorted, for comparing configs. */
+export function canonical(value: unknown): string {
+  return JSON.stringify(value, (_k, v) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, v[k]]),
+        )
+      : v,
+  );
+}

@@ -22,12 +22,12 @@ import { encodeStream } from '../train/batches';
 import { trainPpo } from '../train/ppo';
 import { disposePpoModels, loadPpoModels } from '../train/ppo-models';
 import type { PpoRow } from '../train/ppo-types';
-import { artifacts, requireArtifact } from '../util/artifacts';
+import { artifacts, PolicyKind, requireArtifact } from '../util/artifacts';
 import { WorkbookConfig } from './profiles';
 import { ppoTrainerConfig } from './stage-configs';
 
-export const PPO_KINDS = ['ppo', 'ppo-ptx'] as const;
-export type PpoKind = (typeof PPO_KINDS)[number];
+/** Plain PPO first, then PPO-ptx, for each size. */
+const PPO_KINDS: readonly PolicyKind[] = ['ppo', 'ppo-ptx'];
 export type MeasuredModel = 'SFT' | 'PPO' | 'PPO-ptx';
 
 /** What the stage reads from the run folder and the corpus. */
@@ -60,7 +60,7 @@ export function preparePpoStage(runDir: string, cfg: WorkbookConfig, sizes: stri
 
 export interface PpoStageRun {
   size: string;
-  kind: PpoKind;
+  kind: PolicyKind;
   rows: PpoRow[];
   /** iterations loaded from the checkpoint instead of trained now */
   resumedFrom: number;
@@ -73,8 +73,8 @@ export interface PpoStageRun {
 export interface PpoStageHooks {
   /** a size's models are loaded; `note` says which SFT epoch the policy starts from and why */
   onSize?: (size: string, note: string) => void | Promise<void>;
-  onRunStart?: (run: { size: string; kind: PpoKind; iterations: number; resumedFrom: number; resumeNote: string }) => void | Promise<void>;
-  onIteration?: (size: string, kind: PpoKind, row: PpoRow) => void | Promise<void>;
+  onRunStart?: (run: { size: string; kind: PolicyKind; iterations: number; resumedFrom: number; resumeNote: string }) => void | Promise<void>;
+  onIteration?: (size: string, kind: PolicyKind, row: PpoRow) => void | Promise<void>;
   onMeasured?: (size: string, model: MeasuredModel, m: PolicyMeasure) => void | Promise<void>;
 }
 

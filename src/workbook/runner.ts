@@ -17,6 +17,7 @@ import { kernelParams, parseParams } from './params';
 import { readHumanRankingsSplit } from '../data/humans';
 import { acquireRunLock, RunLock } from './run-lock';
 import { runProgress } from './terminal';
+import { canonical } from '../util/config';
 
 export interface RunOptions {
   /** smoke | default | paper */
@@ -267,13 +268,6 @@ export function mergeByName<T extends { name: string }>(base: T[], updates: T[])
   const byName = new Map(base.map((x) => [x.name, x] as [string, T]));
   for (const u of updates) byName.set(u.name, u);
   return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-}
-
-/** JSON with keys sorted, so params given in another order compare equal. */
-function canonical(v: unknown): string {
-  return JSON.stringify(v, (_k, x) =>
-    x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x,
-  );
 }
 
 /** The manifest and timings of a run to continue; its profile and params must match. */

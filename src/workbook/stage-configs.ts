@@ -11,6 +11,7 @@ import { SftConfig } from '../train/sft-config';
 import { RewardConfig } from '../train/reward-config';
 import { PpoConfig } from '../train/ppo-config';
 import type { OptimiserSettings } from '../train/schedule';
+import type { PolicyKind } from '../util/artifacts';
 
 /** 01-data: the data build (prompts, demonstrations, rankings, the labeler panel). */
 export function dataConfig(cfg: WorkbookConfig): DataConfig {
@@ -80,7 +81,7 @@ export function rewardConfig(cfg: WorkbookConfig): RewardConfig {
 }
 
 /** 05-ppo: the trainer of one run; plain PPO has no pretraining term (ptxCoef 0). */
-export function ppoTrainerConfig(cfg: WorkbookConfig, kind: 'ppo' | 'ppo-ptx'): PpoConfig {
+export function ppoTrainerConfig(cfg: WorkbookConfig, kind: PolicyKind): PpoConfig {
   const t = cfg.ppo.trainer;
   return { ...t, kl: { ...t.kl }, missingEos: { ...t.missingEos }, ptxCoef: kind === 'ppo' ? 0 : t.ptxCoef, seed: cfg.seed };
 }
