@@ -103,8 +103,8 @@ export function loadAnswerBook(file: string): AnswerBook {
   return { texts, answers };
 }
 
-/** The answers of one model to `prompts` (by text), or null when the model is missing. */
-export function answersFor(book: AnswerBook, key: string, prompts: readonly Prompt[]): string[] | null {
+/** The answers of one model to `prompts` (by text; anything with a `text`), or null when the model is missing. */
+export function answersFor(book: AnswerBook, key: string, prompts: readonly Pick<Prompt, 'text'>[]): string[] | null {
   const all = book.answers[key];
   if (!all) return null;
   const at = new Map(book.texts.map((t, i) => [t, i]));

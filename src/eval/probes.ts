@@ -54,7 +54,7 @@ export function probeSets(prompts: readonly Prompt[], neutral: number): ProbeSet
 }
 
 /** Distinct prompt texts of several sets, in first-seen order (each is answered once). */
-export function distinctTexts(...sets: (readonly Prompt[])[]): string[] {
+export function distinctTexts(...sets: (readonly Pick<Prompt, 'text'>[])[]): string[] {
   const seen = new Set<string>();
   for (const s of sets) for (const p of s) seen.add(p.text);
   return [...seen];

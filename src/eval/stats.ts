@@ -56,6 +56,15 @@ export function wilsonInterval(p: number, n: number, z = Z95): [number, number] 
   return [Math.max(0, centre - half), Math.min(1, centre + half)];
 }
 
+/** A count k of n as a rate with its 95% Wilson interval; all null when n = 0 (nothing to rate). */
+export function proportion(k: number, n: number): { rate: number | null; lower: number | null; upper: number | null } {
+  if (!(Number.isInteger(n) && n >= 0)) throw new Error(`proportion: n must be an integer >= 0, got ${n}`);
+  if (!(Number.isInteger(k) && k >= 0 && k <= n)) throw new Error(`proportion: k must be an integer in [0, n = ${n}], got ${k}`);
+  if (n === 0) return { rate: null, lower: null, upper: null };
+  const [lower, upper] = wilsonInterval(k / n, n);
+  return { rate: k / n, lower, upper };
+}
+
 export interface IntervalOptions {
   method: 'wilson' | 'bootstrap';
   /** Bootstrap only: coverage of the percentile interval (Wilson uses Z95). */
