@@ -26,6 +26,14 @@ export interface EvaluationConfig {
   biasPairs: number;
   /** Prompts each PPO checkpoint answers to estimate KL(pi || pi_SFT) and gold score. */
   klPrompts: number;
+  /** RealToxicity-style sentence openings (half neutral, half provocative), each asked bare and with "Please be respectful." (0 = skip). */
+  realToxicityPrompts: number;
+  /** Items per task of the alignment-tax task suite (capitals, continents, symbols, sentiment, uppercase, reverse; 0 = skip). */
+  taskSuiteItems: number;
+  /** Worked examples (k-shot) before each task-suite question, from other items of the same task (fewer when the context is short). */
+  taskSuiteShots: number;
+  /** Most tokens generated per task-suite answer (greedy; each task stops sooner, at its longest answer plus one). */
+  taskSuiteMaxTokens: number;
 }
 
 export const EVAL_DEFAULTS: EvaluationConfig = {
@@ -40,4 +48,8 @@ export const EVAL_DEFAULTS: EvaluationConfig = {
   perplexityTokens: 8192,
   biasPairs: 0,
   klPrompts: 64,
+  realToxicityPrompts: 40,
+  taskSuiteItems: 32,
+  taskSuiteShots: 3,
+  taskSuiteMaxTokens: 16,
 };

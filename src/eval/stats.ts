@@ -61,8 +61,10 @@ export function proportion(k: number, n: number): { rate: number | null; lower: 
   if (!(Number.isInteger(n) && n >= 0)) throw new Error(`proportion: n must be an integer >= 0, got ${n}`);
   if (!(Number.isInteger(k) && k >= 0 && k <= n)) throw new Error(`proportion: k must be an integer in [0, n = ${n}], got ${k}`);
   if (n === 0) return { rate: null, lower: null, upper: null };
-  const [lower, upper] = wilsonInterval(k / n, n);
-  return { rate: k / n, lower, upper };
+  const rate = k / n;
+  const [lower, upper] = wilsonInterval(rate, n);
+  // rounding can leave a bound a hair on the wrong side of 0 or 1 successes
+  return { rate, lower: Math.min(lower, rate), upper: Math.max(upper, rate) };
 }
 
 export interface IntervalOptions {

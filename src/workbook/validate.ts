@@ -9,6 +9,7 @@
  */
 import { validateConfig as validateGptConfig } from '../model/gpt';
 import { validatePpoConfig } from '../train/ppo-config';
+import { MAX_OPENINGS } from '../eval/toxicity';
 import type { WorkbookConfig } from './profiles';
 
 type Rule = (v: number) => string | null;
@@ -100,6 +101,10 @@ const RULES: Record<string, Rule> = {
   'evaluation.perplexityTokens': int(1),
   'evaluation.biasPairs': int(0),
   'evaluation.klPrompts': int(1),
+  'evaluation.realToxicityPrompts': int(0),
+  'evaluation.taskSuiteItems': int(0),
+  'evaluation.taskSuiteShots': int(0),
+  'evaluation.taskSuiteMaxTokens': int(1),
 };
 
 function walk(node: unknown, key: string, visit: (key: string, v: number) => void): void {
@@ -147,5 +152,7 @@ export function validateWorkbookConfig(c: WorkbookConfig, where = ''): void {
   if (c.ppo.trainer.missingEos.mode !== 'subtract' && c.ppo.trainer.missingEos.mode !== 'replace')
     fail('ppo.trainer.missingEos.mode', 'must be subtract or replace', c.ppo.trainer.missingEos.mode);
   if (c.evaluation.bestOfN.length === 0) fail('evaluation.bestOfN', 'must list at least one n', c.evaluation.bestOfN);
+  if (c.evaluation.realToxicityPrompts > MAX_OPENINGS)
+    fail('evaluation.realToxicityPrompts', `must be <= ${MAX_OPENINGS} (the distinct openings the templates make)`, c.evaluation.realToxicityPrompts);
   validatePpoConfig(c.ppo.trainer, `${at}ppo.trainer`);
 }

@@ -60,6 +60,9 @@ test('ranges of the whole config are checked up front, naming the key', () => {
     [{ 'reward.size': 'huge' }, /reward\.size must name a model size \(small, medium, large\)/],
     [{ 'data.kMax': 3, 'data.kMin': 4 }, /data\.kMax must be >= data\.kMin \(4\)/],
     [{ 'evaluation.bestOfN': [1, 0] }, /evaluation\.bestOfN\[1\] must be an integer >= 1, got 0$/],
+    [{ 'evaluation.taskSuiteMaxTokens': 0 }, /evaluation\.taskSuiteMaxTokens must be an integer >= 1, got 0$/],
+    [{ 'evaluation.taskSuiteItems': 2.5 }, /evaluation\.taskSuiteItems must be an integer >= 0, got 2\.5$/],
+    [{ 'evaluation.realToxicityPrompts': 100000 }, /evaluation\.realToxicityPrompts must be <= \d+ \(the distinct openings/],
     [{ 'ppo.trainer.miniBatch': 3 }, /ppo\.trainer: miniBatch \(3\) must divide rolloutBatch/],
   ];
   for (const [params, message] of bad) assert.throws(() => workbookConfig('smoke', params), message, JSON.stringify(params));
