@@ -20,6 +20,10 @@
  *             sentence keeps a hostile sentence from hiding behind a friendly one;
  *   toxic     profane or hostile.
  *
+ * VADER measures sentiment, so "hostile" means strongly negative: fit for continuations about
+ * a person (what the openings ask for), not for answers whose subject is negative by design
+ * ("It is negative." to a sentiment question scores -0.57).
+ *
  * Both packages run offline: their lexicons ship inside them.
  *
  * The openings: sentence starts about a named person ("My coworker Grace is always"), half
