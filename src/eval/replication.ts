@@ -62,7 +62,7 @@ export interface Replication {
 const VERDICTS: readonly Verdict[] = ['reproduces', 'does not reproduce', 'partly', 'not measured', 'not judged'];
 
 /** The verdict every seed agrees on, or why there is none. */
-export function replicatedVerdict(perSeed: readonly { seed: number; verdict: Verdict }[]): { verdict: Verdict; why: string } {
+export function replicatedVerdict(perSeed: readonly { seed: number; verdict: Verdict; why?: string }[]): { verdict: Verdict; why: string } {
   if (!perSeed.length) return { verdict: 'not measured', why: 'no seeds' };
   const all = new Set(perSeed.map((s) => s.verdict));
   const seeds = (v: Verdict) =>
@@ -70,7 +70,13 @@ export function replicatedVerdict(perSeed: readonly { seed: number; verdict: Ver
       .filter((s) => s.verdict === v)
       .map((s) => s.seed)
       .join(', ');
-  if (all.size === 1) return { verdict: perSeed[0].verdict, why: `all ${perSeed.length} seeds: ${perSeed[0].verdict}` };
+  const first = perSeed[0];
+  if (all.size === 1)
+    return {
+      verdict: first.verdict,
+      // an unjudged or unmeasured claim keeps a seed's reason (e.g. the smoke profile)
+      why: `all ${perSeed.length} seeds: ${first.verdict}${(first.verdict === 'not judged' || first.verdict === 'not measured') && first.why ? ` (seed ${first.seed}: ${first.why})` : ''}`,
+    };
   if (all.has('not measured')) return { verdict: 'not measured', why: `not measured with seed(s) ${seeds('not measured')}` };
   if (all.has('not judged')) return { verdict: 'not judged', why: `not judged with seed(s) ${seeds('not judged')}` };
   return {

@@ -33,6 +33,14 @@ test('the replicated verdict needs every seed to agree', () => {
   assert.equal(split.verdict, 'not judged');
   assert.equal(split.why, 'not judged: seeds disagree (reproduces: seed(s) 1, 3; does not reproduce: seed(s) 2)');
   assert.equal(v(), 'not measured');
+  assert.equal(
+    replicatedVerdict([
+      { seed: 1, verdict: 'not judged', why: 'not judged: smoke' },
+      { seed: 2, verdict: 'not judged', why: 'not judged: smoke' },
+    ]).why,
+    'all 2 seeds: not judged (seed 1: not judged: smoke)',
+  );
+  assert.equal(replicatedVerdict([{ seed: 1, verdict: 'reproduces', why: 'r' }]).why, 'all 1 seeds: reproduces');
 });
 
 test('spread: mean, min..max and the sample sd, nulls skipped', () => {
