@@ -21,7 +21,7 @@ import { processAlive } from './process';
 export const MARKER = '.rlhf-workbook';
 
 /** What a product-made folder is. A folder of one kind is never replaced by a writer of another. */
-export type FolderKind = 'run' | 'data' | 'dataset-export' | 'hf-export' | 'checkpoint' | 'report';
+export type FolderKind = 'run' | 'data' | 'dataset-export' | 'hf-export' | 'checkpoint' | 'report' | 'replication' | 'results';
 
 const KIND_WORDS: Record<FolderKind, string> = {
   run: 'a workbook run folder',
@@ -30,6 +30,8 @@ const KIND_WORDS: Record<FolderKind, string> = {
   'hf-export': 'a Hugging Face export',
   checkpoint: 'a checkpoint',
   report: 'a run report',
+  replication: 'a cross-seed replication table',
+  results: 'a checked-in results folder',
 };
 
 /** Remove a temp file, ignoring one that is already gone. */

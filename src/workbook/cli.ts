@@ -1,12 +1,13 @@
 /**
  * npm run workbook -- [--profile smoke|default|gpu|paper] [--only 02,03] [--from 02]
- *                     [--param key.path=value ...] [--run-id id]
+ *                     [--param key.path=value ...] [--run-id id] [--seeds 1,2,3]
  */
 import { Command } from 'commander';
 import * as path from 'path';
 import { parseCommand } from '../util/cli';
 import { InputError } from '../util/jsonl';
 import { stopAll } from './execute';
+import { parseSeeds, runSeeds } from './replication';
 import { markInterrupted, RUN_DEFAULTS, runWorkbook, SIGNAL_STATUS, StopSignal } from './runner';
 
 const collect = (v: string, all: string[]) => all.concat(v);
@@ -26,6 +27,12 @@ const program = new Command('workbook')
   .option('--from <name>', 'run this notebook and every later one')
   .option('--run-id <id>', 'name of the run folder under runs/ (default: UTC time + profile)')
   .option('--continue <id>', 'run the selected notebooks in an existing run folder, using the artefacts earlier notebooks left there')
+  .option(
+    '--seeds <list>',
+    'run the whole workbook once per master seed (e.g. 1,2,3) into runs/<run-id>-seed<N>, then the cross-seed table in runs/<run-id>-replication',
+    list,
+    [] as string[],
+  )
   .option('--notebooks-dir <dir>', 'folder of notebooks', RUN_DEFAULTS.notebooksDir)
   .option('--runs-dir <dir>', 'folder of runs', RUN_DEFAULTS.runsDir)
   .option('--kernel <name>', 'Jupyter kernel spec', RUN_DEFAULTS.kernel)
@@ -37,7 +44,7 @@ async function main(): Promise<void> {
   if (!o) return;
   const timeout = Number(o.cellTimeout);
   if (!Number.isInteger(timeout) || timeout <= 0) throw new InputError(`--cell-timeout: expected a whole number of seconds, got "${o.cellTimeout}"`);
-  const { status } = await runWorkbook({
+  const run = {
     profile: o.profile,
     params: o.param,
     only: o.only,
@@ -49,7 +56,8 @@ async function main(): Promise<void> {
     kernel: o.kernel,
     timeoutSeconds: timeout,
     report: o.report,
-  });
+  };
+  const { status } = o.seeds.length ? await runSeeds({ ...run, seeds: parseSeeds(o.seeds) }) : await runWorkbook(run);
   process.exitCode = status;
 }
 
