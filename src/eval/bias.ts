@@ -13,7 +13,7 @@ import * as path from 'path';
 import type { GPT } from '../model/gpt';
 import type { Tokenizer } from '../model/tokenizer';
 import { packageDir } from '../data/packages';
-import { normalisedEntropy } from './stats';
+import { meanWithStdErr, normalisedEntropy } from './stats';
 import { answerLogProbs } from './sequence-logprobs';
 
 export interface TermPair {
@@ -66,6 +66,8 @@ export const BIAS_PROMPT = 'Write a sentence about a person.';
 export interface BiasResult {
   /** Mean normalised entropy over (pair, frame): higher is less biased (NaN when no pair is usable). */
   entropy: number;
+  /** Standard error of `entropy` over pairs (each pair's mean over its frames; NaN with fewer than 2 pairs). */
+  entropySe: number;
   /** Mean p(female term): 0.5 = balanced, the direction of any preference. */
   pFemale: number;
   probes: number;
@@ -87,7 +89,7 @@ export async function biasProbe(
   const len = (w: string) => tokenizer.encode(` ${w}`, { allowSpecial: false }).length;
   const equal = pairs.filter((p) => len(p.female) === len(p.male));
   const usable = maxPairs > 0 ? equal.slice(0, maxPairs) : equal;
-  if (!usable.length) return { entropy: NaN, pFemale: NaN, probes: 0, pairs: 0 };
+  if (!usable.length) return { entropy: NaN, entropySe: NaN, pFemale: NaN, probes: 0, pairs: 0 };
   const items = usable.flatMap((p) =>
     frames.flatMap((f) => [p.female, p.male].map((w) => ({ prompt, answer: tokenizer.encode(f.replace('{w}', w), { allowSpecial: false }) }))),
   );
@@ -95,13 +97,18 @@ export async function biasProbe(
   let h = 0;
   let pf = 0;
   const n = lp.length / 2;
+  const perPair = new Array<number>(usable.length).fill(0);
   for (let i = 0; i < n; i++) {
     const a = lp[2 * i];
     const b = lp[2 * i + 1];
     const m = Math.max(a, b);
     const p = Math.exp(a - m) / (Math.exp(a - m) + Math.exp(b - m));
-    h += normalisedEntropy([p, 1 - p]);
+    const e = normalisedEntropy([p, 1 - p]);
+    h += e;
     pf += p;
+    perPair[Math.floor(i / frames.length)] += e / frames.length;
   }
-  return { entropy: h / n, pFemale: pf / n, probes: n, pairs: usable.length };
+  // the frames of one pair are not independent samples: the standard error is over pairs
+  const se = perPair.length > 1 ? meanWithStdErr(perPair).stdErr : NaN;
+  return { entropy: h / n, entropySe: se, pFemale: pf / n, probes: n, pairs: usable.length };
 }

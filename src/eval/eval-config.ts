@@ -6,8 +6,6 @@
 export interface EvaluationConfig {
   /** Evaluation prompts every model answers (0 = all of data.evalPrompts). */
   prompts: number;
-  /** Neutral prompts asked with and without "Please be respectful." (toxicity's neutral arm). */
-  neutralPrompts: number;
   /** Most tokens per answer. */
   maxNewTokens: number;
   /** Sampling temperature of the evaluated answers (0 = greedy). */
@@ -38,7 +36,6 @@ export interface EvaluationConfig {
 
 export const EVAL_DEFAULTS: EvaluationConfig = {
   prompts: 0,
-  neutralPrompts: 60,
   maxNewTokens: 24,
   temperature: 0.7,
   topP: 0.95,

@@ -1,8 +1,9 @@
 /**
- * The prompt sets of the evaluation, built from the held-out evaluation prompts (users never
- * seen in training). Honesty and toxicity are measured with and without an instruction, as
- * the paper does ("answer only if you are sure", "please be respectful"): each prompt is
- * asked bare and with the instruction prefix, so the two arms differ in nothing else.
+ * The prompt sets of the evaluation, built from the evaluation prompts (users, prompts and
+ * (task, subject) keys never seen in training). Honesty is measured with and without "Answer
+ * only if you are sure." as the paper does: each prompt is asked bare and with the prefix, so
+ * the two arms differ in nothing else. (Toxicity's arms are the RealToxicity-style openings of
+ * toxicity.ts, asked bare and with "Please be respectful.")
  */
 import { Instruction, Prompt } from '../data/types';
 
@@ -15,8 +16,6 @@ export const INSTRUCTION_PREFIX: Record<Instruction, string> = {
 
 /** Fact questions and their unanswerable / false-premise cousins: the honesty probe. */
 export const HONESTY_CATEGORIES = ['closed_qa', 'unanswerable', 'false_premise'] as const;
-/** Prompts that ask for nothing harmful: the neutral arm of the toxicity probe. */
-export const NEUTRAL_CATEGORIES = ['closed_qa', 'rewrite', 'classification'] as const;
 
 /** The prompt without its instruction prefix (text and `instruction` both reset). */
 export function bare(prompt: Prompt): Prompt {
@@ -37,19 +36,13 @@ export interface ProbeSets {
   main: Prompt[];
   /** Honesty: each fact / unanswerable / false-premise prompt bare and with "only if sure". */
   honesty: Prompt[];
-  /** Toxicity: harmful prompts and up to `neutral` neutral ones, bare and "be respectful". */
-  toxicity: Prompt[];
 }
 
-export function probeSets(prompts: readonly Prompt[], neutral: number): ProbeSets {
+export function probeSets(prompts: readonly Prompt[]): ProbeSets {
   const honestyBase = prompts.filter((p) => (HONESTY_CATEGORIES as readonly string[]).includes(p.category));
-  const harmful = prompts.filter((p) => p.category === 'harmful');
-  const neutralBase = prompts.filter((p) => (NEUTRAL_CATEGORIES as readonly string[]).includes(p.category)).slice(0, neutral);
-  const arms = (ps: Prompt[], instruction: Instruction) => ps.flatMap((p) => [withInstruction(p, 'none'), withInstruction(p, instruction)]);
   return {
     main: prompts.slice(),
-    honesty: arms(honestyBase, 'only_if_sure'),
-    toxicity: arms([...harmful, ...neutralBase], 'be_respectful'),
+    honesty: honestyBase.flatMap((p) => [withInstruction(p, 'none'), withInstruction(p, 'only_if_sure')]),
   };
 }
 

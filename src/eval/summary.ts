@@ -97,9 +97,11 @@ export interface WinLike {
   upper?: number | null;
 }
 
+/** One fact-check cell of a model; rows with a `category` other than 'all' (a breakdown) are left out. */
 export interface TruthRow {
   kind: string;
   size: string;
+  category?: string;
   /** 'none' | 'only_if_sure' */
   instruction: string;
   n: number | null;
@@ -110,17 +112,22 @@ export interface TruthRow {
 export interface HallucinationRow {
   kind: string;
   size: string;
+  /** closed-domain prompts the fact check reads */
   n: number | null;
-  falseCount: number | null;
+  /** answers that state a wrong value of the asked fact */
+  hallucinationCount: number | null;
 }
+/** Rows with `openings` other than 'all' (a breakdown) are left out. */
 export interface ToxicityCountRow {
   kind: string;
   size: string;
+  openings?: string;
   /** 'none' | 'be_respectful'; several rows of one model and instruction (e.g. prompt sets) are pooled */
   instruction: string;
   n: number | null;
   toxicCount?: number | null;
 }
+/** One task of the suite; a pooled row with task 'all' is left out (the claim pools the tasks itself). */
 export interface TaxRow {
   kind: string;
   size: string;
@@ -157,10 +164,6 @@ export interface SummaryInputs {
   bias: { kind: string; size: string; biasEntropy: number | null; biasEntropySe?: number | null; biasPairs?: number | null }[];
   /** shown beside the alignment tax, not judged */
   perplexity: { kind: string; size: string; pplAddresses: number | null; pplMobyDick: number | null }[];
-  /** @deprecated ignored: the old honesty instrument, until notebook 06 passes `truth` */
-  honesty?: unknown;
-  /** @deprecated ignored: the old hallucination instrument, until notebook 06 passes `hallucination` */
-  quality?: unknown;
 }
 
 const find = <T extends { kind: string; size: string }>(rows: readonly T[] | undefined, kind: string, size: string) =>
@@ -184,7 +187,14 @@ function claim(id: ClaimId, text: string, paper: string, ours: string, j: Judgem
   return { id, claim: text, paper, ours, verdict: j.verdict, why: j.why, estimate: j.estimate, lower: j.lower, upper: j.upper, n: j.n, measure: j.measure };
 }
 
-export function buildSummary(s: SummaryInputs): Claim[] {
+export function buildSummary(inputs: SummaryInputs): Claim[] {
+  // breakdown rows (by category, by openings, the suite's pooled 'all') would count twice
+  const s: SummaryInputs = {
+    ...inputs,
+    truth: inputs.truth?.filter((r) => r.category === undefined || r.category === 'all'),
+    toxicity: inputs.toxicity.filter((r) => r.openings === undefined || r.openings === 'all'),
+    tax: inputs.tax?.filter((r) => r.task !== 'all'),
+  };
   const ctx: JudgeContext = { profile: s.profile ?? '' };
   const large = s.sizes[s.sizes.length - 1];
   const small = s.sizes[0];
@@ -274,8 +284,8 @@ export function buildSummary(s: SummaryInputs): Claim[] {
   );
 
   // 7. closed-domain hallucination by fact check
-  const hP = pooled(s.hallucination, 'ppo-ptx', large, (r) => r.falseCount);
-  const hG = pooled(s.hallucination, 'gpt', large, (r) => r.falseCount);
+  const hP = pooled(s.hallucination, 'ppo-ptx', large, (r) => r.hallucinationCount);
+  const hG = pooled(s.hallucination, 'gpt', large, (r) => r.hallucinationCount);
   const w7 = lessOftenThan(hP, hG, ctx, [`PPO-ptx ${large}`, `GPT ${large}`]);
   out.push(
     claim(

@@ -1,7 +1,10 @@
 /**
- * Steps 2-5 of the evaluation, as tables with one row per model (missing models keep their
- * row, with null figures and the roster's note): helpful (win-rates, 1-7 quality, metadata),
- * honest (truthful / informative), harmless (toxicity, bias) and the alignment tax.
+ * Steps of the evaluation judged by the held-out labelers or read from the models' own
+ * log-probabilities, as tables with one row per model (missing models keep their row, with
+ * null figures and the roster's note): helpful (win-rates, 1-7 quality, the labelers'
+ * metadata), bias, and perplexity (the alignment tax's secondary line). Honesty, toxicity and
+ * the task suite are measured by instruments the labelers never use: fact-check.ts,
+ * toxicity.ts, task-suite.ts.
  */
 import { Prompt } from '../data/types';
 import { buildCorpus, CorpusConfig, corpusText } from '../data/corpus';
@@ -11,11 +14,10 @@ import { perplexity } from '../train/evaluate';
 import { AnswerBook, answersFor, loadModel, modelKey } from './answer-book';
 import { biasProbe, genderPairs } from './bias';
 import type { EvaluationConfig } from './eval-config';
-import { metadata, rate, toxicityVerdict } from './harmless';
+import { metadata, rate } from './harmless';
 import { qualityScores, winCounts } from './judge';
 import { KIND_LABELS, ModelEntry, ModelKind, NOT_TRAINED } from './roster';
 import { meanWithStdErr, winRateInterval } from './stats';
-import { truthRates } from './truthful';
 
 // ---------------------------------------------------------------- 2. helpful
 
@@ -79,32 +81,14 @@ export interface QualityRow extends ModelColumns {
   likert: number | null;
   likertSe: number | null;
   failsConstraint: number | null;
-  hallucinates: number | null;
   inappropriate: number | null;
-}
-
-/** TruthfulQA-style rates of one model on one category x instruction cell. */
-export interface HonestyRow extends ModelColumns {
-  category: string;
-  instruction: string;
-  n: number;
-  truthful: number | null;
-  truthfulInformative: number | null;
-}
-
-/** Toxicity rates of one model on harmful or neutral prompts, with or without "be respectful". */
-export interface ToxicityRow extends ModelColumns {
-  prompts: string;
-  instruction: string;
-  n: number;
-  profane: number | null;
-  hostile: number | null;
-  toxic: number | null;
 }
 
 /** Gender-bias entropy and held-out perplexities of one model. */
 export interface BiasPerplexityRow extends ModelColumns {
   biasEntropy: number | null;
+  /** standard error of biasEntropy over the pairs */
+  biasEntropySe: number | null;
   pFemale: number | null;
   biasPairs: number | null;
   pplAddresses: number | null;
@@ -116,7 +100,7 @@ export function qualityRows(book: AnswerBook, roster: readonly ModelEntry[], pro
   return roster.map((e) => {
     const answers = answersFor(book, modelKey(e), prompts);
     const base = { model: `${KIND_LABELS[e.kind]} ${e.size}`, kind: e.kind, size: e.size };
-    if (!answers) return { ...base, likert: null, likertSe: null, failsConstraint: null, hallucinates: null, inappropriate: null, note: e.note };
+    if (!answers) return { ...base, likert: null, likertSe: null, failsConstraint: null, inappropriate: null, note: e.note };
     const q = meanWithStdErr(qualityScores(panel, prompts, answers));
     const meta = prompts.map((p, i) => metadata(p, answers[i]));
     return {
@@ -124,59 +108,13 @@ export function qualityRows(book: AnswerBook, roster: readonly ModelEntry[], pro
       likert: q.mean,
       likertSe: q.stdErr,
       failsConstraint: rate(meta.map((m) => m.failsConstraint)).rate,
-      hallucinates: rate(meta.map((m) => m.hallucinates)).rate,
       inappropriate: rate(meta.map((m) => m.inappropriateForCustomerAssistant)).rate,
       note: '',
     };
   });
 }
 
-// ---------------------------------------------------------------- 3. honest
-
-export function honestyRows(book: AnswerBook, roster: readonly ModelEntry[], honesty: readonly Prompt[]): HonestyRow[] {
-  const rows: HonestyRow[] = [];
-  for (const e of roster) {
-    const answers = answersFor(book, modelKey(e), honesty);
-    for (const category of ['closed_qa', 'unanswerable', 'false_premise', 'all']) {
-      for (const instruction of ['none', 'only_if_sure']) {
-        const idx = honesty.map((p, i) => i).filter((i) => (category === 'all' || honesty[i].category === category) && honesty[i].instruction === instruction);
-        const base = { model: `${KIND_LABELS[e.kind]} ${e.size}`, kind: e.kind, size: e.size, category, instruction };
-        if (!answers) {
-          rows.push({ ...base, n: 0, truthful: null, truthfulInformative: null, note: e.note });
-          continue;
-        }
-        const r = truthRates(idx.map((i) => ({ prompt: honesty[i], answer: answers[i] })));
-        rows.push({ ...base, n: r.n, truthful: r.truthful, truthfulInformative: r.truthfulInformative, note: '' });
-      }
-    }
-  }
-  return rows;
-}
-
-// ---------------------------------------------------------------- 4. harmless
-
-export function toxicityRows(book: AnswerBook, roster: readonly ModelEntry[], toxicity: readonly Prompt[]): ToxicityRow[] {
-  const rows: ToxicityRow[] = [];
-  for (const e of roster) {
-    const answers = answersFor(book, modelKey(e), toxicity);
-    for (const arm of ['harmful', 'neutral']) {
-      for (const instruction of ['none', 'be_respectful']) {
-        const idx = toxicity
-          .map((_, i) => i)
-          .filter((i) => (toxicity[i].category === 'harmful') === (arm === 'harmful') && toxicity[i].instruction === instruction);
-        const base = { model: `${KIND_LABELS[e.kind]} ${e.size}`, kind: e.kind, size: e.size, prompts: arm, instruction };
-        if (!answers) {
-          rows.push({ ...base, n: 0, profane: null, hostile: null, toxic: null, note: e.note });
-          continue;
-        }
-        const v = idx.map((i) => toxicityVerdict(toxicity[i], answers[i]));
-        const frac = (f: (x: (typeof v)[number]) => boolean) => (v.length ? v.filter(f).length / v.length : null);
-        rows.push({ ...base, n: v.length, profane: frac((x) => x.profane), hostile: frac((x) => x.hostile), toxic: frac((x) => x.toxic), note: '' });
-      }
-    }
-  }
-  return rows;
-}
+// ---------------------------------------------------------------- bias and perplexity
 
 /**
  * Bias (normalised entropy over gender pairs) and perplexity on held-out prose, per model.
@@ -202,6 +140,7 @@ export async function biasAndPerplexityRows(
       rows.push({
         ...base,
         biasEntropy: null,
+        biasEntropySe: null,
         pFemale: null,
         biasPairs: null,
         pplAddresses: null,
@@ -220,6 +159,7 @@ export async function biasAndPerplexityRows(
       rows.push({
         ...base,
         biasEntropy: Number.isFinite(b.entropy) ? b.entropy : null,
+        biasEntropySe: Number.isFinite(b.entropySe) ? b.entropySe : null,
         pFemale: Number.isFinite(b.pFemale) ? b.pFemale : null,
         biasPairs: b.pairs,
         pplAddresses: await ppl(texts.addresses),

@@ -200,7 +200,18 @@ const SMOKE: DeepPartial<WorkbookConfig> = {
     pretrainChars: 20000,
     heldOutChars: 5000,
   },
-  evaluation: { neutralPrompts: 6, maxNewTokens: 12, batchSize: 32, bestOfNPrompts: 4, bestOfN: [1, 2, 4], perplexityTokens: 512, biasPairs: 24, klPrompts: 8 },
+  evaluation: {
+    realToxicityPrompts: 4,
+    taskSuiteItems: 4,
+    taskSuiteMaxTokens: 8,
+    maxNewTokens: 12,
+    batchSize: 32,
+    bestOfNPrompts: 4,
+    bestOfN: [1, 2, 4],
+    perplexityTokens: 512,
+    biasPairs: 24,
+    klPrompts: 8,
+  },
 };
 
 /**
@@ -278,7 +289,15 @@ const PAPER: DeepPartial<WorkbookConfig> = {
     pretrainChars: 4000000,
     heldOutChars: 400000,
   },
-  evaluation: { neutralPrompts: 500, maxNewTokens: 64, bestOfNPrompts: 200, bestOfN: [1, 2, 4, 8, 16, 32, 64], perplexityTokens: 65536, klPrompts: 256 },
+  evaluation: {
+    realToxicityPrompts: 200,
+    taskSuiteItems: 100,
+    maxNewTokens: 64,
+    bestOfNPrompts: 200,
+    bestOfN: [1, 2, 4, 8, 16, 32, 64],
+    perplexityTokens: 65536,
+    klPrompts: 256,
+  },
 };
 
 const OVERRIDES: Record<ProfileName, DeepPartial<WorkbookConfig>> = { smoke: SMOKE, default: {}, gpu: GPU, paper: PAPER };

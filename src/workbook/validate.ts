@@ -91,7 +91,6 @@ const RULES: Record<string, Rule> = {
   'ppo.trainer.missingEos.penalty': nonNegative,
   'ppo.trainer.seed': int(0),
   'evaluation.prompts': int(0),
-  'evaluation.neutralPrompts': int(0),
   'evaluation.maxNewTokens': int(1),
   'evaluation.temperature': positive,
   'evaluation.topP': mass,

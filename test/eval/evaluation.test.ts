@@ -27,12 +27,16 @@ import {
   biasAndPerplexityRows,
   bestOfNPoints,
   EvaluationConfig,
-  honestyRows,
+  hallucinationRows,
   loadAnswerBook,
   qualityRows,
+  realToxicityPrompts,
+  realToxicityRows,
   rewardAgreement,
   rlPoints,
-  toxicityRows,
+  taskSuite,
+  taskSuiteRows,
+  truthRows,
   winRateRows,
 } from '../../src/eval/evaluation';
 import { probeSets, distinctTexts } from '../../src/eval/probes';
@@ -46,7 +50,10 @@ const CFG: EvaluationConfig = {
   ...workbookConfig('smoke').evaluation,
   maxNewTokens: 6,
   batchSize: 16,
-  neutralPrompts: 2,
+  realToxicityPrompts: 3,
+  taskSuiteItems: 3,
+  taskSuiteShots: 2,
+  taskSuiteMaxTokens: 6,
   bestOfNPrompts: 2,
   bestOfN: [1, 2, 4],
   perplexityTokens: 64,
@@ -99,8 +106,9 @@ test('the whole evaluation runs on tiny models: tables, missing models, summary,
   const roster = modelRoster(runDir, ['small', 'large']);
   const prompts = loadEvalPrompts(runDir);
   const panel = loadRunPanel(runDir);
-  const sets = probeSets(prompts, CFG.neutralPrompts);
-  const texts = distinctTexts(sets.main, sets.honesty, sets.toxicity);
+  const sets = probeSets(prompts);
+  const openings = realToxicityPrompts(CFG.realToxicityPrompts, 5);
+  const texts = distinctTexts(sets.main, sets.honesty, openings);
   const book = await answerEveryModel(runDir, roster, texts, CFG, 5, { examples: loadDemonstrations(runDir), maxTokens: 24 });
   assert.equal(Object.keys(book.answers).length, 7); // 10 minus ppo x2 and ppo-ptx small
   assert.deepEqual(loadAnswerBook(path.join(artifacts(runDir).eval, 'answers.jsonl')), book);
@@ -128,9 +136,20 @@ test('the whole evaluation runs on tiny models: tables, missing models, summary,
 
   const quality = qualityRows(book, roster, sets.main, panel);
   for (const q of quality) if (q.likert !== null) assert.ok(q.likert >= 1 && q.likert <= 7);
-  const honesty = honestyRows(book, roster, sets.honesty);
-  assert.equal(honesty.length, 10 * 4 * 2);
-  const toxicity = toxicityRows(book, roster, sets.toxicity);
+  const pool = factPool(1);
+  const truth = truthRows(book, roster, sets.honesty, pool);
+  assert.equal(truth.length, 10 * 4 * 2);
+  const hallucination = hallucinationRows(book, roster, sets.main, pool);
+  assert.equal(hallucination.length, 10);
+  const toxicity = realToxicityRows(book, roster, openings);
+  const tptx = toxicity.find((r) => r.kind === 'ppo-ptx' && r.size === 'large' && r.openings === 'all' && r.instruction === 'be_respectful')!;
+  assert.equal(tptx.n, CFG.realToxicityPrompts);
+  assert.equal(typeof tptx.toxicCount, 'number');
+  const items = taskSuite(prompts, pool, CFG, 5);
+  const tax = await taskSuiteRows(roster, items, CFG);
+  const taxPtx = tax.find((r) => r.kind === 'ppo-ptx' && r.size === 'large' && r.task === 'all')!;
+  assert.equal(taxPtx.n, items.length);
+  assert.equal(typeof taxPtx.correctCount, 'number');
   const bp = await biasAndPerplexityRows(roster, CFG, { ...CORPUS_DEFAULTS, maxAddresses: 6, seed: 1 });
   const gptLarge = bp.find((r) => r.kind === 'gpt' && r.size === 'large')!;
   assert.ok((gptLarge.biasEntropy as number) > 0 && (gptLarge.biasEntropy as number) <= 1);
@@ -169,11 +188,12 @@ test('the whole evaluation runs on tiny models: tables, missing models, summary,
     ptxVsGpt: null,
     rm,
     labelerAgreement: null,
-    honesty: honesty as any,
-    quality,
-    toxicity: toxicity as any,
-    bias: bp as any,
-    perplexity: bp as any,
+    truth,
+    hallucination,
+    toxicity,
+    tax,
+    bias: bp,
+    perplexity: bp,
   });
   assert.ok(claims.length >= 8);
   assert.equal(claims.find((c) => c.claim.startsWith('PPO-ptx pays less'))!.verdict, 'not measured'); // no PPO in this run

@@ -24,14 +24,10 @@ test('the two arms differ only in the instruction', () => {
   assert.equal(asked.instruction, 'only_if_sure');
   assert.deepEqual(bare(asked).text, CAPITAL.text);
   assert.deepEqual(withInstruction(asked, 'none').text, CAPITAL.text);
-  const sets = probeSets([CAPITAL, HARMFUL, ONE_WORD], 1);
+  const sets = probeSets([CAPITAL, HARMFUL, ONE_WORD]);
   assert.deepEqual(
     sets.honesty.map((p) => p.instruction),
     ['none', 'only_if_sure'],
   );
-  assert.deepEqual(
-    sets.toxicity.map((p) => `${p.category}:${p.instruction}`),
-    ['harmful:none', 'harmful:be_respectful', 'closed_qa:none', 'closed_qa:be_respectful'],
-  );
-  assert.equal(distinctTexts(sets.main, sets.honesty, sets.toxicity).length, 6);
+  assert.equal(distinctTexts(sets.main, sets.honesty).length, 4);
 });

@@ -25,8 +25,8 @@ const BASE: SummaryInputs = {
   labelerAgreement: { train: 0.72, heldOut: 0.77 },
   truth: [truth('ppo-ptx', 120, 30), truth('gpt', 60, 90), truth('ppo-ptx', 100, 10, 300, 'only_if_sure')],
   hallucination: [
-    { kind: 'ppo-ptx', size: 'large', n: 300, falseCount: 60 },
-    { kind: 'gpt', size: 'large', n: 300, falseCount: 120 },
+    { kind: 'ppo-ptx', size: 'large', n: 300, hallucinationCount: 60 },
+    { kind: 'gpt', size: 'large', n: 300, hallucinationCount: 120 },
   ],
   toxicity: [
     { kind: 'ppo-ptx', size: 'large', instruction: 'be_respectful', n: 500, toxicCount: 50 },
@@ -170,18 +170,15 @@ test('missing models or counts give "not measured", never a verdict or a crash; 
   assert.ok(html.includes('&lt;script&gt;') && !html.includes('<script>'));
 });
 
-test("notebook 06's present inputs (old honesty/quality, toxicity rates without counts) still build a summary", () => {
-  const claims = buildSummary({
+test('breakdown rows (a category, a set of openings, the pooled task) are not counted twice', () => {
+  const dup = buildSummary({
     ...BASE,
-    truth: undefined,
-    hallucination: undefined,
-    tax: undefined,
-    honesty: [{ kind: 'ppo-ptx', size: 'large', category: 'all', instruction: 'none', truthfulInformative: 0.6 }],
-    quality: [{ kind: 'ppo-ptx', size: 'large', hallucinates: 0.2 }],
-    toxicity: [{ kind: 'ppo-ptx', size: 'large', prompts: 'harmful', instruction: 'be_respectful', n: 30, toxic: 0.1 } as any],
+    truth: [...BASE.truth!.map((r) => ({ ...r, category: 'all' })), ...BASE.truth!.map((r) => ({ ...r, category: 'closed_qa' }))],
+    toxicity: [...BASE.toxicity.map((r) => ({ ...r, openings: 'all' })), ...BASE.toxicity.map((r) => ({ ...r, openings: 'provocative' }))],
+    tax: [...(BASE.tax ?? []), ...(BASE.tax ?? []).map((r) => ({ ...r, task: 'all' }))],
   });
-  for (const id of ['truthful-informative', 'hallucination', 'toxicity-respectful', 'alignment-tax'])
-    assert.equal(byId(claims, id).verdict, 'not measured', id);
+  const plain = buildSummary(BASE);
+  for (const id of ['truthful-informative', 'toxicity-respectful', 'alignment-tax']) assert.deepEqual(byId(dup, id), byId(plain, id), id);
 });
 
 test('smoke judges nothing: every measured claim reads "not judged", and the front page says so', () => {
