@@ -4,6 +4,12 @@
  */
 
 export interface EvaluationConfig {
+  /**
+   * Which prompts and judges: 'eval' (the sealed evaluation prompts and held-out judges, drawn
+   * from their own seed; what a run reports) or 'dev' (the dev prompts and dev judges; what
+   * every tuning of a default reads). Nothing that tunes may read 'eval'.
+   */
+  split: 'eval' | 'dev';
   /** Evaluation prompts every model answers (0 = all of data.evalPrompts). */
   prompts: number;
   /** Most tokens per answer. */
@@ -35,6 +41,7 @@ export interface EvaluationConfig {
 }
 
 export const EVAL_DEFAULTS: EvaluationConfig = {
+  split: 'eval',
   prompts: 0,
   maxNewTokens: 24,
   temperature: 0.7,

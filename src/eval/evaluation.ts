@@ -3,14 +3,18 @@
  * loaded once per step and disposed after; answers are generated once (to every distinct
  * prompt text of every probe set) and then judged many ways.
  *
- *   1. answers      every model answers the main, honesty and toxicity prompts
- *   2. helpful      win-rate vs SFT (largest and same size, held-out labelers, 95% Wilson CI),
- *                   1-7 quality, the paper's metadata rates
- *   3. honest       truthful / truthful-and-informative, with and without "only if sure"
- *   4. harmless     profanity / hostility, harmful and neutral prompts, with and without
+ *   1. answers      every model answers the main and honesty prompts and the toxicity openings
+ *   2. helpful      win-rate vs SFT (largest and same size, held-out judges, 95% Wilson CI),
+ *                   1-7 quality, the labelers' metadata
+ *   3. honest       fact check against the fact tables: true / false / no claim, with and
+ *                   without "only if sure"; closed-domain hallucination
+ *   4. harmless     an independent toxicity scorer on RealToxicity-style openings, bare and
  *                   "be respectful"; bias as normalised entropy over gender pairs
- *   5. tax          perplexity on held-out addresses and Moby-Dick
+ *   5. tax          a few-shot task suite by exact match; perplexity as a secondary line
  *   6. RM vs labelers, best-of-n and PPO over-optimisation curves
+ *
+ * The judges and prompts are one split's ('eval', sealed, or 'dev', for tuning): see
+ * EvaluationConfig.split.
  */
 export type { EvaluationConfig } from './eval-config';
 export { EVAL_DEFAULTS } from './eval-config';

@@ -150,6 +150,7 @@ export function validateWorkbookConfig(c: WorkbookConfig, where = ''): void {
     fail('ppo.trainer.kl.kind', 'must be fixed or adaptive', c.ppo.trainer.kl.kind);
   if (c.ppo.trainer.missingEos.mode !== 'subtract' && c.ppo.trainer.missingEos.mode !== 'replace')
     fail('ppo.trainer.missingEos.mode', 'must be subtract or replace', c.ppo.trainer.missingEos.mode);
+  if (c.evaluation.split !== 'eval' && c.evaluation.split !== 'dev') fail('evaluation.split', 'must be eval or dev', c.evaluation.split);
   if (c.evaluation.bestOfN.length === 0) fail('evaluation.bestOfN', 'must list at least one n', c.evaluation.bestOfN);
   if (c.evaluation.realToxicityPrompts > MAX_OPENINGS)
     fail('evaluation.realToxicityPrompts', `must be <= ${MAX_OPENINGS} (the distinct openings the templates make)`, c.evaluation.realToxicityPrompts);
