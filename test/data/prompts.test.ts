@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { Rng } from '../../src/util/random';
 import { factPool } from '../../src/data/pool';
-import { generatePrompts, PROMPT_DEFAULTS } from '../../src/data/prompts';
+import { generatePrompts, PROMPT_DEFAULTS, userPrompts } from '../../src/data/prompts';
 import { CATEGORIES } from '../../src/data/types';
 import { countries, elements, stateCapitals } from '../../src/data/facts';
 import { antonyms, definitions } from '../../src/data/wordnet';
@@ -52,4 +52,16 @@ test('sentiment labels come from AFINN and both occur', () => {
   assert.deepEqual([...labels].sort(), ['negative', 'positive']);
   assert.equal(pool.sentences.find((s) => s.text === 'The movie was wonderful.')?.label, 'positive');
   assert.equal(pool.sentences.find((s) => s.text === 'The movie was terrible.')?.label, 'negative');
+});
+
+test("a user's prompts depend only on the stream and their number; generatePrompts numbers them in order", () => {
+  const rng = new Rng(61);
+  const ps = generatePrompts(40, pool, PROMPT_DEFAULTS, rng, 5);
+  const first = userPrompts(5, pool, PROMPT_DEFAULTS, rng);
+  assert.deepEqual(
+    ps.slice(0, first.length).map(({ prompt_id, ...rest }) => rest),
+    first,
+  );
+  assert.equal(ps[0].prompt_id, 'p000001');
+  assert.ok(userPrompts(5, pool, PROMPT_DEFAULTS, rng, 'dev-user-00005').every((p) => p.user_id === 'dev-user-00005'));
 });
