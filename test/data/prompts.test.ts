@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { Rng } from '../../src/util/random';
 import { factPool } from '../../src/data/pool';
-import { generatePrompts, PROMPT_DEFAULTS, userPrompts } from '../../src/data/prompts';
+import { generatePrompts, PROMPT_DEFAULTS, subjectGroups, userPrompts } from '../../src/data/prompts';
+import { promptKey } from '../../src/data/splits';
 import { CATEGORIES } from '../../src/data/types';
 import { countries, elements, stateCapitals } from '../../src/data/facts';
 import { antonyms, definitions } from '../../src/data/wordnet';
@@ -64,4 +65,12 @@ test("a user's prompts depend only on the stream and their number; generatePromp
   );
   assert.equal(ps[0].prompt_id, 'p000001');
   assert.ok(userPrompts(5, pool, PROMPT_DEFAULTS, rng, 'dev-user-00005').every((p) => p.user_id === 'dev-user-00005'));
+});
+
+test('subjectGroups lists the key of every generated prompt but the uppercase and reverse rewrites', () => {
+  const keys = new Set(subjectGroups(pool).flatMap((g) => g.subjects.map((subject) => promptKey({ task: g.task, subject }))));
+  for (const p of generatePrompts(20000, pool, PROMPT_DEFAULTS, new Rng(71))) {
+    if (p.facts.task === 'uppercase' || p.facts.task === 'reverse') continue;
+    assert.ok(keys.has(promptKey(p.facts)), `${p.facts.task} "${p.facts.subject}" (${p.text}) is in no subject group`);
+  }
 });
