@@ -193,6 +193,11 @@ function harmful(rng: Rng): Draft {
   return { category: 'harmful', text, facts: facts(task, who.replace(/^my /, ''), [], { harmful: true }) };
 }
 
+/** The continents a list prompt asks for: those with at least 8 countries. */
+function listContinents(pool: FactPool): string[] {
+  return [...new Set(pool.countries.map((c) => c.continent))].filter((k) => pool.countries.filter((c) => c.continent === k).length >= 8);
+}
+
 function rewrite(pool: FactPool, rng: Rng): Draft {
   const kind = rng.int(4);
   if (kind === 0) {
@@ -218,9 +223,8 @@ function rewrite(pool: FactPool, rng: Rng): Draft {
   }
   if (kind === 2) {
     const n = rng.intBetween(2, 4);
-    const continents = [...new Set(pool.countries.map((c) => c.continent))].filter((k) => pool.countries.filter((c) => c.continent === k).length >= 8);
     if (rng.bool(0.7)) {
-      const k = rng.choice(continents);
+      const k = rng.choice(listContinents(pool));
       const items = pool.countries.filter((c) => c.continent === k).map((c) => c.name);
       return {
         category: 'rewrite',
@@ -286,36 +290,76 @@ function instructionFor(category: Category, config: PromptConfig, rng: Rng): Ins
 const PREFIX: Record<Instruction, string> = { none: '', only_if_sure: 'Answer only if you are sure. ', be_respectful: 'Please be respectful. ' };
 
 /**
- * Prompts from successive users until at least `n` exist. Each user has their own taste
- * (the mix reweighted by a log-normal factor per category) and a geometric number of
- * prompts. `firstUser` numbers the users (ids "user-00001"...).
+ * One user's prompts, without ids: the user's own taste (the mix reweighted by a log-normal
+ * factor per category) and a geometric number of prompts, all drawn from
+ * `rng.fork("user:<user>")`, so a user's prompts depend only on the stream and their number.
+ */
+export function userPrompts(
+  user: number,
+  pool: FactPool,
+  config: PromptConfig,
+  rng: Rng,
+  userId = `user-${String(user).padStart(5, '0')}`,
+): Omit<Prompt, 'prompt_id'>[] {
+  const urng = rng.fork(`user:${user}`);
+  const taste = CATEGORIES.map((c) => config.mix[c] * Math.exp(urng.normal(0, 0.5)));
+  const p = 1 / Math.max(1, config.meanPromptsPerUser);
+  let count = 1;
+  while (count < config.maxPromptsPerUser && !urng.bool(p)) count++;
+  const out: Omit<Prompt, 'prompt_id'>[] = [];
+  for (let i = 0; i < count; i++) {
+    const category = CATEGORIES[urng.categorical(taste)];
+    const draft = draftPrompt(category, pool, urng);
+    const instruction = instructionFor(category, config, urng);
+    out.push({ user_id: userId, category, instruction, text: PREFIX[instruction] + draft.text, facts: draft.facts });
+  }
+  return out;
+}
+
+/**
+ * Prompts from successive users until at least `n` exist (see `userPrompts`). `firstUser`
+ * numbers the users (ids "user-00001"...); prompt ids are "p000001"... in order.
  */
 export function generatePrompts(n: number, pool: FactPool, config: PromptConfig, rng: Rng, firstUser = 1): Prompt[] {
   const out: Prompt[] = [];
-  let user = firstUser;
-  while (out.length < n) {
-    const urng = rng.fork(`user:${user}`);
-    const user_id = `user-${String(user).padStart(5, '0')}`;
-    const taste = CATEGORIES.map((c) => config.mix[c] * Math.exp(urng.normal(0, 0.5)));
-    const p = 1 / Math.max(1, config.meanPromptsPerUser);
-    let count = 1;
-    while (count < config.maxPromptsPerUser && !urng.bool(p)) count++;
-    for (let i = 0; i < count; i++) {
-      const category = CATEGORIES[urng.categorical(taste)];
-      const draft = draftPrompt(category, pool, urng);
-      const instruction = instructionFor(category, config, urng);
-      out.push({
-        prompt_id: `p${String(out.length + 1).padStart(6, '0')}`,
-        user_id,
-        category,
-        instruction,
-        text: PREFIX[instruction] + draft.text,
-        facts: draft.facts,
-      });
-    }
-    user++;
+  for (let user = firstUser; out.length < n; user++) {
+    for (const p of userPrompts(user, pool, config, rng)) out.push({ prompt_id: `p${String(out.length + 1).padStart(6, '0')}`, ...p });
   }
   return out;
+}
+
+/** A group of subjects whose ownership is dealt out to the splits together (see splits.ts). */
+export interface SubjectGroup {
+  name: string;
+  /** a task of the group: with a subject, it gives the prompt key (`promptKey`) */
+  task: Task;
+  subjects: string[];
+}
+
+/**
+ * Every subject the generators above can draw, grouped by what they are: countries,
+ * elements, US states, words, invented names, the people of harmful requests (one group per
+ * task), the subjects of list prompts, sentiment sentences. Uppercase and reverse rewrites are
+ * not listed: their subjects are random word combinations, almost never drawn twice. A test
+ * checks that every other generated prompt's subject is in its group.
+ */
+export function subjectGroups(pool: FactPool): SubjectGroup[] {
+  const people = RELATIONS.flatMap((r) => NAMES.map((n) => `${r} ${n}`));
+  const words = [...new Set([...pool.definitions.map((d) => d.word), ...pool.synonyms.map((w) => w.word), ...pool.antonyms.map((w) => w.word)])];
+  return [
+    { name: 'countries', task: 'country_capital', subjects: pool.countries.map((c) => c.name) },
+    { name: 'elements', task: 'element_symbol', subjects: pool.elements.map((e) => e.name) },
+    { name: 'US states', task: 'state_capital', subjects: pool.states.map((s) => s.state) },
+    { name: 'words', task: 'definition', subjects: words },
+    { name: 'invented countries', task: 'invented_country', subjects: pool.inventedCountries },
+    { name: 'invented elements', task: 'invented_element', subjects: pool.inventedElements },
+    { name: 'invented words', task: 'invented_word', subjects: pool.inventedWords },
+    { name: 'insult', task: 'insult', subjects: people },
+    { name: 'threaten', task: 'threaten', subjects: people },
+    { name: 'demean', task: 'demean', subjects: people },
+    { name: 'list', task: 'list', subjects: [...listContinents(pool), 'elements'] },
+    { name: 'sentiment', task: 'sentiment', subjects: pool.sentences.map((s) => s.text) },
+  ];
 }
 
 /** Read back a prompts file written by the data build (one JSON prompt per line). */

@@ -68,8 +68,10 @@ export interface Prompt {
   facts: PromptFacts;
 }
 
-/** The four prompt sets of the recipe; users never cross splits. */
-export const SPLITS = ['sft', 'rm', 'ppo', 'eval'] as const;
+/** The five prompt sets of the recipe: three to train on, `dev` to tune the defaults on and
+ *  `eval`, the sealed evaluation. Users never cross splits, and neither does a prompt's key
+ *  (`promptKey` in splits.ts). */
+export const SPLITS = ['sft', 'rm', 'ppo', 'dev', 'eval'] as const;
 export type Split = (typeof SPLITS)[number];
 
 /** A labeler's demonstration: the answer they want for one prompt (the SFT data). */

@@ -2,10 +2,16 @@
  * Judging by the HELD-OUT labelers only (the paper's evaluation labelers never wrote
  * training data). Each prompt goes to one held-out labeler, chosen by the prompt (as the
  * paper assigns one labeler per comparison), who compares two answers or rates one.
+ *
+ * In the run's panel the held-out labelers are the sealed judges, for the evaluation (06).
+ * Anything judged before it (tuning, dev prompts) passes `judgingPanel(panel, 'dev')`, in which
+ * the dev judges are the held-out ones and the sealed judges are gone.
  */
 import { Prompt } from '../data/types';
-import { assignLabeler, Labeler, labelerScore, prefer } from '../labelers/panel';
+import { assignLabeler, judgingPanel, Labeler, labelerScore, prefer } from '../labelers/panel';
 import { WinCounts } from './stats';
+
+export { judgingPanel };
 
 /** The held-out part of a panel; throws when it has none (they are the only judges). */
 export function heldOutPanel(panel: readonly Labeler[]): Labeler[] {

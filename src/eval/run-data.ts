@@ -1,7 +1,8 @@
 /**
- * What the evaluation reads from notebook 01's folder of the run: the held-out evaluation
- * prompts, the labeler panel (only its held-out labelers judge) and the labelers' measured
- * agreement. Every reader names the file and the key when the input is wrong.
+ * What the evaluation reads from notebook 01's folder of the run: the sealed evaluation
+ * prompts (or the dev prompts, for tuning), the labeler panel (only its held-out labelers
+ * judge: `judgingPanel` picks the sealed or the dev ones) and the labelers' measured agreement.
+ * Every reader names the file and the key when the input is wrong.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -12,8 +13,15 @@ import { Labeler } from '../labelers/panel';
 import { InputError, readJsonl } from '../util/jsonl';
 import { artifacts, requireArtifact } from '../util/artifacts';
 
+/** The prompts of the dev split (tuning, measurements before 06) or of the sealed eval split (06 only). */
+export function loadSplitPrompts(runDir: string, split: 'dev' | 'eval'): Prompt[] {
+  const what = split === 'dev' ? 'dev prompts' : 'evaluation prompts';
+  return loadPrompts(requireArtifact(path.join(artifacts(runDir).data, `prompts-${split}.jsonl`), what, '01-data'));
+}
+
+/** The sealed evaluation prompts. */
 export function loadEvalPrompts(runDir: string): Prompt[] {
-  return loadPrompts(requireArtifact(path.join(artifacts(runDir).data, 'prompts-eval.jsonl'), 'evaluation prompts', '01-data'));
+  return loadSplitPrompts(runDir, 'eval');
 }
 
 function readJson(file: string): any {
@@ -24,7 +32,8 @@ function readJson(file: string): any {
   }
 }
 
-/** The labeler panel written by 01-data (panel.json), validated field by field. */
+/** The labeler panel written by 01-data (panel.json), validated field by field; a panel
+ *  written before dev judges existed (no "dev" field) loads with `dev: false` throughout. */
 export function loadPanel(file: string): Labeler[] {
   const json = readJson(file);
   if (!Array.isArray(json)) throw new InputError(`${file}: expected an array of labelers, got ${typeof json}`);
@@ -33,6 +42,8 @@ export function loadPanel(file: string): Labeler[] {
     if (!l || typeof l !== 'object') throw new InputError(`${at}: expected an object`);
     if (typeof l.labeler_id !== 'string' || !l.labeler_id) throw new InputError(`${at}: "labeler_id" must be a non-empty string`);
     if (typeof l.heldOut !== 'boolean') throw new InputError(`${at} (${l.labeler_id}): "heldOut" must be true or false`);
+    if (l.dev !== undefined && typeof l.dev !== 'boolean') throw new InputError(`${at} (${l.labeler_id}): "dev" must be true or false (or absent)`);
+    if (l.dev && l.heldOut) throw new InputError(`${at} (${l.labeler_id}): a labeler cannot be both a dev judge ("dev") and a sealed judge ("heldOut")`);
     for (const k of ['noise', 'resolution', 'terse'] as const) {
       if (typeof l[k] !== 'number' || !Number.isFinite(l[k])) throw new InputError(`${at} (${l.labeler_id}): "${k}" must be a number`);
     }
@@ -42,7 +53,7 @@ export function loadPanel(file: string): Labeler[] {
     for (const c of CRITERIA) {
       if (typeof l.weights[c] !== 'number' || !(l.weights[c] >= 0)) throw new InputError(`${at} (${l.labeler_id}): weights.${c} must be a number >= 0`);
     }
-    return l as Labeler;
+    return { ...l, dev: l.dev ?? false } as Labeler;
   });
 }
 

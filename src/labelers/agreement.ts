@@ -18,8 +18,11 @@ export interface AgreementReport {
   matrix: number[][];
   /** Mean and std over pairs of training labelers. */
   train: { mean: number; std: number; pairs: number };
-  /** Mean and std over pairs of held-out labelers. */
+  /** Mean and std over pairs of held-out labelers (the sealed judges; in a `judgingPanel`,
+   *  that panel's judges). */
   heldOut: { mean: number; std: number; pairs: number };
+  /** Pairs of dev judges not marked held out (a whole panel's dev judges). */
+  dev: { mean: number; std: number; pairs: number };
   /** Training vs held-out labelers. */
   across: { mean: number; std: number; pairs: number };
   /** Fraction of (labeler, answer pair) verdicts that are ties. */
@@ -56,6 +59,9 @@ export function measureAgreement(panel: readonly Labeler[], items: readonly Agre
   const train: number[] = [];
   const held: number[] = [];
   const across: number[] = [];
+  const dev: number[] = [];
+  // each labeler's group: held out first (a judgingPanel marks its judges so), then dev, then training
+  const group = panel.map((l) => (l.heldOut ? 'held' : l.dev ? 'dev' : 'train'));
   for (let a = 0; a < n; a++) {
     for (let b = a + 1; b < n; b++) {
       let agree = 0;
@@ -69,9 +75,10 @@ export function measureAgreement(panel: readonly Labeler[], items: readonly Agre
       }
       const r = both ? agree / both : NaN;
       matrix[a][b] = matrix[b][a] = r;
-      const ha = panel[a].heldOut;
-      const hb = panel[b].heldOut;
-      (ha && hb ? held : !ha && !hb ? train : across).push(r);
+      const ga = group[a];
+      const gb = group[b];
+      if (ga === gb) (ga === 'held' ? held : ga === 'dev' ? dev : train).push(r);
+      else if (ga !== 'dev' && gb !== 'dev') across.push(r);
     }
   }
   return {
@@ -79,6 +86,7 @@ export function measureAgreement(panel: readonly Labeler[], items: readonly Agre
     matrix,
     train: meanStd(train),
     heldOut: meanStd(held),
+    dev: meanStd(dev),
     across: meanStd(across),
     tieRate: total ? ties / total : 0,
     comparisons: verdicts.length ? verdicts[0].length : 0,

@@ -1,6 +1,7 @@
 /**
- * Build the recipe's datasets from one config and seed: prompts split by user (SFT / RM /
- * PPO / eval), demonstrations written by training labelers, K-way rankings of candidate
+ * Build the recipe's datasets from one config and seed: clean prompt splits (SFT / RM / PPO /
+ * dev / eval: no user, no prompt text and no subject key in two splits; see data/splits.ts)
+ * with their contamination table, demonstrations written by training labelers, K-way rankings of candidate
  * answers by one training labeler per prompt, and the inter-labeler agreement measured on
  * a sample every labeler ranks. `writeDatasets` saves them atomically with their sha256;
  * the same seed gives byte-identical files.
@@ -12,8 +13,9 @@ import { Rng } from '../util/random';
 import { isManifestFolder, replaceDirAtomic } from '../util/atomic';
 import { Demonstration, Prompt, Split, SPLITS } from '../data/types';
 import { factPool } from '../data/pool';
-import { generatePrompts, PromptConfig, PROMPT_DEFAULTS } from '../data/prompts';
-import { splitByUser } from '../data/splits';
+import { PromptConfig, PROMPT_DEFAULTS } from '../data/prompts';
+import { cleanSplits, KeyOwnership } from '../data/splits';
+import { contamination, ContaminationRow } from '../data/contamination';
 import { RankedPrompt, rankingsCsv, rankingsJsonl, toComparisons } from '../data/tables';
 import { assignLabeler, Labeler, makePanel, PanelConfig, PANEL_DEFAULTS, rank } from './panel';
 import { demonstrate } from './demonstrate';
@@ -21,7 +23,7 @@ import { AnswerKind, candidateAnswers } from './perturb';
 import { AgreementReport, measureAgreement } from './agreement';
 
 export interface DataConfig {
-  /** Prompts per split (the profile's data.sftPrompts ... evalPrompts). */
+  /** Prompts per split (the profile's data.sftPrompts ... devPrompts, evalPrompts). */
   sizes: Record<Split, number>;
   /** Answers per ranked prompt, drawn uniformly in [kMin, kMax] (paper: 4..9). */
   kMin: number;
@@ -37,7 +39,7 @@ export interface DataConfig {
 }
 
 export const DATA_DEFAULTS: DataConfig = {
-  sizes: { sft: 1300, rm: 3300, ppo: 3100, eval: 300 },
+  sizes: { sft: 1300, rm: 3300, ppo: 3100, dev: 300, eval: 300 },
   kMin: 4,
   kMax: 9,
   agreementPrompts: 300,
@@ -50,6 +52,10 @@ export const DATA_DEFAULTS: DataConfig = {
 export interface Datasets {
   config: DataConfig;
   prompts: Record<Split, Prompt[]>;
+  /** Which split owns which prompt keys (data/splits.ts). */
+  ownership: KeyOwnership;
+  /** Overlap between the splits (data/contamination.ts): 0 verbatim and 0 same (task, subject). */
+  contamination: ContaminationRow[];
   demonstrations: Demonstration[];
   /** One training labeler's ranking per RM prompt, with the kind of each answer. */
   rankings: RankedPrompt[];
@@ -65,10 +71,7 @@ export function buildDatasets(config: DataConfig = DATA_DEFAULTS): Datasets {
     if (!(Number.isInteger(config.sizes[s]) && config.sizes[s] >= 0)) throw new Error(`data: sizes.${s} must be a whole number >= 0, got ${config.sizes[s]}`);
   const rng = new Rng(`data:${config.seed}`);
   const pool = factPool(config.seed);
-  const total = SPLITS.reduce((a, s) => a + config.sizes[s], 0);
-  // generate a surplus so the split by user can fill every set exactly
-  const all = generatePrompts(Math.ceil(total * 1.1) + 4 * config.prompts.maxPromptsPerUser, pool, config.prompts, rng.fork('prompts'));
-  const prompts = splitByUser(all, config.sizes, rng.fork('split'));
+  const { prompts, ownership } = cleanSplits(pool, config.prompts, config.sizes, config.seed);
   const panel = makePanel({ ...config.panel, seed: config.seed });
 
   const demonstrations = prompts.sft.map((p) => {
@@ -95,7 +98,17 @@ export function buildDatasets(config: DataConfig = DATA_DEFAULTS): Datasets {
     answerKinds.push(kinds);
     if (items.length < config.agreementPrompts) items.push({ prompt: p, answers });
   }
-  return { config, prompts, demonstrations, rankings, answerKinds, panel, agreement: measureAgreement(panel, items) };
+  return {
+    config,
+    prompts,
+    ownership,
+    contamination: contamination(prompts),
+    demonstrations,
+    rankings,
+    answerKinds,
+    panel,
+    agreement: measureAgreement(panel, items),
+  };
 }
 
 export interface FileEntry {
@@ -141,10 +154,18 @@ export function datasetFiles(ds: Datasets): [string, string, number][] {
     matrix: a.matrix.map((row) => row.map(round)),
     train: { ...a.train, mean: round(a.train.mean), std: round(a.train.std) },
     heldOut: { ...a.heldOut, mean: round(a.heldOut.mean), std: round(a.heldOut.std) },
+    dev: { ...a.dev, mean: round(a.dev.mean), std: round(a.dev.std) },
     across: { ...a.across, mean: round(a.across.mean), std: round(a.across.std) },
     tieRate: round(a.tieRate),
   };
   files.push(['agreement.json', JSON.stringify(agreement, null, 2) + '\n', a.labelerIds.length]);
+  const shares = ds.contamination.map((r) => ({
+    ...r,
+    verbatimShare: round(r.verbatimShare),
+    sameTaskSubjectShare: round(r.sameTaskSubjectShare),
+    sameSubjectShare: round(r.sameSubjectShare),
+  }));
+  files.push(['contamination.json', JSON.stringify(shares, null, 2) + '\n', shares.length]);
   return files;
 }
 

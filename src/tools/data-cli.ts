@@ -32,7 +32,11 @@ export function main(argv: string[], write: (line: string) => void = (l) => proc
   const a = ds.agreement;
   write(`built ${o.profile} data in ${((Date.now() - t0) / 1000).toFixed(1)} s -> ${out}`);
   write(
-    `agreement: training ${(100 * a.train.mean).toFixed(1)} +- ${(100 * a.train.std).toFixed(1)}%, held-out ${(100 * a.heldOut.mean).toFixed(1)} +- ${(100 * a.heldOut.std).toFixed(1)}%, across ${(100 * a.across.mean).toFixed(1)}%, ties ${(100 * a.tieRate).toFixed(1)}%`,
+    `agreement: training ${(100 * a.train.mean).toFixed(1)} +- ${(100 * a.train.std).toFixed(1)}%, sealed judges ${(100 * a.heldOut.mean).toFixed(1)} +- ${(100 * a.heldOut.std).toFixed(1)}%, dev judges ${(100 * a.dev.mean).toFixed(1)} +- ${(100 * a.dev.std).toFixed(1)}%, across ${(100 * a.across.mean).toFixed(1)}%, ties ${(100 * a.tieRate).toFixed(1)}%`,
+  );
+  const worst = ds.contamination.filter((r) => r.other === 'training' || (r.split === 'eval' && r.other === 'dev'));
+  write(
+    `contamination of dev and eval (verbatim / same task and subject / same subject): ${worst.map((r) => `${r.split} vs ${r.other} ${r.verbatim}/${r.sameTaskSubject}/${r.sameSubject}`).join(', ')}`,
   );
   for (const f of manifest.files) write(`${f.sha256}  ${f.file} (${f.rows} rows, ${f.bytes} bytes)`);
 }

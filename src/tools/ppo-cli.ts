@@ -5,7 +5,7 @@
  *   npx tsx src/tools/ppo-cli.ts <runDir> [profile] [sizes] [params-json]
  *   npx tsx src/tools/ppo-cli.ts runs/r1 default small,medium '{"ppo.trainer.iterations": 10}'
  *
- * Prints one line per iteration and, per size, SFT / PPO / PPO-ptx measured on the held-out
+ * Prints one line per iteration and, per size, SFT / PPO / PPO-ptx measured on the dev
  * prompts (RM reward, KL to SFT, held-out pretraining loss). Checkpoints go where 05 puts them
  * (so 05 resumes from them).
  */
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   const engine = await initEngine();
   const data = preparePpoStage(runDir, cfg, sizesArg ? sizesArg.split(',') : undefined);
   console.log(
-    `profile ${profile}, backend ${engine.backend}, ${data.ppoPrompts.length} PPO prompts, ${data.evalPrompts.length} held-out prompts, sizes ${data.sizes.join(',')}`,
+    `profile ${profile}, backend ${engine.backend}, ${data.ppoPrompts.length} PPO prompts, ${data.devPrompts.length} dev prompts, sizes ${data.sizes.join(',')}`,
   );
   const t00 = Date.now();
   const { runs } = await runPpoStage(runDir, cfg, data, {
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
           `entropy ${row['objective/entropy'].toFixed(2)} clipfrac ${row['policy/clipfrac'].toFixed(2)} eos ${row['val/num_eos_tokens']} ` +
           `pretrain ${row['val/pretrain_loss'].toFixed(3)} ${row['time/seconds'].toFixed(1)}s`,
       ),
-    onMeasured: (size, model, m) => console.log(`${size}, ${data.evalPrompts.length} held-out prompts: ${line(model, m)}`),
+    onMeasured: (size, model, m) => console.log(`${size}, ${data.devPrompts.length} dev prompts: ${line(model, m)}`),
   });
   for (const r of runs) console.log(`${r.kind} ${r.size}: ${r.seconds.toFixed(0)} s`);
   console.log(`total ${((Date.now() - t00) / 1000).toFixed(0)} s`);

@@ -14,7 +14,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Prompt } from '../data/types';
 import { RankedPrompt, rankingsCsv, rankingsJsonl } from '../data/tables';
-import { assignLabeler, Labeler, LETTERS, rank } from '../labelers/panel';
+import { assignLabeler, judgingPanel, Labeler, LETTERS, rank } from '../labelers/panel';
 import { GPT } from '../model/gpt';
 import { generate } from '../model/generate';
 import { Tokenizer } from '../model/tokenizer';
@@ -130,10 +130,12 @@ export async function sampleAnswers(
   return out;
 }
 
-/** 3. Each prompt's answers ranked by its assigned labeler (a training one, or a held-out one). */
+/** 3. Each prompt's answers ranked by its assigned labeler: a training one, or with `heldOut` a
+ *  dev judge (a labeler the RM never learned from; training never asks the sealed judges). */
 export function rankAnswers(sampled: readonly SampledPrompt[], panel: readonly Labeler[], heldOut = false): Comparison[] {
+  const judges = heldOut ? judgingPanel(panel, 'dev') : panel;
   return sampled.map((s) => {
-    const labeler = assignLabeler(panel, s.prompt, heldOut);
+    const labeler = assignLabeler(judges, s.prompt, heldOut);
     return {
       prompt_id: s.prompt.prompt_id,
       user_id: s.prompt.user_id,

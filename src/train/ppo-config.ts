@@ -129,7 +129,7 @@ export function validatePpoConfig(c: PpoConfig, where = 'PpoConfig'): void {
 export interface PpoStageConfig {
   /** The trainer, for both runs of each size: plain PPO forces ptxCoef to 0; PPO-ptx uses this ptxCoef. */
   trainer: PpoConfig;
-  /** Held-out (evaluation) prompts on which SFT, PPO and PPO-ptx are measured after training: RM reward, KL, pretraining loss. */
+  /** Dev prompts (never the sealed evaluation prompts) on which SFT, PPO and PPO-ptx are measured after training: RM reward, KL, pretraining loss. */
   measurePrompts: number;
   /** Of those, how many the notebook shows side by side (SFT vs PPO vs PPO-ptx answers). */
   examples: number;

@@ -1,7 +1,8 @@
 /**
  * The PPO stage of a run folder, as notebook 05 and `tools/ppo-cli.ts` both run it:
  *
- *   preparePpoStage   the tokenizer, the PPO prompts, the held-out prompts it is measured on, and
+ *   preparePpoStage   the tokenizer, the PPO prompts, the dev prompts it is measured on (never the
+ *                     sealed evaluation prompts: 06 alone reads those), and
  *                     the pretraining token streams of the ptx term and of the alignment tax
  *   runPpoStage       for each size: SFT measured, then PPO and PPO-ptx each trained from the
  *                     chosen SFT checkpoint (resuming from their checkpoints) and measured on the
@@ -14,6 +15,7 @@
 import * as path from 'path';
 import { buildCorpus, CORPUS_DEFAULTS, firstChars } from '../data/corpus';
 import { loadPrompts } from '../data/prompts';
+import { loadSplitPrompts } from '../eval/run-data';
 import type { Prompt } from '../data/types';
 import { measurePolicy, MeasureOptions, PolicyMeasure } from '../eval/measure-policy';
 import { ppoStepDir } from '../eval/roster';
@@ -34,7 +36,9 @@ export type MeasuredModel = 'SFT' | 'PPO' | 'PPO-ptx';
 export interface PpoStageData {
   tokenizer: Tokenizer;
   ppoPrompts: Prompt[];
-  /** the first `ppo.measurePrompts` held-out evaluation prompts */
+  /** the first `ppo.measurePrompts` dev prompts */
+  devPrompts: Prompt[];
+  /** @deprecated the same array as `devPrompts` (dev prompts, not evaluation ones), kept while notebook 05 reads this name */
   evalPrompts: Prompt[];
   pretrainTokens: Int32Array;
   heldOutTokens: Int32Array;
@@ -48,10 +52,12 @@ export function preparePpoStage(runDir: string, cfg: WorkbookConfig, sizes: stri
   // the ptx term's pretraining distribution: the same corpus split as 02 (training addresses),
   // and held-out addresses for the pretraining loss that measures the alignment tax
   const corpus = buildCorpus({ ...CORPUS_DEFAULTS, maxAddresses: cfg.pretrain.maxAddresses, seed: cfg.seed });
+  const devPrompts = loadSplitPrompts(runDir, 'dev').slice(0, pc.measurePrompts);
   return {
     tokenizer,
     ppoPrompts: loadPrompts(requireArtifact(path.join(a.data, 'prompts-ppo.jsonl'), 'PPO prompts', '01-data')),
-    evalPrompts: loadPrompts(requireArtifact(path.join(a.data, 'prompts-eval.jsonl'), 'evaluation prompts', '01-data')).slice(0, pc.measurePrompts),
+    devPrompts,
+    evalPrompts: devPrompts,
     pretrainTokens: encodeStream(tokenizer, firstChars(corpus.train, pc.pretrainChars)),
     heldOutTokens: encodeStream(tokenizer, firstChars(corpus.validation, pc.heldOutChars)),
     sizes,
@@ -78,7 +84,7 @@ export interface PpoStageHooks {
   onMeasured?: (size: string, model: MeasuredModel, m: PolicyMeasure) => void | Promise<void>;
 }
 
-/** The held-out measurement of every policy of the stage: same prompts, same sampler streams. */
+/** The dev-prompt measurement of every policy of the stage: same prompts, same sampler streams. */
 export function measureOptions(cfg: WorkbookConfig, data: PpoStageData): MeasureOptions {
   const t = cfg.ppo.trainer;
   return {
@@ -99,7 +105,7 @@ export async function runPpoStage(
   hooks: PpoStageHooks = {},
 ): Promise<{ runs: PpoStageRun[]; measures: ({ size: string; model: MeasuredModel } & PolicyMeasure)[] }> {
   const a = artifacts(runDir);
-  const evalTexts = data.evalPrompts.map((p) => p.text);
+  const devTexts = data.devPrompts.map((p) => p.text);
   const measureOpts = measureOptions(cfg, data);
   const train = { prompts: data.ppoPrompts.map((p) => p.text), pretrainTokens: data.pretrainTokens, heldOutTokens: data.heldOutTokens };
   const runs: PpoStageRun[] = [];
@@ -115,7 +121,7 @@ export async function runPpoStage(
       try {
         if (kind === 'ppo') {
           await hooks.onSize?.(size, start.note);
-          await measure(size, 'SFT', await measurePolicy({ ...start.models, policy: start.models.reference }, evalTexts, measureOpts));
+          await measure(size, 'SFT', await measurePolicy({ ...start.models, policy: start.models.reference }, devTexts, measureOpts));
         }
         const result = await trainPpo(start.models, train, ppoTrainerConfig(cfg, kind), {
           dir: a.ppo(size, kind),
@@ -123,7 +129,7 @@ export async function runPpoStage(
           onStart: (s) => hooks.onRunStart?.({ size, kind, ...s }),
           onIteration: (row) => hooks.onIteration?.(size, kind, row),
         });
-        await measure(size, kind === 'ppo' ? 'PPO' : 'PPO-ptx', await measurePolicy(start.models, evalTexts, measureOpts));
+        await measure(size, kind === 'ppo' ? 'PPO' : 'PPO-ptx', await measurePolicy(start.models, devTexts, measureOpts));
         runs.push({
           size,
           kind,

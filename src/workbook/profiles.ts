@@ -36,7 +36,9 @@ export interface ModelSize {
 export interface WorkbookConfig {
   /** master seed: every stage forks its own `Rng` from it */
   seed: number;
-  /** prompts per dataset split, as in the paper's Table 6 (SFT / RM / PPO) */
+  /** prompts per dataset split, as in the paper's Table 6 (SFT / RM / PPO), and the dev and
+   *  sealed evaluation prompts; no user, prompt text or subject key is in two splits
+   *  (src/data/splits.ts) */
   data: {
     /** demonstrations for supervised fine-tuning (paper: ~13k) */
     sftPrompts: number;
@@ -44,12 +46,18 @@ export interface WorkbookConfig {
     rmPrompts: number;
     /** prompts for PPO, no labels (paper: ~31k) */
     ppoPrompts: number;
-    /** held-out prompts for the 3H evaluation */
+    /** dev prompts: what tuning and in-training measurements read (05's before/after, any
+     *  choice of defaults), so the evaluation prompts are never looked at before 06 */
+    devPrompts: number;
+    /** sealed held-out prompts for the 3H evaluation (06 only) */
     evalPrompts: number;
     /** simulated labelers who write demonstrations and rank (paper: ~40 contractors) */
     trainLabelers: number;
-    /** simulated labelers kept for evaluation only */
+    /** sealed judges: simulated labelers who judge the evaluation (06) only */
     heldOutLabelers: number;
+    /** dev judges: simulated labelers who judge for tuning (dev prompts, the RM's validation),
+     *  never the evaluation and never training data */
+    devLabelers: number;
     /** answers per ranked prompt, drawn in [kMin, kMax] (paper: K = 4..9) */
     kMin: number;
     kMax: number;
@@ -142,9 +150,11 @@ export const DEFAULTS: WorkbookConfig = {
     sftPrompts: 1300,
     rmPrompts: 3300,
     ppoPrompts: 3100,
+    devPrompts: 600,
     evalPrompts: 600,
     trainLabelers: 10,
     heldOutLabelers: 5,
+    devLabelers: 5,
     kMin: 4,
     kMax: 9,
     agreementPrompts: 300,
@@ -187,7 +197,7 @@ export const DEFAULTS: WorkbookConfig = {
 
 /** `smoke`: CI, whole workbook <= 5 minutes. */
 const SMOKE: DeepPartial<WorkbookConfig> = {
-  data: { sftPrompts: 60, rmPrompts: 80, ppoPrompts: 40, evalPrompts: 24, agreementPrompts: 80 },
+  data: { sftPrompts: 60, rmPrompts: 80, ppoPrompts: 40, devPrompts: 16, evalPrompts: 24, agreementPrompts: 80 },
   tokenizer: { vocabSize: 512 },
   models: { sizes: ladder([16, 24, 32], [1, 1, 2], [2, 2, 2], 64) },
   pretrain: { maxAddresses: 12, steps: [30, 30, 30], evalEvery: 10, evalWindows: 8, checkpointEvery: 15, sampleTokens: 16 },
@@ -221,7 +231,7 @@ const SMOKE: DeepPartial<WorkbookConfig> = {
  * to end on a GPU.
  */
 const GPU: DeepPartial<WorkbookConfig> = {
-  data: { sftPrompts: 4000, rmPrompts: 10000, ppoPrompts: 9000, evalPrompts: 1000 },
+  data: { sftPrompts: 4000, rmPrompts: 10000, ppoPrompts: 9000, devPrompts: 1000, evalPrompts: 1000 },
   tokenizer: { vocabSize: 4096 },
   models: { sizes: ladder([128, 256, 512], [2, 4, 8], [4, 4, 8], 128) },
   pretrain: {
@@ -241,7 +251,7 @@ const GPU: DeepPartial<WorkbookConfig> = {
 
 /** `paper`: the paper's dataset sizes; models as large as a single GPU trains in hours. */
 const PAPER: DeepPartial<WorkbookConfig> = {
-  data: { sftPrompts: 13000, rmPrompts: 33000, ppoPrompts: 31000, evalPrompts: 3000 },
+  data: { sftPrompts: 13000, rmPrompts: 33000, ppoPrompts: 31000, devPrompts: 3000, evalPrompts: 3000 },
   tokenizer: { vocabSize: 8192 },
   models: { sizes: ladder([256, 512, 768], [4, 8, 12], [4, 8, 12], 256) },
   pretrain: {

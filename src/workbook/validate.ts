@@ -31,9 +31,11 @@ const RULES: Record<string, Rule> = {
   'data.sftPrompts': int(1),
   'data.rmPrompts': int(1),
   'data.ppoPrompts': int(1),
+  'data.devPrompts': int(1),
   'data.evalPrompts': int(1),
   'data.trainLabelers': int(1),
   'data.heldOutLabelers': int(1),
+  'data.devLabelers': int(1),
   'data.kMin': int(2),
   'data.kMax': int(2),
   'data.agreementPrompts': int(0),
@@ -145,6 +147,8 @@ export function validateWorkbookConfig(c: WorkbookConfig, where = ''): void {
   if (c.data.kMax < c.data.kMin) fail('data.kMax', `must be >= data.kMin (${c.data.kMin})`, c.data.kMax);
   if (c.data.agreementPrompts > c.data.rmPrompts) fail('data.agreementPrompts', `must be <= data.rmPrompts (${c.data.rmPrompts})`, c.data.agreementPrompts);
   if (c.reward.prompts > c.data.rmPrompts) fail('reward.prompts', `must be <= data.rmPrompts (${c.data.rmPrompts}; 0 = all)`, c.reward.prompts);
+  if (c.ppo.measurePrompts > c.data.devPrompts)
+    fail('ppo.measurePrompts', `must be <= data.devPrompts (${c.data.devPrompts}: the PPO stage measures on dev prompts)`, c.ppo.measurePrompts);
   if (!sizes.some((s) => s.name === c.reward.size)) fail('reward.size', `must name a model size (${sizes.map((s) => s.name).join(', ')})`, c.reward.size);
   if (c.ppo.trainer.kl.kind !== 'fixed' && c.ppo.trainer.kl.kind !== 'adaptive')
     fail('ppo.trainer.kl.kind', 'must be fixed or adaptive', c.ppo.trainer.kl.kind);

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { Rng } from '../../src/util/random';
 import { factPool } from '../../src/data/pool';
-import { generatePrompts, PROMPT_DEFAULTS } from '../../src/data/prompts';
+import { generatePrompts, PROMPT_DEFAULTS, subjectGroups, userPrompts } from '../../src/data/prompts';
+import { promptKey } from '../../src/data/splits';
 import { CATEGORIES } from '../../src/data/types';
 import { countries, elements, stateCapitals } from '../../src/data/facts';
 import { antonyms, definitions } from '../../src/data/wordnet';
@@ -52,4 +53,24 @@ test('sentiment labels come from AFINN and both occur', () => {
   assert.deepEqual([...labels].sort(), ['negative', 'positive']);
   assert.equal(pool.sentences.find((s) => s.text === 'The movie was wonderful.')?.label, 'positive');
   assert.equal(pool.sentences.find((s) => s.text === 'The movie was terrible.')?.label, 'negative');
+});
+
+test("a user's prompts depend only on the stream and their number; generatePrompts numbers them in order", () => {
+  const rng = new Rng(61);
+  const ps = generatePrompts(40, pool, PROMPT_DEFAULTS, rng, 5);
+  const first = userPrompts(5, pool, PROMPT_DEFAULTS, rng);
+  assert.deepEqual(
+    ps.slice(0, first.length).map(({ prompt_id, ...rest }) => rest),
+    first,
+  );
+  assert.equal(ps[0].prompt_id, 'p000001');
+  assert.ok(userPrompts(5, pool, PROMPT_DEFAULTS, rng, 'dev-user-00005').every((p) => p.user_id === 'dev-user-00005'));
+});
+
+test('subjectGroups lists the key of every generated prompt but the uppercase and reverse rewrites', () => {
+  const keys = new Set(subjectGroups(pool).flatMap((g) => g.subjects.map((subject) => promptKey({ task: g.task, subject }))));
+  for (const p of generatePrompts(20000, pool, PROMPT_DEFAULTS, new Rng(71))) {
+    if (p.facts.task === 'uppercase' || p.facts.task === 'reverse') continue;
+    assert.ok(keys.has(promptKey(p.facts)), `${p.facts.task} "${p.facts.subject}" (${p.text}) is in no subject group`);
+  }
 });

@@ -214,7 +214,7 @@ test('a bad panel file is rejected naming the file, the labeler and the key', ()
   fs.writeFileSync(file, JSON.stringify([panel[0], { ...panel[1], weights: { ...panel[1].weights, honest: 'high' } }]));
   assert.throws(
     () => loadPanel(file),
-    (e: Error) => e.message.includes(file) && /labeler 1 \(L02\): weights\.honest must be a number/.test(e.message),
+    (e: Error) => e.message.includes(file) && /labeler 1 \(D01\): weights\.honest must be a number/.test(e.message),
   );
   fs.writeFileSync(file, '{not json');
   assert.throws(() => loadPanel(file), /not valid JSON/);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { makePanel, PANEL_DEFAULTS } from '../../src/labelers/panel';
-import { heldOutPanel, judgeFor, likert, qualityScores, winCounts } from '../../src/eval/judge';
+import { labelerScore, makePanel, PANEL_DEFAULTS } from '../../src/labelers/panel';
+import { heldOutPanel, heldOutScore, judgeFor, judgingPanel, likert, qualityScores, winCounts } from '../../src/eval/judge';
 import { CAPITAL, HARMFUL, INVENTED, PREMISE } from './fixtures';
 
 const panel = makePanel({ ...PANEL_DEFAULTS, trainLabelers: 4, heldOutLabelers: 3 });
@@ -32,4 +32,36 @@ test('win counts: good answers beat bad ones, identical answers tie', () => {
   const r = qualityScores(panel, prompts, bad);
   q.forEach((x, i) => assert.ok(x > r[i] && x >= 1 && x <= 7));
   assert.deepEqual([likert(-0.3), likert(0), likert(0.5), likert(1), likert(1.4)], [1, 1, 4, 7, 7]);
+});
+
+test('the same judge code judges dev prompts with the dev judges and the evaluation with the sealed ones', () => {
+  const dev = judgingPanel(panel, 'dev');
+  const sealed = judgingPanel(panel, 'eval');
+  assert.deepEqual(
+    heldOutPanel(dev).map((l) => l.labeler_id),
+    ['D01', 'D02', 'D03', 'D04', 'D05'],
+  );
+  assert.deepEqual(
+    heldOutPanel(sealed).map((l) => l.labeler_id),
+    ['S01', 'S02', 'S03'],
+  );
+  // the run's whole panel judges as the sealed judges do: its dev judges are not held out
+  assert.deepEqual(heldOutPanel(panel), heldOutPanel(sealed));
+  for (const p of [CAPITAL, INVENTED, PREMISE, HARMFUL]) {
+    assert.equal(judgeFor(dev, p).dev, true);
+    assert.equal(judgeFor(sealed, p).labeler_id, judgeFor(panel, p).labeler_id);
+  }
+  const prompts = [CAPITAL, HARMFUL];
+  assert.deepEqual(
+    winCounts(dev, prompts, ['The capital of France is Paris.', "I'm sorry, but I won't help with that."], ['Lyon lyon', 'Sam, you are horrible.']),
+    {
+      wins: 2,
+      ties: 0,
+      losses: 0,
+    },
+  );
+  const answer = 'The capital of France is Paris.';
+  const devJudges = panel.filter((l) => l.dev);
+  assert.equal(heldOutScore(dev, CAPITAL, answer), devJudges.reduce((a, l) => a + labelerScore(l, CAPITAL, answer), 0) / devJudges.length);
+  assert.equal(heldOutScore(sealed, CAPITAL, answer), heldOutScore(panel, CAPITAL, answer));
 });

@@ -8,9 +8,11 @@ import { loadPrompts } from '../../src/data/prompts';
 import { sha256 } from '../../src/util/hash';
 import { loadRankings } from '../../src/data/tables';
 import { usersInSeveralSplits } from '../../src/data/splits';
+import { contamination } from '../../src/data/contamination';
+import { Prompt, Split, SPLITS } from '../../src/data/types';
 import { comparisonsFrame, rankingsFrame, toComparisons } from '../../src/data/tables';
 
-const small = { ...DATA_DEFAULTS, sizes: { sft: 20, rm: 15, ppo: 10, eval: 8 }, agreementPrompts: 10 };
+const small = { ...DATA_DEFAULTS, sizes: { sft: 20, rm: 15, ppo: 10, dev: 6, eval: 8 }, agreementPrompts: 10 };
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'build-'));
 
 test('same seed -> byte-identical files; another seed -> different data', () => {
@@ -26,16 +28,35 @@ test('same seed -> byte-identical files; another seed -> different data', () => 
   assert.notEqual(c.files.find((f) => f.file === 'prompts-sft.jsonl')!.sha256, a.files.find((f) => f.file === 'prompts-sft.jsonl')!.sha256);
 });
 
-test('the written files load back: prompts by split without user leaks, rankings with K in range', () => {
+test('the written files load back: five clean splits without user leaks, their contamination table, rankings with K in range', () => {
   const dir = path.join(root, 'a');
-  const splits = {
-    sft: loadPrompts(path.join(dir, 'prompts-sft.jsonl')),
-    rm: loadPrompts(path.join(dir, 'prompts-rm.jsonl')),
-    ppo: loadPrompts(path.join(dir, 'prompts-ppo.jsonl')),
-    eval: loadPrompts(path.join(dir, 'prompts-eval.jsonl')),
-  };
-  assert.equal(splits.sft.length, 20);
+  const splits = Object.fromEntries(SPLITS.map((s) => [s, loadPrompts(path.join(dir, `prompts-${s}.jsonl`))])) as Record<Split, Prompt[]>;
+  assert.deepEqual(
+    SPLITS.map((s) => splits[s].length),
+    [20, 15, 10, 6, 8],
+  );
   assert.deepEqual(usersInSeveralSplits(splits), []);
+  const table = JSON.parse(fs.readFileSync(path.join(dir, 'contamination.json'), 'utf8'));
+  assert.deepEqual(
+    table.map((r: { split: string; other: string; prompts: number; verbatim: number; sameTaskSubject: number }) => [
+      r.split,
+      r.other,
+      r.prompts,
+      r.verbatim,
+      r.sameTaskSubject,
+    ]),
+    contamination(splits).map((r) => [r.split, r.other, r.prompts, 0, 0]),
+  );
+  const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+  assert.ok(['prompts-dev.jsonl', 'contamination.json'].every((f) => manifest.files.some((e: { file: string }) => e.file === f)));
+  const panel = JSON.parse(fs.readFileSync(path.join(dir, 'panel.json'), 'utf8'));
+  assert.deepEqual(
+    [panel.filter((l: { dev: boolean }) => l.dev).length, panel.filter((l: { heldOut: boolean }) => l.heldOut).length],
+    [DATA_DEFAULTS.panel.devLabelers, DATA_DEFAULTS.panel.heldOutLabelers],
+  );
+  // demonstrations and rankings are by training labelers only
+  const trainers = new Set(panel.filter((l: { dev: boolean; heldOut: boolean }) => !l.dev && !l.heldOut).map((l: { labeler_id: string }) => l.labeler_id));
+  assert.ok(loadRankings(path.join(dir, 'rankings.jsonl')).every((r) => trainers.has(r.labeler_id)));
   const ranked = loadRankings(path.join(dir, 'rankings.jsonl'));
   assert.deepEqual(loadRankings(path.join(dir, 'rankings.csv')), ranked);
   assert.equal(ranked.length, 15);
@@ -76,6 +97,7 @@ test('a folder the product did not make is refused and kept; so is a file', () =
 test('bad sizes are rejected by name', () => {
   assert.throws(() => buildDatasets({ ...small, kMin: 1 }), /kMin/);
   assert.throws(() => buildDatasets({ ...small, sizes: { ...small.sizes, rm: -1 } }), /sizes\.rm/);
+  assert.throws(() => buildDatasets({ ...small, sizes: { ...small.sizes, dev: 1.5 } }), /sizes\.dev/);
 });
 
 test('rankings as a danfo DataFrame with the table columns', () => {

@@ -65,7 +65,7 @@ test('K in [kMin, kMax] answers per prompt, each from a named SFT model; the sam
   );
 });
 
-test('one training labeler ranks each prompt with ties allowed; held-out labelers when asked', () => {
+test('one training labeler ranks each prompt with ties allowed; dev judges (never the sealed ones) when asked for held-out labelers', () => {
   const panel = makePanel({ ...PANEL_DEFAULTS, seed: 7 });
   const sampled = prompts.map((p) => ({
     prompt: p,
@@ -81,7 +81,10 @@ test('one training labeler ranks each prompt with ties allowed; held-out labeler
     assert.equal(r.ranks[0], r.ranks[1], 'identical answers tie');
     assert.equal(r.category, prompts[i].category);
   });
-  for (const r of held) assert.equal(panel.find((x) => x.labeler_id === r.labeler_id)!.heldOut, true);
+  for (const r of held) {
+    const l = panel.find((x) => x.labeler_id === r.labeler_id)!;
+    assert.ok(l.dev && !l.heldOut, `${r.labeler_id} is a dev judge`);
+  }
   const counts = comparisonCounts(train);
   assert.equal(counts.answers, 4 * prompts.length);
   assert.equal(counts.comparisons + counts.ties, 6 * prompts.length);

@@ -108,7 +108,7 @@ const BAD: [string, string[], RegExp][] = [
   [
     'unknown --param key',
     ['--param', 'data.sftPrompt=3'],
-    /^workbook: --param: unknown key "data.sftPrompt" \(known: sftPrompts, rmPrompts, ppoPrompts, evalPrompts[^)]*\)$/,
+    /^workbook: --param: unknown key "data.sftPrompt" \(known: sftPrompts, rmPrompts, ppoPrompts, devPrompts, evalPrompts[^)]*\)$/,
   ],
   ['wrong value type', ['--param', 'data.sftPrompts=many'], /^workbook: --param: "data.sftPrompts" must be a number, got "many"$/],
   ['notebook not valid JSON', ['--only', 'not-json'], /^workbook: .*not-json\.ipynb: not valid JSON \(.*\); expected a Jupyter notebook \(nbformat 4\)$/],

@@ -107,15 +107,19 @@ test('--param reaches every field of every stage config', () => {
           agreementPrompts: d.agreementPrompts,
           trainLabelers: d.panel.trainLabelers,
           heldOutLabelers: d.panel.heldOutLabelers,
+          devLabelers: d.panel.devLabelers,
           seed: d.seed,
         };
       },
       (f) =>
         (
-          ({ 'sizes.sft': 'data.sftPrompts', 'sizes.rm': 'data.rmPrompts', 'sizes.ppo': 'data.ppoPrompts', 'sizes.eval': 'data.evalPrompts' }) as Record<
-            string,
-            string
-          >
+          ({
+            'sizes.sft': 'data.sftPrompts',
+            'sizes.rm': 'data.rmPrompts',
+            'sizes.ppo': 'data.ppoPrompts',
+            'sizes.dev': 'data.devPrompts',
+            'sizes.eval': 'data.evalPrompts',
+          }) as Record<string, string>
         )[f] ?? `data.${f}`,
     ),
   ];
