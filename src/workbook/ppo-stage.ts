@@ -38,8 +38,6 @@ export interface PpoStageData {
   ppoPrompts: Prompt[];
   /** the first `ppo.measurePrompts` dev prompts */
   devPrompts: Prompt[];
-  /** @deprecated the same array as `devPrompts` (dev prompts, not evaluation ones), kept while notebook 05 reads this name */
-  evalPrompts: Prompt[];
   pretrainTokens: Int32Array;
   heldOutTokens: Int32Array;
   sizes: string[];
@@ -57,7 +55,6 @@ export function preparePpoStage(runDir: string, cfg: WorkbookConfig, sizes: stri
     tokenizer,
     ppoPrompts: loadPrompts(requireArtifact(path.join(a.data, 'prompts-ppo.jsonl'), 'PPO prompts', '01-data')),
     devPrompts,
-    evalPrompts: devPrompts,
     pretrainTokens: encodeStream(tokenizer, firstChars(corpus.train, pc.pretrainChars)),
     heldOutTokens: encodeStream(tokenizer, firstChars(corpus.validation, pc.heldOutChars)),
     sizes,
