@@ -29,7 +29,8 @@
  * only the prompts whose key that split owns; `dev` is filled from its own stream
  * (`dev:<seed>`) and `eval` from a sealed one (`sealed:<seed>`), so tuning never needs to read
  * the sealed stream. A prompt whose normalised text (`normalisePromptText`) is already in
- * another split is dropped. Users are generated until every split is full, so sizes are exact.
+ * another split is dropped, and so is a repeat within dev or eval: each of their prompts is a
+ * separate sample of the measurement (training splits may repeat a question, as people do). Users are generated until every split is full, so sizes are exact.
  * The same seed and sizes give the same splits; the split sizes weigh the ownership, so
  * changing one size changes every split.
  */
@@ -144,6 +145,9 @@ export function ownKeys(groups: readonly SubjectGroup[], sizes: Record<Split, nu
   };
 }
 
+/** The splits that measure (dev for tuning, eval for the report): no text twice within them. */
+const MEASURING: ReadonlySet<Split> = new Set<Split>(['dev', 'eval']);
+
 /** Where each split's prompts come from. */
 const STREAMS: { name: string; splits: Split[]; rng: (seed: number) => Rng; users: string; ids: string }[] = [
   { name: 'training', splits: ['sft', 'rm', 'ppo'], rng: (seed) => new Rng(`data:${seed}`).fork('prompts'), users: 'user-', ids: 'p' },
@@ -196,6 +200,9 @@ export function cleanSplits(pool: FactPool, config: PromptConfig, sizes: Record<
           duplicatesDropped++;
           continue;
         }
+        // a measuring split asks each text once: a repeat would be judged again and counted as
+        // another sample, narrowing the interval with no new evidence
+        if (other === split && MEASURING.has(split)) continue;
         textSplit.set(text, split);
         out.push(prompt);
       }

@@ -102,6 +102,16 @@ test('clean splits: same seed -> identical; another seed -> different; the categ
       assert.ok(Math.abs(share(a.prompts[k], c) - share(all, c)) < 0.06, `${k} ${c}: ${share(a.prompts[k], c)} vs ${share(all, c)}`);
 });
 
+test('dev and eval ask each text once: a repeat would count as a second sample of one question', () => {
+  const a = cleanSplits(pool, PROMPT_DEFAULTS, DEFAULT, 1234);
+  for (const k of ['dev', 'eval'] as const) {
+    const texts = a.prompts[k].map((p) => normalisePromptText(p.text));
+    assert.equal(new Set(texts).size, texts.length, k);
+  }
+  const sft = a.prompts.sft.map((p) => normalisePromptText(p.text));
+  assert.ok(new Set(sft).size < sft.length, 'training splits may repeat a question');
+});
+
 test('an empty split gets nothing and bad sizes are refused by name', () => {
   const s = cleanSplits(pool, PROMPT_DEFAULTS, { sft: 30, rm: 30, ppo: 0, dev: 5, eval: 0 }, 3).prompts;
   assert.deepEqual(
