@@ -50,6 +50,9 @@ function checkRun(abs: string, allowSmoke: boolean, dir = abs): { profile: strin
   if (m.status !== 'ok') throw new InputError(`${dir}: the run did not finish (manifest status "${m.status}"${m.reason ? `: ${m.reason}` : ''})`);
   if (m.profile === 'smoke' && !allowSmoke) throw new InputError(`${dir}: a smoke run (tiny models, nothing judged); pass --allow-smoke to copy it anyway`);
   if (!fs.existsSync(path.join(abs, 'eval', 'summary.json'))) throw new InputError(`${dir}: no eval/summary.json (06-evaluation did not run in it)`);
+  const split = readJson(path.join(abs, 'config.json'), dir)?.config?.evaluation?.split;
+  if (split !== undefined && split !== 'eval')
+    throw new InputError(`${dir}: evaluated on the ${split} split (a tuning read-out); results come only from the sealed evaluation (evaluation.split=eval)`);
   if (typeof m.profile !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(m.profile))
     throw new InputError(`${dir}: manifest profile "${m.profile}" is not a folder name`);
   return { profile: m.profile, runId: m.runId ?? path.basename(abs) };

@@ -42,14 +42,21 @@ const CLAIMS = [
 const README = `# x\n\nintro\n\n## Checked-in results\n\ntext\n\n## Next\n\nmore\n`;
 
 /** A run folder as the runner leaves it. */
-function fakeRun(runsDir: string, runId: string, o: { profile?: string; status?: string; summary?: boolean; seed?: number; big?: boolean } = {}): string {
+function fakeRun(
+  runsDir: string,
+  runId: string,
+  o: { profile?: string; status?: string; summary?: boolean; seed?: number; big?: boolean; split?: string } = {},
+): string {
   const dir = path.join(runsDir, runId);
   fs.mkdirSync(path.join(dir, 'eval'), { recursive: true });
   fs.mkdirSync(path.join(dir, 'setup'), { recursive: true });
   fs.mkdirSync(path.join(dir, 'data'), { recursive: true });
   markFolder(dir, 'run');
   const profile = o.profile ?? 'default';
-  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ profile, params: o.seed === undefined ? {} : { seed: o.seed }, config: {} }));
+  fs.writeFileSync(
+    path.join(dir, 'config.json'),
+    JSON.stringify({ profile, params: o.seed === undefined ? {} : { seed: o.seed }, config: { evaluation: { split: o.split ?? 'eval' } } }),
+  );
   fs.writeFileSync(
     path.join(dir, 'manifest.json'),
     JSON.stringify({
@@ -138,6 +145,8 @@ test('refusals: one line naming the folder, nothing written', () => {
   refused(['--from', path.join(runs, 'failed')], /failed: the run did not finish \(manifest status "failed"\)/);
   fakeRun(runs, 'smoke', { profile: 'smoke' });
   refused(['--from', path.join(runs, 'smoke')], /smoke: a smoke run .*--allow-smoke/);
+  fakeRun(runs, 'dev', { split: 'dev' });
+  refused(['--from', path.join(runs, 'dev')], /dev: evaluated on the dev split \(a tuning read-out\); results come only from the sealed evaluation/);
   fakeRun(runs, 'no-eval', { summary: false });
   refused(['--from', path.join(runs, 'no-eval')], /no-eval: no eval\/summary\.json/);
   fakeRun(runs, 'a');
