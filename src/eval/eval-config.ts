@@ -34,9 +34,9 @@ export interface EvaluationConfig {
   realToxicityPrompts: number;
   /** Items per task of the alignment-tax task suite (capitals, continents, symbols, sentiment, uppercase, reverse; 0 = skip). */
   taskSuiteItems: number;
-  /** Worked examples (k-shot) before each task-suite question, from other items of the same task (fewer when the context is short). */
+  /** Worked examples (k-shot) before each task-suite question GPT reads, from other items of the same task (fewer when the context is short). */
   taskSuiteShots: number;
-  /** Most tokens generated per task-suite answer (greedy; each task stops sooner, at its longest answer plus one). */
+  /** Most tokens generated per task-suite answer (greedy; GPT's few-shot answers stop sooner, at their task's longest answer plus one). */
   taskSuiteMaxTokens: number;
 }
 
@@ -52,7 +52,7 @@ export const EVAL_DEFAULTS: EvaluationConfig = {
   perplexityTokens: 8192,
   biasPairs: 0,
   klPrompts: 64,
-  realToxicityPrompts: 40,
+  realToxicityPrompts: 100,
   taskSuiteItems: 32,
   taskSuiteShots: 3,
   taskSuiteMaxTokens: 16,

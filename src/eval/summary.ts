@@ -158,7 +158,7 @@ export interface SummaryInputs {
   hallucination?: HallucinationRow[];
   /** continuations scored by an independent toxicity scorer */
   toxicity: ToxicityCountRow[];
-  /** alignment tax: a held-out few-shot task suite by exact match, one row per model and task */
+  /** alignment tax: the held-out task suite (right answers), one row per model and task */
   tax?: TaxRow[];
   /** normalised entropy of the bias probe; `biasEntropySe` (absent today) gives it an interval */
   bias: { kind: string; size: string; biasEntropy: number | null; biasEntropySe?: number | null; biasPairs?: number | null }[];
@@ -330,7 +330,7 @@ export function buildSummary(inputs: SummaryInputs): Claim[] {
     ),
   );
 
-  // 10. alignment tax: exact match pooled over the tasks every compared model has
+  // 10. alignment tax: right answers of the task suite, pooled over the tasks every compared model has
   const kinds = ['ppo-ptx', 'ppo', 'sft'];
   const tasksOf = (kind: string) => new Set((s.tax ?? []).filter((r) => r.kind === kind && r.size === large).map((r) => r.task));
   const present = kinds.map(tasksOf).filter((t) => t.size);
@@ -360,7 +360,7 @@ export function buildSummary(inputs: SummaryInputs): Claim[] {
       'alignment-tax',
       'PPO-ptx pays less alignment tax than PPO',
       'PPO regresses on public NLP tasks; PPO-ptx mostly recovers',
-      `exact match over ${common.length} task(s)${common.length ? ` (${common.join(', ')})` : ''}: PPO-ptx ${ofN(aX)}, PPO ${ofN(aP)}, SFT ${ofN(aS)}` +
+      `task suite, right answers over ${common.length} task(s)${common.length ? ` (${common.join(', ')})` : ''}: PPO-ptx ${ofN(aX)}, PPO ${ofN(aP)}, SFT ${ofN(aS)}` +
         `. Secondary, not judged: perplexity addresses / Moby-Dick PPO ${ppl(pp)}, PPO-ptx ${ppl(px)}, SFT ${ppl(ps)}`,
       w10,
     ),

@@ -1,7 +1,6 @@
 /**
- * The alignment tax on tasks, as the paper measured it on public NLP datasets (its Figure 29,
- * few-shot, exact answers): small held-out tasks scored by exact match, run on GPT, SFT, PPO
- * and PPO-ptx of every size with the same few-shot prompts.
+ * The alignment tax on tasks, as the paper measured it on public NLP datasets (its Figure 29):
+ * small held-out tasks with one right answer, run on GPT, SFT, PPO and PPO-ptx of every size.
  *
  *   capital     What is the capital of <country>?                    -> the capital
  *   continent   Which continent is <country> in?                     -> the continent
@@ -13,24 +12,30 @@
  * Items come from the subjects of the prompts the caller passes (the evaluation split, so no
  * subject was asked about in training) with their facts from the FactPool: every country a
  * prompt is about gives a capital and a continent item, every element a symbol item, every
- * classification sentence a sentiment item, every uppercase / reverse phrase an item of both
- * rewrites. Each task keeps at most `taskSuiteItems`, drawn with the seed; each item carries
- * `taskSuiteShots` worked examples drawn from the other items of its task.
+ * classification sentence a sentiment item (its label is AFINN's, as the data's), every
+ * uppercase / reverse phrase an item of both rewrites. Each task keeps at most
+ * `taskSuiteItems`, drawn with the seed; each item carries `taskSuiteShots` worked examples
+ * drawn from the other items of its task.
  *
- * Every model reads the same raw text (no episode markers, so the base GPT is not at a
- * disadvantage), formatted as the "GPT (prompted)" prefix is (src/eval/prompted.ts):
+ * Each model reads the items the way it was built to be asked, as the paper's models were:
  *
- *   Question: What is the capital of Peru?
- *   Answer: Lima
+ *   GPT                    the few-shot text of the "GPT (prompted)" prefix (src/eval/prompted.ts),
+ *                          raw, no episode markers:
+ *                            Question: What is the capital of Peru?
+ *                            Answer: Lima
  *
- *   Question: What is the capital of Chad?
- *   Answer:
+ *                            Question: What is the capital of Chad?
+ *                            Answer:
+ *                          worked examples that do not fit the context are dropped, the oldest first;
+ *   SFT, PPO, PPO-ptx      the question alone, in the instruction format they were fine-tuned on.
  *
- * and continues it greedily for a few tokens (each task stops at its longest answer plus one
- * token), in batches. The answer is the continuation's first line; it is right when it equals
- * the expected answer after normalising (quotes, a final "." or "!", and runs of spaces
- * removed; letter case ignored except for symbols and uppercase). Worked examples that do
- * not fit the context are dropped, the oldest first.
+ * Each continues greedily for at most `taskSuiteMaxTokens` tokens (the few-shot text stops at
+ * its task's longest answer plus one), in batches. The answer is the continuation's first
+ * line, and it is **right** when it states the expected answer as a whole phrase and none of
+ * the task's other answers (another continent, another capital or symbol of the tables, the
+ * other sentiment label): "It is in Asia." is right for Vietnam, "Asia or Europe" is not.
+ * Letter case is ignored except for symbols and uppercase. Small models answer in sentences,
+ * so a bare exact match would score every one of them 0 and measure nothing.
  */
 import type { FactPool } from '../data/pool';
 import type { Prompt } from '../data/types';
@@ -54,6 +59,8 @@ export interface SuiteExample {
 
 export interface SuiteItem extends SuiteExample {
   task: SuiteTask;
+  /** the task's other answers: an answer that states one of them is wrong */
+  distractors: string[];
   /** worked examples shown before the question, from other items of the same task */
   shots: SuiteExample[];
 }
@@ -108,13 +115,23 @@ export function taskSuite(
   if (!(Number.isInteger(perTask) && perTask >= 0)) throw new Error(`taskSuite: taskSuiteItems must be an integer >= 0, got ${perTask}`);
   if (!(Number.isInteger(k) && k >= 0)) throw new Error(`taskSuite: taskSuiteShots must be an integer >= 0, got ${k}`);
   const all = candidates(prompts, pool);
+  const uniq = (xs: string[]) => [...new Set(xs.filter(Boolean))];
+  const labels: Record<SuiteTask, string[]> = {
+    capital: uniq(pool.countries.map((c) => c.capital)),
+    continent: uniq(pool.countries.map((c) => c.continent)),
+    symbol: uniq(pool.elements.map((e) => e.symbol)),
+    sentiment: ['positive', 'negative'],
+    uppercase: [],
+    reverse: [],
+  };
   const items: SuiteItem[] = [];
   for (const task of SUITE_TASKS) {
     const rng = new Rng(`task-suite:${seed}:${task}`);
     const chosen = rng.shuffle(all[task]).slice(0, perTask);
     chosen.forEach((x, i) => {
       const others = chosen.filter((_, j) => j !== i);
-      items.push({ task, question: x.question, answer: x.answer, shots: rng.sample(others, Math.min(k, others.length)) });
+      const distractors = labels[task].filter((l) => l !== x.answer);
+      items.push({ task, question: x.question, answer: x.answer, distractors, shots: rng.sample(others, Math.min(k, others.length)) });
     });
   }
   return items;
@@ -126,19 +143,20 @@ export function suiteText(item: SuiteItem, shots = item.shots.length): string {
   return used.map((s) => formatShot(s.question, s.answer) + '\n\n').join('') + formatShot(item.question);
 }
 
-/** A continuation's answer, normalised for exact match: its first line, unquoted, without a final "." / "!", spaces squeezed (lowercase unless case matters for `task`). */
-export function normaliseAnswer(task: SuiteTask, text: string): string {
-  const t = cutAnswer(text)
-    .replace(/^["'\u201c\u201d\u2018\u2019]+|["'\u201c\u201d\u2018\u2019]+$/g, '')
-    .replace(/[.!]+$/, '')
-    .replace(/\s+/g, ' ')
-    .trim();
-  return CASE_SENSITIVE.has(task) ? t : t.toLowerCase();
+const escapeRegExp = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Whether `line` states `phrase` as a whole phrase (case-insensitive unless `exactCase`). */
+function states(line: string, phrase: string, exactCase: boolean): boolean {
+  const words = phrase.trim().split(/\s+/).filter(Boolean).map(escapeRegExp);
+  if (!words.length) return false;
+  return new RegExp(`(^|[^\\p{L}\\p{N}])${words.join('\\s+')}(?![\\p{L}\\p{N}])`, exactCase ? 'u' : 'iu').test(line);
 }
 
-/** Whether a continuation answers `item` exactly. */
-export function exactMatch(item: Pick<SuiteItem, 'task' | 'answer'>, continuation: string): boolean {
-  return normaliseAnswer(item.task, continuation) === normaliseAnswer(item.task, item.answer);
+/** Whether a continuation answers `item`: its first line states the answer and none of the distractors (see the header). */
+export function answerMatch(item: Pick<SuiteItem, 'task' | 'answer' | 'distractors'>, continuation: string): boolean {
+  const line = cutAnswer(continuation);
+  const exactCase = CASE_SENSITIVE.has(item.task);
+  return states(line, item.answer, exactCase) && !item.distractors.some((d) => states(line, d, exactCase));
 }
 
 /** What a model reads for each item: the text (with the worked examples that fit) and the tokens its task generates. */
@@ -181,16 +199,26 @@ export function suiteInputs(tokenizer: Tokenizer, items: readonly SuiteItem[], b
   return out;
 }
 
+/** How a model is asked: the few-shot raw text (a base model) or the question alone in the instruction format (a fine-tuned one). */
+export type SuiteFormat = 'few-shot' | 'instruction';
+
+/** The format each kind of model is asked in (see the header). */
+export const suiteFormat = (kind: ModelKind): SuiteFormat => (kind === 'gpt' || kind === 'gpt-prompted' ? 'few-shot' : 'instruction');
+
 /** One model's greedy continuations of every item, in item order (batched per task, prompts of similar length together). */
 export async function suiteContinuations(
   model: GPT,
   tokenizer: Tokenizer,
   items: readonly SuiteItem[],
   config: Pick<EvaluationConfig, 'taskSuiteMaxTokens' | 'batchSize'>,
+  format: SuiteFormat = 'few-shot',
 ): Promise<string[]> {
   const { taskSuiteMaxTokens, batchSize } = config;
   if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new Error(`suiteContinuations: batchSize must be an integer >= 1, got ${batchSize}`);
-  const inputs = suiteInputs(tokenizer, items, model.config.blockSize, taskSuiteMaxTokens);
+  const inputs: SuiteInput[] =
+    format === 'few-shot'
+      ? suiteInputs(tokenizer, items, model.config.blockSize, taskSuiteMaxTokens)
+      : items.map((x) => ({ text: x.question, length: tokenizer.encodePrompt(x.question).length, shots: 0, maxNewTokens: taskSuiteMaxTokens }));
   const out = new Array<string>(items.length).fill('');
   for (const task of SUITE_TASKS) {
     const order = items
@@ -203,7 +231,7 @@ export async function suiteContinuations(
         model,
         tokenizer,
         batch.map((i) => inputs[i].text),
-        { raw: true, greedy: true, temperature: 0, maxNewTokens: inputs[batch[0]].maxNewTokens },
+        { raw: format === 'few-shot', greedy: true, temperature: 0, maxNewTokens: inputs[batch[0]].maxNewTokens },
       );
       batch.forEach((i, b) => (out[i] = g.texts[b]));
     }
@@ -229,7 +257,7 @@ export interface TaskSuiteRow {
 
 /**
  * The task suite on every model of the roster (each loaded once, then disposed). GPT
- * (prompted) is the GPT network itself here (every model gets the same few-shot text), so its
+ * (prompted) is the GPT network itself here (GPT already reads the few-shot text), so its
  * rows are null with a note; missing models keep their rows with the roster's note.
  */
 export async function taskSuiteRows(
@@ -253,8 +281,8 @@ export async function taskSuiteRows(
     const m = loadModel(e.dir!);
     let right: boolean[];
     try {
-      const continuations = await suiteContinuations(m.model, m.tokenizer, items, config);
-      right = items.map((x, i) => exactMatch(x, continuations[i]));
+      const continuations = await suiteContinuations(m.model, m.tokenizer, items, config, suiteFormat(e.kind));
+      right = items.map((x, i) => answerMatch(x, continuations[i]));
     } finally {
       m.dispose();
     }

@@ -10,6 +10,8 @@
  * - the smoke profile, or fewer than MIN_SAMPLES samples (evidence.ts, n = 0 included):
  *   "not judged", with the figures still given;
  * - a claim that needs an interval the data cannot give: "not judged", saying why;
+ * - a comparison of two rates that are both 0 (or both 100%): the instrument is at its floor
+ *   (ceiling) for these models and can show no difference: "not judged", saying so;
  * - an effect that stays within the interval: "does not reproduce" (the data do not show
  *   it); the why says whether it was within noise or the other way.
  *
@@ -199,6 +201,18 @@ function pair(
   return [A, B];
 }
 
+/**
+ * Both sides at 0 (or both at n): the instrument is at its floor (ceiling) for these models, so
+ * it cannot show a difference either way; "not judged" instead of a verdict about the claim.
+ */
+function atBound(j: Omit<Judgement, 'verdict' | 'why'>, A: Proportion, B: Proportion, names: [string, string], rule: string): Judgement | null {
+  const bound = A.k === 0 && B.k === 0 ? 'floor' : A.k === A.n && B.k === B.n ? 'ceiling' : null;
+  if (!bound) return null;
+  const v = bound === 'floor' ? 0 : 1;
+  const why = `not judged: ${names[0]} and ${names[1]} are both ${v ? 'at 100%' : 'at 0'} (${A.k}/${A.n}, ${B.k}/${B.n}): the instrument is at its ${bound} for these models and cannot show a difference (the rule: ${rule})`;
+  return { ...j, verdict: 'not judged', why };
+}
+
 // ------------------------------------------------------------------ the rules
 
 /** Preferred to the baseline: the Wilson interval of the win-rate (ties half) lies above 0.5. */
@@ -225,7 +239,7 @@ function differenceRule(a: MaybeProportion, b: MaybeProportion, side: 'above' | 
   if (!Array.isArray(got)) return got;
   const d = newcombeDifference(got[0], got[1]);
   const j = { ...d, n: Math.min(got[0].n, got[1].n), measure: 'rate difference' as const };
-  const stop = gate(ctx, j, rule);
+  const stop = gate(ctx, j, rule) ?? atBound(j, got[0], got[1], names, rule);
   if (stop) return stop;
   const holds = side === 'above' ? d.lower > 0 : d.upper < 0;
   const opposite = side === 'above' ? d.upper < 0 : d.lower > 0;
@@ -258,7 +272,7 @@ export function atLeastRatio(a: MaybeProportion, b: MaybeProportion, r: number, 
   if (!Array.isArray(got)) return got;
   const q = ratioOfBounds(got[0], got[1]);
   const j = { estimate: q.estimate, lower: q.lower, upper: q.upper, n: Math.min(got[0].n, got[1].n), measure: 'ratio' as const };
-  const stop = gate(ctx, j, rule);
+  const stop = gate(ctx, j, rule) ?? atBound(j, got[0], got[1], names, rule);
   if (stop) return stop;
   const big = q.estimate === null ? got[0].k > 0 : q.estimate >= r; // b = 0 and a > 0: unbounded
   if (q.apart && big) return { ...j, verdict: 'reproduces', why: rule };

@@ -13,7 +13,7 @@ import { trainTokenizer } from '../../src/model/tokenizer-train';
 import { Rng } from '../../src/util/random';
 import { EVAL_DEFAULTS } from '../../src/eval/eval-config';
 import { NOT_TRAINED, ModelEntry } from '../../src/eval/roster';
-import { exactMatch, normaliseAnswer, SUITE_TASKS, suiteContinuations, suiteInputs, suiteText, taskSuite, taskSuiteRows } from '../../src/eval/task-suite';
+import { answerMatch, SUITE_TASKS, suiteFormat, suiteContinuations, suiteInputs, suiteText, taskSuite, taskSuiteRows } from '../../src/eval/task-suite';
 
 const pool = factPool(1);
 const prompts = generatePrompts(400, pool, PROMPT_DEFAULTS, new Rng(11));
@@ -58,23 +58,37 @@ test('items: per task at most taskSuiteItems, subjects only from the given promp
   assert.match(suiteText(items[0], 0), /^Question: [^\n]*\nAnswer:$/);
 });
 
-test('exact match on the normalised first line of the continuation', () => {
-  const capital = { task: 'capital' as const, answer: 'Paris' };
-  assert.ok(exactMatch(capital, ' Paris\n\nQuestion: What is'));
-  assert.ok(exactMatch(capital, ' paris.'));
-  assert.ok(exactMatch(capital, '"Paris"'));
-  assert.ok(!exactMatch(capital, ' The capital is Paris.'));
-  assert.ok(!exactMatch(capital, ' Parisian'));
-  assert.ok(!exactMatch(capital, '\nParis')); // the first line is empty
-  const symbol = { task: 'symbol' as const, answer: 'Fe' };
-  assert.ok(exactMatch(symbol, ' Fe'));
-  assert.ok(!exactMatch(symbol, ' fe') && !exactMatch(symbol, ' FE')); // symbols keep their case
-  const upper = { task: 'uppercase' as const, answer: 'THE RED CAR' };
-  assert.ok(exactMatch(upper, ' THE  RED CAR.'));
-  assert.ok(!exactMatch(upper, ' the red car'));
-  assert.ok(exactMatch({ task: 'sentiment', answer: 'negative' }, ' Negative'));
-  assert.ok(exactMatch({ task: 'reverse', answer: 'car red the' }, ' car red the\nQuestion'));
-  assert.equal(normaliseAnswer('continent', ' South   America!\nmore'), 'south america');
+test('right: the first line states the answer as a whole phrase and none of the distractors', () => {
+  const capital = { task: 'capital' as const, answer: 'Paris', distractors: ['Lyon', 'Berlin'] };
+  assert.ok(answerMatch(capital, ' Paris\n\nQuestion: What is'));
+  assert.ok(answerMatch(capital, ' paris.'));
+  assert.ok(answerMatch(capital, '"Paris"'));
+  assert.ok(answerMatch(capital, 'The capital is Paris.'));
+  assert.ok(!answerMatch(capital, ' Parisian'));
+  assert.ok(!answerMatch(capital, 'Paris or Berlin'));
+  assert.ok(!answerMatch(capital, '\nParis')); // the first line is empty
+  const symbol = { task: 'symbol' as const, answer: 'Fe', distractors: ['F', 'I'] };
+  assert.ok(answerMatch(symbol, ' Fe') && answerMatch(symbol, 'The symbol is Fe.'));
+  assert.ok(!answerMatch(symbol, ' fe') && !answerMatch(symbol, ' FE')); // symbols keep their case
+  const upper = { task: 'uppercase' as const, answer: 'THE RED CAR', distractors: [] };
+  assert.ok(answerMatch(upper, ' THE  RED CAR.'));
+  assert.ok(!answerMatch(upper, ' the red car') && !answerMatch(upper, 'THE RED'));
+  const sentiment = { task: 'sentiment' as const, answer: 'negative', distractors: ['positive'] };
+  assert.ok(answerMatch(sentiment, 'This sentence is Negative.'));
+  assert.ok(!answerMatch(sentiment, 'positive or negative'));
+  assert.ok(answerMatch({ task: 'reverse', answer: 'car red the', distractors: [] }, ' car red the\nQuestion'));
+  assert.ok(answerMatch({ task: 'continent', answer: 'South America', distractors: ['Asia'] }, 'It is in South   America!'));
+});
+
+test('items carry the other answers of their task; a base GPT is asked few-shot, a fine-tuned model in its own format', () => {
+  const items = taskSuite(prompts, pool, { taskSuiteItems: 4, taskSuiteShots: 2 }, 3);
+  for (const x of items) {
+    assert.ok(!x.distractors.includes(x.answer), x.question);
+    if (x.task === 'sentiment') assert.deepEqual(x.distractors, [x.answer === 'positive' ? 'negative' : 'positive']);
+    if (x.task === 'continent') assert.ok(x.distractors.length >= 4);
+  }
+  assert.equal(suiteFormat('gpt'), 'few-shot');
+  for (const k of ['sft', 'ppo', 'ppo-ptx'] as const) assert.equal(suiteFormat(k), 'instruction');
 });
 
 test('a real tiny GPT runs the suite end to end: rows per model and task, batching changes nothing, no leaks', async (t) => {
@@ -132,6 +146,8 @@ test('a real tiny GPT runs the suite end to end: rows per model and task, batchi
   const batched = await suiteContinuations(m, tok, some, cfg);
   const single = await suiteContinuations(m, tok, some, { ...cfg, batchSize: 1 });
   assert.deepEqual(single, batched);
+  const asked = await suiteContinuations(m, tok, some, cfg, 'instruction');
+  assert.deepEqual(await suiteContinuations(m, tok, some, { ...cfg, batchSize: 1 }, 'instruction'), asked);
   assert.ok(batched.every((c) => typeof c === 'string'));
   m.dispose();
   // a model that is missing or has no items: null figures, never NaN

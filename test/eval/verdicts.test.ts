@@ -116,6 +116,18 @@ test('moreOftenThan / lessOftenThan: the Newcombe interval of the difference mus
   assert.equal(moreOftenThan({ k: 70, n: 300 }, { k: 45, n: 150 }, DEFAULT).n, 150);
 });
 
+test('two rates both at 0 (or both at 100%) are not judged: the instrument is at its floor and can show nothing', () => {
+  const zero = { k: 0, n: 211 };
+  for (const j of [moreOftenThan(zero, { k: 0, n: 211 }), lessOftenThan(zero, { k: 0, n: 150 }), atLeastRatio(zero, { k: 0, n: 211 }, 1.5)]) {
+    assert.equal(j.verdict, 'not judged');
+    assert.match(j.why, /both at 0 \(0\/211, 0\/\d+\): the instrument is at its floor/);
+  }
+  assert.match(moreOftenThan({ k: 120, n: 120 }, { k: 120, n: 120 }).why, /at its ceiling/);
+  // one side above the floor is a real comparison
+  assert.equal(lessOftenThan({ k: 22, n: 154 }, { k: 2, n: 154 }).verdict, 'does not reproduce');
+  assert.equal(moreOftenThan({ k: 12, n: 200 }, { k: 0, n: 200 }).verdict, 'reproduces');
+});
+
 test('atLeastRatio: intervals apart and the ratio at least r; apart but smaller is partly', () => {
   const yes = atLeastRatio({ k: 60, n: 200 }, { k: 30, n: 200 }, 1.5, DEFAULT);
   assert.equal(yes.verdict, 'reproduces');
@@ -133,7 +145,7 @@ test('atLeastRatio: intervals apart and the ratio at least r; apart but smaller 
   const fromZero = atLeastRatio({ k: 30, n: 200 }, { k: 0, n: 200 }, 1.5, DEFAULT);
   assert.deepEqual([fromZero.verdict, fromZero.estimate, fromZero.upper], ['reproduces', null, null]);
   assert.equal(atLeastRatio({ k: 1, n: 166 }, { k: 0, n: 166 }, 1.5, DEFAULT).verdict, 'does not reproduce');
-  assert.equal(atLeastRatio({ k: 0, n: 166 }, { k: 0, n: 166 }, 1.5, DEFAULT).verdict, 'does not reproduce');
+  assert.equal(atLeastRatio({ k: 0, n: 166 }, { k: 0, n: 166 }, 1.5, DEFAULT).verdict, 'not judged'); // both at the floor
   assert.throws(() => atLeastRatio({ k: 1, n: 2 }, { k: 1, n: 2 }, 1), /r must be > 1/);
 });
 
