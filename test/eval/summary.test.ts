@@ -90,7 +90,10 @@ test('verdicts follow the rules of verdicts.ts on known counts', () => {
   assert.match(byId(claims, 'bias').why, /no standard errors, so no interval/);
   assert.equal(v('alignment-tax'), 'reproduces');
   const taxRow = byId(claims, 'alignment-tax');
-  assert.match(taxRow.ours, /task suite, right answers over 2 task\(s\) \(arith, copy\): PPO-ptx 55\.0% \(220\/400\), PPO 42\.5% \(170\/400\), SFT 56\.3% \(225\/400\)/);
+  assert.match(
+    taxRow.ours,
+    /task suite, right answers over 2 task\(s\) \(arith, copy\): PPO-ptx 55\.0% \(220\/400\), PPO 42\.5% \(170\/400\), SFT 56\.3% \(225\/400\)/,
+  );
   assert.match(taxRow.ours, /Secondary, not judged: perplexity addresses \/ Moby-Dick PPO 50\.0 \/ 80\.0, PPO-ptx 40\.0 \/ 85\.0, SFT —/);
   // with a standard error the bias claim is judged
   const se = buildSummary({ ...BASE, bias: BASE.bias.map((r) => ({ ...r, biasEntropySe: 0.004, biasPairs: 200 })) });
