@@ -8,14 +8,14 @@ import { readMany, readScalar } from '../engine/readback';
 import { generateIds } from '../model/generate';
 import { languageModelLoss } from '../model/logprobs';
 import { tokenEntropy } from '../rl/losses';
-import { penaliseMissingEos } from '../rl/rewards';
-import { PPO_DEFAULTS, PpoConfig } from '../train/ppo-config';
-import { answerLogProbs, corpusBatch, evenStarts, makeEpisodes, mean, rewardScores } from '../train/ppo-episodes';
+import { PPO_DEFAULTS } from '../train/ppo-config';
+import { answerLogProbs, corpusBatch, evenStarts, makeEpisodes, mean, rewardScores, rolloutPrompt } from '../train/ppo-episodes';
 import type { PpoModels } from '../train/ppo-types';
 import { hashSeed } from '../util/random';
 
 export interface PolicyMeasure {
-  /** mean RM score r_theta(x, y) of the sampled answers, after the no-EOS penalty */
+  /** mean RM score r_theta(x, y) of the sampled answers, read as every stage reads it (at an EOS,
+   *  appended to a cut-off answer); PPO's optional no-EOS penalty is a training signal, not part of it */
   reward: number;
   /** mean over answers of sum_t KL_t (k1) to the reference */
   kl: number;
@@ -25,16 +25,16 @@ export interface PolicyMeasure {
   eosRate: number;
   /** LM loss on the held-out pretraining windows (NaN without heldOutTokens) */
   pretrainLoss: number;
-  /** the answers (text) and their scores, in prompt order */
+  /** the answers (text), their scores and whether each ended with EOS, in prompt order */
   answers: string[];
   scores: number[];
+  ended: boolean[];
 }
 
 export interface MeasureOptions {
   maxNewTokens: number;
   temperature: number;
   seed: number;
-  missingEos: PpoConfig['missingEos'];
   /** prompts sampled per forward batch */
   batchSize?: number;
   heldOutTokens?: ArrayLike<number>;
@@ -51,13 +51,14 @@ export async function measurePolicy(
   const { policy, reference, rewardModel, rewardHead, tokenizer } = models;
   const batchSize = opts.batchSize ?? 32;
   const answers: string[] = [],
-    scores: number[] = [];
+    scores: number[] = [],
+    ended: boolean[] = [];
   let klSum = 0,
     entSum = 0,
     tokens = 0,
     eos = 0;
   for (let i = 0; i < prompts.length; i += batchSize) {
-    const ids = prompts.slice(i, i + batchSize).map((p) => tokenizer.encodePrompt(p));
+    const ids = prompts.slice(i, i + batchSize).map((p) => rolloutPrompt(tokenizer.encodePrompt(p), policy.config.blockSize, opts.maxNewTokens));
     const gen = await generateIds(
       policy,
       ids,
@@ -71,12 +72,13 @@ export async function measurePolicy(
       const ref = answerLogProbs(reference, ep, opts.temperature).logprobs; // [B, T]
       const kl = tf.sum(tf.mul(tf.sub(pol.logprobs, ref), mask)); // sum of k1 over answers
       const ent = tf.sum(tf.mul(tokenEntropy(pol.logits.div(opts.temperature)), mask)); // summed over answer tokens
-      const rm = rewardScores(rewardHead, rewardModel.hiddenStates(tf.tensor2d(ep.seqs, [ep.B, ep.S], 'int32')).hidden, ep); // [B]
+      const rm = rewardScores(rewardModel, rewardHead, ep).scores; // [B], read as every stage reads it
       return [kl, ent, rm];
     });
     const [klSummed, entSummed, rm] = await readMany(parts); // one read-back per batch
     const r = { kl: klSummed[0], ent: entSummed[0], rm };
-    penaliseMissingEos(r.rm, ep.hitEos, opts.missingEos).forEach((s) => scores.push(s));
+    r.rm.forEach((s) => scores.push(s));
+    ep.hitEos.forEach((e) => ended.push(e));
     gen.tokens.forEach((t) => answers.push(tokenizer.decode(t, { skipSpecial: true })));
     klSum += r.kl;
     entSum += r.ent;
@@ -90,5 +92,5 @@ export async function measurePolicy(
     pretrainLoss = await readScalar(languageModelLoss(policy, held.tokens, held.mask));
     tf.dispose([held.tokens, held.mask]);
   }
-  return { reward: mean(scores), kl: klSum / prompts.length, entropy: entSum / tokens, eosRate: eos / prompts.length, pretrainLoss, answers, scores };
+  return { reward: mean(scores), kl: klSum / prompts.length, entropy: entSum / tokens, eosRate: eos / prompts.length, pretrainLoss, answers, scores, ended };
 }

@@ -22,7 +22,8 @@ export interface PpoConfig {
   miniBatch: number;
   /** Passes of minibatch updates over each rollout batch (TRL's ppo_epochs: 4). */
   ppoEpochs: number;
-  /** Longest answer sampled, EOS included; an answer cut here gets `missingEos`'s penalty. */
+  /** Longest answer sampled, EOS included; the RM reads an answer cut here with an EOS appended,
+   *  as it was trained (plus `missingEos`'s penalty, when there is one). */
   maxNewTokens: number;
   /** Sampling temperature of the rollouts; log-probs of the policy and the reference are taken from logits / temperature (paper: 1). */
   temperature: number;
@@ -48,7 +49,9 @@ export interface PpoConfig {
   kl: KlControllerConfig;
   /** Per-token estimator of KL(pi_RL || pi_SFT) in the reward: k1 = log ratio (the paper's), k3 = never negative. */
   klEstimator: KlEstimator;
-  /** Fixed penalty on the RM score of an answer that hit `maxNewTokens` without EOS. */
+  /** Fixed penalty on the RM score of an answer that hit `maxNewTokens` without EOS (TRL's
+   *  missing_eos_penalty): a training signal only, never part of a reported RM score. The paper
+   *  has none; 0 = none, because the RM reads a cut-off answer the way it was trained. */
   missingEos: MissingEosPenalty;
   /** gamma of PPO-ptx: weight of the pretraining log-likelihood (paper: 27.8; 0 = plain PPO). */
   ptxCoef: number;
@@ -84,7 +87,7 @@ export const PPO_DEFAULTS: PpoConfig = {
   lambda: 0.95,
   kl: { ...KL_DEFAULTS, initKlCoef: 0.1 },
   klEstimator: 'k1',
-  missingEos: { mode: 'replace', penalty: 2 },
+  missingEos: { mode: 'subtract', penalty: 0 },
   ptxCoef: 0.02,
   ptxBatch: 8,
   ptxLength: 32,

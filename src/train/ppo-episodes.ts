@@ -126,12 +126,42 @@ export function answerValues(models: PpoModels, ep: Episodes, features?: Float32
   return models.valueHead.apply(h); // [B, T]
 }
 
-/** r_theta(x, y) read at the last token of prompt + answer (the EOS when there is one): [B] */
-export function rewardScores(rewardHead: ScalarHead, hidden: tf.Tensor3D, ep: Episodes): tf.Tensor1D {
-  return rewardHead.applyAt(
-    hidden,
-    ep.promptLen.map((p, b) => p + ep.answerLen[b] - 1),
-  ); // [B]
+/**
+ * r_theta(x, y), read the way the reward model was trained and the way every stage reads it: at
+ * an EOS after prompt + answer. The RM learned from answers that all end in EOS (the text path,
+ * `RewardModel.score`, appends one), so an answer cut at the length limit gets one appended for
+ * the RM's read; the policy's tokens are unchanged. Returns the scores [B] and the RM's hidden
+ * states at the positions of `ep.seqs` [B, S, C] (under the causal mask the appended EOS changes
+ * none of them), which a value head on the frozen RM trunk reads.
+ */
+export function rewardScores(rewardModel: GPT, rewardHead: ScalarHead, ep: Episodes): { scores: tf.Tensor1D; hidden: tf.Tensor3D } {
+  const ends = ep.promptLen.map((p, b) => p + ep.answerLen[b] + (ep.hitEos[b] ? 0 : 1)); // tokens the RM reads per row
+  const S = Math.max(ep.S, ...ends);
+  if (S > rewardModel.config.blockSize)
+    throw new Error(
+      `rewardScores: prompt + answer + EOS is ${S} tokens, over the reward model's block of ${rewardModel.config.blockSize}; left-truncate prompts with rolloutPrompt`,
+    );
+  const seqs = new Int32Array(ep.B * S).fill(ep.padId);
+  for (let b = 0; b < ep.B; b++) {
+    seqs.set(ep.seqs.subarray(b * ep.S, (b + 1) * ep.S), b * S);
+    if (!ep.hitEos[b]) seqs[b * S + ends[b] - 1] = ep.eosId;
+  }
+  return tf.tidy(() => {
+    const { hidden } = rewardModel.hiddenStates(tf.tensor2d(seqs, [ep.B, S], 'int32')); // [B, S, C]
+    const scores = rewardHead.applyAt(
+      hidden,
+      ends.map((n) => n - 1),
+    ); // [B]
+    return { scores, hidden: S === ep.S ? hidden : (hidden.slice([0, 0, 0], [ep.B, ep.S, -1]) as tf.Tensor3D) };
+  });
+}
+
+/** A prompt's ids as a rollout uses them: left-truncated so that prompt + answer + the EOS the
+ *  reward model reads fit in `blockSize` (the answer may take all `maxNewTokens`). */
+export function rolloutPrompt(ids: number[], blockSize: number, maxNewTokens: number): number[] {
+  const room = blockSize - maxNewTokens - 1;
+  if (room < 1) throw new Error(`rolloutPrompt: maxNewTokens ${maxNewTokens} leaves no room for a prompt and the EOS in a block of ${blockSize}`);
+  return ids.length > room ? ids.slice(ids.length - room) : ids;
 }
 
 /** `ptxBatch` windows of `ptxLength + 1` tokens from a token stream, as LM-loss inputs [N, L+1]. */

@@ -12,8 +12,9 @@
  *
  *   1. rollout   sample answers y ~ pi_RL(.|x) for a batch of PPO prompts, `samplesPerPrompt`
  *                each, at the trainer's temperature (the paper: 1, one answer per prompt)
- *   2. score     r_theta(x, y) at the EOS token; an answer with no EOS gets a fixed penalty;
- *                with k answers per prompt, minus the mean score of the prompt's other k - 1
+ *   2. score     r_theta(x, y) at the EOS token, the way the RM was trained (an answer cut at
+ *                the length limit is read with an EOS appended); optionally a fixed penalty for
+ *                a cut-off answer; with k answers per prompt, minus the mean of the other k - 1
  *   3. KL        per-token KL_t = log pi_RL(y_t) - log pi_SFT(y_t) (temperature-scaled logits
  *                for both); reward r_t = -beta * KL_t, plus r_theta(x, y) at the last token
  *   4. advantage GAE (gamma 1, lambda 0.95) on V; advantages whitened over the batch
@@ -59,6 +60,7 @@ import {
   promptOrder,
   randomStarts,
   rewardScores,
+  rolloutPrompt,
   rolloutPromptIndices,
   selectRows,
 } from './ppo-episodes';
@@ -160,7 +162,7 @@ export async function trainPpo(models: PpoModels, data: PpoData, overrides: Part
   const resumedFrom = start;
   let savedAt = start; // iteration of the checkpoint on disk (0: none)
   const lastGood = () => (opts.dir && savedAt > 0 ? `the last good checkpoint (iteration ${savedAt}) is intact at ${opts.dir}` : 'nothing was saved');
-  const prompts = data.prompts.map((p) => tokenizer.encodePrompt(p));
+  const prompts = data.prompts.map((p) => rolloutPrompt(tokenizer.encodePrompt(p), policy.config.blockSize, config.maxNewTokens));
   const heldOut =
     config.evalPretrainBatch > 0
       ? corpusBatch(
@@ -199,14 +201,13 @@ export async function trainPpo(models: PpoModels, data: PpoData, overrides: Part
       const ep = makeEpisodes(gen.promptTokens, gen.tokens, tokenizer.padId, tokenizer.eosId);
       const t1 = Date.now();
 
-      // 2.-3. score with r_theta at the EOS; log-probs of policy and reference; values; entropy
+      // 2.-3. score with r_theta at the EOS (appended to a cut-off answer, as the RM was trained); log-probs of policy and reference; values; entropy
       const read = tf.tidy(() => {
         const mask = tf.tensor2d(ep.mask, [ep.B, ep.T]); // [B, T]
         const pol = answerLogProbs(policy, ep, config.temperature); // [B, T]
         const ref = answerLogProbs(reference, ep, config.temperature).logprobs; // [B, T]
         const ent = entropy(pol.logits.div(config.temperature), mask); // scalar
-        const rmHidden = rewardModel.hiddenStates(tf.tensor2d(ep.seqs, [ep.B, ep.S], 'int32')).hidden; // [B, S, C]
-        const scores = rewardScores(rewardHead, rmHidden, ep); // [B]
+        const { scores, hidden: rmHidden } = rewardScores(rewardModel, rewardHead, ep); // [B], [B, S', C]
         // V(s_t): a frozen trunk is the RM's, so its features are read once here and cached
         const features = trainTrunk ? null : atAnswers(rmHidden, ep, tf.tensor1d(answerPositions(ep), 'int32')); // [B, T, C]
         const values = features ? valueHead.apply(features) : answerValues(models, ep); // [B, T]

@@ -88,7 +88,6 @@ export function measureOptions(cfg: WorkbookConfig, data: PpoStageData): Measure
     maxNewTokens: t.maxNewTokens,
     temperature: t.temperature,
     seed: cfg.seed,
-    missingEos: t.missingEos,
     heldOutTokens: data.heldOutTokens,
     heldOutWindows: 4 * t.evalPretrainBatch,
     ptxLength: t.ptxLength,

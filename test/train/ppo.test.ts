@@ -13,7 +13,7 @@ import { Tokenizer } from '../../src/model/tokenizer';
 import { trainTokenizer } from '../../src/model/tokenizer-train';
 import { DivergenceError, trainPpo } from '../../src/train/ppo';
 import { PpoConfig } from '../../src/train/ppo-config';
-import { answerLogProbs, makeEpisodes, promptOrder, rolloutPromptIndices } from '../../src/train/ppo-episodes';
+import { answerLogProbs, makeEpisodes, promptOrder, rewardScores, rolloutPrompt, rolloutPromptIndices } from '../../src/train/ppo-episodes';
 import { METRICS, PpoModels, PpoRow } from '../../src/train/ppo-types';
 import { measurePolicy } from '../../src/eval/measure-policy';
 import { validatePpoConfig, PPO_DEFAULTS as DEFAULTS } from '../../src/train/ppo-config';
@@ -41,8 +41,17 @@ function gpt(seed: number): GPT {
   return new GPT({ vocabSize: tok.vocabSize, blockSize: 40, nLayer: 1, nHead: 2, nEmbd: C, seed });
 }
 
+/** A random RM whose EOS position reads the answer: attention weights scaled up from a fresh
+ *  init (at init scale its EOS state is nearly the EOS embedding alone, whatever the answer). */
+function sharpGpt(seed: number, scale: number): GPT {
+  const base = gpt(seed);
+  const w = new Map<string, tf.Tensor>([...base.weights].map(([k, v]) => [k, /attn\.c_(attn|proj)\.weight$/.test(k) ? v.mul(scale) : v.clone()]));
+  base.dispose();
+  return new GPT(base.config, w);
+}
+
 /** SFT stand-in (policy = reference at the start) and an RM whose head also starts the value network. */
-function models(opts: { rmBias?: number; rmWeight?: number } = {}): PpoModels {
+function models(opts: { rmBias?: number; rmWeight?: number; rmScale?: number } = {}): PpoModels {
   const rewardHead = new ScalarHead('reward_head', C, 7);
   if (opts.rmWeight !== undefined) rewardHead.weight.assign(tf.fill([C, 1], opts.rmWeight));
   if (opts.rmBias !== undefined) rewardHead.bias.assign(tf.fill([1], opts.rmBias));
@@ -55,7 +64,8 @@ function models(opts: { rmBias?: number; rmWeight?: number } = {}): PpoModels {
       ['value_head.bias', rewardHead.bias],
     ]),
   );
-  return { policy: gpt(1), reference: gpt(1), rewardModel: gpt(5), rewardHead, valueModel: gpt(5), valueHead, tokenizer: tok };
+  const rm = () => (opts.rmScale ? sharpGpt(5, opts.rmScale) : gpt(5));
+  return { policy: gpt(1), reference: gpt(1), rewardModel: rm(), rewardHead, valueModel: rm(), valueHead, tokenizer: tok };
 }
 
 function dispose(m: PpoModels): void {
@@ -276,13 +286,44 @@ test('an exploding update (NaN / infinite loss or gradient) is caught before any
   dispose(m);
 });
 
-test('measurePolicy: paired answers (batching does not change them), KL 0 for the reference itself, scores under the penalty', async () => {
+test('the RM reads a rollout the way 04 trained it and 04/06 score text: at an EOS, appended to a cut-off answer', async () => {
+  const m = models();
+  const rm = new RewardModel(m.rewardModel, m.rewardHead, tok);
+  const promptIds = prompts.slice(0, 3).map((p) => tok.encodePrompt(p));
+  const answerText = ['paris is fine', 'the answer is', 'rome'];
+  // row 0 ended (EOS sampled), rows 1 and 2 were cut at the length limit
+  const answerIds = answerText.map((a, b) => [...tok.encode(a, { allowSpecial: false }), ...(b === 0 ? [tok.eosId] : [])]);
+  const ep = makeEpisodes(promptIds, answerIds, tok.padId, tok.eosId);
+  assert.deepEqual(ep.hitEos, [true, false, false]);
+  const { scores, hidden } = rewardScores(m.rewardModel, m.rewardHead, ep);
+  assert.equal(hidden.shape[1], ep.S, 'hidden states at the positions of the rollout itself');
+  const fromIds = Array.from(await scores.data());
+  const fromText = Array.from(await rm.score(answerText.map((answer, b) => ({ prompt: prompts[b], answer }))));
+  for (let b = 0; b < 3; b++) assert.ok(Math.abs(fromIds[b] - fromText[b]) < 1e-5, `row ${b}: ids ${fromIds[b]} vs text ${fromText[b]}`);
+  // reading a cut-off answer at its last token instead (what PPO did before) is another number
+  const atLastToken = Array.from(
+    await m.rewardHead
+      .applyAt(
+        hidden,
+        ep.promptLen.map((p, b) => p + ep.answerLen[b] - 1),
+      )
+      .data(),
+  );
+  assert.ok(Math.abs(atLastToken[0] - fromIds[0]) < 1e-5, 'an ended answer is read at its own EOS');
+  assert.ok(Math.abs(atLastToken[1] - fromIds[1]) > 1e-6, 'a cut-off answer is not read at its last token');
+  tf.dispose([scores, hidden]);
+  // a rollout prompt leaves room for a full answer and the EOS
+  assert.deepEqual(rolloutPrompt([1, 2, 3, 4, 5], 8, 4), [3, 4, 5]);
+  assert.throws(() => rolloutPrompt([1, 2], 6, 5), /no room for a prompt and the EOS in a block of 6/);
+  dispose(m);
+});
+
+test('measurePolicy: paired answers (batching does not change them), KL 0 for the reference itself, scores as the RM reads them', async () => {
   const m = models();
   const opts = {
     maxNewTokens: 5,
     temperature: 1,
     seed: 3,
-    missingEos: { mode: 'subtract' as const, penalty: 1 },
     heldOutTokens: pretrainTokens,
     heldOutWindows: 2,
     ptxLength: 8,
@@ -376,21 +417,23 @@ test('samplesPerPrompt 4: a run trains and logs the raw RM scores (the baseline 
 test('PPO learns: the reward it is trained on rises on held-out samples drawn with the same sampler streams', async () => {
   // the toy reward: a fixed random reward model; PPO must find the answers it scores higher.
   // Before and after are paired: the same prompts, the same seeded sampler streams.
-  const measureOpts = { maxNewTokens: 6, temperature: 1, seed: 99, missingEos: EOS_DEFAULTS, batchSize: 6 };
-  const m = models();
+  const measureOpts = { maxNewTokens: 6, temperature: 1, seed: 99, batchSize: 6 };
+  const m = models({ rmScale: 10 });
   const before = await measurePolicy(m, prompts, measureOpts);
   const { rows } = await trainPpo(
     m,
     data(),
-    { ...tiny, iterations: 12, rolloutBatch: 12, miniBatch: 6, ppoEpochs: 2, samplesPerPrompt: 1, lr: 1e-2, valueLr: 1e-2, evalPretrainBatch: 0, ptxCoef: 0 },
+    { ...tiny, iterations: 20, rolloutBatch: 12, miniBatch: 6, ppoEpochs: 2, samplesPerPrompt: 1, lr: 1e-2, valueLr: 1e-2, evalPretrainBatch: 0, ptxCoef: 0 },
     {},
   );
   const after = await measurePolicy(m, prompts, measureOpts);
   dispose(m);
-  const gain = after.reward - before.reward;
+  // the reward PPO is trained on: the RM score minus tiny's no-EOS penalty of 1
+  const trained = (r: typeof before) => r.scores.reduce((a, x, i) => a + x - (r.ended[i] ? 0 : 1), 0) / r.scores.length;
+  const gain = trained(after) - trained(before);
   const mean = (rs: PpoRow[]) => rs.reduce((a, r) => a + r['objective/scores'], 0) / rs.length;
   process.stdout.write(
-    `# PPO on a toy reward: held-out reward ${before.reward.toFixed(3)} -> ${after.reward.toFixed(3)}, KL ${after.kl.toFixed(3)}; rollout reward ${mean(rows.slice(0, 4)).toFixed(3)} (first 4 iterations) -> ${mean(rows.slice(-4)).toFixed(3)} (last 4)\n`,
+    `# PPO on a toy reward: held-out reward ${trained(before).toFixed(3)} -> ${trained(after).toFixed(3)} (RM alone ${before.reward.toFixed(3)} -> ${after.reward.toFixed(3)}), KL ${after.kl.toFixed(3)}; rollout reward ${mean(rows.slice(0, 4)).toFixed(3)} (first 4 iterations) -> ${mean(rows.slice(-4)).toFixed(3)} (last 4)\n`,
   );
   assert.ok(gain > 0.1, `the held-out reward rose by ${gain.toFixed(3)}`);
   assert.ok(after.kl > 0, 'the policy moved away from the reference');
