@@ -50,7 +50,9 @@ export interface PpoConfig {
   klEstimator: KlEstimator;
   /** Fixed penalty on the RM score of an answer that hit `maxNewTokens` without EOS. */
   missingEos: MissingEosPenalty;
-  /** gamma of PPO-ptx: weight of the pretraining log-likelihood (paper: 27.8; 0 = plain PPO). */
+  /** gamma of PPO-ptx: weight of the pretraining LM loss, a per-token mean like the policy loss
+   *  (0 = plain PPO). The paper's 27.8 weighs per-sequence terms; the `paper` profile converts
+   *  it (src/workbook/profiles.ts). */
   ptxCoef: number;
   /** Pretraining sequences per gradient step of the ptx term. */
   ptxBatch: number;
