@@ -53,7 +53,9 @@ export interface PpoConfig {
    *  missing_eos_penalty): a training signal only, never part of a reported RM score. The paper
    *  has none; 0 = none, because the RM reads a cut-off answer the way it was trained. */
   missingEos: MissingEosPenalty;
-  /** gamma of PPO-ptx: weight of the pretraining log-likelihood (paper: 27.8; 0 = plain PPO). */
+  /** gamma of PPO-ptx: weight of the pretraining LM loss, a per-token mean like the policy loss
+   *  (0 = plain PPO). The paper's 27.8 weighs per-sequence terms; the `paper` profile converts
+   *  it (src/workbook/profiles.ts). */
   ptxCoef: number;
   /** Pretraining sequences per gradient step of the ptx term. */
   ptxBatch: number;

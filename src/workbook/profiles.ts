@@ -249,6 +249,28 @@ const GPU: DeepPartial<WorkbookConfig> = {
   ppo: { trainer: { iterations: 60, rolloutBatch: 256, miniBatch: 64 }, measurePrompts: 400 },
 };
 
+/**
+ * PPO-ptx's pretraining weight on `paper`, converted to this trainer's losses. Eq. 2 of the
+ * paper weighs per-sequence quantities: the RL term is an expectation over episodes of a
+ * return summed over the answer's tokens, the pretraining term gamma * E_x[log pi(x)] an
+ * expectation over pretraining sequences of a log-likelihood summed over their tokens. Here
+ * both losses are per-token means (maskedMean in src/rl/losses.ts, languageModelLoss): the
+ * clipped surrogate over every answer token of a minibatch (L tokens per episode on average),
+ * the ptx loss over every target token of ptxBatch windows of ptxLength. With RL_seq and
+ * PTX_seq the per-sequence sums averaged over their sequences,
+ *   policy loss = RL_seq / L  +  ptxCoef * PTX_seq / ptxLength,
+ * so the paper's PTX_seq : RL_seq = gamma needs ptxCoef = gamma * ptxLength / L. With L at
+ * its bound maxNewTokens: 27.8 * 128 / 64 = 55.6. Shorter answers give the ptx term less
+ * than the paper's weight (gamma * L / maxNewTokens), never more. The paper does not say how
+ * its code normalised either loss; this follows eq. 2 as written. (It also draws 8
+ * pretraining sequences per episode; for an expectation that changes the noise of the ptx
+ * gradient, not its weight, and ptxBatch = miniBatch draws one.) A `--param` that changes
+ * ptxLength or maxNewTokens should change ptxCoef with them.
+ */
+const PAPER_PTX_GAMMA = 27.8;
+const PAPER_PPO_MAX_NEW_TOKENS = 64;
+const PAPER_PTX_LENGTH = 128;
+
 /** `paper`: the paper's dataset sizes; models as large as a single GPU trains in hours. */
 const PAPER: DeepPartial<WorkbookConfig> = {
   data: { sftPrompts: 13000, rmPrompts: 33000, ppoPrompts: 31000, devPrompts: 3000, evalPrompts: 3000 },
@@ -278,20 +300,34 @@ const PAPER: DeepPartial<WorkbookConfig> = {
     selectionPrompts: 256,
   },
   ppo: {
+    // the paper's PPO (Appendix C.4): 500 iterations of 512 episodes = its 256k episodes, one
+    // answer per prompt at temperature 1, minibatches of 64, each batch used once (1 epoch),
+    // clip 0.2, a fixed KL coefficient beta = 0.02, the value function a trained copy of the
+    // RM, and no penalty for an answer without EOS (the paper has none: subtracting 0 is a no-op)
     trainer: {
       iterations: 500,
       rolloutBatch: 512,
       samplesPerPrompt: 1,
       temperature: 1,
       miniBatch: 64,
-      ppoEpochs: 4,
-      maxNewTokens: 64,
+      ppoEpochs: 1,
+      maxNewTokens: PAPER_PPO_MAX_NEW_TOKENS,
       valueTrunk: 'trained',
       lr: 1e-5,
       valueLr: 5e-6,
-      ptxCoef: 27.8,
+      clipRange: 0.2,
+      kl: { kind: 'fixed', initKlCoef: 0.02 },
+      missingEos: { mode: 'subtract', penalty: 0 },
+      // the paper states no gradient clipping for PPO. A global-norm clip scales the whole
+      // step, so it cannot rebalance ptx against RL inside a step; with the pretraining term
+      // at 55.6 times a per-token LM loss the norm would be mostly the ptx term's, so a clip
+      // at 1 would shrink nearly every PPO-ptx step and far fewer plain-PPO ones, and the two
+      // runs would no longer share an optimiser. Off; a non-finite step still stops the run.
+      maxGradNorm: 0,
+      // gamma = 27.8 in eq. 2's per-sequence terms, as a per-token weight (derivation above)
+      ptxCoef: (PAPER_PTX_GAMMA * PAPER_PTX_LENGTH) / PAPER_PPO_MAX_NEW_TOKENS,
       ptxBatch: 64,
-      ptxLength: 128,
+      ptxLength: PAPER_PTX_LENGTH,
       evalPretrainBatch: 64,
       saveEvery: 10,
     },

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { PROFILES, PROFILE_NAMES, workbookConfig } from '../../src/workbook/profiles';
+import { KlController } from '../../src/rl/kl-controller';
+import { penaliseMissingEos } from '../../src/rl/rewards';
 
 test('four profiles, three model sizes each, growing from smoke to paper', () => {
   assert.deepEqual(PROFILE_NAMES, ['smoke', 'default', 'gpu', 'paper']);
@@ -67,4 +69,26 @@ test('ranges of the whole config are checked up front, naming the key', () => {
   ];
   for (const [params, message] of bad) assert.throws(() => workbookConfig('smoke', params), message, JSON.stringify(params));
   for (const name of ['smoke', 'default', 'gpu', 'paper']) assert.doesNotThrow(() => workbookConfig(name), name);
+});
+
+test("paper: PPO runs the paper's settings (Appendix C.4), gamma converted to per-token losses", () => {
+  const t = PROFILES.paper.ppo.trainer;
+  // 256k episodes of one answer each, batches of 512 in minibatches of 64, each batch used once
+  assert.equal(t.iterations * t.rolloutBatch, 256000);
+  assert.deepEqual([t.rolloutBatch, t.miniBatch, t.ppoEpochs, t.samplesPerPrompt], [512, 64, 1, 1]);
+  assert.equal(t.temperature, 1);
+  assert.equal(t.clipRange, 0.2);
+  assert.equal(t.valueTrunk, 'trained', 'the value function is the RM, trained');
+  // beta fixed at 0.02: whatever KL the controller is fed, it stays
+  assert.deepEqual([t.kl.kind, t.kl.initKlCoef], ['fixed', 0.02]);
+  const kl = new KlController(t.kl);
+  assert.equal(kl.update(40, t.rolloutBatch), 0.02);
+  // no missing-EOS penalty: the RM's scores pass through unchanged
+  assert.deepEqual(Array.from(penaliseMissingEos([1.5, -0.25, 0.75], [false, true, false], t.missingEos)), [1.5, -0.25, 0.75]);
+  // gamma 27.8 weighs per-sequence sums; both losses here are per-token means, so the ptx
+  // weight is 27.8 * ptxLength / maxNewTokens (profiles.ts derives it)
+  assert.deepEqual([t.ptxLength, t.maxNewTokens], [128, 64]);
+  assert.ok(Math.abs(t.ptxCoef - (27.8 * t.ptxLength) / t.maxNewTokens) < 1e-12);
+  assert.ok(Math.abs(t.ptxCoef - 55.6) < 1e-12);
+  assert.equal(t.maxGradNorm, 0, 'no gradient clipping: the paper states none');
 });
