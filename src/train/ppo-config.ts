@@ -35,6 +35,10 @@ export interface PpoConfig {
    *  (the paper); 'frozen' = only a value head (initialised from the reward head) on the
    *  frozen RM trunk, whose features are computed once per rollout with the RM score. */
   valueTrunk: 'trained' | 'frozen';
+  /** The value head's start: 'reward' = the reward head (the paper: V starts as the RM, right for
+   *  raw scores); 'zero' = a head that predicts 0, the mean of leave-one-out centred scores, so
+   *  with samplesPerPrompt > 1 the first advantages carry no offset from the RM's raw scale. */
+  valueInit: 'reward' | 'zero';
   /** Global gradient-norm clip of each optimizer step (0 = off). */
   maxGradNorm: number;
   /** eps of the clipped surrogate: the ratio pi/pi_old is kept in [1-eps, 1+eps] (paper: 0.2). */
@@ -82,6 +86,7 @@ export const PPO_DEFAULTS: PpoConfig = {
   lr: 1e-4,
   valueLr: 1e-4,
   valueTrunk: 'frozen',
+  valueInit: 'reward',
   maxGradNorm: 1,
   clipRange: 0.2,
   valueClipRange: 0.2,
@@ -127,6 +132,7 @@ export function validatePpoConfig(c: PpoConfig, where = 'PpoConfig'): void {
     if (!(c[k] >= 0 && c[k] <= 1)) throw new Error(`${where}: ${k} must be in [0, 1], got ${c[k]}`);
   }
   if (c.valueTrunk !== 'trained' && c.valueTrunk !== 'frozen') throw new Error(`${where}: valueTrunk must be trained or frozen, got ${c.valueTrunk}`);
+  if (c.valueInit !== 'reward' && c.valueInit !== 'zero') throw new Error(`${where}: valueInit must be reward or zero, got ${c.valueInit}`);
   if (c.klEstimator !== 'k1' && c.klEstimator !== 'k3') throw new Error(`${where}: klEstimator must be k1 or k3, got ${c.klEstimator}`);
 }
 

@@ -13,6 +13,7 @@ import { loadCheckpoint } from '../model/checkpoint';
 import { GPT } from '../model/gpt';
 import { ScalarHead } from '../model/heads';
 import { artifacts, requireArtifact } from '../util/artifacts';
+import type { PpoConfig } from './ppo-config';
 import type { PpoModels } from './ppo-types';
 import { loadRewardModel } from './reward';
 import { readSftChoice } from './sft-selection';
@@ -46,8 +47,14 @@ export function chooseSftEpoch(runDir: string, size: string): { epoch: number; n
   return { epoch: chosen, note: `SFT epoch ${chosen}, chosen by the reward model's score` };
 }
 
-/** `valueTrunk` 'frozen' skips the copy of the RM trunk (the value head then reads the RM's own). */
-export function loadPpoModels(runDir: string, size: string, valueTrunk: 'trained' | 'frozen' = 'trained'): PpoStart {
+/** `valueTrunk` 'frozen' skips the copy of the RM trunk (the value head then reads the RM's own);
+ *  `valueInit` 'zero' starts the value head at 0 instead of at the reward head. */
+export function loadPpoModels(
+  runDir: string,
+  size: string,
+  valueTrunk: PpoConfig['valueTrunk'] = 'trained',
+  valueInit: PpoConfig['valueInit'] = 'reward',
+): PpoStart {
   const a = artifacts(runDir);
   const { epoch, note } = chooseSftEpoch(runDir, size);
   const sftDir = a.sftEpoch(size, epoch);
@@ -60,17 +67,20 @@ export function loadPpoModels(runDir: string, size: string, valueTrunk: 'trained
     );
   }
   const C = rewardModel.gpt.config.nEmbd;
+  const zero = valueInit === 'zero' ? [tf.zeros([C, 1]), tf.zeros([1])] : null; // a head that predicts 0
   const head = new Map<string, tf.Tensor>([
-    ['value_head.weight', rewardModel.head.weight],
-    ['value_head.bias', rewardModel.head.bias],
+    ['value_head.weight', zero?.[0] ?? rewardModel.head.weight],
+    ['value_head.bias', zero?.[1] ?? rewardModel.head.bias],
   ]);
+  const valueHead = new ScalarHead('value_head', C, 0, head);
+  if (zero) tf.dispose(zero); // the head's variables hold their own reference
   const models: PpoModels = {
     policy: sft.model,
     reference: new GPT(sft.config, sft.model.weights),
     rewardModel: rewardModel.gpt,
     rewardHead: rewardModel.head,
     valueModel: valueTrunk === 'trained' ? new GPT(rewardModel.gpt.config, rewardModel.gpt.weights) : undefined,
-    valueHead: new ScalarHead('value_head', C, 0, head),
+    valueHead,
     tokenizer: sft.tokenizer,
   };
   return { models, sftDir, sftEpoch: epoch, note };

@@ -113,7 +113,7 @@ export async function runPpoStage(
   for (const size of data.sizes) {
     for (const kind of PPO_KINDS) {
       const t0 = Date.now();
-      const start = loadPpoModels(runDir, size, cfg.ppo.trainer.valueTrunk);
+      const start = loadPpoModels(runDir, size, cfg.ppo.trainer.valueTrunk, cfg.ppo.trainer.valueInit);
       try {
         if (kind === 'ppo') {
           await hooks.onSize?.(size, start.note);

@@ -368,11 +368,20 @@ test('loadPpoModels: the RM-chosen SFT epoch (else the last, with a note); refer
   assert.equal(chosen.sftEpoch, 1);
   assert.equal(chosen.models.valueModel, undefined);
   disposePpoModels(chosen.models);
+  // valueInit 'zero': the value head predicts 0 (the mean of leave-one-out centred scores); no tensor left behind
+  const before = tf.memory().numTensors;
+  const zero = loadPpoModels(runDir, 'small', 'frozen', 'zero');
+  const V = tf.tidy(() => zero.models.valueHead.apply(tf.randomNormal([2, 3, C]) as tf.Tensor3D));
+  assert.ok(Array.from(V.dataSync()).every((v) => v === 0));
+  V.dispose();
+  disposePpoModels(zero.models);
+  assert.equal(tf.memory().numTensors, before, 'loading and disposing leaks nothing');
   fs.writeFileSync(a.sftChoice, JSON.stringify({ chosen: { small: { epoch: 7 } } }));
   assert.throws(() => chooseSftEpoch(runDir, 'small'), /chose epoch 7 for size small, but .*epoch-7 does not exist/);
 });
 
 test('bad configs and inputs are rejected by name', async () => {
+  assert.throws(() => validatePpoConfig({ ...DEFAULTS, valueInit: 'rm' as never }), /valueInit must be reward or zero, got rm/);
   assert.throws(() => validatePpoConfig({ ...DEFAULTS, samplesPerPrompt: 1, rolloutBatch: 6, miniBatch: 4 }), /miniBatch \(4\) must divide rolloutBatch \(6\)/);
   assert.throws(
     () => validatePpoConfig({ ...DEFAULTS, rolloutBatch: 6, miniBatch: 2, samplesPerPrompt: 4 }),

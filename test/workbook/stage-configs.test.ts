@@ -25,6 +25,7 @@ function another(key: string, v: unknown): string {
   if (/(miniBatch|agreementPrompts)$/.test(key)) return String(Math.floor((v as number) / 2)); // must divide rolloutBatch / stay <= rmPrompts
   if (typeof v === 'number') return String(Number.isInteger(v) ? (v === 0 ? 1 : 2 * v) : v / 2); // doubling keeps divisibility
   if (key === 'ppo.trainer.valueTrunk') return v === 'frozen' ? 'trained' : 'frozen';
+  if (key === 'ppo.trainer.valueInit') return v === 'reward' ? 'zero' : 'reward';
   if (key === 'ppo.trainer.klEstimator') return v === 'k1' ? 'k3' : 'k1';
   if (key === 'ppo.trainer.kl.kind') return v === 'fixed' ? 'adaptive' : 'fixed';
   if (key === 'ppo.trainer.missingEos.mode') return v === 'replace' ? 'subtract' : 'replace';
