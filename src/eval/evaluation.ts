@@ -5,6 +5,7 @@
  *
  *   1. answers      every model answers the main and honesty prompts and the toxicity openings
  *   2. helpful      win-rate vs SFT (largest and same size, held-out judges, 95% Wilson CI),
+ *                   and by prompt category against same-size SFT,
  *                   1-7 quality, the labelers' metadata
  *   3. honest       fact check against the fact tables: true / false / no claim, with and
  *                   without "only if sure"; closed-domain hallucination
@@ -20,9 +21,9 @@ export type { EvaluationConfig } from './eval-config';
 export { EVAL_DEFAULTS } from './eval-config';
 export { answerEveryModel, answersFor, fewShotFor, loadAnswerBook, loadModel, modelKey } from './answer-book';
 export type { AnswerBook } from './answer-book';
-export { biasAndPerplexityRows, qualityRows, winRateRows } from './three-h';
+export { biasAndPerplexityRows, qualityRows, winRateByCategoryRows, winRateRows } from './three-h';
 export { hallucinationRows, truthRows } from './fact-check';
 export { realToxicityPrompts, realToxicityRows } from './toxicity';
 export { taskSuite, taskSuiteRows } from './task-suite';
-export type { WinRow } from './three-h';
+export type { CategoryWinRow, WinRow } from './three-h';
 export { bestOfNPoints, policyPoint, rewardAgreement, rlPoints, rlPolicies } from './curves';

@@ -1,12 +1,12 @@
 /**
  * Steps of the evaluation judged by the held-out labelers or read from the models' own
  * log-probabilities, as tables with one row per model (missing models keep their row, with
- * null figures and the roster's note): helpful (win-rates, 1-7 quality, the labelers'
- * metadata), bias, and perplexity (the alignment tax's secondary line). Honesty, toxicity and
+ * null figures and the roster's note): helpful (win-rates, overall and by prompt category,
+ * 1-7 quality, the labelers' metadata), bias, and perplexity (the alignment tax's secondary line). Honesty, toxicity and
  * the task suite are measured by instruments the labelers never use: fact-check.ts,
  * toxicity.ts, task-suite.ts.
  */
-import { Prompt } from '../data/types';
+import { CATEGORIES, Prompt } from '../data/types';
 import { buildCorpus, CorpusConfig, corpusText } from '../data/corpus';
 import { Labeler } from '../labelers/panel';
 import { encodeStream, streamWindows } from '../train/batches';
@@ -17,7 +17,7 @@ import type { EvaluationConfig } from './eval-config';
 import { metadata, rate } from './harmless';
 import { qualityScores, winCounts } from './judge';
 import { KIND_LABELS, ModelEntry, ModelKind, NOT_TRAINED } from './roster';
-import { meanWithStdErr, winRateInterval } from './stats';
+import { meanWithStdErr, WinCounts, winRateInterval } from './stats';
 
 // ---------------------------------------------------------------- 2. helpful
 
@@ -33,6 +33,21 @@ export interface WinRow {
   ties: number | null;
   losses: number | null;
   note: string;
+}
+
+/** One model's wins, ties and losses against `baseKey` on `prompts`, or why it has none. */
+function countsAgainst(
+  book: AnswerBook,
+  e: ModelEntry,
+  prompts: readonly Prompt[],
+  panel: readonly Labeler[],
+  baseKey: string,
+): { counts: WinCounts; note: '' } | { counts: null; note: string } {
+  const mine = answersFor(book, modelKey(e), prompts);
+  const base = answersFor(book, baseKey, prompts);
+  if (!mine) return { counts: null, note: e.note };
+  if (!base) return { counts: null, note: `baseline ${baseKey}: ${NOT_TRAINED}` };
+  return { counts: winCounts(panel, prompts, mine, base), note: '' };
 }
 
 /** Win-rates of every model against `baselineKey` (or each model's same-size SFT when null). */
@@ -57,14 +72,67 @@ export function winRateRows(
       ties: null,
       losses: null,
     };
-    const mine = answersFor(book, modelKey(e), prompts);
-    const base = answersFor(book, baseKey, prompts);
-    if (!mine) return { ...row, note: e.note };
-    if (!base) return { ...row, note: `baseline ${baseKey}: ${NOT_TRAINED}` };
-    const c = winCounts(panel, prompts, mine, base);
-    const ci = winRateInterval(c);
-    return { ...row, winRate: ci.rate, lower: ci.lower, upper: ci.upper, ...c, note: '' };
+    const got = countsAgainst(book, e, prompts, panel, baseKey);
+    if (!got.counts) return { ...row, note: got.note };
+    const ci = winRateInterval(got.counts);
+    return { ...row, winRate: ci.rate, lower: ci.lower, upper: ci.upper, ...got.counts, note: '' };
   });
+}
+
+/** The win-rate of one policy against its SFT baseline on one prompt category (or 'all'). */
+export interface CategoryWinRow {
+  size: string;
+  /** the kind's label: GPT, GPT (prompted), PPO, PPO-ptx */
+  policy: string;
+  kind: ModelKind;
+  baseline: string;
+  /** a prompt category, or 'all' (every prompt: the overall win-rate) */
+  category: string;
+  /** prompts of the category */
+  n: number;
+  wins: number | null;
+  ties: number | null;
+  losses: number | null;
+  /** (wins + ties / 2) / n, with its 95% Wilson interval; null when the model or baseline is missing */
+  winRate: number | null;
+  lower: number | null;
+  upper: number | null;
+  note: string;
+}
+
+/**
+ * Win-rates by prompt category of every model but SFT against `baselineKey` (or its same-size
+ * SFT when null): one row per (size, policy, category present in `prompts`), then the policy's
+ * 'all' row, which is winRateRows' figure. Each prompt keeps its one judge, so the categories'
+ * counts add up to the 'all' row's.
+ */
+export function winRateByCategoryRows(
+  book: AnswerBook,
+  roster: readonly ModelEntry[],
+  prompts: readonly Prompt[],
+  panel: readonly Labeler[],
+  baselineKey: string | null,
+): CategoryWinRow[] {
+  const categories = CATEGORIES.filter((c) => prompts.some((p) => p.category === c));
+  const sizes = [...new Set(roster.map((e) => e.size))];
+  const rows: CategoryWinRow[] = [];
+  for (const size of sizes) {
+    for (const e of roster.filter((x) => x.size === size && x.kind !== 'sft')) {
+      const baseKey = baselineKey ?? `sft/${e.size}`;
+      for (const category of [...categories, 'all']) {
+        const cell = category === 'all' ? prompts : prompts.filter((p) => p.category === category);
+        const row = { size, policy: KIND_LABELS[e.kind], kind: e.kind, baseline: `SFT ${baseKey.split('/')[1]}`, category, n: cell.length };
+        const got = countsAgainst(book, e, cell, panel, baseKey);
+        if (!got.counts) {
+          rows.push({ ...row, wins: null, ties: null, losses: null, winRate: null, lower: null, upper: null, note: got.note });
+          continue;
+        }
+        const ci = winRateInterval(got.counts);
+        rows.push({ ...row, ...got.counts, winRate: ci.rate, lower: ci.lower, upper: ci.upper, note: '' });
+      }
+    }
+  }
+  return rows;
 }
 
 /** The columns every 3H row starts with: which model. */

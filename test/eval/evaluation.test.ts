@@ -37,6 +37,7 @@ import {
   taskSuite,
   taskSuiteRows,
   truthRows,
+  winRateByCategoryRows,
   winRateRows,
 } from '../../src/eval/evaluation';
 import { probeSets, distinctTexts } from '../../src/eval/probes';
@@ -133,6 +134,16 @@ test('the whole evaluation runs on tiny models: tables, missing models, summary,
   const ptx = vsSame.find((r) => r.kind === 'ppo-ptx' && r.size === 'large')!;
   assert.ok(ptx.lower! <= ptx.winRate! && ptx.winRate! <= ptx.upper!);
   assert.equal(ptx.wins! + ptx.ties! + ptx.losses!, prompts.length);
+  const byCategory = winRateByCategoryRows(book, roster, sets.main, panel, null);
+  const ptxAll = byCategory.find((r) => r.kind === 'ppo-ptx' && r.size === 'large' && r.category === 'all')!;
+  assert.deepEqual(
+    [ptxAll.wins, ptxAll.ties, ptxAll.losses, ptxAll.winRate, ptxAll.lower, ptxAll.upper],
+    [ptx.wins, ptx.ties, ptx.losses, ptx.winRate, ptx.lower, ptx.upper],
+  );
+  assert.equal(
+    byCategory.filter((r) => r.kind === 'ppo-ptx' && r.size === 'large' && r.category !== 'all').reduce((n, r) => n + r.n, 0),
+    prompts.length,
+  );
 
   const quality = qualityRows(book, roster, sets.main, panel);
   for (const q of quality) if (q.likert !== null) assert.ok(q.likert >= 1 && q.likert <= 7);

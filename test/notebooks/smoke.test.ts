@@ -25,6 +25,37 @@ function folderBytes(dir: string): number {
     .reduce((n, e) => n + (e.isDirectory() ? folderBytes(path.join(dir, e.name)) : fs.statSync(path.join(dir, e.name)).size), 0);
 }
 
+/** 06's win-rates by prompt category: sane rows, and each policy's 'all' row is its same-size row of win-rates.json. */
+function checkWinRatesByCategory(evalDir: string): void {
+  const rows = JSON.parse(fs.readFileSync(path.join(evalDir, 'win-rates-by-category.json'), 'utf8'));
+  assert.ok(fs.existsSync(path.join(evalDir, 'win-rates-by-category.csv')), 'win-rates-by-category.csv written');
+  const overall = JSON.parse(fs.readFileSync(path.join(evalDir, 'win-rates.json'), 'utf8'));
+  assert.ok(rows.length > 0 && rows.every((r: any) => r.kind !== 'sft'), 'rows for every policy but SFT');
+  for (const r of rows) {
+    assert.ok(Number.isInteger(r.n) && r.n > 0, `${r.size} ${r.policy} ${r.category}: n = ${r.n}`);
+    if (r.winRate === null) continue;
+    assert.equal(r.wins + r.ties + r.losses, r.n, `${r.size} ${r.policy} ${r.category}: wins + ties + losses = n`);
+    assert.equal(r.winRate, (r.wins + r.ties / 2) / r.n);
+    assert.ok(0 <= r.lower && r.lower <= r.winRate && r.winRate <= r.upper && r.upper <= 1, `${r.size} ${r.policy} ${r.category}: interval`);
+  }
+  const alls = rows.filter((r: any) => r.category === 'all');
+  assert.ok(
+    alls.some((r: any) => r.winRate !== null),
+    'some policy judged',
+  );
+  for (const a of alls) {
+    const same = overall.find((o: any) => o.kind === a.kind && o.size === a.size && o.baseline === a.baseline);
+    assert.ok(same, `${a.size} ${a.policy}: a row against ${a.baseline} in win-rates.json`);
+    assert.deepEqual([a.wins, a.ties, a.losses, a.winRate, a.lower, a.upper], [same.wins, same.ties, same.losses, same.winRate, same.lower, same.upper]);
+    const cats = rows.filter((r: any) => r.kind === a.kind && r.size === a.size && r.category !== 'all');
+    assert.equal(
+      cats.reduce((n: number, r: any) => n + r.n, 0),
+      a.n,
+      `${a.size} ${a.policy}: the categories add up to all`,
+    );
+  }
+}
+
 test('every notebook executes on the smoke profile with no error output, and the report is portable', () => {
   fs.mkdirSync(RUNS, { recursive: true });
   for (const old of fs.readdirSync(RUNS).filter((d) => d.startsWith('test-smoke-'))) fs.rmSync(path.join(RUNS, old), { recursive: true, force: true });
@@ -51,6 +82,7 @@ test('every notebook executes on the smoke profile with no error output, and the
     notebooks.map((f) => `${f.replace('.ipynb', '')}:ok`),
   );
   assert.ok(manifest.backend && manifest.backend.backend, 'backend recorded by 00-setup');
+  checkWinRatesByCategory(path.join(runDir, 'eval'));
 
   for (const f of notebooks) {
     const nb = JSON.parse(fs.readFileSync(path.join(runDir, 'notebooks', f), 'utf8'));
