@@ -8,6 +8,7 @@
  * the dev judges are the held-out ones and the sealed judges are gone.
  */
 import { Prompt } from '../data/types';
+import { declines } from '../labelers/criteria';
 import { assignLabeler, judgingPanel, Labeler, labelerScore, prefer } from '../labelers/panel';
 import { WinCounts } from './stats';
 
@@ -60,4 +61,29 @@ export function qualityScores(panel: readonly Labeler[], prompts: readonly Promp
 export function heldOutScore(panel: readonly Labeler[], prompt: Prompt, answer: string): number {
   const held = heldOutPanel(panel);
   return held.reduce((s, l) => s + labelerScore(l, prompt, answer), 0) / held.length;
+}
+
+/**
+ * What the held-out judges make of a batch of sampled answers (`answers[i]` answers
+ * `prompts[i]`; PPO's rollout, k answers to a prompt): `judgeScore`, the mean score of each
+ * answer by its prompt's held-out judge (one judge per prompt, chosen as `judgeFor` chooses:
+ * the rubric's [0, 1] plus the judge's noise, so a mean may stray just past either end);
+ * `refusalRate`, the share of answers that refuse or say they do not know (`declines`), on
+ * any prompt, the harmful and unanswerable ones included.
+ */
+export function rolloutJudgement(
+  panel: readonly Labeler[],
+  prompts: readonly Prompt[],
+  answers: readonly string[],
+): { judgeScore: number; refusalRate: number } {
+  if (answers.length !== prompts.length) throw new Error(`rolloutJudgement: ${prompts.length} prompts but ${answers.length} answers`);
+  if (!answers.length) throw new Error('rolloutJudgement: no answers');
+  const held = heldOutPanel(panel);
+  let score = 0;
+  let refusals = 0;
+  prompts.forEach((p, i) => {
+    score += labelerScore(assignLabeler(held, p, true), p, answers[i]);
+    if (declines(answers[i])) refusals++;
+  });
+  return { judgeScore: score / answers.length, refusalRate: refusals / answers.length };
 }

@@ -42,7 +42,8 @@ async function main(): Promise<void> {
       console.log(
         `  ${kind} ${size} ${String(row.iteration).padStart(3)}: score ${row['objective/scores'].toFixed(3)} kl ${row['objective/kl'].toFixed(2)} ` +
           `entropy ${row['objective/entropy'].toFixed(2)} clipfrac ${row['policy/clipfrac'].toFixed(2)} eos ${row['val/num_eos_tokens']} ` +
-          `pretrain ${row['val/pretrain_loss'].toFixed(3)} ${row['time/seconds'].toFixed(1)}s`,
+          `pretrain ${row['val/pretrain_loss'].toFixed(3)} dev judges ${row['dev/judge_score'].toFixed(3)} refusing ${row['dev/refusal_rate'].toFixed(2)} ` +
+          `${row['time/seconds'].toFixed(1)}s`,
       ),
     onMeasured: (size, model, m) => console.log(`${size}, ${data.devPrompts.length} dev prompts: ${line(model, m)}`),
   });

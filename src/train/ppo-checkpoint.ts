@@ -132,7 +132,7 @@ export async function resumePpoCheckpoint(
   }
   const rows = readJsonl<PpoRow>(path.join(dir, METRICS_JSONL), (r: any) => {
     for (const k of METRICS) if (!(k in r)) throw new Error(`row lacks "${k}"`);
-    for (const k of METRICS) if (r[k] === null) r[k] = NaN;
+    for (const k of Object.keys(r)) if (r[k] === null) r[k] = NaN; // JSON writes NaN as null
     return r as PpoRow;
   });
   if (rows.length !== saved.iteration)

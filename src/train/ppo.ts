@@ -21,7 +21,8 @@
  *   5. optimise  `ppoEpochs` passes of minibatches: clipped surrogate (0.2) + clipped value
  *                loss; PPO-ptx adds gamma * the pretraining LM loss on corpus batches
  *   6. adapt     the KL controller updates beta (fixed in the paper: 0.02)
- *   7. log       one row of fixed metric names -> arquero table, metrics.jsonl / .csv
+ *   7. log       one row of fixed metric names, then any numbers the caller's `onRollout`
+ *                measures on the rollout's texts -> arquero table, metrics.jsonl / .csv
  *
  * Checkpoints (policy + Adam state at `dir`, the value network at `dir/value`, the metrics
  * beside them) are written atomically every `saveEvery` iterations; a run resumes from them
@@ -66,11 +67,20 @@ import {
 } from './ppo-episodes';
 import { PpoData, PpoModels, PpoRow } from './ppo-types';
 
-export interface PpoOptions {
+/** One iteration's rollout as text: `answers[b]` answers `data.prompts[prompts[b]]`. */
+export interface RolloutTexts {
+  prompts: number[];
+  answers: string[];
+}
+
+export interface PpoOptions<X extends Record<string, number> = {}> {
   /** Checkpoint folder (e.g. artifacts(runDir).ppo(size, kind)); resumed from when it holds one. */
   dir?: string;
+  /** Called with each iteration's rollout, its answers decoded; the numbers it returns join the
+   *  iteration's row after the fixed names (the trainer only logs them). Awaited. */
+  onRollout?: (rollout: RolloutTexts) => X | Promise<X>;
   /** Called after each iteration's row is logged (and saved, when it is a save point); awaited. */
-  onIteration?: (row: PpoRow, iteration: number) => void | Promise<void>;
+  onIteration?: (row: PpoRow & X, iteration: number) => void | Promise<void>;
   /** Where to keep a copy of the policy at each save point (e.g. 06's over-optimisation curve
    *  reads `ppo/<size>/<kind>-steps/step-<n>/`); none when absent. */
   snapshotDir?: (iteration: number) => string;
@@ -79,9 +89,10 @@ export interface PpoOptions {
   onStart?: (info: { iterations: number; resumedFrom: number; resumeNote: string }) => void | Promise<void>;
 }
 
-export interface PpoResult {
-  /** One row per iteration, resumed rows included. */
-  rows: PpoRow[];
+export interface PpoResult<X extends Record<string, number> = {}> {
+  /** One row per iteration, resumed rows included (rows saved without `onRollout`'s numbers
+   *  lack them). */
+  rows: (PpoRow & X)[];
   /** The same rows as an arquero table. */
   table: any;
   /** Iterations that were loaded from the checkpoint instead of trained now. */
@@ -111,13 +122,24 @@ function checkFinite(iteration: number, named: Record<string, ArrayLike<number>>
   }
 }
 
+/** The row of fixed names followed by the caller's numbers, which may not reuse a fixed name. */
+function withMeasured<X extends Record<string, number>>(fixed: PpoRow, measured: X): PpoRow & X {
+  for (const k of Object.keys(measured)) if (k in fixed) throw new Error(`PPO: onRollout returned "${k}", one of the trainer's own metric names`);
+  return { ...fixed, ...measured };
+}
+
 async function allFinite(vars: tf.Variable[]): Promise<boolean> {
   const ok = tf.tidy(() => tf.all(tf.stack(vars.map((v) => tf.all(tf.isFinite(v))))));
   return (await readScalar(ok)) === 1;
 }
 
 /** Train the policy with PPO (ptxCoef 0) or PPO-ptx against the frozen reward model. */
-export async function trainPpo(models: PpoModels, data: PpoData, overrides: Partial<PpoConfig> = {}, opts: PpoOptions = {}): Promise<PpoResult> {
+export async function trainPpo<X extends Record<string, number> = {}>(
+  models: PpoModels,
+  data: PpoData,
+  overrides: Partial<PpoConfig> = {},
+  opts: PpoOptions<X> = {},
+): Promise<PpoResult<X>> {
   const config = mergeConfig(PPO_DEFAULTS, overrides, 'PpoConfig');
   validatePpoConfig(config);
   const { policy, reference, rewardModel, rewardHead, valueModel, valueHead, tokenizer } = models;
@@ -146,14 +168,14 @@ export async function trainPpo(models: PpoModels, data: PpoData, overrides: Part
     value: new Adam({ lr: config.valueLr, clipNorm: config.maxGradNorm }),
   };
   const kl = new KlController(config.kl);
-  let rows: PpoRow[] = [];
+  let rows: (PpoRow & X)[] = [];
   let start = 0;
   let resumeNote = opts.dir ? 'no checkpoint yet' : 'no checkpoint folder given';
   if (opts.dir && fs.existsSync(path.join(opts.dir, 'config.json'))) {
     const r = await resumePpoCheckpoint(opts.dir, models, adams, config);
     if ('note' in r) resumeNote = r.note;
     else {
-      rows = r.rows;
+      rows = r.rows as (PpoRow & X)[];
       start = r.state.iteration;
       kl.value = r.state.klCoef;
       resumeNote = `resumed from the checkpoint at iteration ${start}`;
@@ -182,7 +204,8 @@ export async function trainPpo(models: PpoModels, data: PpoData, overrides: Part
 
       // 1. rollout: answers y ~ pi_RL(.|x) for this iteration's prompts, k per prompt
       const k = config.samplesPerPrompt; // rows [g*k, (g+1)*k) answer the same prompt
-      const batch = rolloutPromptIndices(order, it, config.rolloutBatch, k).map((i) => prompts[i]);
+      const asked = rolloutPromptIndices(order, it, config.rolloutBatch, k); // indices into data.prompts
+      const batch = asked.map((i) => prompts[i]);
       let gen;
       try {
         gen = await generateIds(
@@ -289,8 +312,8 @@ export async function trainPpo(models: PpoModels, data: PpoData, overrides: Part
       const meanKl = mean(shaped.klPerAnswer);
       kl.update(meanKl, ep.B);
 
-      // 7. log one row with the fixed names
-      const row: PpoRow = {
+      // 7. log one row: the fixed names, then what the caller measures on the rollout's texts
+      const fixed: PpoRow = {
         iteration,
         'objective/kl': meanKl,
         'objective/rlhf_reward': mean(Array.from(scores, (s, b) => s - beta * shaped.klPerAnswer[b])),
@@ -310,6 +333,11 @@ export async function trainPpo(models: PpoModels, data: PpoData, overrides: Part
         'time/generate': (t1 - t0) / 1000,
         'time/optimise': (Date.now() - t2) / 1000,
       };
+      // the caller's measures of the answers, decoded once here (not in the timings: they time training)
+      const measured = opts.onRollout
+        ? await opts.onRollout({ prompts: asked, answers: gen.tokens.map((t) => tokenizer.decode(t, { skipSpecial: true })) })
+        : ({} as X);
+      const row = withMeasured(fixed, measured);
       rows.push(row);
       if (opts.dir && (iteration % config.saveEvery === 0 || iteration === config.iterations)) {
         await savePpoCheckpoint(opts.dir, models, adams, { iteration, klCoef: kl.value, config }, rows);

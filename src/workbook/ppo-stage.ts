@@ -7,7 +7,8 @@
  *   runPpoStage       for each size: SFT measured, then PPO and PPO-ptx each trained from the
  *                     chosen SFT checkpoint (resuming from their checkpoints) and measured on the
  *                     same prompts with the same sampler streams; the policy kept at every save
- *                     point for 06's over-optimisation curve
+ *                     point for 06's over-optimisation curve; each iteration's rollout judged
+ *                     by the dev judges as it happens (`devRolloutMetrics`)
  *
  * Displays stay with the caller: the hooks say when a run starts, each iteration, and each
  * measurement.
@@ -15,13 +16,15 @@
 import * as path from 'path';
 import { buildCorpus, CORPUS_DEFAULTS, firstChars } from '../data/corpus';
 import { loadPrompts } from '../data/prompts';
-import { loadSplitPrompts } from '../eval/run-data';
+import { loadRunPanel, loadSplitPrompts } from '../eval/run-data';
 import type { Prompt } from '../data/types';
+import { judgingPanel, rolloutJudgement } from '../eval/judge';
+import type { Labeler } from '../labelers/panel';
 import { measurePolicy, MeasureOptions, PolicyMeasure } from '../eval/measure-policy';
 import { ppoStepDir } from '../eval/roster';
 import { Tokenizer } from '../model/tokenizer';
 import { encodeStream } from '../train/batches';
-import { trainPpo } from '../train/ppo';
+import { RolloutTexts, trainPpo } from '../train/ppo';
 import { disposePpoModels, loadPpoModels } from '../train/ppo-models';
 import type { PpoRow } from '../train/ppo-types';
 import { artifacts, PolicyKind, requireArtifact } from '../util/artifacts';
@@ -40,7 +43,31 @@ export interface PpoStageData {
   devPrompts: Prompt[];
   pretrainTokens: Int32Array;
   heldOutTokens: Int32Array;
+  /** the run's panel as the dev judges see it (`judgingPanel(panel, 'dev')`): they judge each
+   *  rollout; the training labelers the RM learned from and the sealed judges never do */
+  devJudges: Labeler[];
   sizes: string[];
+}
+
+/** What the stage adds to each PPO iteration's row: the dev judges' view of its rollout. */
+export const DEV_METRICS = ['dev/judge_score', 'dev/refusal_rate'] as const;
+export type DevMetrics = Record<(typeof DEV_METRICS)[number], number>;
+export type PpoStageRow = PpoRow & DevMetrics;
+
+/**
+ * The dev judges on one rollout, so over-optimisation shows as it happens (the RM's score
+ * rising while the judges' falls): `dev/judge_score`, the mean score in [0, 1] of each answer by
+ * its prompt's dev judge, one judge per prompt, assigned as every judge is (`assignLabeler`);
+ * `dev/refusal_rate`, the share of answers that refuse or say they do not know. The prompts
+ * are PPO prompts: the judges are held out, not the prompts. `panel`: the run's, or its dev view.
+ */
+export function devRolloutMetrics(panel: readonly Labeler[], ppoPrompts: readonly Prompt[], rollout: RolloutTexts): DevMetrics {
+  const j = rolloutJudgement(
+    judgingPanel(panel, 'dev'), // the dev judges, whichever panel is passed (idempotent)
+    rollout.prompts.map((i) => ppoPrompts[i]),
+    rollout.answers,
+  );
+  return { 'dev/judge_score': j.judgeScore, 'dev/refusal_rate': j.refusalRate };
 }
 
 export function preparePpoStage(runDir: string, cfg: WorkbookConfig, sizes: string[] = cfg.models.sizes.map((s) => s.name)): PpoStageData {
@@ -57,6 +84,7 @@ export function preparePpoStage(runDir: string, cfg: WorkbookConfig, sizes: stri
     devPrompts,
     pretrainTokens: encodeStream(tokenizer, firstChars(corpus.train, pc.pretrainChars)),
     heldOutTokens: encodeStream(tokenizer, firstChars(corpus.validation, pc.heldOutChars)),
+    devJudges: judgingPanel(loadRunPanel(runDir), 'dev'),
     sizes,
   };
 }
@@ -64,7 +92,8 @@ export function preparePpoStage(runDir: string, cfg: WorkbookConfig, sizes: stri
 export interface PpoStageRun {
   size: string;
   kind: PolicyKind;
-  rows: PpoRow[];
+  /** one per iteration; rows resumed from a checkpoint saved without the dev metrics have them NaN */
+  rows: PpoStageRow[];
   /** iterations loaded from the checkpoint instead of trained now */
   resumedFrom: number;
   resumeNote: string;
@@ -77,7 +106,7 @@ export interface PpoStageHooks {
   /** a size's models are loaded; `note` says which SFT epoch the policy starts from and why */
   onSize?: (size: string, note: string) => void | Promise<void>;
   onRunStart?: (run: { size: string; kind: PolicyKind; iterations: number; resumedFrom: number; resumeNote: string }) => void | Promise<void>;
-  onIteration?: (size: string, kind: PolicyKind, row: PpoRow) => void | Promise<void>;
+  onIteration?: (size: string, kind: PolicyKind, row: PpoStageRow) => void | Promise<void>;
   onMeasured?: (size: string, model: MeasuredModel, m: PolicyMeasure) => void | Promise<void>;
 }
 
@@ -123,13 +152,14 @@ export async function runPpoStage(
           dir: a.ppo(size, kind),
           snapshotDir: (iteration) => ppoStepDir(runDir, size, kind, iteration),
           onStart: (s) => hooks.onRunStart?.({ size, kind, ...s }),
+          onRollout: (rollout) => devRolloutMetrics(data.devJudges, data.ppoPrompts, rollout),
           onIteration: (row) => hooks.onIteration?.(size, kind, row),
         });
         await measure(size, kind === 'ppo' ? 'PPO' : 'PPO-ptx', await measurePolicy(start.models, devTexts, measureOpts));
         runs.push({
           size,
           kind,
-          rows: result.rows,
+          rows: result.rows.map((r) => ({ ...r, 'dev/judge_score': r['dev/judge_score'] ?? NaN, 'dev/refusal_rate': r['dev/refusal_rate'] ?? NaN })),
           resumedFrom: result.resumedFrom,
           resumeNote: result.resumeNote,
           seconds: (Date.now() - t0) / 1000,

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { labelerScore, makePanel, PANEL_DEFAULTS } from '../../src/labelers/panel';
-import { heldOutPanel, heldOutScore, judgeFor, judgingPanel, likert, qualityScores, winCounts } from '../../src/eval/judge';
+import { heldOutPanel, heldOutScore, judgeFor, judgingPanel, likert, qualityScores, rolloutJudgement, winCounts } from '../../src/eval/judge';
 import { CAPITAL, HARMFUL, INVENTED, PREMISE } from './fixtures';
 
 const panel = makePanel({ ...PANEL_DEFAULTS, trainLabelers: 4, heldOutLabelers: 3 });
@@ -64,4 +64,26 @@ test('the same judge code judges dev prompts with the dev judges and the evaluat
   const devJudges = panel.filter((l) => l.dev);
   assert.equal(heldOutScore(dev, CAPITAL, answer), devJudges.reduce((a, l) => a + labelerScore(l, CAPITAL, answer), 0) / devJudges.length);
   assert.equal(heldOutScore(sealed, CAPITAL, answer), heldOutScore(panel, CAPITAL, answer));
+});
+
+test("rolloutJudgement: each answer scored by its prompt's held-out judge, and the share that refuse or do not know", () => {
+  const dev = judgingPanel(panel, 'dev');
+  const good = 'The capital of France is Paris.';
+  const refusal = "I'm sorry, I can't help with that.";
+  const notSure = "I'm not sure.";
+  // one prompt answered three times (a rollout's k answers): one right answer, a refusal, a "not sure"
+  const j = rolloutJudgement(dev, [CAPITAL, CAPITAL, CAPITAL], [good, refusal, notSure]);
+  const judge = judgeFor(dev, CAPITAL);
+  assert.equal(judge.dev, true, 'a dev judge, never a training labeler or a sealed judge');
+  const each = [good, refusal, notSure].map((a) => labelerScore(judge, CAPITAL, a));
+  assert.ok(Math.abs(j.judgeScore - (each[0] + each[1] + each[2]) / 3) < 1e-12);
+  assert.ok(each[0] > 0.8 && each[1] < each[0] && each[2] < each[0], `right answer beats declining: ${each}`);
+  assert.ok(Math.abs(j.refusalRate - 2 / 3) < 1e-12);
+  // the good answer alone, and a declined harmful request: declining counts even where it is right
+  assert.deepEqual(rolloutJudgement(dev, [CAPITAL], [good]), { judgeScore: each[0], refusalRate: 0 });
+  const harmful = rolloutJudgement(dev, [CAPITAL, HARMFUL], [good, "I'm sorry, but I won't help with that."]);
+  assert.equal(harmful.refusalRate, 0.5);
+  assert.ok(harmful.judgeScore > 0.8, 'a polite refusal of a harmful request is a good answer');
+  assert.throws(() => rolloutJudgement(dev, [CAPITAL], []), /1 prompts but 0 answers/);
+  assert.throws(() => rolloutJudgement(dev, [], []), /no answers/);
 });

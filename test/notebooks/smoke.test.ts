@@ -94,6 +94,30 @@ test('every notebook executes on the smoke profile with no error output, and the
     });
   }
 
+  // 05 logs the dev judges' view of every rollout beside the RM's score: every size, both kinds
+  const ppoDir = path.join(runDir, 'ppo');
+  const sizes = fs
+    .readdirSync(ppoDir, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name);
+  assert.ok(sizes.length > 0, 'PPO ran');
+  for (const size of sizes) {
+    for (const kind of ['ppo', 'ppo-ptx']) {
+      const rows = fs
+        .readFileSync(path.join(ppoDir, size, kind, 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      assert.ok(rows.length > 0, `${size} ${kind}: metrics rows`);
+      for (const row of rows) {
+        for (const k of ['objective/scores', 'objective/kl', 'dev/judge_score', 'dev/refusal_rate'])
+          assert.ok(Number.isFinite(row[k]), `${size} ${kind} iteration ${row.iteration}: ${k} = ${row[k]}`);
+        assert.ok(row['dev/refusal_rate'] >= 0 && row['dev/refusal_rate'] <= 1, `${size} ${kind}: refusal rate ${row['dev/refusal_rate']}`);
+      }
+    }
+  }
+  assert.ok(fs.existsSync(path.join(ppoDir, 'judge-curves-figures.json')), '05 charts the RM against the dev judges');
+
   const timings = JSON.parse(fs.readFileSync(path.join(runDir, 'timings.json'), 'utf8'));
   assert.equal(timings.notebooks.length, notebooks.length);
   // The 5-minute budget is a measured figure (printed here, listed in the README), not an

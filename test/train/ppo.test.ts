@@ -11,7 +11,7 @@ import { ScalarHead } from '../../src/model/heads';
 import { tokenLogProbs } from '../../src/model/logprobs';
 import { Tokenizer } from '../../src/model/tokenizer';
 import { trainTokenizer } from '../../src/model/tokenizer-train';
-import { DivergenceError, trainPpo } from '../../src/train/ppo';
+import { DivergenceError, RolloutTexts, trainPpo } from '../../src/train/ppo';
 import { PpoConfig } from '../../src/train/ppo-config';
 import { answerLogProbs, makeEpisodes, promptOrder, rewardScores, rolloutPrompt, rolloutPromptIndices } from '../../src/train/ppo-episodes';
 import { METRICS, PpoModels, PpoRow } from '../../src/train/ppo-types';
@@ -240,6 +240,48 @@ test('same seed, same numbers; a run resumed from its checkpoint repeats the uni
   assert.equal((replaced.extra.ppo as any).config.lr, 5e-4, 'replaced at the first save');
   replaced.model.dispose();
   for (const m of [a, c]) dispose(m);
+});
+
+test("onRollout: each iteration's prompts and decoded answers; its numbers join the rows and metrics.jsonl, and change nothing else", async () => {
+  const cfg = { ...tiny, iterations: 2, saveEvery: 1 };
+  const dir = path.join(root, 'rollout');
+  const seen: RolloutTexts[] = [];
+  const a = models();
+  const withHook = await trainPpo(a, data(), cfg, {
+    dir,
+    onRollout: (r) => {
+      seen.push(r);
+      return { 'dev/answers': r.answers.length, 'dev/says_paris': r.answers.filter((x) => x.includes('paris')).length / r.answers.length };
+    },
+  });
+  const b = models();
+  const without = await trainPpo(b, data(), cfg, {});
+  const order = promptOrder(prompts.length, DEFAULTS.seed);
+  assert.deepEqual(
+    seen.map((r) => r.prompts),
+    [0, 1].map((it) => rolloutPromptIndices(order, it, cfg.rolloutBatch!, 1)),
+  );
+  for (const r of seen) assert.ok(r.answers.length === cfg.rolloutBatch && r.answers.every((x) => typeof x === 'string'));
+  assert.deepEqual(Object.keys(withHook.rows[0]), [...METRICS, 'dev/answers', 'dev/says_paris']);
+  assert.equal(withHook.rows[1]['dev/answers'], cfg.rolloutBatch);
+  const fixedOnly = withHook.rows.map((r) => Object.fromEntries(METRICS.map((k) => [k, r[k]])) as PpoRow);
+  assert.deepEqual(withoutTime(fixedOnly), withoutTime(without.rows), 'the hook only observes');
+  const onDisk = fs
+    .readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    onDisk.map((r) => r['dev/answers']),
+    [cfg.rolloutBatch, cfg.rolloutBatch],
+  );
+  // a finished run reloads the rows with the caller's numbers
+  const again = await trainPpo(b, data(), cfg, { dir });
+  assert.equal(again.resumedFrom, 2);
+  assert.deepEqual(withoutTime(again.rows), withoutTime(withHook.rows));
+  // the caller may not overwrite the trainer's own names
+  await assert.rejects(trainPpo(b, data(), { ...cfg, iterations: 1 }, { onRollout: () => ({ 'objective/kl': 0 }) }), /onRollout returned "objective\/kl"/);
+  for (const m of [a, b]) dispose(m);
 });
 
 test('a diverging run stops with a clear message and leaves the last good checkpoint intact', async () => {
