@@ -121,6 +121,13 @@ export async function saveCheckpoint(dir: string, contents: CheckpointContents):
 }
 
 /** A checkpoint written before folder markers: its config.json names this format. */
+/** A checkpoint's identity: the sha256 of its checksums file, which lists every file's sha256. */
+export function checkpointFingerprint(dir: string): string {
+  const file = path.join(dir, CHECKSUM_FILE);
+  if (!fs.existsSync(file)) throw new Error(`${file}: not found (not a checkpoint folder)`);
+  return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
+
 export function isCheckpointFolder(dir: string): boolean {
   try {
     return JSON.parse(fs.readFileSync(path.join(dir, CONFIG_FILE), 'utf8'))?.format === FORMAT;

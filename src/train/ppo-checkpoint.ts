@@ -33,6 +33,9 @@ export interface SavedState {
   iteration: number;
   klCoef: number;
   config: PpoConfig;
+  /** What the run started from (e.g. fingerprints of the SFT checkpoint and the reward model):
+   *  a checkpoint made from other ones is not resumed. */
+  origin?: Record<string, string>;
 }
 
 export async function savePpoCheckpoint(
@@ -91,12 +94,14 @@ function configDiff(a: unknown, b: unknown, prefix = ''): string | null {
   return a === b ? null : `${prefix}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`;
 }
 
-/** Load a saved run into the models and optimizers; a run with another config is not resumed (the note says why). */
+/** Load a saved run into the models and optimizers; a run with another config, or started from
+ *  other models than `origin` names, is not resumed (the note says why). */
 export async function resumePpoCheckpoint(
   dir: string,
   models: PpoModels,
   adams: { policy: Adam; value: Adam },
   config: PpoConfig,
+  origin: Record<string, string> = {},
 ): Promise<{ state: SavedState; rows: PpoRow[] } | { note: string }> {
   const configFile = path.join(dir, 'config.json');
   const saved = readCheckpointConfig(dir).extra.ppo as SavedState | undefined;
@@ -107,6 +112,11 @@ export async function resumePpoCheckpoint(
   if (diff)
     return {
       note: `${configFile} holds a PPO run with another config (${diff}, saved vs now): starting over; its checkpoint is replaced at this run's first save`,
+    };
+  const from = configDiff(saved.origin ?? {}, origin);
+  if (from)
+    return {
+      note: `${configFile} holds a PPO run started from other models (${from}, saved vs now): starting over; its checkpoint is replaced at this run's first save`,
     };
   const policyCkpt = loadCheckpoint(dir);
   const valueCkpt = loadCheckpoint(path.join(dir, VALUE_DIR));

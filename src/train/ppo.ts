@@ -81,6 +81,9 @@ export interface PpoOptions<X extends Record<string, number> = {}> {
   onRollout?: (rollout: RolloutTexts) => X | Promise<X>;
   /** Called after each iteration's row is logged (and saved, when it is a save point); awaited. */
   onIteration?: (row: PpoRow & X, iteration: number) => void | Promise<void>;
+  /** What the models came from (e.g. fingerprints of the SFT checkpoint and the RM), saved with
+   *  each checkpoint: a checkpoint from other models is started over, never resumed. */
+  origin?: Record<string, string>;
   /** Where to keep a copy of the policy at each save point (e.g. 06's over-optimisation curve
    *  reads `ppo/<size>/<kind>-steps/step-<n>/`); none when absent. */
   snapshotDir?: (iteration: number) => string;
@@ -172,7 +175,7 @@ export async function trainPpo<X extends Record<string, number> = {}>(
   let start = 0;
   let resumeNote = opts.dir ? 'no checkpoint yet' : 'no checkpoint folder given';
   if (opts.dir && fs.existsSync(path.join(opts.dir, 'config.json'))) {
-    const r = await resumePpoCheckpoint(opts.dir, models, adams, config);
+    const r = await resumePpoCheckpoint(opts.dir, models, adams, config, opts.origin);
     if ('note' in r) resumeNote = r.note;
     else {
       rows = r.rows as (PpoRow & X)[];
@@ -340,7 +343,7 @@ export async function trainPpo<X extends Record<string, number> = {}>(
       const row = withMeasured(fixed, measured);
       rows.push(row);
       if (opts.dir && (iteration % config.saveEvery === 0 || iteration === config.iterations)) {
-        await savePpoCheckpoint(opts.dir, models, adams, { iteration, klCoef: kl.value, config }, rows);
+        await savePpoCheckpoint(opts.dir, models, adams, { iteration, klCoef: kl.value, config, origin: opts.origin }, rows);
         savedAt = iteration;
         if (opts.snapshotDir)
           await saveCheckpoint(opts.snapshotDir(iteration), { model: policy, tokenizer, extra: { stage: 'ppo-snapshot', iteration, ptxCoef: config.ptxCoef } });

@@ -22,6 +22,7 @@ import { judgingPanel, rolloutJudgement } from '../eval/judge';
 import type { Labeler } from '../labelers/panel';
 import { measurePolicy, MeasureOptions, PolicyMeasure } from '../eval/measure-policy';
 import { ppoStepDir } from '../eval/roster';
+import { checkpointFingerprint } from '../model/checkpoint';
 import { Tokenizer } from '../model/tokenizer';
 import { encodeStream } from '../train/batches';
 import { RolloutTexts, trainPpo } from '../train/ppo';
@@ -150,6 +151,9 @@ export async function runPpoStage(
         }
         const result = await trainPpo(start.models, train, ppoTrainerConfig(cfg, kind), {
           dir: a.ppo(size, kind),
+          // a checkpoint left by a run from another SFT checkpoint or reward model (03 or 04 run
+          // again) starts over instead of being reloaded
+          origin: { sft: checkpointFingerprint(start.sftDir), rewardModel: checkpointFingerprint(a.rewardModel) },
           snapshotDir: (iteration) => ppoStepDir(runDir, size, kind, iteration),
           onStart: (s) => hooks.onRunStart?.({ size, kind, ...s }),
           onRollout: (rollout) => devRolloutMetrics(data.devJudges, data.ppoPrompts, rollout),

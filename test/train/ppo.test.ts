@@ -232,6 +232,15 @@ test('same seed, same numbers; a run resumed from its checkpoint repeats the uni
   // a finished run returns its rows without training again
   const again = await trainPpo(c, data(), cfg, { dir: path.join(root, 'full') });
   assert.equal(again.resumedFrom, 3);
+  // a run started from other models (03 or 04 run again) is not reloaded: it starts over, and says why
+  const d = models();
+  await trainPpo(d, data(), { ...cfg, iterations: 1 }, { dir: path.join(root, 'origin'), origin: { sft: 'aaa', rewardModel: 'rm1' } });
+  const same = await trainPpo(d, data(), { ...cfg, iterations: 1 }, { dir: path.join(root, 'origin'), origin: { sft: 'aaa', rewardModel: 'rm1' } });
+  assert.equal(same.resumedFrom, 1);
+  const newSft = await trainPpo(d, data(), { ...cfg, iterations: 1 }, { dir: path.join(root, 'origin'), origin: { sft: 'bbb', rewardModel: 'rm1' } });
+  assert.equal(newSft.resumedFrom, 0);
+  assert.match(newSft.resumeNote, /started from other models \(sft: "aaa" vs "bbb", saved vs now\): starting over/);
+  dispose(d);
   // another config in the same folder is not continued: the run starts over, and says why
   const other = await trainPpo(c, data(), { ...cfg, iterations: 1, lr: 5e-4 }, { dir: path.join(root, 'full') });
   assert.equal(other.resumedFrom, 0);
