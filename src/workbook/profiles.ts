@@ -201,7 +201,10 @@ const SMOKE: DeepPartial<WorkbookConfig> = {
   tokenizer: { vocabSize: 512 },
   models: { sizes: ladder([16, 24, 32], [1, 1, 2], [2, 2, 2], 64) },
   pretrain: { maxAddresses: 12, steps: [30, 30, 30], evalEvery: 10, evalWindows: 8, checkpointEvery: 15, sampleTokens: 16 },
-  sft: { epochs: 3, batchSize: 8, answerPrompts: 12, maxNewTokens: 12, fewShotTokens: 12 },
+  // 12 epochs at lr 5e-3: enough for the medium and large SFT models to end about a third of
+  // their answers, so 05's RM score moves on smoke (at 3 epochs of 1e-3 no answer ended and every
+  // PPO score was the same number)
+  sft: { epochs: 12, lr: 5e-3, batchSize: 8, answerPrompts: 12, maxNewTokens: 12, fewShotTokens: 12 },
   reward: { prompts: 0, validationFraction: 0.25, maxNewTokens: 12, batchPrompts: 4, evalEvery: 5, ablationPrompts: 8, selectionPrompts: 8 },
   ppo: {
     trainer: { iterations: 2, rolloutBatch: 8, miniBatch: 8, ppoEpochs: 1, maxNewTokens: 8, ptxBatch: 4, ptxLength: 16, evalPretrainBatch: 4, saveEvery: 1 },

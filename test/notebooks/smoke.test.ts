@@ -117,6 +117,19 @@ test('every notebook executes on the smoke profile with no error output, and the
     }
   }
   assert.ok(fs.existsSync(path.join(ppoDir, 'judge-curves-figures.json')), '05 charts the RM against the dev judges');
+  // smoke's models end some answers, so the RM score PPO sees moves (no answer stuck at a fixed penalty)
+  const rollouts = sizes.flatMap((size) =>
+    fs
+      .readFileSync(path.join(ppoDir, size, 'ppo', 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l)),
+  );
+  assert.ok(
+    rollouts.some((r) => r['val/num_eos_tokens'] > 0),
+    'some rollout answer ends with EOS',
+  );
+  assert.ok(new Set(rollouts.map((r) => r['objective/scores'].toFixed(4))).size > 1, "the rollouts' RM score moves");
 
   const timings = JSON.parse(fs.readFileSync(path.join(runDir, 'timings.json'), 'utf8'));
   assert.equal(timings.notebooks.length, notebooks.length);
