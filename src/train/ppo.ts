@@ -233,7 +233,7 @@ export async function trainPpo<X extends Record<string, number> = {}>(
         const pol = answerLogProbs(policy, ep, config.temperature); // [B, T]
         const ref = answerLogProbs(reference, ep, config.temperature).logprobs; // [B, T]
         const ent = entropy(pol.logits.div(config.temperature), mask); // scalar
-        const { scores, hidden: rmHidden } = rewardScores(rewardModel, rewardHead, ep); // [B], [B, S', C]
+        const { scores, hidden: rmHidden } = rewardScores(rewardModel, rewardHead, ep); // [B], [B, S, C]
         // V(s_t): a frozen trunk is the RM's, so its features are read once here and cached
         const features = trainTrunk ? null : atAnswers(rmHidden, ep, tf.tensor1d(answerPositions(ep), 'int32')); // [B, T, C]
         const values = features ? valueHead.apply(features) : answerValues(models, ep); // [B, T]
