@@ -34,7 +34,8 @@ export interface ResultsSource {
   seeds?: { seed: number; dir: string }[];
 }
 
-function readJson(file: string, what: string): any {
+/** A JSON file, or an InputError naming it (`<what>: <name> not found`, or not valid JSON). */
+export function readJson(file: string, what: string): any {
   if (!fs.existsSync(file)) throw new InputError(`${what}: ${path.basename(file)} not found`);
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -43,11 +44,18 @@ function readJson(file: string, what: string): any {
   }
 }
 
-/** A finished run (its manifest says ok) with a summary; refused in one line otherwise. */
-function checkRun(abs: string, allowSmoke: boolean, dir = abs): { profile: string; runId: string } {
+/** The manifest of a workbook run folder whose run finished (status ok); refused in one line otherwise. `dir`: the folder as the user named it. */
+export function finishedRunManifest(abs: string, dir = abs): any {
+  if (!fs.existsSync(abs) || !fs.statSync(abs).isDirectory()) throw new InputError(`${dir}: not found (expected a run folder, e.g. runs/<run-id>)`);
   if (folderKind(abs) !== 'run') throw new InputError(`${dir}: not a workbook run folder (no ${MARKER} marker of kind run)`);
   const m = readJson(path.join(abs, 'manifest.json'), dir);
   if (m.status !== 'ok') throw new InputError(`${dir}: the run did not finish (manifest status "${m.status}"${m.reason ? `: ${m.reason}` : ''})`);
+  return m;
+}
+
+/** A finished run (its manifest says ok) with a summary; refused in one line otherwise. */
+function checkRun(abs: string, allowSmoke: boolean, dir = abs): { profile: string; runId: string } {
+  const m = finishedRunManifest(abs, dir);
   if (m.profile === 'smoke' && !allowSmoke) throw new InputError(`${dir}: a smoke run (tiny models, nothing judged); pass --allow-smoke to copy it anyway`);
   if (!fs.existsSync(path.join(abs, 'eval', 'summary.json'))) throw new InputError(`${dir}: no eval/summary.json (06-evaluation did not run in it)`);
   const split = readJson(path.join(abs, 'config.json'), dir)?.config?.evaluation?.split;
