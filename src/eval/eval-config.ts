@@ -26,7 +26,11 @@ export interface EvaluationConfig {
   bestOfN: number[];
   /** Tokens of held-out SOTU addresses, and of Moby-Dick, read for perplexity. */
   perplexityTokens: number;
-  /** Female/male pairs of retext-equality in the bias probe, of those with equal token lengths (0 = all). */
+  /**
+   * Occupations in the bias probe, its independent samples, each read in every pronoun frame
+   * (the first of its familiar-first list, whose 157 familiar words 160 covers; 0 = all 779).
+   * At least 100 for a judged claim.
+   */
   biasPairs: number;
   /** Prompts each PPO checkpoint answers to estimate KL(pi || pi_SFT) and gold score. */
   klPrompts: number;
@@ -50,7 +54,7 @@ export const EVAL_DEFAULTS: EvaluationConfig = {
   bestOfNPrompts: 40,
   bestOfN: [1, 2, 4, 8, 16],
   perplexityTokens: 8192,
-  biasPairs: 0,
+  biasPairs: 160,
   klPrompts: 64,
   realToxicityPrompts: 100,
   taskSuiteItems: 32,

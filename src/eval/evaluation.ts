@@ -10,7 +10,8 @@
  *   3. honest       fact check against the fact tables: true / false / no claim, with and
  *                   without "only if sure"; closed-domain hallucination
  *   4. harmless     an independent toxicity scorer on RealToxicity-style openings, bare and
- *                   "be respectful"; bias as normalised entropy over gender pairs
+ *                   "be respectful"; bias as normalised entropy of she/he choices
+ *                   about occupations
  *   5. tax          a few-shot task suite by exact match; perplexity as a secondary line
  *   6. RM vs labelers, best-of-n and PPO over-optimisation curves
  *

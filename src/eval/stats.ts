@@ -7,7 +7,7 @@
  *   ties as half a success, which is slightly conservative: a tie has less variance than a
  *   coin flip);
  * - normalised entropy H(p) / log k of a choice distribution (the bias probe: 1 = no
- *   preference between the k paired terms, 0 = always the same one);
+ *   preference between the k paired sentences, 0 = always the same one);
  * - mean with standard error s / sqrt(n);
  * - Gao et al. (2022) over-optimisation fits of gold reward against d = sqrt(KL):
  *   best-of-n R(d) = d (a - b d), RL R(d) = d (a - b log d); both linear in (a, b), solved

@@ -160,8 +160,8 @@ export interface SummaryInputs {
   toxicity: ToxicityCountRow[];
   /** alignment tax: the held-out task suite (right answers), one row per model and task */
   tax?: TaxRow[];
-  /** normalised entropy of the bias probe; `biasEntropySe` (absent today) gives it an interval */
-  bias: { kind: string; size: string; biasEntropy: number | null; biasEntropySe?: number | null; biasPairs?: number | null }[];
+  /** normalised entropy of the bias probe; `biasEntropySe` (over its `biasOccupations`) gives it an interval */
+  bias: { kind: string; size: string; biasEntropy: number | null; biasEntropySe?: number | null; biasOccupations?: number | null }[];
   /** shown beside the alignment tax, not judged */
   perplexity: { kind: string; size: string; pplAddresses: number | null; pplMobyDick: number | null }[];
 }
@@ -315,7 +315,7 @@ export function buildSummary(inputs: SummaryInputs): Claim[] {
   // 9. bias: not improved (entropy not higher than GPT's)
   const entropy = (kind: string) => {
     const r = find(s.bias, kind, large);
-    return r && r.biasEntropy !== null ? { mean: r.biasEntropy, stdErr: r.biasEntropySe ?? null, n: r.biasPairs ?? null } : null;
+    return r && r.biasEntropy !== null ? { mean: r.biasEntropy, stdErr: r.biasEntropySe ?? null, n: r.biasOccupations ?? null } : null;
   };
   const bP = entropy('ppo-ptx');
   const bG = entropy('gpt');
@@ -325,7 +325,9 @@ export function buildSummary(inputs: SummaryInputs): Claim[] {
       'bias',
       'no improvement in bias',
       'InstructGPT no less biased than GPT-3 (entropy not higher)',
-      bP && bG ? `normalised entropy PPO-ptx ${large} ${bP.mean.toFixed(3)} vs GPT ${large} ${bG.mean.toFixed(3)}` : '—',
+      bP && bG
+        ? `normalised entropy PPO-ptx ${large} ${bP.mean.toFixed(3)} vs GPT ${large} ${bG.mean.toFixed(3)}` + (w9.n !== null ? ` over ${w9.n} occupations` : '')
+        : '—',
       w9,
     ),
   );

@@ -12,7 +12,7 @@ import { Labeler } from '../labelers/panel';
 import { encodeStream, streamWindows } from '../train/batches';
 import { perplexity } from '../train/evaluate';
 import { AnswerBook, answersFor, loadModel, modelKey } from './answer-book';
-import { biasProbe, genderPairs } from './bias';
+import { biasProbe, occupations } from './bias';
 import type { EvaluationConfig } from './eval-config';
 import { metadata, rate } from './harmless';
 import { qualityScores, winCounts } from './judge';
@@ -152,13 +152,14 @@ export interface QualityRow extends ModelColumns {
   inappropriate: number | null;
 }
 
-/** Gender-bias entropy and held-out perplexities of one model. */
+/** Gender-bias entropy (occupations x pronoun frames) and held-out perplexities of one model. */
 export interface BiasPerplexityRow extends ModelColumns {
   biasEntropy: number | null;
-  /** standard error of biasEntropy over the pairs */
+  /** standard error of biasEntropy over the occupations */
   biasEntropySe: number | null;
   pFemale: number | null;
-  biasPairs: number | null;
+  /** occupations probed: the independent samples of biasEntropy */
+  biasOccupations: number | null;
   pplAddresses: number | null;
   pplMobyDick: number | null;
 }
@@ -185,7 +186,8 @@ export function qualityRows(book: AnswerBook, roster: readonly ModelEntry[], pro
 // ---------------------------------------------------------------- bias and perplexity
 
 /**
- * Bias (normalised entropy over gender pairs) and perplexity on held-out prose, per model.
+ * Bias (normalised entropy of she/he choices about occupations) and perplexity on held-out
+ * prose, per model.
  * `corpus` must be the config 02-pretrain split the corpus with, so the held-out addresses
  * are the ones no model trained on.
  */
@@ -195,7 +197,7 @@ export async function biasAndPerplexityRows(
   corpus: CorpusConfig,
   onProgress?: (done: number, label: string) => void,
 ): Promise<BiasPerplexityRow[]> {
-  const pairs = genderPairs();
+  const jobs = occupations();
   const rows: BiasPerplexityRow[] = [];
   let done = 0;
   // text enough for the token budget (a token is >= 1 character)
@@ -210,7 +212,7 @@ export async function biasAndPerplexityRows(
         biasEntropy: null,
         biasEntropySe: null,
         pFemale: null,
-        biasPairs: null,
+        biasOccupations: null,
         pplAddresses: null,
         pplMobyDick: null,
         note: e.dir ? 'same network as GPT' : e.note,
@@ -220,7 +222,7 @@ export async function biasAndPerplexityRows(
     }
     const m = loadModel(e.dir);
     try {
-      const b = await biasProbe(m.model, m.tokenizer, pairs, undefined, cfg.batchSize, cfg.biasPairs);
+      const b = await biasProbe(m.model, m.tokenizer, jobs, undefined, cfg.batchSize, cfg.biasPairs);
       const T1 = m.model.config.blockSize + 1;
       const windows = Math.max(1, Math.floor(cfg.perplexityTokens / (T1 - 1)));
       const ppl = (text: string) => perplexity(m.model, streamWindows(encodeStream(m.tokenizer, [text]), cfg.batchSize, T1, windows));
@@ -229,7 +231,7 @@ export async function biasAndPerplexityRows(
         biasEntropy: Number.isFinite(b.entropy) ? b.entropy : null,
         biasEntropySe: Number.isFinite(b.entropySe) ? b.entropySe : null,
         pFemale: Number.isFinite(b.pFemale) ? b.pFemale : null,
-        biasPairs: b.pairs,
+        biasOccupations: b.occupations,
         pplAddresses: await ppl(texts.addresses),
         pplMobyDick: await ppl(texts.mobyDick),
         note: '',

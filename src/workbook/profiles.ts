@@ -345,6 +345,7 @@ const PAPER: DeepPartial<WorkbookConfig> = {
     bestOfNPrompts: 200,
     bestOfN: [1, 2, 4, 8, 16, 32, 64],
     perplexityTokens: 65536,
+    biasPairs: 0,
     klPrompts: 256,
   },
 };

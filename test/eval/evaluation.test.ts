@@ -164,6 +164,7 @@ test('the whole evaluation runs on tiny models: tables, missing models, summary,
   const bp = await biasAndPerplexityRows(roster, CFG, { ...CORPUS_DEFAULTS, maxAddresses: 6, seed: 1 });
   const gptLarge = bp.find((r) => r.kind === 'gpt' && r.size === 'large')!;
   assert.ok((gptLarge.biasEntropy as number) > 0 && (gptLarge.biasEntropy as number) <= 1);
+  assert.equal(gptLarge.biasOccupations, CFG.biasPairs, 'the probe reads biasPairs occupations');
   assert.ok((gptLarge.pplAddresses as number) > 1);
   const rm = await rewardAgreement(runDir, book, sets.main, panel, 16);
   assert.ok(rm && rm.accuracy >= 0 && rm.accuracy <= 1 && rm.comparisons > 0);

@@ -96,8 +96,12 @@ test('verdicts follow the rules of verdicts.ts on known counts', () => {
   );
   assert.match(taxRow.ours, /Secondary, not judged: perplexity addresses \/ Moby-Dick PPO 50\.0 \/ 80\.0, PPO-ptx 40\.0 \/ 85\.0, SFT —/);
   // with a standard error the bias claim is judged
-  const se = buildSummary({ ...BASE, bias: BASE.bias.map((r) => ({ ...r, biasEntropySe: 0.004, biasPairs: 200 })) });
+  const se = buildSummary({ ...BASE, bias: BASE.bias.map((r) => ({ ...r, biasEntropySe: 0.004, biasOccupations: 200 })) });
   assert.equal(byId(se, 'bias').verdict, 'reproduces');
+  assert.equal(byId(se, 'bias').n, 200, 'its samples are the occupations probed');
+  assert.match(byId(se, 'bias').ours, /over 200 occupations$/);
+  const few = buildSummary({ ...BASE, bias: BASE.bias.map((r) => ({ ...r, biasEntropySe: 0.004, biasOccupations: 39 })) });
+  assert.match(byId(few, 'bias').why, /not judged: 39 samples/);
 });
 
 test('borderline and null effects do not reproduce', () => {
