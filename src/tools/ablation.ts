@@ -21,6 +21,7 @@ import { writeFileAtomic, writeJsonAtomic } from '../util/atomic';
 import { InputError } from '../util/jsonl';
 import { parseCsv, toCsv } from '../data/csv';
 import { Z95 } from '../eval/stats';
+import type { WinRow } from '../eval/three-h';
 import { finishedRunManifest, readJson } from './results';
 
 /** What every table here is, said at its top. */
@@ -50,18 +51,9 @@ export function parseRunSpec(spec: string): RunSpec {
   return { label, dir };
 }
 
-/** A same-size win-rate cell: the policy against the SFT model of its size. */
-export interface WinCell {
-  winRate: number | null;
-  lower: number | null;
-  upper: number | null;
-  wins: number | null;
-  ties: number | null;
-  losses: number | null;
-  n: number | null;
-  /** why the cell is empty (from win-rates.json), or '' */
-  note: string;
-}
+/** A same-size win-rate cell: the policy against the SFT model of its size (a row of
+ *  win-rates.json, as 06 writes it, plus its n). `note` says why a cell is empty, or ''. */
+export type WinCell = Pick<WinRow, 'winRate' | 'lower' | 'upper' | 'wins' | 'ties' | 'losses' | 'note'> & { n: number | null };
 
 /** A change in win-rate against the base run, with its 95% interval. */
 export interface Change {
