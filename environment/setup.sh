@@ -2,7 +2,8 @@
 # Set up what the workbook needs outside npm: Jupyter (Debian's packages), a headless
 # Chromium for chart images and the browser test (its package also ships SwiftShader, the
 # software Vulkan driver the webgpu tests run on where there is no GPU), the Vulkan loader
-# (libvulkan1) that Dawn needs for webgpu, and the tslab kernel spec.
+# (libvulkan1) that Dawn needs for webgpu, numpy for the tests' float64 reference models
+# (python3-numpy), and the tslab kernel spec.
 # Idempotent: run it as often as you like (npm run setup).
 #   On Debian/Ubuntu as root: installs what is missing with apt-get.
 #   Elsewhere: prints exactly what to install and stops (exit 1).
@@ -12,7 +13,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PY=/usr/bin/python3
 TSLAB="$ROOT/node_modules/.bin/tslab"
 KERNEL="$ROOT/environment/tslab-kernel.cjs"   # tslab with its ZeroMQ sends queued (see its header)
-APT_PACKAGES=(jupyter-notebook python3-nbconvert python3-nbclient jupyter-nbconvert jupyter-client chromium chromium-headless-shell libvulkan1)
+APT_PACKAGES=(jupyter-notebook python3-nbconvert python3-nbclient jupyter-nbconvert jupyter-client chromium chromium-headless-shell libvulkan1 python3-numpy)
 
 say() { printf 'setup: %s\n' "$*"; }
 stop() { printf 'setup: %s\n' "$*" >&2; exit 1; }
