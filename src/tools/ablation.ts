@@ -20,7 +20,7 @@ import * as path from 'path';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic';
 import { InputError } from '../util/jsonl';
 import { parseCsv, toCsv } from '../data/csv';
-import { Z95 } from '../eval/stats';
+import { WinCounts, winRate, Z95 } from '../eval/stats';
 import type { WinRow } from '../eval/three-h';
 import { finishedRunManifest, readJson } from './results';
 
@@ -224,11 +224,10 @@ export function readAblationRun(spec: RunSpec): AblationRun {
  * per-prompt score from the counts. The two runs are treated as independent samples; when they
  * are judged on the same prompts a paired interval would be narrower, so this one is conservative.
  */
-export function winRateChange(base: { wins: number; ties: number; losses: number }, run: { wins: number; ties: number; losses: number }): Change {
-  const stats = (c: { wins: number; ties: number; losses: number }) => {
+export function winRateChange(base: WinCounts, run: WinCounts): Change {
+  const stats = (c: WinCounts) => {
+    const p = winRate(c); // ties half; refuses no judgements
     const n = c.wins + c.ties + c.losses;
-    if (!(n > 0)) throw new Error('winRateChange: no judgements (wins + ties + losses = 0)');
-    const p = (c.wins + c.ties / 2) / n;
     return { n, p, v: Math.max(0, (c.wins + c.ties / 4) / n - p * p) };
   };
   const a = stats(base);
