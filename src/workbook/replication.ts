@@ -2,15 +2,19 @@
  * `npm run workbook -- --seeds 1,2,3`: the whole workbook once per master seed (the profile's
  * `seed`, everything else the same), each into runs/<run-id>-seed<N>/, then the cross-seed
  * table in runs/<run-id>-replication/ (replication.json, .csv, .md; eval/replication.ts joins
- * the summaries). With `--continue <run-id>` each seed's folder is continued, and a seed whose
- * folder does not exist yet starts fresh, so an interrupted replication resumes. A seed that
- * fails or is interrupted stops the loop; the table is written only when every seed ran ok.
+ * the summaries). With `--continue <run-id>` each seed's folder is continued, a seed whose
+ * folder does not exist yet starts fresh, and a seed whose run already finished with the same
+ * profile and params is kept as it is (unless --from or --only asks for notebooks again), so an
+ * interrupted replication resumes where it stopped, and seeds run side by side as separate
+ * `--run-id <id>-seed<N> --param seed=<N>` runs can be joined afterwards. A seed that fails or
+ * is interrupted stops the loop; the table is written only when every seed ran ok.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { assertReplaceable, replaceDirAtomic, writeFileAtomic, writeJsonAtomic } from '../util/atomic';
 import { InputError } from '../util/jsonl';
 import { replicate, Replication, replicationCsv, replicationMarkdown, SeedRun } from '../eval/replication';
+import { canonical } from '../util/config';
 import { parseParams } from './params';
 import { defaultRunId, RUN_DEFAULTS, RunOptions, runWorkbook } from './runner';
 
@@ -44,6 +48,24 @@ export function readSeedRuns(runsDir: string, base: string, seeds: readonly numb
       throw new Error(`${file}: not valid JSON (${(e as Error).message})`);
     }
   });
+}
+
+/**
+ * True when `runDir` holds a finished run (manifest status ok) made with this profile and
+ * these params: there is nothing left to run in it. A folder made with other params is not
+ * finished for this replication; continuing it is refused by the runner in one line.
+ */
+export function finishedWith(runDir: string, profile: string, params: Record<string, unknown>): boolean {
+  const read = (f: string) => {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(runDir, f), 'utf8'));
+    } catch {
+      return null; // missing or torn: the runner's --continue says which, in one line
+    }
+  };
+  const manifest = read('manifest.json');
+  const config = read('config.json');
+  return manifest?.status === 'ok' && config?.profile === profile && canonical(config.params) === canonical(params);
 }
 
 /** runs/<base>-replication/ with replication.json, .csv and .md, replaced whole. */
@@ -92,6 +114,11 @@ export async function runSeeds(
   for (const [i, seed] of seeds.entries()) {
     const id = seedRunId(base, seed);
     const resume = !!o.continueRun && fs.existsSync(at(id));
+    if (resume && !o.from && !o.only?.length && finishedWith(at(id), o.profile, parseParams(o.profile, [...o.params, `seed=${seed}`]).params)) {
+      log(`workbook: seed ${seed} (${i + 1} of ${seeds.length}): ${id} already finished with these params; kept (--from or --only runs notebooks in it again)`);
+      runDirs.push(at(id));
+      continue;
+    }
     log(
       `workbook: seed ${seed} (${i + 1} of ${seeds.length}) -> ${path.relative(process.cwd(), at(id)) || id}${o.continueRun && !resume ? ' (new: no such folder to continue)' : ''}`,
     );

@@ -115,3 +115,54 @@ test('bad input is refused in one line before any run', async () => {
   assert.throws(() => parseSeeds(['2', '2']), /seed 2 is given twice/);
   assert.throws(() => parseSeeds([]), /at least one seed/);
 });
+
+test('--continue keeps a seed whose run finished with the same params, so side-by-side seed runs can be joined', async () => {
+  const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-seeds-'));
+  // seeds 1 and 2 ran on their own as --run-id j-seed<N> --param seed=<N>; seed 2 did not finish
+  const made = (seed: number, status: string, params: Record<string, unknown>) => {
+    const dir = path.join(runsDir, `j-seed${seed}`, 'eval');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(runsDir, `j-seed${seed}`, 'manifest.json'), JSON.stringify({ status }));
+    fs.writeFileSync(path.join(runsDir, `j-seed${seed}`, 'config.json'), JSON.stringify({ profile: 'smoke', params }));
+    fs.writeFileSync(
+      path.join(dir, 'summary.json'),
+      JSON.stringify([
+        { id: 'x', claim: 'X', paper: 'P', ours: '', verdict: 'reproduces', why: '', estimate: 0.1, lower: null, upper: null, n: 200, measure: 'rate' },
+      ]),
+    );
+  };
+  made(1, 'ok', { seed: 1 });
+  made(2, 'failed', { seed: 2 });
+  const first = stub(runsDir);
+  const r = await runSeeds({ profile: 'smoke', params: [], runsDir, continueRun: 'j', seeds: [1, 2, 3] }, first.runOne, quiet);
+  assert.equal(r.status, 0);
+  assert.deepEqual(
+    r.runDirs,
+    [1, 2, 3].map((s) => path.join(runsDir, `j-seed${s}`)),
+  );
+  assert.deepEqual(
+    first.calls.map((x) => [x.runId, x.continueRun]),
+    [
+      [undefined, 'j-seed2'],
+      ['j-seed3', undefined],
+    ],
+  );
+  assert.ok(fs.existsSync(path.join(runsDir, 'j-replication', 'replication.json')));
+
+  // other params are not "finished for this replication": the runner is asked (and refuses in one line)
+  made(1, 'ok', { seed: 1, 'data.sftPrompts': 30 });
+  const second = stub(runsDir);
+  await runSeeds({ profile: 'smoke', params: [], runsDir, continueRun: 'j', seeds: [1] }, second.runOne, quiet);
+  assert.deepEqual(
+    second.calls.map((x) => x.continueRun),
+    ['j-seed1'],
+  );
+  // --from asks for notebooks again even in a finished run
+  made(1, 'ok', { seed: 1 });
+  const third = stub(runsDir);
+  await runSeeds({ profile: 'smoke', params: [], runsDir, continueRun: 'j', seeds: [1], from: '06' }, third.runOne, quiet);
+  assert.deepEqual(
+    third.calls.map((x) => x.continueRun),
+    ['j-seed1'],
+  );
+});
