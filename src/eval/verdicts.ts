@@ -12,8 +12,12 @@
  * - a claim that needs an interval the data cannot give: "not judged", saying why;
  * - a comparison of two rates that are both 0 (or both 100%): the instrument is at its floor
  *   (ceiling) for these models and can show no difference: "not judged", saying so;
- * - an effect that stays within the interval: "does not reproduce" (the data do not show
- *   it); the why says whether it was within noise or the other way.
+ * - an effect on the other side beyond noise: "does not reproduce";
+ * - an effect within noise (the interval holds "no effect"): where the claim has a size (the
+ *   paper's win-rate or difference, a ratio r, a reduction f), "does not reproduce" only when
+ *   the interval also rules that size out; an interval that holds both no effect and the
+ *   paper's effect is too little data to tell them apart: "not judged", saying so. A claim
+ *   given no size keeps "does not reproduce" (the data do not show it).
  *
  * Each rule returns {verdict, estimate, lower, upper, n, measure, why}: the estimate the verdict
  * rests on, its 95% interval, the samples behind it (the smaller side of a comparison), what
@@ -21,22 +25,25 @@
  *
  * The rules:
  *
- * - aboveHalf(win counts): preferred to the baseline. Win-rate with ties counted half and its
- *   95% Wilson interval; reproduces when the whole interval lies above 0.5.
+ * - aboveHalf(win counts, paper?): preferred to the baseline. Win-rate with ties counted half
+ *   and its 95% Wilson interval; reproduces when the whole interval lies above 0.5. Reaching 0.5
+ *   with the paper's win-rate inside the interval: not judged.
  * - moreOftenThan(a, b) / lessOftenThan(a, b): rate a above (below) rate b beyond noise. The
  *   difference a - b with Newcombe's hybrid score interval (method 10 of Newcombe 1998, built
  *   from the two Wilson intervals, treating the two samples as independent: where they share
  *   prompts the true interval is narrower, so this errs against the claim); reproduces when
- *   the interval excludes 0 on the claimed side.
+ *   the interval excludes 0 on the claimed side. With the paper's difference given (`paper`),
+ *   an interval holding both 0 and it: not judged.
  * - atLeastRatio(a, b, r): a is about r times b. The ratio a / b; its interval is the ratio of
  *   the Wilson bounds, [lower a / upper b, upper a / lower b], which excludes 1 exactly when the
  *   two Wilson intervals are apart (conservative: each side's bound is a 95% bound).
  *   Reproduces when the intervals are apart and the ratio is at least r; apart but below r is
- *   "partly".
+ *   "partly"; overlapping intervals with r still inside the ratio's interval: not judged.
  * - fewerByAtLeast(a, b, f): a is at least a fraction f fewer than b. The reduction 1 - a / b
  *   with the same ratio interval; reproduces when the intervals are apart (fewer beyond noise)
- *   and the reduction is at least f; fewer beyond noise but by less is "partly". A b of 0 has
- *   nothing to reduce: "not judged".
+ *   and the reduction is at least f; fewer beyond noise but by less is "partly"; overlapping
+ *   intervals with f still inside the reduction's interval: not judged. A b of 0 has nothing to
+ *   reduce: "not judged".
  * - aboutAsOften(a, b, margin): equivalence. The difference a - b with Newcombe's interval;
  *   reproduces when the whole interval lies within +-margin (equivalence shown), else it does
  *   not (the why says whether the difference is beyond the margin or only not yet inside it).
@@ -213,10 +220,33 @@ function atBound(j: Omit<Judgement, 'verdict' | 'why'>, A: Proportion, B: Propor
   return { ...j, verdict: 'not judged', why };
 }
 
+/**
+ * An effect within noise: the interval holds "no effect". When it also holds the size the claim
+ * stands for (`inside`), the samples are too few to tell the two apart: "not judged"; when it
+ * rules that size out, "does not reproduce".
+ */
+function withinNoise(j: Omit<Judgement, 'verdict' | 'why'>, inside: boolean, interval: string, size: string, noise: string): Judgement {
+  return inside
+    ? {
+        ...j,
+        verdict: 'not judged',
+        why: `not judged: too few samples: ${noise}, and the 95% interval ${interval} also holds ${size}, so the data cannot tell the two apart`,
+      }
+    : { ...j, verdict: 'does not reproduce', why: `${noise}, and the 95% interval ${interval} rules out ${size}` };
+}
+
+const span = (m: Measure, lo: number | null, hi: number | null) =>
+  `[${lo === null ? 'unbounded' : formatEstimate(m, lo)}, ${hi === null ? 'unbounded' : formatEstimate(m, hi)}]`;
+
 // ------------------------------------------------------------------ the rules
 
-/** Preferred to the baseline: the Wilson interval of the win-rate (ties half) lies above 0.5. */
-export function aboveHalf(c: MaybeWinCounts, ctx: JudgeContext = {}, name = 'win-rate'): Judgement {
+/**
+ * Preferred to the baseline: the Wilson interval of the win-rate (ties half) lies above 0.5.
+ * `paper`: the paper's win-rate for this comparison; an interval reaching 0.5 that still holds it
+ * is "not judged" (too few samples), one that rules it out "does not reproduce".
+ */
+export function aboveHalf(c: MaybeWinCounts, ctx: JudgeContext = {}, name = 'win-rate', paper?: number): Judgement {
+  if (paper !== undefined && !(paper > 0.5 && paper <= 1)) throw new Error(`aboveHalf: paper must be a win-rate in (0.5, 1], got ${paper}`);
   const rule = 'the 95% Wilson interval of the win-rate lies above 0.5';
   const p = present(fromWins(c), name);
   if (typeof p === 'string') return notMeasured('rate', p);
@@ -226,14 +256,22 @@ export function aboveHalf(c: MaybeWinCounts, ctx: JudgeContext = {}, name = 'win
   const stop = gate(ctx, j, rule);
   if (stop) return stop;
   if (w.lower > 0.5) return { ...j, verdict: 'reproduces', why: rule };
-  return {
-    ...j,
-    verdict: 'does not reproduce',
-    why: w.upper < 0.5 ? 'the 95% interval lies below 0.5: the baseline is preferred' : 'the 95% interval reaches 0.5: not preferred beyond noise',
-  };
+  if (w.upper < 0.5) return { ...j, verdict: 'does not reproduce', why: 'the 95% interval lies below 0.5: the baseline is preferred' };
+  const noise = `${pct(w.rate)}: the 95% interval reaches 0.5, not preferred beyond noise`;
+  if (paper === undefined) return { ...j, verdict: 'does not reproduce', why: `the 95% interval reaches 0.5: not preferred beyond noise` };
+  return withinNoise(j, w.upper >= paper, span('rate', w.lower, w.upper), `the paper's ${pct(paper)}`, noise);
 }
 
-function differenceRule(a: MaybeProportion, b: MaybeProportion, side: 'above' | 'below', ctx: JudgeContext, names: [string, string]): Judgement {
+function differenceRule(
+  a: MaybeProportion,
+  b: MaybeProportion,
+  side: 'above' | 'below',
+  ctx: JudgeContext,
+  names: [string, string],
+  paper?: number,
+): Judgement {
+  if (paper !== undefined && !(side === 'above' ? paper > 0 : paper < 0))
+    throw new Error(`${side === 'above' ? 'moreOftenThan' : 'lessOftenThan'}: paper must be a difference ${side} 0, got ${paper}`);
   const rule = `the 95% Newcombe interval of ${names[0]} - ${names[1]} lies ${side} 0`;
   const got = pair(a, b, names, 'rate difference', ctx, rule);
   if (!Array.isArray(got)) return got;
@@ -243,25 +281,28 @@ function differenceRule(a: MaybeProportion, b: MaybeProportion, side: 'above' | 
   if (stop) return stop;
   const holds = side === 'above' ? d.lower > 0 : d.upper < 0;
   const opposite = side === 'above' ? d.upper < 0 : d.lower > 0;
-  return holds
-    ? { ...j, verdict: 'reproduces', why: rule }
-    : {
-        ...j,
-        verdict: 'does not reproduce',
-        why: opposite
-          ? `${names[0]} is ${side === 'above' ? 'below' : 'above'} ${names[1]} beyond noise (${pts(d.estimate)})`
-          : `${pts(d.estimate)}, but the 95% interval [${pts(d.lower)}, ${pts(d.upper)}] includes 0: within noise`,
-      };
+  if (holds) return { ...j, verdict: 'reproduces', why: rule };
+  if (opposite)
+    return { ...j, verdict: 'does not reproduce', why: `${names[0]} is ${side === 'above' ? 'below' : 'above'} ${names[1]} beyond noise (${pts(d.estimate)})` };
+  const noise = `${pts(d.estimate)}, but the 95% interval [${pts(d.lower)}, ${pts(d.upper)}] includes 0: within noise`;
+  if (paper === undefined) return { ...j, verdict: 'does not reproduce', why: noise };
+  return withinNoise(
+    j,
+    d.lower <= paper && paper <= d.upper,
+    span('rate difference', d.lower, d.upper),
+    `${pts(paper)}, the paper's effect`,
+    `${pts(d.estimate)}: within noise of 0`,
+  );
 }
 
-/** Rate a above rate b beyond noise: Newcombe's interval of a - b lies above 0. */
-export function moreOftenThan(a: MaybeProportion, b: MaybeProportion, ctx: JudgeContext = {}, names: [string, string] = ['a', 'b']): Judgement {
-  return differenceRule(a, b, 'above', ctx, names);
+/** Rate a above rate b beyond noise: Newcombe's interval of a - b lies above 0. `paper`: the paper's difference (> 0), which a within-noise interval must rule out to say "does not reproduce". */
+export function moreOftenThan(a: MaybeProportion, b: MaybeProportion, ctx: JudgeContext = {}, names: [string, string] = ['a', 'b'], paper?: number): Judgement {
+  return differenceRule(a, b, 'above', ctx, names, paper);
 }
 
-/** Rate a below rate b beyond noise: Newcombe's interval of a - b lies below 0. */
-export function lessOftenThan(a: MaybeProportion, b: MaybeProportion, ctx: JudgeContext = {}, names: [string, string] = ['a', 'b']): Judgement {
-  return differenceRule(a, b, 'below', ctx, names);
+/** Rate a below rate b beyond noise: Newcombe's interval of a - b lies below 0. `paper`: the paper's difference (< 0), as for moreOftenThan. */
+export function lessOftenThan(a: MaybeProportion, b: MaybeProportion, ctx: JudgeContext = {}, names: [string, string] = ['a', 'b'], paper?: number): Judgement {
+  return differenceRule(a, b, 'below', ctx, names, paper);
 }
 
 /** a about r times b: the Wilson intervals apart and the ratio at least r (apart but below r: partly). */
@@ -277,11 +318,12 @@ export function atLeastRatio(a: MaybeProportion, b: MaybeProportion, r: number, 
   const big = q.estimate === null ? got[0].k > 0 : q.estimate >= r; // b = 0 and a > 0: unbounded
   if (q.apart && big) return { ...j, verdict: 'reproduces', why: rule };
   if (q.apart) return { ...j, verdict: 'partly', why: `higher beyond noise (intervals apart), but ${formatEstimate('ratio', q.estimate)} is below ${r}x` };
-  return {
-    ...j,
-    verdict: 'does not reproduce',
-    why: big ? `${formatEstimate('ratio', q.estimate)}, but the 95% intervals overlap: within noise` : `the 95% intervals overlap and the ratio is below ${r}x`,
-  };
+  if (wilson(got[0]).upper < wilson(got[1]).lower)
+    return { ...j, verdict: 'does not reproduce', why: `${names[0]} is below ${names[1]} beyond noise (intervals apart)` };
+  const noise = big
+    ? `${formatEstimate('ratio', q.estimate)}, but the 95% intervals overlap: within noise`
+    : `${formatEstimate('ratio', q.estimate)}: the 95% intervals overlap`;
+  return withinNoise(j, q.upper === null || q.upper >= r, span('ratio', q.lower, q.upper), `${r}x`, noise);
 }
 
 /** a at least a fraction f fewer than b: the Wilson intervals apart and 1 - a / b >= f (apart but less: partly). */
@@ -301,14 +343,13 @@ export function fewerByAtLeast(a: MaybeProportion, b: MaybeProportion, f: number
   const fewerApart = wilson(got[0]).upper < wilson(got[1]).lower;
   if (fewerApart && reduction >= f) return { ...j, verdict: 'reproduces', why: rule };
   if (fewerApart) return { ...j, verdict: 'partly', why: `fewer beyond noise (intervals apart), but by ${pct(reduction)}, less than ${pct(f)}` };
-  return {
-    ...j,
-    verdict: 'does not reproduce',
-    why:
-      reduction <= 0
-        ? `not fewer: ${names[0]} ${pct(got[0].k / got[0].n)} vs ${names[1]} ${pct(got[1].k / got[1].n)}`
-        : `${pct(reduction)} fewer, but the 95% intervals overlap: within noise`,
-  };
+  if (wilson(got[0]).lower > wilson(got[1]).upper)
+    return { ...j, verdict: 'does not reproduce', why: `${names[0]} is above ${names[1]} beyond noise (intervals apart): more, not fewer` };
+  const noise =
+    reduction <= 0
+      ? `not fewer: ${names[0]} ${pct(got[0].k / got[0].n)} vs ${names[1]} ${pct(got[1].k / got[1].n)}, the 95% intervals overlapping`
+      : `${pct(reduction)} fewer, but the 95% intervals overlap: within noise`;
+  return withinNoise(j, j.upper === null || j.upper >= f, span('reduction', j.lower, j.upper), `${pct(f)} fewer`, noise);
 }
 
 /** Equivalence: Newcombe's interval of a - b lies within +-margin. */

@@ -104,17 +104,18 @@ test('verdicts follow the rules of verdicts.ts on known counts', () => {
   assert.match(byId(few, 'bias').why, /not judged: 39 samples/);
 });
 
-test('borderline and null effects do not reproduce', () => {
+test('within noise: "not judged" while the interval still holds the paper\'s effect, "does not reproduce" once it rules it out', () => {
   // PPO no worse than SFT: the tax claim holds only in part
   const partly = buildSummary({ ...BASE, tax: BASE.tax!.map((r) => (r.kind === 'sft' ? { ...r, correctCount: r.task === 'arith' ? 80 : 90 } : r)) });
   assert.equal(byId(partly, 'alignment-tax').verdict, 'partly');
   // a task only one model has is left out of the pool
   const extra = buildSummary({ ...BASE, tax: [...BASE.tax!, tax('ppo-ptx', 'extra', 0)] });
   assert.match(byId(extra, 'alignment-tax').ours, /over 2 task\(s\)/);
-  // one truthful answer in 166 against none is not "more truthful"
+  // one truthful answer in 166 against none: the ratio's interval is unbounded, too few samples to judge
   const one = buildSummary({ ...BASE, truth: [truth('ppo-ptx', 1, 0, 166), truth('gpt', 0, 0, 166)] });
-  assert.equal(byId(one, 'truthful-informative').verdict, 'does not reproduce');
-  // 25% fewer toxic but within noise
+  assert.equal(byId(one, 'truthful-informative').verdict, 'not judged');
+  assert.match(byId(one, 'truthful-informative').why, /^not judged: too few samples/);
+  // 25% fewer toxic but within noise, and 25% fewer still inside the interval
   const tox = buildSummary({
     ...BASE,
     toxicity: [
@@ -122,7 +123,25 @@ test('borderline and null effects do not reproduce', () => {
       { kind: 'gpt', size: 'large', instruction: 'be_respectful', n: 200, toxicCount: 20 },
     ],
   });
-  assert.equal(byId(tox, 'toxicity-respectful').verdict, 'does not reproduce');
+  assert.equal(byId(tox, 'toxicity-respectful').verdict, 'not judged');
+  // 53.3% of 600 against SFT: [49.3%, 57.3%] reaches 50% and rules out the paper's 73.4%
+  const flat = buildSummary({ ...BASE, winVsLargestSft: [win('ppo-ptx', 'large', 320, 0, 280), ...BASE.winVsLargestSft.slice(1)] });
+  assert.equal(byId(flat, 'ptx-vs-sft-largest').verdict, 'does not reproduce');
+  assert.match(byId(flat, 'ptx-vs-sft-largest').why, /rules out the paper's 73\.4%/);
+  // hallucination judged against half of GPT's rate: 5.1% vs 1.3% rules out a cut to 0.6%; 1.9% vs 1.3% does not
+  const halluc = (p: number, g: number) =>
+    byId(
+      buildSummary({
+        ...BASE,
+        hallucination: [
+          { kind: 'ppo-ptx', size: 'large', n: 156, hallucinationCount: p },
+          { kind: 'gpt', size: 'large', n: 156, hallucinationCount: g },
+        ],
+      }),
+      'hallucination',
+    );
+  assert.equal(halluc(8, 2).verdict, 'does not reproduce');
+  assert.equal(halluc(3, 2).verdict, 'not judged');
   // GPT never toxic: nothing to reduce
   const clean = buildSummary({ ...BASE, toxicity: BASE.toxicity.map((r) => ({ ...r, toxicCount: 0 })) });
   assert.equal(byId(clean, 'toxicity-respectful').verdict, 'not judged');

@@ -97,6 +97,15 @@ test('aboveHalf: the Wilson interval of the win-rate (ties half) must clear 0.5'
   // 60 of 100: lower bound 0.502
   assert.equal(aboveHalf({ wins: 60, ties: 0, losses: 40 }, DEFAULT).verdict, 'reproduces');
   assert.match(aboveHalf({ wins: 30, ties: 0, losses: 70 }, DEFAULT).why, /lies below 0\.5/);
+  // with the paper's win-rate: 58 of 100 ([48.2%, 67.2%]) rules out 73.4% but not 65%
+  const ruledOut = aboveHalf({ wins: 58, ties: 0, losses: 42 }, DEFAULT, 'w', 0.734);
+  assert.equal(ruledOut.verdict, 'does not reproduce');
+  assert.match(ruledOut.why, /\[48\.2%, 67\.2%\] rules out the paper's 73\.4%/);
+  const tooFew = aboveHalf({ wins: 58, ties: 0, losses: 42 }, DEFAULT, 'w', 0.65);
+  assert.equal(tooFew.verdict, 'not judged');
+  assert.match(tooFew.why, /^not judged: too few samples: .*also holds the paper's 65\.0%/);
+  assert.equal(aboveHalf({ wins: 60, ties: 0, losses: 40 }, DEFAULT, 'w', 0.9).verdict, 'reproduces'); // the size matters only within noise
+  assert.throws(() => aboveHalf({ wins: 1, ties: 0, losses: 1 }, DEFAULT, 'w', 0.4), /paper must be a win-rate in \(0\.5, 1\]/);
 });
 
 test('moreOftenThan / lessOftenThan: the Newcombe interval of the difference must exclude 0 on the claimed side', () => {
@@ -114,6 +123,18 @@ test('moreOftenThan / lessOftenThan: the Newcombe interval of the difference mus
   assert.equal(lessOftenThan({ k: 80, n: 200 }, { k: 20, n: 200 }, DEFAULT).verdict, 'does not reproduce');
   // n is the smaller side
   assert.equal(moreOftenThan({ k: 70, n: 300 }, { k: 45, n: 150 }, DEFAULT).n, 150);
+  // with the paper's difference: 8/156 vs 2/156 (+3.8 points, [-0.3, +8.6]) rules out -0.65 points;
+  // 3/155 vs 2/155 ([-2.9, +4.4]) holds both 0 and -0.65 points: too few samples
+  const out = lessOftenThan({ k: 8, n: 156 }, { k: 2, n: 156 }, DEFAULT, ['a', 'b'], -0.0065);
+  assert.equal(out.verdict, 'does not reproduce');
+  assert.match(out.why, /rules out -0\.7 points, the paper's effect/);
+  const few = lessOftenThan({ k: 3, n: 155 }, { k: 2, n: 155 }, DEFAULT, ['a', 'b'], -0.0065);
+  assert.equal(few.verdict, 'not judged');
+  assert.match(
+    few.why,
+    /^not judged: too few samples: \+0\.6 points: within noise of 0, and the 95% interval \[-2\.9 points, \+4\.4 points\] also holds -0\.7 points, the paper's effect/,
+  );
+  assert.throws(() => lessOftenThan({ k: 1, n: 2 }, { k: 1, n: 2 }, DEFAULT, ['a', 'b'], 0.1), /paper must be a difference below 0/);
 });
 
 test('two rates both at 0 (or both at 100%) are not judged: the instrument is at its floor and can show nothing', () => {
@@ -133,10 +154,15 @@ test('atLeastRatio: intervals apart and the ratio at least r; apart but smaller 
   assert.equal(yes.verdict, 'reproduces');
   close(yes.estimate, 2);
   assert.equal(yes.measure, 'ratio');
-  // 2x but intervals overlap: 12/100 vs 6/100
+  // 2x but intervals overlap: 12/100 vs 6/100, and the ratio's interval holds 1.5x: too few samples
   const overlap = atLeastRatio({ k: 12, n: 100 }, { k: 6, n: 100 }, 1.5, DEFAULT);
-  assert.equal(overlap.verdict, 'does not reproduce');
-  assert.match(overlap.why, /2\.00x, but the 95% intervals overlap: within noise/);
+  assert.equal(overlap.verdict, 'not judged');
+  assert.match(overlap.why, /^not judged: too few samples: 2\.00x, but the 95% intervals overlap: within noise, and the 95% interval \[.*\] also holds 1\.5x/);
+  // overlapping, with 1.5x ruled out: 500/2000 vs 490/2000 (upper bound about 1.19x)
+  const flat = atLeastRatio({ k: 500, n: 2000 }, { k: 490, n: 2000 }, 1.5, DEFAULT);
+  assert.equal(flat.verdict, 'does not reproduce');
+  assert.match(flat.why, /rules out 1\.5x/);
+  assert.match(atLeastRatio({ k: 10, n: 200 }, { k: 60, n: 200 }, 1.5, DEFAULT, ['a', 'b']).why, /a is below b beyond noise/);
   // apart but only 1.4x: 700/1000 vs 500/1000
   const part = atLeastRatio({ k: 700, n: 1000 }, { k: 500, n: 1000 }, 1.5, DEFAULT);
   assert.equal(part.verdict, 'partly');
@@ -144,7 +170,8 @@ test('atLeastRatio: intervals apart and the ratio at least r; apart but smaller 
   // against 0: unbounded ratio, reproduces only when a's interval clears b's
   const fromZero = atLeastRatio({ k: 30, n: 200 }, { k: 0, n: 200 }, 1.5, DEFAULT);
   assert.deepEqual([fromZero.verdict, fromZero.estimate, fromZero.upper], ['reproduces', null, null]);
-  assert.equal(atLeastRatio({ k: 1, n: 166 }, { k: 0, n: 166 }, 1.5, DEFAULT).verdict, 'does not reproduce');
+  // 1 vs 0 of 166: the ratio's interval is unbounded, so it holds 1.5x: too few samples
+  assert.equal(atLeastRatio({ k: 1, n: 166 }, { k: 0, n: 166 }, 1.5, DEFAULT).verdict, 'not judged');
   assert.equal(atLeastRatio({ k: 0, n: 166 }, { k: 0, n: 166 }, 1.5, DEFAULT).verdict, 'not judged'); // both at the floor
   assert.throws(() => atLeastRatio({ k: 1, n: 2 }, { k: 1, n: 2 }, 1), /r must be > 1/);
 });
@@ -159,11 +186,16 @@ test('fewerByAtLeast: fewer beyond noise (intervals apart) and by at least the f
   assert.equal(yes.measure, 'reduction');
   // 30% fewer but overlapping: 14/200 vs 20/200
   const noise = fewerByAtLeast({ k: 14, n: 200 }, { k: 20, n: 200 }, 0.25, DEFAULT);
-  assert.equal(noise.verdict, 'does not reproduce');
-  assert.match(noise.why, /30\.0% fewer, but the 95% intervals overlap/);
+  assert.equal(noise.verdict, 'not judged');
+  assert.match(noise.why, /^not judged: too few samples: 30\.0% fewer, but the 95% intervals overlap.*also holds 25\.0% fewer/);
+  // overlapping, with 25% fewer ruled out: 980/2000 vs 1000/2000 (at most about 10% fewer)
+  const flat = fewerByAtLeast({ k: 980, n: 2000 }, { k: 1000, n: 2000 }, 0.25, DEFAULT);
+  assert.equal(flat.verdict, 'does not reproduce');
+  assert.match(flat.why, /rules out 25\.0% fewer/);
+  assert.match(fewerByAtLeast({ k: 80, n: 200 }, { k: 20, n: 200 }, 0.25, DEFAULT, ['a', 'b']).why, /a is above b beyond noise .*more, not fewer/);
   // apart but only 20% fewer: 4000/10000 vs 5000/10000
   assert.equal(fewerByAtLeast({ k: 4000, n: 10000 }, { k: 5000, n: 10000 }, 0.25, DEFAULT).verdict, 'partly');
-  assert.match(fewerByAtLeast({ k: 30, n: 200 }, { k: 20, n: 200 }, 0.25, DEFAULT).why, /^not fewer/);
+  assert.match(fewerByAtLeast({ k: 30, n: 200 }, { k: 20, n: 200 }, 0.25, DEFAULT).why, /^not judged: too few samples: not fewer/);
   // GPT never toxic: nothing to reduce, the claim is not tested
   const clean = fewerByAtLeast({ k: 0, n: 300 }, { k: 0, n: 300 }, 0.25, DEFAULT);
   assert.equal(clean.verdict, 'not judged');
