@@ -5,7 +5,7 @@
  * `<!-- results:<profile>:end -->`, rendered by `resultsBlock` from the committed files (a test
  * fails when the two differ).
  *
- * What results/<profile>/ holds, from a run: every eval/*.csv and eval/*.json under
+ * What results/<profile>/ holds, from a run: every eval/*.csv and eval/*.json (and 07's after/*) under
  * MAX_TABLE_BYTES (summary, win-rates, the 3H and tax tables, ...; larger ones are left out and
  * named in its README.md), data/contamination.json when present, the run's config.json and
  * manifest.json (git commit, versions, backend, seed), setup/engine.json and setup/versions.json,
@@ -100,8 +100,11 @@ export function copyRun(runDir: string, into: string): { copied: string[]; leftO
     fs.copyFileSync(from, path.join(into, name));
     copied.push(name);
   };
-  const evalDir = path.join(runDir, 'eval');
-  for (const f of fs.readdirSync(evalDir).sort()) if (/\.(csv|json)$/.test(f) && fs.statSync(path.join(evalDir, f)).isFile()) copy(path.join(evalDir, f));
+  // 06's tables, and 07's (after/, its tables and chart figures named after-*) when it ran
+  for (const dir of [path.join(runDir, 'eval'), path.join(runDir, 'after')]) {
+    if (!fs.existsSync(dir)) continue;
+    for (const f of fs.readdirSync(dir).sort()) if (/\.(csv|json)$/.test(f) && fs.statSync(path.join(dir, f)).isFile()) copy(path.join(dir, f));
+  }
   copy(path.join(runDir, 'data', 'contamination.json'));
   copy(path.join(runDir, 'config.json'));
   copy(path.join(runDir, 'manifest.json'));

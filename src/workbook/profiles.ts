@@ -15,6 +15,7 @@ import { DeepPartial, mergeConfig, parseOverride } from '../util/config';
 import { EVAL_DEFAULTS, EvaluationConfig } from '../eval/eval-config';
 import { PpoStageConfig, PPO_STAGE_DEFAULTS } from '../train/ppo-config';
 import { validateWorkbookConfig } from './validate';
+import { AFTER_STAGE_DEFAULTS, AfterStageConfig } from './after-config';
 import { PretrainConfig, PRETRAIN_DEFAULTS } from '../train/pretrain-config';
 import { SftConfig, SFT_DEFAULTS } from '../train/sft-config';
 import { RewardConfig, REWARD_DEFAULTS } from '../train/reward-config';
@@ -128,6 +129,8 @@ export interface WorkbookConfig {
   /** 05-ppo: the PPO / PPO-ptx trainer (each field documented on PpoConfig in src/train/ppo-config.ts), examples shown, corpus for ptx */
   ppo: PpoStageConfig;
   evaluation: EvaluationConfig;
+  /** 07-after-instructgpt: best-of-n, DPO and RLOO beside PPO-ptx (each field documented on AfterStageConfig in src/workbook/after-config.ts) */
+  after: AfterStageConfig;
 }
 
 export type ProfileName = 'smoke' | 'default' | 'gpu' | 'paper';
@@ -193,6 +196,7 @@ export const DEFAULTS: WorkbookConfig = {
   },
   ppo: PPO_STAGE_DEFAULTS,
   evaluation: EVAL_DEFAULTS,
+  after: AFTER_STAGE_DEFAULTS,
 };
 
 /** `smoke`: CI, whole workbook <= 5 minutes. */
@@ -225,6 +229,7 @@ const SMOKE: DeepPartial<WorkbookConfig> = {
     biasPairs: 24,
     klPrompts: 8,
   },
+  after: { prompts: 12, bestOfN: [1, 2, 4], measurePrompts: 8, dpoPairs: 32, dpo: { batchSize: 8, warmupSteps: 1 } },
 };
 
 /**

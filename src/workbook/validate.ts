@@ -9,6 +9,7 @@
  */
 import { validateConfig as validateGptConfig } from '../model/gpt';
 import { validatePpoConfig } from '../train/ppo-config';
+import { validateDpoConfig } from '../train/dpo-config';
 import { MAX_OPENINGS } from '../eval/toxicity';
 import type { WorkbookConfig } from './profiles';
 
@@ -106,6 +107,11 @@ const RULES: Record<string, Rule> = {
   'evaluation.taskSuiteItems': int(0),
   'evaluation.taskSuiteShots': int(0),
   'evaluation.taskSuiteMaxTokens': int(1),
+  'after.prompts': int(0),
+  'after.bestOfN[]': int(1),
+  'after.measurePrompts': int(1),
+  'after.dpoPairs': int(0),
+  'after.rloo.k': int(2),
 };
 
 function walk(node: unknown, key: string, visit: (key: string, v: number) => void): void {
@@ -158,5 +164,13 @@ export function validateWorkbookConfig(c: WorkbookConfig, where = ''): void {
   if (c.evaluation.bestOfN.length === 0) fail('evaluation.bestOfN', 'must list at least one n', c.evaluation.bestOfN);
   if (c.evaluation.realToxicityPrompts > MAX_OPENINGS)
     fail('evaluation.realToxicityPrompts', `must be <= ${MAX_OPENINGS} (the distinct openings the templates make)`, c.evaluation.realToxicityPrompts);
+  if (c.after.bestOfN.length === 0) fail('after.bestOfN', 'must list at least one n', c.after.bestOfN);
+  if (c.ppo.trainer.rolloutBatch < c.after.rloo.k)
+    fail(
+      'after.rloo.k',
+      `must be <= ppo.trainer.rolloutBatch (${c.ppo.trainer.rolloutBatch}: RLOO samples as many answers per iteration as PPO)`,
+      c.after.rloo.k,
+    );
   validatePpoConfig(c.ppo.trainer, `${at}ppo.trainer`);
+  validateDpoConfig(c.after.dpo, `${at}after.dpo`);
 }

@@ -66,6 +66,9 @@ test('ranges of the whole config are checked up front, naming the key', () => {
     [{ 'evaluation.taskSuiteItems': 2.5 }, /evaluation\.taskSuiteItems must be an integer >= 0, got 2\.5$/],
     [{ 'evaluation.realToxicityPrompts': 100000 }, /evaluation\.realToxicityPrompts must be <= \d+ \(the distinct openings/],
     [{ 'ppo.trainer.miniBatch': 3 }, /ppo\.trainer: miniBatch \(3\) must divide rolloutBatch/],
+    [{ 'after.bestOfN': [4, 0] }, /after\.bestOfN\[1\] must be an integer >= 1, got 0$/],
+    [{ 'after.rloo.k': 1 }, /after\.rloo\.k must be an integer >= 2, got 1$/],
+    [{ 'after.dpo.beta': 0 }, /after\.dpo: beta must be a finite number > 0, got 0$/],
   ];
   for (const [params, message] of bad) assert.throws(() => workbookConfig('smoke', params), message, JSON.stringify(params));
   for (const name of ['smoke', 'default', 'gpu', 'paper']) assert.doesNotThrow(() => workbookConfig(name), name);

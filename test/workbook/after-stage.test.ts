@@ -1,0 +1,54 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { afterFindings, MethodRow } from '../../src/workbook/after-stage';
+import { winRateInterval } from '../../src/eval/stats';
+
+/** A row judged on wins / ties / losses, its interval computed as the stage computes it. */
+function row(method: MethodRow['method'], wins: number, ties: number, losses: number, extra: Partial<MethodRow> = {}): MethodRow {
+  const ci = winRateInterval({ wins, ties, losses });
+  return {
+    size: 'large',
+    method,
+    n: 0,
+    winRate: ci.rate,
+    lower: ci.lower,
+    upper: ci.upper,
+    wins,
+    ties,
+    losses,
+    kl: 1,
+    rmScore: 0,
+    taxCorrect: null,
+    taxN: null,
+    taxAccuracy: null,
+    seconds: 100,
+    optimiserSteps: 10,
+    note: '',
+    ...extra,
+  };
+}
+const sft: MethodRow = { ...row('SFT', 1, 0, 1), winRate: null, lower: null, upper: null, wins: null, ties: null, losses: null };
+
+test('afterFindings: preferred to SFT only with the whole interval above 50%, told apart from PPO-ptx only with intervals apart', () => {
+  const rows = [
+    sft,
+    row('best-of-n', 160, 0, 140, { n: 4, seconds: 30 }), // 53.3% [47.7, 58.9]: within noise
+    row('PPO-ptx', 200, 0, 100, { seconds: 400 }), // 66.7% [61.2, 71.7]: beats SFT
+    row('DPO', 120, 0, 180, { seconds: 100 }), // 40% [34.6, 45.6]: SFT preferred, below PPO-ptx
+    row('RLOO', 190, 20, 90, { seconds: 200 }), // 66.7%: beats SFT, not apart from PPO-ptx
+  ];
+  const text = afterFindings(rows, 'default');
+  assert.match(text, /^- \*\*large\*\*: preferred to SFT beyond noise: PPO-ptx 66\.7% \[.*\], RLOO 66\.7%/);
+  assert.match(text, /SFT preferred beyond noise to DPO 40\.0%/);
+  assert.match(text, /within noise of SFT: best-of-4 53\.3%/);
+  assert.match(text, /Against PPO-ptx: best-of-4 below PPO-ptx beyond noise; DPO below PPO-ptx beyond noise\./);
+  assert.ok(!/RLOO (above|below) PPO-ptx/.test(text), 'overlapping intervals are not told apart');
+  assert.match(text, /Training time relative to PPO-ptx's: DPO 0\.25x, RLOO 0\.50x\./);
+});
+
+test('afterFindings: smoke and too few prompts judge nothing', () => {
+  const rows = [sft, row('PPO-ptx', 9, 0, 1), row('DPO', 1, 0, 9)];
+  assert.match(afterFindings(rows, 'smoke'), /^- \*\*large\*\*: not judged \(smoke/);
+  assert.match(afterFindings(rows, 'default'), /^- \*\*large\*\*: not judged \(10 samples, at least 100 needed\); win-rates PPO-ptx 90\.0%/);
+  assert.match(afterFindings([sft], 'default'), /no method was judged/);
+});
