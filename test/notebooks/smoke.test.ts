@@ -131,6 +131,24 @@ test('every notebook executes on the smoke profile with no error output, and the
   );
   assert.ok(new Set(rollouts.map((r) => r['objective/scores'].toFixed(4))).size > 1, "the rollouts' RM score moves");
 
+  // 07 puts every method of every size in one table, judged against same-size SFT
+  const after = JSON.parse(fs.readFileSync(path.join(runDir, 'after', 'after-methods.json'), 'utf8'));
+  for (const size of sizes) {
+    const mine = after.filter((r: any) => r.size === size);
+    assert.deepEqual([...new Set(mine.map((r: any) => r.method))], ['SFT', 'best-of-n', 'PPO-ptx', 'DPO', 'RLOO'], `${size}: every method`);
+    const judged = mine.filter((x: any) => x.method !== 'SFT');
+    const n = judged[0].wins + judged[0].ties + judged[0].losses;
+    assert.ok(n > 0, `${size}: prompts judged`);
+    for (const r of judged) {
+      assert.equal(r.wins + r.ties + r.losses, n, `${size} ${r.method}: judged on the same ${n} prompts`);
+      assert.ok(r.lower <= r.winRate && r.winRate <= r.upper, `${size} ${r.method}: a win-rate with its interval`);
+      assert.ok(Number.isFinite(r.kl) && Number.isFinite(r.rmScore), `${size} ${r.method}: KL and RM score`);
+    }
+    for (const r of mine.filter((x: any) => x.method === 'best-of-n')) assert.equal(r.kl, Math.log(r.n) - (r.n - 1) / r.n, `${size} best-of-${r.n}: exact KL`);
+    for (const m of ['dpo', 'rloo']) assert.ok(fs.existsSync(path.join(runDir, 'after', size, m, 'result.json')), `${size} ${m}: trained and kept`);
+  }
+  for (const f of ['after-kl-frontier.json', 'after-compute-frontier.json']) assert.ok(fs.existsSync(path.join(runDir, 'after', f)), `07 saved ${f}`);
+
   const timings = JSON.parse(fs.readFileSync(path.join(runDir, 'timings.json'), 'utf8'));
   assert.equal(timings.notebooks.length, notebooks.length);
   // The 5-minute budget is a measured figure (printed here, listed in the README), not an
