@@ -24,7 +24,7 @@ export interface DpoConfig extends OptimiserSettings {
  *  steps, then holds), held flat after warm-up (minLr = lr). */
 export const DPO_DEFAULTS: DpoConfig = {
   beta: 0.1,
-  epochs: 2,
+  epochs: 1,
   batchSize: 16,
   lr: 1e-4,
   minLr: 1e-4,

@@ -15,8 +15,8 @@ export interface AfterStageConfig {
   measurePrompts: number;
   /** Preference pairs DPO trains on, drawn (seeded) from the RM's training comparisons expanded to pairs (0 = all). */
   dpoPairs: number;
-  /** The DPO trainer (fields documented on DpoConfig, src/train/dpo-config.ts). */
-  dpo: DpoConfig;
+  /** The DPO trainer (fields documented on DpoConfig, src/train/dpo-config.ts), its floor as a share of lr (1 = flat after warm-up) and its seed the run's. */
+  dpo: Omit<DpoConfig, 'minLr' | 'seed'> & { minLrRatio: number };
   /** RLOO's own numbers; the rest of its rollout (answer length, temperature, lr, clip, beta, no-EOS rule, iterations) is the profile's PPO trainer's. */
   rloo: Pick<RlooConfig, 'k'>;
 }
@@ -26,6 +26,15 @@ export const AFTER_STAGE_DEFAULTS: AfterStageConfig = {
   bestOfN: [1, 4, 16],
   measurePrompts: 64,
   dpoPairs: 2560,
-  dpo: { ...DPO_DEFAULTS, epochs: 1 },
+  dpo: {
+    beta: DPO_DEFAULTS.beta,
+    epochs: DPO_DEFAULTS.epochs,
+    batchSize: DPO_DEFAULTS.batchSize,
+    lr: DPO_DEFAULTS.lr,
+    minLrRatio: DPO_DEFAULTS.minLr / DPO_DEFAULTS.lr,
+    warmupSteps: DPO_DEFAULTS.warmupSteps,
+    weightDecay: DPO_DEFAULTS.weightDecay,
+    clipNorm: DPO_DEFAULTS.clipNorm,
+  },
   rloo: { k: 4 },
 };

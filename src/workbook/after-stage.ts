@@ -48,6 +48,7 @@ import { writeJsonAtomic } from '../util/atomic';
 import { artifacts, requireArtifact } from '../util/artifacts';
 import { hashSeed, Rng } from '../util/random';
 import type { WorkbookConfig } from './profiles';
+import { dpoTrainerConfig, rlooTrainerConfig } from './stage-configs';
 
 export const METHODS = ['SFT', 'best-of-n', 'PPO-ptx', 'DPO', 'RLOO'] as const;
 export type Method = (typeof METHODS)[number];
@@ -278,7 +279,14 @@ async function runSize(runDir: string, cfg: WorkbookConfig, data: AfterStageData
     for (const method of ['DPO', 'RLOO'] as const) {
       const dir = path.join(runDir, 'after', size, method.toLowerCase());
       const done = path.join(dir, 'result.json');
-      const kept = fs.existsSync(done);
+      const recipe = {
+        method,
+        size,
+        sft: path.relative(runDir, start.sftDir),
+        trainer: method === 'DPO' ? dpoTrainerConfig(cfg) : rlooTrainerConfig(cfg),
+        data: method === 'DPO' ? data.pairs.length : data.ppoPrompts.length,
+      };
+      const kept = fs.existsSync(done) && sameRecipe(done, recipe);
       const policy = loadCheckpoint(kept ? dir : start.sftDir, { withOptimizer: false });
       for (const h of policy.heads.values()) h.dispose();
       let result: TrainedResult;
@@ -288,7 +296,10 @@ async function runSize(runDir: string, cfg: WorkbookConfig, data: AfterStageData
           result = JSON.parse(fs.readFileSync(done, 'utf8'));
         } else {
           await step(`${method}: training`);
-          result = method === 'DPO' ? await dpoRun(cfg, data, m, policy.model, size, hooks) : await rlooRun(cfg, data, m, policy.model, size, hooks);
+          result = {
+            ...(method === 'DPO' ? await dpoRun(cfg, data, m, policy.model, size, hooks) : await rlooRun(cfg, data, m, policy.model, size, hooks)),
+            recipe,
+          };
           await saveCheckpoint(dir, { model: policy.model, tokenizer: m.tokenizer, extra: { method, size } });
           writeJsonAtomic(done, result);
         }
@@ -315,12 +326,38 @@ async function runSize(runDir: string, cfg: WorkbookConfig, data: AfterStageData
   return rows;
 }
 
-/** What result.json keeps of a training run: cost, a one-line note and the per-step rows. */
+/** What result.json keeps of a training run: cost, a one-line note, the per-step rows, and the recipe it was trained with. */
 export interface TrainedResult {
   seconds: number;
   optimiserSteps: number;
   note: string;
   rows: Record<string, number>[];
+  recipe?: unknown;
+}
+
+/**
+ * A kept policy is reused only when it was trained with the same recipe (method, size, SFT
+ * checkpoint, trainer config, data count); otherwise the run stops with one line saying what
+ * differs, and the kept policy stays on disk untouched.
+ */
+function sameRecipe(file: string, recipe: unknown): boolean {
+  let was: unknown;
+  try {
+    was = JSON.parse(fs.readFileSync(file, 'utf8')).recipe;
+  } catch (e) {
+    throw new Error(`${file}: not readable JSON (${(e as Error).message}); move ${path.dirname(file)} away to train again`);
+  }
+  if (JSON.stringify(was) === JSON.stringify(recipe)) return true;
+  if (was === undefined) throw new Error(`${file}: this policy has no recipe (trained before 07 kept one); move ${path.dirname(file)} away to train it again`);
+  const flat = (x: unknown, at = ''): Record<string, string> =>
+    x && typeof x === 'object' ? Object.assign({}, ...Object.entries(x).map(([k, v]) => flat(v, at ? `${at}.${k}` : k))) : { [at]: JSON.stringify(x) };
+  const a = flat(was);
+  const b = flat(recipe);
+  const key = [...new Set([...Object.keys(a), ...Object.keys(b)])].find((k) => a[k] !== b[k]);
+  throw new Error(
+    `${file}: this policy was trained with ${key ?? 'recipe'} = ${key ? (a[key] ?? 'nothing') : 'none'}, this run asks for ${key ? (b[key] ?? 'nothing') : JSON.stringify(recipe)}; ` +
+      `continue with the params it was trained with, or start a new run (--run-id)`,
+  );
 }
 
 /** Sum of 05's per-iteration wall seconds for one policy, or null without its metrics. */
@@ -340,7 +377,7 @@ async function dpoRun(cfg: WorkbookConfig, data: AfterStageData, m: PpoModels, p
     reference: m.reference,
     tokenizer: m.tokenizer,
     pairs: data.pairs,
-    config: { ...cfg.after.dpo, seed: cfg.seed },
+    config: dpoTrainerConfig(cfg),
     onStep: (row, total) => hooks.onProgress?.(size, 'DPO', row.step, total),
   });
   const last = r.rows.slice(-Math.max(1, Math.floor(r.rows.length / 10)));
@@ -356,23 +393,9 @@ async function dpoRun(cfg: WorkbookConfig, data: AfterStageData, m: PpoModels, p
 async function rlooRun(cfg: WorkbookConfig, data: AfterStageData, m: PpoModels, policy: GPT, size: string, hooks: AfterStageHooks): Promise<TrainedResult> {
   const t = cfg.ppo.trainer;
   const k = cfg.after.rloo.k;
-  const r = await trainRloo(
-    { ...m, policy },
-    { prompts: data.ppoPrompts },
-    {
-      iterations: t.iterations,
-      promptsPerIteration: Math.max(1, Math.floor(t.rolloutBatch / k)),
-      k,
-      maxNewTokens: t.maxNewTokens,
-      temperature: t.temperature,
-      lr: t.lr,
-      maxGradNorm: t.maxGradNorm,
-      beta: t.kl.initKlCoef,
-      missingEos: t.missingEos,
-      seed: cfg.seed,
-    },
-    { onIteration: (_row, it) => hooks.onProgress?.(size, 'RLOO', it, t.iterations) },
-  );
+  const r = await trainRloo({ ...m, policy }, { prompts: data.ppoPrompts }, rlooTrainerConfig(cfg), {
+    onIteration: (_row, it) => hooks.onProgress?.(size, 'RLOO', it, t.iterations),
+  });
   return {
     seconds: r.seconds,
     optimiserSteps: r.optimiserSteps,

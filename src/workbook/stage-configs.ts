@@ -10,6 +10,8 @@ import { PretrainConfig } from '../train/pretrain-config';
 import { SftConfig } from '../train/sft-config';
 import { RewardConfig } from '../train/reward-config';
 import { PpoConfig } from '../train/ppo-config';
+import type { DpoConfig } from '../train/dpo-config';
+import type { RlooConfig } from '../train/rloo-config';
 import type { OptimiserSettings } from '../train/schedule';
 import type { PolicyKind } from '../util/artifacts';
 
@@ -84,4 +86,32 @@ export function rewardConfig(cfg: WorkbookConfig): RewardConfig {
 export function ppoTrainerConfig(cfg: WorkbookConfig, kind: PolicyKind): PpoConfig {
   const t = cfg.ppo.trainer;
   return { ...t, kl: { ...t.kl }, missingEos: { ...t.missingEos }, ptxCoef: kind === 'ppo' ? 0 : t.ptxCoef, seed: cfg.seed };
+}
+
+/** 07-after-instructgpt: DPO's trainer, the profile's `after.dpo` with the run's seed. */
+export function dpoTrainerConfig(cfg: WorkbookConfig): DpoConfig {
+  const d = cfg.after.dpo;
+  return { beta: d.beta, epochs: d.epochs, batchSize: d.batchSize, ...optimiser(d, d.lr), seed: cfg.seed };
+}
+
+/**
+ * 07-after-instructgpt: RLOO's trainer. Everything but k is PPO's (the profile's `ppo.trainer`):
+ * as many answers per iteration (rolloutBatch / k prompts x k), the same iterations, answer
+ * length, temperature, learning rate, gradient clip, no-EOS rule, and PPO's starting beta.
+ */
+export function rlooTrainerConfig(cfg: WorkbookConfig): RlooConfig {
+  const t = cfg.ppo.trainer;
+  const k = cfg.after.rloo.k;
+  return {
+    iterations: t.iterations,
+    promptsPerIteration: Math.max(1, Math.floor(t.rolloutBatch / k)),
+    k,
+    maxNewTokens: t.maxNewTokens,
+    temperature: t.temperature,
+    lr: t.lr,
+    maxGradNorm: t.maxGradNorm,
+    beta: t.kl.initKlCoef,
+    missingEos: { ...t.missingEos },
+    seed: cfg.seed,
+  };
 }

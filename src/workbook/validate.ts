@@ -112,6 +112,7 @@ const RULES: Record<string, Rule> = {
   'after.measurePrompts': int(1),
   'after.dpoPairs': int(0),
   'after.rloo.k': int(2),
+  'after.dpo.minLrRatio': ratio,
 };
 
 function walk(node: unknown, key: string, visit: (key: string, v: number) => void): void {
@@ -172,5 +173,5 @@ export function validateWorkbookConfig(c: WorkbookConfig, where = ''): void {
       c.after.rloo.k,
     );
   validatePpoConfig(c.ppo.trainer, `${at}ppo.trainer`);
-  validateDpoConfig(c.after.dpo, `${at}after.dpo`);
+  validateDpoConfig({ ...c.after.dpo, minLr: c.after.dpo.lr * c.after.dpo.minLrRatio, seed: c.seed }, `${at}after.dpo`);
 }

@@ -7,12 +7,13 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { parseParams } from '../../src/workbook/params';
-import { dataConfig, ppoTrainerConfig, pretrainConfig, rewardConfig, sftConfig } from '../../src/workbook/stage-configs';
+import { dataConfig, dpoTrainerConfig, ppoTrainerConfig, pretrainConfig, rewardConfig, rlooTrainerConfig, sftConfig } from '../../src/workbook/stage-configs';
 import { WorkbookConfig } from '../../src/workbook/profiles';
 import { PRETRAIN_DEFAULTS } from '../../src/train/pretrain-config';
 import { SFT_DEFAULTS } from '../../src/train/sft-config';
 import { REWARD_DEFAULTS } from '../../src/train/reward-config';
 import { PPO_DEFAULTS } from '../../src/train/ppo-config';
+import { DPO_DEFAULTS } from '../../src/train/dpo-config';
 
 type Built = Record<string, unknown>;
 const PROFILES = ['smoke', 'default', 'gpu', 'paper'];
@@ -96,6 +97,24 @@ test('--param reaches every field of every stage config', () => {
       'ppo',
       (c) => ppoTrainerConfig(c, 'ppo-ptx') as unknown as Built,
       (f) => `ppo.trainer.${f}`,
+    ),
+    ...checkReachable(
+      'dpo',
+      (c) => dpoTrainerConfig(c) as unknown as Built,
+      (f) => (f === 'minLr' ? 'after.dpo.minLrRatio' : `after.dpo.${f}`),
+    ),
+    // RLOO runs PPO's rollout: every field but k is a ppo.trainer key
+    ...checkReachable(
+      'rloo',
+      (c) => rlooTrainerConfig(c) as unknown as Built,
+      (f) =>
+        (
+          ({
+            k: 'after.rloo.k',
+            promptsPerIteration: 'ppo.trainer.rolloutBatch',
+            beta: 'ppo.trainer.kl.initKlCoef',
+          }) as Record<string, string>
+        )[f] ?? `ppo.trainer.${f}`,
     ),
     ...checkReachable(
       'data',
@@ -184,4 +203,5 @@ test("the library's DEFAULTS are the default profile's: one set of defaults (the
   assert.deepEqual(noSeed(SFT_DEFAULTS), noSeed(sftConfig(c)));
   assert.deepEqual(noSeed(REWARD_DEFAULTS), noSeed(rewardConfig(c)));
   assert.deepEqual(noSeed(PPO_DEFAULTS), noSeed(ppoTrainerConfig(c, 'ppo-ptx')));
+  assert.deepEqual(noSeed(DPO_DEFAULTS), noSeed(dpoTrainerConfig(c)));
 });
