@@ -340,7 +340,7 @@ export interface TrainedResult {
  * checkpoint, trainer config, data count); otherwise the run stops with one line saying what
  * differs, and the kept policy stays on disk untouched.
  */
-function sameRecipe(file: string, recipe: unknown): boolean {
+export function sameRecipe(file: string, recipe: unknown): boolean {
   let was: unknown;
   try {
     was = JSON.parse(fs.readFileSync(file, 'utf8')).recipe;

@@ -1,6 +1,9 @@
 import { test } from 'node:test';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import * as assert from 'node:assert/strict';
-import { afterFindings, MethodRow } from '../../src/workbook/after-stage';
+import { afterFindings, MethodRow, sameRecipe } from '../../src/workbook/after-stage';
 import { winRateInterval } from '../../src/eval/stats';
 
 /** A row judged on wins / ties / losses, its interval computed as the stage computes it. */
@@ -51,4 +54,25 @@ test('afterFindings: smoke and too few prompts judge nothing', () => {
   assert.match(afterFindings(rows, 'smoke'), /^- \*\*large\*\*: not judged \(smoke/);
   assert.match(afterFindings(rows, 'default'), /^- \*\*large\*\*: not judged \(10 samples, at least 100 needed\); win-rates PPO-ptx 90\.0%/);
   assert.match(afterFindings([sft], 'default'), /no method was judged/);
+});
+
+test('sameRecipe: a kept policy is reused only with the recipe it was trained with; otherwise one line names the key', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'after-recipe-'));
+  try {
+    const file = path.join(dir, 'result.json');
+    const recipe = { method: 'DPO', size: 'large', trainer: { beta: 0.1, lr: 1e-4 }, data: 2560 };
+    fs.writeFileSync(file, JSON.stringify({ seconds: 1, optimiserSteps: 1, note: '', rows: [], recipe }));
+    assert.equal(sameRecipe(file, recipe), true);
+    assert.throws(
+      () => sameRecipe(file, { ...recipe, trainer: { beta: 0.5, lr: 1e-4 } }),
+      /result\.json: this policy was trained with trainer\.beta = 0\.1, this run asks for 0\.5; continue with the params it was trained with, or start a new run \(--run-id\)$/,
+    );
+    fs.writeFileSync(file, JSON.stringify({ seconds: 1 }));
+    assert.throws(() => sameRecipe(file, recipe), /has no recipe .*move .* away to train it again/);
+    fs.writeFileSync(file, '{ broken');
+    assert.throws(() => sameRecipe(file, recipe), /result\.json: not readable JSON/);
+    assert.ok(fs.existsSync(file), 'nothing deleted');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
