@@ -208,8 +208,52 @@ export function resultsBlock(profileDir: string): string {
     '| claim | paper | ours | verdict |',
     '|---|---|---|---|',
     ...rows,
+    ...afterTable(profileDir),
     blockEnd(profile),
   ].join('\n');
+}
+
+/**
+ * 07's table when results/<profile>/ has its after-methods.json (one per seed under seed-<N>/,
+ * or one for a single run): per size and method, the win-rate against same-size SFT with its 95%
+ * interval for each seed, and the mean over seeds of KL to SFT, RM score, task-suite accuracy,
+ * wall seconds and optimiser steps. No rows without the files.
+ */
+function afterTable(profileDir: string): string[] {
+  const seeds = fs
+    .readdirSync(profileDir)
+    .filter((d) => /^seed-\d+$/.test(d))
+    .sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)));
+  const files = (seeds.length ? seeds.map((d) => path.join(profileDir, d, 'after-methods.json')) : [path.join(profileDir, 'after-methods.json')]).filter((f) =>
+    fs.existsSync(f),
+  );
+  if (!files.length) return [];
+  const tables: any[][] = files.map((f) => JSON.parse(fs.readFileSync(f, 'utf8')));
+  const key = (r: any) => `${r.size}|${r.method}|${r.n}`;
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const mean = (xs: (number | null)[]) => {
+    const ok = xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+    return ok.length ? ok.reduce((a, b) => a + b, 0) / ok.length : null;
+  };
+  const fmt = (x: number | null, f: (v: number) => string) => (x === null ? '—' : f(x));
+  const rows = tables[0].map((r0: any) => {
+    const same = tables.map((t) => t.find((r: any) => key(r) === key(r0)) ?? null);
+    const win = same
+      .map((r) => (r && r.winRate !== null ? `${pct(r.winRate)} [${pct(r.lower)}, ${pct(r.upper)}]` : r && r.method === 'SFT' ? 'baseline' : '—'))
+      .join(' / ');
+    const of = (k: string) => mean(same.map((r) => (r ? r[k] : null)));
+    const name = r0.method === 'best-of-n' ? `best-of-${r0.n}` : r0.method;
+    return `| ${r0.size} | ${name} | ${win} | ${fmt(of('kl'), (v) => v.toFixed(2))} | ${fmt(of('rmScore'), (v) => v.toFixed(3))} | ${fmt(of('taxAccuracy'), pct)} | ${fmt(of('seconds'), (v) => v.toFixed(0))} | ${fmt(of('optimiserSteps'), (v) => v.toFixed(0))} |`;
+  });
+  const over = seeds.length ? `seeds ${seeds.map((d) => d.slice(5)).join(' / ')}` : 'this run';
+  return [
+    '',
+    `07-after-instructgpt, from \`after-methods.json\` (${over}): win-rate against same-size SFT on the sealed prompts with its 95% interval, per seed; the other columns are means over ${seeds.length ? 'the seeds' : 'the run'}.`,
+    '',
+    '| size | method | win-rate vs SFT | KL to SFT (nats) | RM score | task suite | seconds | optimiser steps |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rows,
+  ];
 }
 
 /** The results/<profile>/ folders under `resultsRoot` (marked as results), sorted. */

@@ -172,6 +172,27 @@ test('a replication: its table, each seed under seed-<N>/, and a README block ac
   fs.writeFileSync(readme, README);
   const seeds = [1, 2];
   for (const s of seeds) fakeRun(runs, `rep-seed${s}`, { seed: s });
+  // 07 ran in both seeds: its table goes along and into the README block
+  const method = (m: string, n: number, win: number | null, seconds: number) => ({
+    size: 'large',
+    method: m,
+    n,
+    winRate: win,
+    lower: win === null ? null : win - 0.05,
+    upper: win === null ? null : win + 0.05,
+    kl: m === 'SFT' ? 0 : 1,
+    rmScore: 0.5,
+    taxAccuracy: m === 'best-of-n' ? null : 0.2,
+    seconds,
+    optimiserSteps: 10,
+  });
+  for (const s of seeds) {
+    fs.mkdirSync(path.join(runs, `rep-seed${s}`, 'after'), { recursive: true });
+    fs.writeFileSync(
+      path.join(runs, `rep-seed${s}`, 'after', 'after-methods.json'),
+      JSON.stringify([method('SFT', 0, null, 0), method('best-of-n', 4, 0.5 + s / 100, 10 * s), method('DPO', 0, 0.6, 100)]),
+    );
+  }
   const r: Replication = {
     runId: 'rep',
     profile: 'default',
@@ -192,6 +213,7 @@ test('a replication: its table, each seed under seed-<N>/, and a README block ac
   const dir = path.join(out, 'default');
   assert.deepEqual(fs.readdirSync(dir).sort(), [MARKER, 'README.md', 'replication.csv', 'replication.json', 'replication.md', 'seed-1', 'seed-2']);
   assert.ok(fs.existsSync(path.join(dir, 'seed-2', 'summary.json')));
+  assert.ok(fs.existsSync(path.join(dir, 'seed-2', 'after-methods.json')), "07's table copied with its seed");
   const generated = fs.readFileSync(path.join(dir, 'README.md'), 'utf8');
   assert.match(generated, /- replication `rep-replication` of runs: `rep-seed1`, `rep-seed2`/);
   assert.match(generated, /- made by: `npm run workbook -- --profile default --run-id rep --seeds 1,2`/);
@@ -202,6 +224,9 @@ test('a replication: its table, each seed under seed-<N>/, and a README block ac
     /\| PPO-ptx large preferred to GPT large \| 85% ± 3% \| mean 62\.5% \(62\.0%\.\.63\.0%, sd 0\.7 points\) over 2 of 2 seeds \| \*\*reproduces\*\* \|/,
   );
   assert.ok(fs.readFileSync(readme, 'utf8').includes(block));
+  assert.match(block, /07-after-instructgpt, from `after-methods\.json` \(seeds 1 \/ 2\)/);
+  assert.match(block, /\| large \| SFT \| baseline \/ baseline \| 0\.00 \| 0\.500 \| 20\.0% \| 0 \| 10 \|/);
+  assert.match(block, /\| large \| best-of-4 \| 51\.0% \[46\.0%, 56\.0%\] \/ 52\.0% \[47\.0%, 57\.0%\] \| 1\.00 \| 0\.500 \| — \| 15 \| 10 \|/);
   // a seed that did not finish refuses the whole replication
   fs.writeFileSync(
     path.join(runs, 'rep-seed2', 'manifest.json'),
