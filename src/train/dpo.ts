@@ -257,3 +257,36 @@ export async function trainDpo(inputs: DpoInputs): Promise<DpoResult> {
   }
   return { rows, steps: total, seconds: (Date.now() - t0) / 1000, config };
 }
+
+/**
+ * How often the implicit reward beta * log(pi / pi_ref) orders a pair as its labeler did
+ * (chosen above rejected; a tie counts half), on pairs the policy did not train on: DPO's own
+ * held-out preference accuracy, the number its paper's reward-accuracy plots show. beta > 0
+ * only scales the margin, so it does not enter.
+ */
+export async function pairAccuracy(
+  policy: GPT,
+  reference: GPT,
+  tokenizer: Tokenizer,
+  pairs: readonly PreferencePair[],
+  blockSize = policy.config.blockSize,
+  batchSize = 32,
+): Promise<{ right: number; n: number; accuracy: number }> {
+  if (!pairs.length) throw new Error('pairAccuracy: no pairs');
+  let right = 0;
+  for (let i = 0; i < pairs.length; i += batchSize) {
+    const batch = pairs.slice(i, i + batchSize);
+    const rows = [
+      ...batch.map((p, j) => encodeAnswer(tokenizer, p.prompt, p.chosen, blockSize, `pairAccuracy: pair ${i + j} (chosen)`)),
+      ...batch.map((p, j) => encodeAnswer(tokenizer, p.prompt, p.rejected, blockSize, `pairAccuracy: pair ${i + j} (rejected)`)),
+    ];
+    const pol = await readValues(answerLogProbSums(policy, rows, tokenizer));
+    const ref = await readValues(answerLogProbSums(reference, rows, tokenizer));
+    const n = batch.length;
+    for (let j = 0; j < n; j++) {
+      const z = pol[j] - ref[j] - (pol[n + j] - ref[n + j]);
+      right += z > 0 ? 1 : z === 0 ? 0.5 : 0;
+    }
+  }
+  return { right, n: pairs.length, accuracy: right / pairs.length };
+}

@@ -103,20 +103,28 @@ export function prepareAfterStage(runDir: string, cfg: WorkbookConfig): AfterSta
   const evalPrompts = ev.prompts > 0 ? all.slice(0, ev.prompts) : all;
   const main = probeSets(evalPrompts).main;
   const prompts = cfg.after.prompts > 0 ? main.slice(0, cfg.after.prompts) : main;
-  const expanded = rankingsToPairs(
-    loadRankings(requireArtifact(path.join(a.reward, 'comparisons', 'train.jsonl'), "the RM's training comparisons", '04-reward-model')),
-  );
-  const pairs = cfg.after.dpoPairs > 0 ? new Rng(`${cfg.seed}:dpo-pairs`).shuffle(expanded).slice(0, cfg.after.dpoPairs) : expanded;
   return {
     prompts,
     panel: judgingPanel(loadRunPanel(runDir), 'eval'),
     book: loadAnswerBook(evalFile),
     ppoPrompts: loadPrompts(requireArtifact(path.join(a.data, 'prompts-ppo.jsonl'), 'PPO prompts', '01-data')).map((p) => p.text),
-    pairs,
+    pairs: dpoPairs(runDir, cfg),
     suiteItems: taskSuite(evalPrompts, factPool(cfg.seed), ev, cfg.seed), // the items 06 asked
     suiteRows: JSON.parse(fs.readFileSync(suiteFile, 'utf8')),
     sizes: cfg.models.sizes.map((s) => s.name),
   };
+}
+
+/**
+ * DPO's training pairs: 04's training rankings (the ones the RM learned from) expanded to every
+ * pair with different ranks, then `after.dpoPairs` of them drawn with the run's seed (0 = all).
+ * `file`: another comparisons file of 04 (e.g. validation-training-labelers.jsonl, held-out users).
+ */
+export function dpoPairs(runDir: string, cfg: WorkbookConfig, file = 'train.jsonl', count = cfg.after.dpoPairs): PreferencePair[] {
+  const at = requireArtifact(path.join(artifacts(runDir).reward, 'comparisons', file), `04's comparisons ${file}`, '04-reward-model');
+  const expanded = rankingsToPairs(loadRankings(at));
+  const label = file === 'train.jsonl' ? `${cfg.seed}:dpo-pairs` : `${cfg.seed}:dpo-pairs:${file}`;
+  return count > 0 ? new Rng(label).shuffle(expanded).slice(0, count) : expanded;
 }
 
 export interface AfterStageHooks {

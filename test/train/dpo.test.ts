@@ -6,7 +6,7 @@ import { GPT } from '../../src/model/gpt';
 import { Tokenizer } from '../../src/model/tokenizer';
 import { trainTokenizer } from '../../src/model/tokenizer-train';
 import { DivergenceError } from '../../src/train/ppo';
-import { DpoRow, dpoLoss, PreferencePair, rankingsToPairs, trainDpo } from '../../src/train/dpo';
+import { pairAccuracy, DpoRow, dpoLoss, PreferencePair, rankingsToPairs, trainDpo } from '../../src/train/dpo';
 import { DPO_DEFAULTS, DpoConfig, validateDpoConfig } from '../../src/train/dpo-config';
 
 let tok: Tokenizer;
@@ -70,8 +70,12 @@ async function run(): Promise<DpoRow[]> {
   try {
     const before = tf.memory().numTensors;
     const seen: number[] = [];
+    // before training the policy is its reference: every pair ties, accuracy one half
+    assert.deepEqual(await pairAccuracy(policy, reference, tok, PAIRS), { right: 2, n: 4, accuracy: 0.5 });
     const r = await trainDpo({ policy, reference, tokenizer: tok, pairs: PAIRS, config, onStep: (row, total) => void seen.push(row.step, total) });
-    assert.equal(tf.memory().numTensors, before, 'trainDpo leaves no tensors behind');
+    // after: the implicit reward orders every training pair as its labeler did
+    assert.equal((await pairAccuracy(policy, reference, tok, PAIRS, 32, 3)).accuracy, 1);
+    assert.equal(tf.memory().numTensors, before, 'trainDpo and pairAccuracy leave no tensors behind');
     assert.equal(r.steps, 16);
     assert.equal(r.rows.length, 16);
     assert.deepEqual(seen.slice(0, 4), [1, 16, 2, 16]);
