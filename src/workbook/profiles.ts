@@ -145,7 +145,7 @@ function pick<T extends object, K extends keyof T>(o: T, keys: readonly K[]): Pi
   return Object.fromEntries(keys.map((k) => [k, o[k]])) as Pick<T, K>;
 }
 
-/** The `default` profile: a 2-core laptop, whole workbook <= 60 minutes. */
+/** The `default` profile: a 2-core laptop, 00-06 <= 60 minutes, 07 included <= 75. */
 export const DEFAULTS: WorkbookConfig = {
   seed: 1234,
   // how data.evalPrompts, reward.lr and reward.prompts were chosen: docs/experiments.md
