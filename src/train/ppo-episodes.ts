@@ -209,3 +209,17 @@ export function mean(xs: ArrayLike<number>): number {
   for (let i = 0; i < xs.length; i++) s += xs[i];
   return xs.length ? s / xs.length : NaN;
 }
+
+/**
+ * The networks a trainer reads beside its policy (reference, reward model, value trunk) must
+ * share the policy's vocabulary and read as far as the policy's prompt + answer can reach;
+ * throws one line naming the first that does not (`trainer`: "PPO", "RLOO").
+ */
+export function checkCompanions(trainer: string, policy: GPT, companions: readonly (readonly [string, GPT])[]): void {
+  for (const [name, m] of companions) {
+    if (m.config.vocabSize !== policy.config.vocabSize)
+      throw new Error(`${trainer}: ${name} has vocabSize ${m.config.vocabSize} but the policy has ${policy.config.vocabSize}`);
+    if (m.config.blockSize < policy.config.blockSize)
+      throw new Error(`${trainer}: ${name} reads at most ${m.config.blockSize} tokens but the policy's prompt + answer may fill ${policy.config.blockSize}`);
+  }
+}

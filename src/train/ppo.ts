@@ -51,6 +51,7 @@ import { resumePpoCheckpoint, savePpoCheckpoint } from './ppo-checkpoint';
 import {
   answerLogProbs,
   answerPositions,
+  checkCompanions,
   answerValues,
   atAnswers,
   corpusBatch,
@@ -154,16 +155,11 @@ export async function trainPpo<X extends Record<string, number> = {}>(
   const trunk = trainTrunk ? valueModel! : rewardModel; // what the value head reads
   if (valueHead.weight.shape[0] !== trunk.config.nEmbd)
     throw new Error(`PPO: the value head reads ${valueHead.weight.shape[0]} features but its trunk has nEmbd ${trunk.config.nEmbd}`);
-  for (const [name, m] of [
+  checkCompanions('PPO', policy, [
     ['reference', reference],
     ['rewardModel', rewardModel],
     ['valueModel', trunk],
-  ] as const) {
-    if (m.config.vocabSize !== policy.config.vocabSize)
-      throw new Error(`PPO: ${name} has vocabSize ${m.config.vocabSize} but the policy has ${policy.config.vocabSize}`);
-    if (m.config.blockSize < policy.config.blockSize)
-      throw new Error(`PPO: ${name} reads at most ${m.config.blockSize} tokens but the policy's prompt + answer may fill ${policy.config.blockSize}`);
-  }
+  ]);
   const policyVars = policy.trainableVariables();
   const valueVars = [...(trainTrunk ? trunk.trainableVariables() : []), ...valueHead.trainableVariables()];
   const adams = {

@@ -35,7 +35,7 @@ import { leaveOneOutBaseline, penaliseMissingEos } from '../rl/rewards';
 import { mergeConfig } from '../util/config';
 import { hashSeed } from '../util/random';
 import { DivergenceError } from './ppo';
-import { answerLogProbs, Episodes, makeEpisodes, mean, promptOrder, rewardScores, rolloutPrompt, rolloutPromptIndices } from './ppo-episodes';
+import { answerLogProbs, checkCompanions, Episodes, makeEpisodes, mean, promptOrder, rewardScores, rolloutPrompt, rolloutPromptIndices } from './ppo-episodes';
 import type { PpoData, PpoModels } from './ppo-types';
 import { RLOO_DEFAULTS, RlooConfig, validateRlooConfig } from './rloo-config';
 
@@ -109,15 +109,10 @@ export async function trainRloo(models: RlooModels, data: RlooData, overrides: P
   validateRlooConfig(config);
   const { policy, reference, rewardModel, rewardHead, tokenizer } = models;
   if (data.prompts.length === 0) throw new Error('RLOO: no prompts');
-  for (const [name, m] of [
+  checkCompanions('RLOO', policy, [
     ['reference', reference],
     ['rewardModel', rewardModel],
-  ] as const) {
-    if (m.config.vocabSize !== policy.config.vocabSize)
-      throw new Error(`RLOO: ${name} has vocabSize ${m.config.vocabSize} but the policy has ${policy.config.vocabSize}`);
-    if (m.config.blockSize < policy.config.blockSize)
-      throw new Error(`RLOO: ${name} reads at most ${m.config.blockSize} tokens but the policy's prompt + answer may fill ${policy.config.blockSize}`);
-  }
+  ]);
   const { k, beta, temperature } = config;
   const policyVars = policy.trainableVariables();
   const adam = new Adam({ lr: config.lr, clipNorm: config.maxGradNorm });

@@ -32,6 +32,7 @@ import { modelRoster } from '../eval/roster';
 import { loadRunPanel, loadSplitPrompts } from '../eval/run-data';
 import { winRateInterval, proportion } from '../eval/stats';
 import { aboveHalf } from '../eval/verdicts';
+import type { WinRow } from '../eval/three-h';
 import { answerMatch, suiteContinuations, SuiteItem, taskSuite, TaskSuiteRow } from '../eval/task-suite';
 import type { Labeler } from '../labelers/panel';
 import { loadCheckpoint, saveCheckpoint } from '../model/checkpoint';
@@ -53,19 +54,15 @@ import { dpoTrainerConfig, rlooTrainerConfig } from './stage-configs';
 export const METHODS = ['SFT', 'best-of-n', 'PPO-ptx', 'DPO', 'RLOO'] as const;
 export type Method = (typeof METHODS)[number];
 
-/** One method at one size: the row of 07's table. */
-export interface MethodRow {
+/**
+ * One method at one size: the row of 07's table. winRate, its interval and counts are against
+ * same-size SFT on the sealed prompts (ties half, 95% Wilson interval); null for SFT itself.
+ */
+export interface MethodRow extends Pick<WinRow, 'winRate' | 'lower' | 'upper' | 'wins' | 'ties' | 'losses'> {
   size: string;
   method: Method;
   /** best-of-n's n; 0 otherwise */
   n: number;
-  /** against same-size SFT on the sealed prompts (ties half), 95% Wilson interval; null for SFT itself */
-  winRate: number | null;
-  lower: number | null;
-  upper: number | null;
-  wins: number | null;
-  ties: number | null;
-  losses: number | null;
   /** KL to SFT in nats per answer */
   kl: number | null;
   /** mean RM score of its answers */
