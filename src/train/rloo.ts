@@ -27,8 +27,8 @@
  * steps 3-5. A non-finite number anywhere stops the run with a `DivergenceError`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Adam } from '../engine/optimizer';
-import { readFloats, readMany, readScalar } from '../engine/readback';
+import { Adam, trainStep } from '../engine/optimizer';
+import { readMany, readScalar } from '../engine/readback';
 import { generateIds } from '../model/generate';
 import { entropy } from '../rl/losses';
 import { leaveOneOutBaseline, penaliseMissingEos } from '../rl/rewards';
@@ -187,7 +187,7 @@ export async function trainRloo(models: RlooModels, data: RlooData, overrides: P
   }
 }
 
-/** 5. One Adam step on rlooLoss over the rollout; returns the loss and the pre-clip gradient norm. */
+/** 5. One Adam step on rlooLoss over the rollout (the engine's trainStep); returns the loss and the pre-clip gradient norm. */
 async function optimiseStep(
   policy: RlooModels['policy'],
   ep: Episodes,
@@ -196,19 +196,13 @@ async function optimiseStep(
   adam: Adam,
   vars: tf.Variable[],
 ): Promise<{ loss: number; gradNorm: number }> {
-  let norm: tf.Scalar | undefined; // kept by applyGradients: disposed below
-  const out = tf.tidy(() => {
-    const { value, grads } = tf.variableGrads(() => {
+  const loss = await trainStep(
+    () => {
       const { logprobs } = answerLogProbs(policy, ep, temperature); // [B, T], with gradients this time
       return rlooLoss(logprobs, tf.tensor2d(ep.mask, [ep.B, ep.T]), tf.tensor1d(advantages));
-    }, vars);
-    norm = adam.applyGradients(
-      vars,
-      vars.map((v) => grads[v.name]),
-    );
-    return tf.stack([value, norm]);
-  });
-  norm?.dispose();
-  const [loss, gradNorm] = await readFloats(out); // one read-back
-  return { loss, gradNorm };
+    },
+    vars,
+    adam,
+  );
+  return { loss, gradNorm: adam.lastGradNorm };
 }

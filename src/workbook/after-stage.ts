@@ -43,7 +43,8 @@ import { bestOfN } from '../train/best-of-n';
 import { PreferencePair, rankingsToPairs, trainDpo } from '../train/dpo';
 import { disposePpoModels, loadPpoModels } from '../train/ppo-models';
 import type { PpoModels } from '../train/ppo-types';
-import { loadRewardModel } from '../train/reward';
+import { RewardModel } from '../train/reward';
+import { readJsonl } from '../util/jsonl';
 import { trainRloo } from '../train/rloo';
 import { writeJsonAtomic } from '../util/atomic';
 import { artifacts, requireArtifact } from '../util/artifacts';
@@ -210,16 +211,11 @@ async function runSize(runDir: string, cfg: WorkbookConfig, data: AfterStageData
       generation: { ...sampler, seed: hashSeed(`${cfg.seed}:best-of-n`) },
       onBatch: (done) => hooks.onProgress?.(size, 'best-of-n', done, many.length),
     });
-    const { rewardModel } = loadRewardModel(artifacts(runDir).rewardModel);
-    let scores: Float32Array;
-    try {
-      scores = await rewardModel.score(
-        answers.map((answer, j) => ({ prompt: many[j], answer })),
-        ev.batchSize,
-      );
-    } finally {
-      rewardModel.dispose();
-    }
+    // the RM loadPpoModels already holds (same run, same tokenizer): not loaded a second time
+    const scores = await new RewardModel(m.rewardModel, m.rewardHead, m.tokenizer).score(
+      answers.map((answer, j) => ({ prompt: many[j], answer })),
+      ev.batchSize,
+    );
     const drawSeconds = (Date.now() - t0) / 1000;
     for (const n of cfg.after.bestOfN) {
       const pick = bestOfN({ answers, scores, N }, n);
@@ -368,12 +364,7 @@ export function sameRecipe(file: string, recipe: unknown): boolean {
 /** Sum of 05's per-iteration wall seconds for one policy, or null without its metrics. */
 function ppoSeconds(file: string): number | null {
   if (!fs.existsSync(file)) return null;
-  const rows = fs
-    .readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l));
-  return rows.reduce((s, r) => s + (Number(r['time/seconds']) || 0), 0);
+  return readJsonl<Record<string, unknown>>(file).reduce((sum, r) => sum + (Number(r['time/seconds']) || 0), 0);
 }
 
 async function dpoRun(cfg: WorkbookConfig, data: AfterStageData, m: PpoModels, policy: GPT, size: string, hooks: AfterStageHooks): Promise<TrainedResult> {
