@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * The workbook's tslab kernel: tslab itself, with every ZeroMQ socket's sends queued.
+ * The workbook's tslab kernel: tslab itself, with every ZeroMQ socket's sends queued and
+ * receives made during a bind waiting for it.
  *
  * Why: zeromq 6 sends up to 512 messages on a socket synchronously; the 513th is deferred
  * to the event loop, and a second send on that socket before it completes throws EBUSY
@@ -41,6 +42,31 @@ function queuedSend(...args) {
 // zeromq defines `send` read-only (but configurable), so it is redefined, not assigned.
 Object.defineProperty(zmq.Socket.prototype, 'send', { value: queuedSend, writable: false, enumerable: false, configurable: true });
 
+// tslab starts each socket's receive loop before binding it. A message can arrive before
+// zeromq has run the bind's completion, and the loop's next receive then finds the socket
+// still "blocked by a bind" (EBUSY). tslab logs that rejection and goes on without the
+// loop: a dead shell loop means the kernel never answers, and Jupyter gives up after 60 s
+// ("Kernel didn't respond"), which is how a CI run failed on a loaded machine. A receive
+// refused that way waits for the bind to complete (a few milliseconds) and is made again.
+const nativeReceive = zmq.Socket.prototype.receive;
+if (typeof nativeReceive !== 'function') throw new Error('tslab-kernel: zeromq.Socket.prototype.receive not found; the bind wait cannot be installed');
+const BIND_WAIT_MS = 10_000;
+function receiveAfterBind(...args) {
+  const started = Date.now();
+  const attempt = () => {
+    try {
+      return nativeReceive.apply(this, args);
+    } catch (e) {
+      if (e && e.code === 'EBUSY' && /bind or unbind/.test(String(e.message)) && Date.now() - started < BIND_WAIT_MS) {
+        return new Promise((resolve) => setTimeout(resolve, 2)).then(attempt);
+      }
+      throw e;
+    }
+  };
+  return attempt();
+}
+Object.defineProperty(zmq.Socket.prototype, 'receive', { value: receiveAfterBind, writable: false, enumerable: false, configurable: true });
+
 // iopub is a PUB socket: past its high-water mark (1000 queued messages) zeromq drops
 // outputs silently. A cell that displays faster than Jupyter reads would lose some, so the
 // kernel's publisher keeps them all (0 = no limit).
@@ -74,4 +100,5 @@ if (Number.isInteger(owner) && owner > 0) {
   }, 1000).unref();
 }
 
-require(path.join(tslabDir, 'dist', 'main.js')).main();
+// Required rather than run (by a test of the patches above): install them, start nothing.
+if (require.main === module) require(path.join(tslabDir, 'dist', 'main.js')).main();

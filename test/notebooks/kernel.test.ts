@@ -91,3 +91,34 @@ test("tslab bare fails on the same cell at zeromq's 513th send (the bug the laun
   const shown = r.nb ? texts(r.nb.cells[0]).length : 0;
   assert.ok(shown < 512, `tslab bare showed ${shown} outputs before failing`);
 });
+
+/** A ROUTER socket that receives while its bind is still completing, then gets one message. */
+const RECEIVE_DURING_BIND = `
+const zmq = require(process.argv[1]);
+(async () => {
+  const router = new zmq.Router();
+  const bound = router.bind('tcp://127.0.0.1:0');
+  let got;
+  try { got = router.receive(); } catch (e) { console.log('refused ' + e.code); router.close(); return; }
+  await bound;
+  const dealer = new zmq.Dealer();
+  dealer.connect(router.lastEndpoint);
+  await dealer.send('hello');
+  const [, body] = await got;
+  console.log('received ' + body.toString());
+  router.close();
+  dealer.close();
+})();
+`;
+
+function receiveDuringBind(preload: string[]): string {
+  const zmq = require.resolve('zeromq', { paths: [path.dirname(require.resolve('tslab/package.json'))] });
+  const r = spawnSync(process.execPath, [...preload, '-e', RECEIVE_DURING_BIND, zmq], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim();
+}
+
+test('a receive made while its socket is binding waits for the bind instead of failing (tslab starts its loops before binding)', () => {
+  assert.equal(receiveDuringBind([]), 'refused EBUSY', 'bare zeromq refuses it; if it now waits, the launcher may drop its wait');
+  assert.equal(receiveDuringBind(['--require', TSLAB_LAUNCHER]), 'received hello');
+});
