@@ -1,6 +1,7 @@
 /**
  * npm run workbook -- [--profile smoke|default|gpu|paper] [--only 02,03] [--from 02]
  *                     [--param key.path=value ...] [--run-id id] [--seeds 1,2,3]
+ *                     [--continue id] [--fork id --run-id new --from 05]
  */
 import { Command } from 'commander';
 import * as path from 'path';
@@ -28,6 +29,10 @@ const program = new Command('workbook')
   .option('--run-id <id>', 'name of the run folder under runs/ (default: UTC time + profile)')
   .option('--continue <id>', 'run the selected notebooks in an existing run folder, using the artefacts earlier notebooks left there')
   .option(
+    '--fork <id>',
+    'start a new run (--run-id) from an existing one: the notebooks before the first selected one are copied from it, not run; a param may differ only where no copied notebook reads it',
+  )
+  .option(
     '--seeds <list>',
     'run the whole workbook once per master seed (e.g. 1,2,3) into runs/<run-id>-seed<N>, then the cross-seed table in runs/<run-id>-replication',
     list,
@@ -51,12 +56,14 @@ async function main(): Promise<void> {
     from: o.from,
     runId: o.runId,
     continueRun: o.continue,
+    forkFrom: o.fork,
     notebooksDir: path.resolve(o.notebooksDir),
     runsDir: path.resolve(o.runsDir),
     kernel: o.kernel,
     timeoutSeconds: timeout,
     report: o.report,
   };
+  if (o.fork && o.seeds.length) throw new InputError("--fork and --seeds exclude each other: fork each seed's run on its own (--fork RUN-seedN --run-id ...)");
   const { status } = o.seeds.length ? await runSeeds({ ...run, seeds: parseSeeds(o.seeds) }) : await runWorkbook(run);
   process.exitCode = status;
 }

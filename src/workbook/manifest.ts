@@ -32,6 +32,8 @@ export interface Manifest {
   startedAt: string;
   finishedAt: string | null;
   notebooks: { name: string; status: 'ok' | 'failed' | 'not run' | 'interrupted'; seconds: number | null; failedCell?: number }[];
+  /** a run made with --fork: the notebooks copied from another run (not run here), and that run's commit */
+  forkedFrom?: { runId: string; commit: string | null; notebooks: string[] };
 }
 
 function run(cmd: string, args: string[], cwd = ROOT): string | null {

@@ -18,6 +18,7 @@ import { readHumanRankingsSplit } from '../data/humans';
 import { acquireRunLock, RunLock } from './run-lock';
 import { runProgress } from './terminal';
 import { canonical } from '../util/config';
+import { copyForkArtefacts, ForkPlan, planFork } from './fork';
 
 export interface RunOptions {
   /** smoke | default | paper */
@@ -37,6 +38,11 @@ export interface RunOptions {
    * using the artefacts earlier notebooks left there; profile and params must match its config
    */
   continueRun?: string;
+  /**
+   * run id of an existing run to start this new one from: the notebooks before the first
+   * selected one are copied from it, not run (src/workbook/fork.ts says when that is allowed)
+   */
+  forkFrom?: string;
   /** Jupyter kernel spec name */
   kernel: string;
   /** per-cell limit */
@@ -101,6 +107,12 @@ export async function runWorkbook(
     throw new InputError(`run id "${runId}": expected letters, digits, ".", "_" or "-" (and not only dots)`);
   const runDir = path.resolve(o.runsDir, runId);
   const fresh = !o.continueRun;
+  let fork: ForkPlan | null = null;
+  if (o.forkFrom) {
+    if (o.continueRun) throw new InputError('--fork and --continue exclude each other: --fork starts a new run (--run-id) from another one');
+    const all = listNotebooks(o.notebooksDir).map((f) => path.basename(f, '.ipynb'));
+    fork = planFork(path.resolve(o.runsDir, o.forkFrom), o.profile, config, all, notebooks[0].name);
+  }
   let earlier: { manifest: Manifest; timings: NotebookTiming[] } | null = null;
   if (fresh && fs.existsSync(runDir))
     throw new InputError(
@@ -134,6 +146,10 @@ export async function runWorkbook(
   async function runLocked(): Promise<{ status: number; runDir: string }> {
     fs.mkdirSync(path.join(runDir, 'notebooks'), { recursive: true });
     if (fresh) writeJsonAtomic(path.join(runDir, 'config.json'), { profile: o.profile, params, config });
+    if (fork) {
+      log(`workbook: copying ${fork.copied.join(', ')} from ${fork.baseRunId}`);
+      copyForkArtefacts(fork, runDir);
+    }
     const selected = notebooks.map((n) => ({ name: n.name, status: 'not run' as const, seconds: null }));
     const manifest: Manifest = {
       runId,
@@ -147,14 +163,19 @@ export async function runWorkbook(
       machine: { platform: process.platform, arch: process.arch, cpus: require('os').cpus().length },
       startedAt: earlier?.manifest.startedAt ?? new Date().toISOString(),
       finishedAt: null,
-      notebooks: mergeByName(earlier?.manifest.notebooks ?? [], selected),
+      notebooks: mergeByName(earlier?.manifest.notebooks ?? fork?.manifestEntries ?? [], selected),
+      ...(fork
+        ? { forkedFrom: { runId: fork.baseRunId, commit: fork.baseCommit, notebooks: fork.copied } }
+        : earlier?.manifest.forkedFrom
+          ? { forkedFrom: earlier.manifest.forkedFrom }
+          : {}),
     };
     const saveManifest = () => writeJsonAtomic(path.join(runDir, 'manifest.json'), manifest);
     saveManifest();
     log(`workbook: profile ${o.profile}, ${notebooks.length} notebook(s) -> ${path.relative(process.cwd(), runDir) || runDir}`);
 
     // 3. Execute in order; stop at the first failure.
-    let timings: NotebookTiming[] = earlier?.timings ?? [];
+    let timings: NotebookTiming[] = earlier?.timings ?? fork?.timings ?? [];
     const saveTimings = () =>
       writeJsonAtomic(path.join(runDir, 'timings.json'), { profile: o.profile, totalSeconds: timings.reduce((a, t) => a + t.seconds, 0), notebooks: timings });
     const bar = runProgress();
