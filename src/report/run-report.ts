@@ -104,6 +104,7 @@ interface ManifestLike {
   versions?: Record<string, string | null>;
   startedAt?: string;
   notebooks?: { name: string; status: string; seconds: number | null; failedCell?: number }[];
+  forkedFrom?: { runId: string; commit: string | null; notebooks: string[] };
 }
 
 function indexPage(m: ManifestLike, timings: any, pages: string[], summary = ''): string {
@@ -111,7 +112,8 @@ function indexPage(m: ManifestLike, timings: any, pages: string[], summary = '')
     .map((n) => {
       const link = pages.includes(n.name) ? `<a href="${escapeHtml(n.name)}.html">${escapeHtml(n.name)}</a>` : escapeHtml(n.name);
       const failed = n.failedCell !== undefined ? ` at cell ${n.failedCell}` : '';
-      return `<tr class="${escapeHtml(n.status.replace(' ', '-'))}"><td>${link}</td><td>${escapeHtml(n.status)}${failed}</td><td>${n.seconds === null ? '' : n.seconds.toFixed(1) + ' s'}</td></tr>`;
+      const copied = m.forkedFrom?.notebooks.includes(n.name) ? ` (copied from run ${escapeHtml(m.forkedFrom.runId)})` : '';
+      return `<tr class="${escapeHtml(n.status.replace(' ', '-'))}"><td>${link}</td><td>${escapeHtml(n.status)}${failed}${copied}</td><td>${n.seconds === null ? '' : n.seconds.toFixed(1) + ' s'}</td></tr>`;
     })
     .join('\n');
   const cells: { nb: string; index: number; seconds: number; firstLine: string }[] = [];
@@ -126,6 +128,9 @@ function indexPage(m: ManifestLike, timings: any, pages: string[], summary = '')
     .map(([k, v]) => `${escapeHtml(k)} ${escapeHtml(v)}`)
     .join(' · ');
   const commit = m.git?.commit ? `${m.git.commit.slice(0, 12)}${m.git.dirty ? ' (uncommitted changes)' : ''}` : 'unknown';
+  const fork = m.forkedFrom
+    ? `<br>Forked from run <code>${escapeHtml(m.forkedFrom.runId)}</code> (commit <code>${escapeHtml((m.forkedFrom.commit ?? 'unknown').slice(0, 12))}</code>): ${m.forkedFrom.notebooks.map(escapeHtml).join(', ')} copied from it, not run here`
+    : '';
   const backend = m.backend ? `${escapeHtml(m.backend.backend)} — ${escapeHtml(m.backend.reason)}` : 'not recorded (00-setup did not run)';
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>rlhf-workbook run ${escapeHtml(m.runId ?? '')}</title>
@@ -138,7 +143,7 @@ code{font-size:13px}
 <h1>rlhf-workbook — run ${escapeHtml(m.runId ?? '')}</h1>
 <p class="status-${escapeHtml(m.status ?? '')}">Status: <b>${escapeHtml(m.status ?? 'unknown')}</b> · profile <b>${escapeHtml(m.profile ?? '')}</b> · seed ${escapeHtml(m.seed ?? '')} · total ${(timings?.totalSeconds ?? 0).toFixed(1)} s</p>
 ${summary}
-<p>Params: <code>${escapeHtml(JSON.stringify(m.params ?? {}))}</code><br>Commit: <code>${escapeHtml(commit)}</code><br>Backend: ${backend}<br>Started: ${escapeHtml(m.startedAt ?? '')}</p>
+<p>Params: <code>${escapeHtml(JSON.stringify(m.params ?? {}))}</code><br>Commit: <code>${escapeHtml(commit)}</code>${fork}<br>Backend: ${backend}<br>Started: ${escapeHtml(m.startedAt ?? '')}</p>
 <h2>Notebooks</h2>
 <table><thead><tr><th>notebook</th><th>status</th><th>time</th></tr></thead><tbody>
 ${rows}

@@ -115,7 +115,7 @@ function notebook(file: string, body: string) {
 function workbook(...args: string[]) {
   const r = spawnSync(
     process.execPath,
-    ['--import', 'tsx', path.join(ROOT, 'src/workbook/cli.ts'), '--notebooks-dir', notebooksDir, '--runs-dir', runsDir, '--no-report', ...args],
+    ['--import', 'tsx', path.join(ROOT, 'src/workbook/cli.ts'), '--notebooks-dir', notebooksDir, '--runs-dir', runsDir, ...args],
     {
       cwd: ROOT,
       encoding: 'utf8',
@@ -138,7 +138,7 @@ test('a fork through the runner: 00 copied (not run again), 05 run with the new 
     '05-second.ipynb',
     'import * as fs from "fs";\nconst first = JSON.parse(fs.readFileSync(`${runDir}/setup/first.json`, "utf8"));\nfs.mkdirSync(`${runDir}/ppo`, { recursive: true });\nfs.writeFileSync(`${runDir}/ppo/second.json`, JSON.stringify({ draw: first.draw, params: params }));',
   );
-  const base = workbook('--profile', 'smoke', '--run-id', 'base');
+  const base = workbook('--profile', 'smoke', '--run-id', 'base', '--no-report');
   assert.equal(base.status, 0, base.stderr);
   const baseFiles = () => fs.readdirSync(path.join(runsDir, 'base'), { recursive: true }).map(String).sort();
   const before = { files: baseFiles(), second: readJson(runsDir, 'base/ppo/second.json') };
@@ -163,11 +163,16 @@ test('a fork through the runner: 00 copied (not run again), 05 run with the new 
     ['00-first', '05-second'],
   );
   assert.ok(fs.existsSync(path.join(dir, 'notebooks/00-first.ipynb')), "the copied notebook's executed copy is there for the report");
+  assert.ok(fs.existsSync(path.join(dir, 'report/index.html')), fork.stderr);
+  const index = fs.readFileSync(path.join(dir, 'report/index.html'), 'utf8');
+  assert.match(index, /Forked from run <code>base<\/code> \(commit <code>[^<]+<\/code>\): 00-first copied from it, not run here/);
+  assert.match(index, /ok \(copied from run base\)/);
+  assert.ok(fs.existsSync(path.join(dir, 'report/00-first.html')), 'the copied notebook has its page');
   assert.deepEqual(baseFiles(), before.files, 'the base gained or lost no file');
   assert.deepEqual(readJson(runsDir, 'base/ppo/second.json'), before.second, "the base's own 05 output is unchanged");
 
   // a fork that would copy a notebook reading the changed param: one line, exit 2, nothing written
-  const refused = workbook('--profile', 'smoke', '--fork', 'base', '--run-id', 'fork2', '--from', '05', '--param', 'data.sftPrompts=9');
+  const refused = workbook('--profile', 'smoke', '--fork', 'base', '--run-id', 'fork2', '--from', '05', '--param', 'data.sftPrompts=9', '--no-report');
   assert.equal(refused.status, 2, refused.stderr);
   assert.match(refused.stderr.trim(), /^workbook: --fork: data\.sftPrompts is \d+ in base and 9 here, but 00-first reads it/);
   assert.equal(refused.stderr.trim().split('\n').length, 1);
