@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -8,6 +8,7 @@ import { exportPairwise, importPairwise, importRankings } from '../../src/data/h
 import { parseCsv } from '../../src/data/csv';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tables-'));
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
 const ranked: RankedPrompt[] = [
   {
     prompt_id: 'p1',

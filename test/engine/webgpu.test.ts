@@ -8,7 +8,7 @@
  * Tolerances: webgpu and wasm sum in different orders in float32, so values agree to ~1e-5
  * relative and greedy tokens exactly (a tie broken differently would show here).
  */
-import { test, before } from 'node:test';
+import { test, before, after } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -38,6 +38,7 @@ const TEXT = [
 ];
 const CONFIG: GPTConfig = { vocabSize: 300, blockSize: 32, nLayer: 2, nHead: 2, nEmbd: 32, dropout: 0, seed: 3 };
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'webgpu-'));
+after(() => fs.rmSync(root, { recursive: true, force: true }));
 let tok: Tokenizer;
 let why = '';
 

@@ -1,4 +1,4 @@
-import { test, before } from 'node:test';
+import { test, before, after } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -47,6 +47,7 @@ import { buildSummary, writeSummary } from '../../src/eval/summary';
 import { saveTable } from '../../src/eval/tables';
 
 const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'eval-run-'));
+after(() => fs.rmSync(runDir, { recursive: true, force: true }));
 const CFG: EvaluationConfig = {
   ...workbookConfig('smoke').evaluation,
   maxNewTokens: 6,

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -10,6 +10,7 @@ import { writeJsonlAtomic } from '../../src/util/atomic';
 import { CAPITAL, HARMFUL } from './fixtures';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'run-data-'));
+after(() => fs.rmSync(root, { recursive: true, force: true }));
 const panel = makePanel({ ...PANEL_DEFAULTS, trainLabelers: 2, devLabelers: 2, heldOutLabelers: 2 });
 
 test('the panel loads back with its dev judges; a panel written before dev judges loads with dev false', () => {

@@ -1,4 +1,4 @@
-import { test, before } from 'node:test';
+import { test, before, after } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -18,6 +18,7 @@ import { answerMatch, SUITE_TASKS, suiteFormat, suiteContinuations, suiteInputs,
 const pool = factPool(1);
 const prompts = generatePrompts(400, pool, PROMPT_DEFAULTS, new Rng(11));
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'task-suite-'));
+after(() => fs.rmSync(root, { recursive: true, force: true }));
 
 before(async () => {
   await initEngine({ backend: 'cpu' });

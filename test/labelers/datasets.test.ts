@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -14,6 +14,7 @@ import { comparisonsFrame, rankingsFrame, toComparisons } from '../../src/data/t
 
 const small = { ...DATA_DEFAULTS, sizes: { sft: 20, rm: 15, ppo: 10, dev: 6, eval: 8 }, agreementPrompts: 10 };
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'build-'));
+after(() => fs.rmSync(root, { recursive: true, force: true }));
 
 test('same seed -> byte-identical files; another seed -> different data', () => {
   const a = writeDatasets(path.join(root, 'a'), buildDatasets(small));

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -10,7 +10,13 @@ import { blockBegin, blockEnd, inspectSource, MAX_TABLE_BYTES, readmeBlocks, res
 import { replicate, Replication } from '../../src/eval/replication';
 import { writeReplication } from '../../src/workbook/replication';
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'wb-results-'));
+const made: string[] = [];
+const tmp = () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-results-'));
+  made.push(dir);
+  return dir;
+};
+after(() => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 const CLAIMS = [
   {
     id: 'ptx-vs-gpt',

@@ -1,4 +1,4 @@
-import { test, before } from 'node:test';
+import { test, before, after } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -19,6 +19,7 @@ let prompts: Prompt[];
 let small: GPT;
 let medium: GPT;
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'comparisons-'));
+after(() => fs.rmSync(root, { recursive: true, force: true }));
 const CFG = { kMin: 4, kMax: 9, maxNewTokens: 6, batchSize: 16, seed: 3 };
 
 before(async () => {

@@ -23,9 +23,11 @@ test('the validation split holds out whole users, seeded', () => {
 });
 
 test('a malformed demonstration names its file and line', () => {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'demos-')), 'd.jsonl');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'demos-'));
+  const file = path.join(dir, 'd.jsonl');
   fs.writeFileSync(file, JSON.stringify(demos[0]) + '\n' + JSON.stringify({ ...demos[0], answer: 3 }) + '\n');
   assert.throws(() => loadDemonstrations(file), /d\.jsonl:2: "answer" must be a string/);
+  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test('rubric accuracy: demonstrations are accurate in every category, empty answers are not', () => {

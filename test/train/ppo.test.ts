@@ -1,4 +1,4 @@
-import { test, before } from 'node:test';
+import { test, before, after } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -26,6 +26,7 @@ import { artifacts } from '../../src/util/artifacts';
 
 let tok: Tokenizer;
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ppo-'));
+after(() => fs.rmSync(root, { recursive: true, force: true }));
 const corpus = 'the answer is good. the answer is bad. what is the capital? paris is fine, rome is wrong. ';
 let pretrainTokens: number[];
 const prompts = ['what is the capital?', 'is the answer good?', 'rome or paris?', 'say something fine', 'the capital is', 'what is wrong?'];

@@ -1,4 +1,4 @@
-import { test, before } from 'node:test';
+import { test, before, after } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -24,6 +24,7 @@ let train: Int32Array;
 let validation: Int32Array;
 let modelConfig: GPTConfig;
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'pretrain-'));
+after(() => fs.rmSync(root, { recursive: true, force: true }));
 const config: PretrainConfig = { ...DEFAULTS, steps: 8, batchSize: 4, warmupSteps: 2, evalEvery: 3, evalWindows: 4, checkpointEvery: 3, dropout: 0.1, seed: 5 };
 
 before(async () => {

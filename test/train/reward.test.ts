@@ -1,4 +1,4 @@
-import { test, before } from 'node:test';
+import { test, before, after } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -26,6 +26,7 @@ import { rankingLoss } from '../../src/train/reward-loss';
 
 let tok: Tokenizer;
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'reward-'));
+after(() => fs.rmSync(root, { recursive: true, force: true }));
 const close = (a: number, b: number, tol = 1e-5) => assert.ok(Math.abs(a - b) < tol, `${a} != ${b}`);
 const softplus = (x: number) => Math.log1p(Math.exp(x));
 

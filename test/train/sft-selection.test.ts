@@ -1,4 +1,4 @@
-import { test, before } from 'node:test';
+import { test, before, after } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -15,6 +15,7 @@ import { chooseEpochs, EpochScore, readSftChoice, scoreCheckpoint, selectSft, Sf
 let tok: Tokenizer;
 let rm: RewardModel;
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sft-selection-'));
+after(() => fs.rmSync(root, { recursive: true, force: true }));
 const prompts = ['What is the capital of France?', 'Say something nice.', 'Name three fruits.', 'Is Atlantis real?', 'Write it in capitals: hello'];
 const candidates: SftCandidate[] = [];
 const CFG = { maxNewTokens: 6, batchSize: 2, seed: 5 };

@@ -1,4 +1,4 @@
-import { test, before } from 'node:test';
+import { test, before, after } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -26,6 +26,7 @@ let tok: Tokenizer;
 let train: Episode[];
 let validation: Episode[];
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sft-'));
+after(() => fs.rmSync(root, { recursive: true, force: true }));
 const baseDir = path.join(root, 'base');
 const config: SftConfig = { ...DEFAULTS, epochs: 3, batchSize: 2, warmupSteps: 1, lr: 3e-3, seed: 9 };
 

@@ -3,7 +3,7 @@
  * reaches each run as --param seed=N, each run gets its own folder, and the table is written
  * only when every seed ran ok.
  */
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -16,6 +16,14 @@ import type { RunOptions } from '../../src/workbook/runner';
 const quiet = () => undefined;
 
 /** A stub runner: writes runs/<id>/eval/summary.json whose one claim's estimate is the seed / 10; `fail` seeds exit 1. */
+const made: string[] = [];
+function tempRuns(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-seeds-'));
+  made.push(dir);
+  return dir;
+}
+after(() => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
 function stub(runsDir: string, fail: number[] = []): { runOne: RunOne; calls: Partial<RunOptions>[] } {
   const calls: Partial<RunOptions>[] = [];
   const runOne: RunOne = async (o) => {
@@ -44,7 +52,7 @@ function stub(runsDir: string, fail: number[] = []): { runOne: RunOne; calls: Pa
 }
 
 test('one run per seed with --param seed=N, then runs/<id>-replication with the joined table', async () => {
-  const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-seeds-'));
+  const runsDir = tempRuns();
   const { runOne, calls } = stub(runsDir);
   const r = await runSeeds({ profile: 'smoke', params: ['data.sftPrompts=30'], runsDir, runId: 'rep', seeds: [1, 2] }, runOne, quiet);
   assert.equal(r.status, 0);
@@ -87,7 +95,7 @@ test('one run per seed with --param seed=N, then runs/<id>-replication with the 
 });
 
 test('a failing seed stops the loop and writes no table', async () => {
-  const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-seeds-'));
+  const runsDir = tempRuns();
   const { runOne, calls } = stub(runsDir, [2]);
   const r = await runSeeds({ profile: 'smoke', params: [], runsDir, runId: 'f', seeds: [1, 2, 3] }, runOne, quiet);
   assert.equal(r.status, 1);
@@ -97,7 +105,7 @@ test('a failing seed stops the loop and writes no table', async () => {
 });
 
 test('bad input is refused in one line before any run', async () => {
-  const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-seeds-'));
+  const runsDir = tempRuns();
   const { runOne, calls } = stub(runsDir);
   const bad = async (o: Partial<RunOptions> & { seeds: number[] }, re: RegExp) => {
     await assert.rejects(runSeeds({ profile: 'smoke', params: [], runsDir, ...o }, runOne, quiet), (e: Error) => e instanceof InputError && re.test(e.message));
@@ -117,7 +125,7 @@ test('bad input is refused in one line before any run', async () => {
 });
 
 test('--continue keeps a seed whose run finished with the same params, so side-by-side seed runs can be joined', async () => {
-  const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-seeds-'));
+  const runsDir = tempRuns();
   // seeds 1 and 2 ran on their own as --run-id j-seed<N> --param seed=<N>; seed 2 did not finish
   const made = (seed: number, status: string, params: Record<string, unknown>) => {
     const dir = path.join(runsDir, `j-seed${seed}`, 'eval');
