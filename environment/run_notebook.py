@@ -12,7 +12,8 @@ After every cell the executed notebook is written (atomically) to OUTPUT, so a f
 keeps the partial notebook. Execution counts are filled in even though tslab's error
 replies carry none, and no later cell runs after a failing one (tslab aborts requests for
 200 ms after an error, so --allow-errors would silently skip cells).
-Exit status: 0 ok, 1 a cell failed, 3 kernel spec missing, 4 kernel died / other error.
+Exit status: 0 ok, 1 a cell failed (or its outputs did not arrive: never dropped silently),
+3 kernel spec missing, 4 kernel died / other error.
 """
 import argparse
 import json
@@ -85,6 +86,8 @@ def main():
     ap.add_argument("--cwd", required=True, help="kernel working directory (the notebooks folder)")
     ap.add_argument("--kernel", default="tslab")
     ap.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
+    ap.add_argument("--iopub-timeout", type=int, default=300,
+                    help="seconds a finished cell's outputs may take to arrive (nbclient's default, 4, drops them silently on a busy machine)")
     args = ap.parse_args()
 
     try:
@@ -103,7 +106,12 @@ def main():
 
     with open(args.input, encoding="utf-8") as f:
         nb = nbformat.read(f, as_version=4)
+    # After a cell's reply, nbclient waits iopub_timeout seconds for the outputs still on their
+    # way and, by default, then goes on without them, logging only a warning: a cell that
+    # prints a lot on a loaded machine kept 655 of its 3000 outputs that way. A long wait, and
+    # an error instead of a silent loss when even that is not enough.
     client = NotebookClient(nb, kernel_name=args.kernel, timeout=args.timeout, allow_errors=False,
+                            iopub_timeout=args.iopub_timeout, raise_on_iopub_timeout=True,
                             record_timing=True, resources={"metadata": {"path": args.cwd}})
     code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     emit(event="start", cells=len(code_cells))
@@ -160,6 +168,9 @@ def run_cells(client, nb, args, code_cells, t_all, kernel_log):
                     cell.metadata.setdefault("workbook", {})["seconds"] = round(seconds, 3)
                     write_atomic(nb, args.output)
                     stderr = cell_stderr(cell) or str(e)
+                    if "IOPub" in str(e):
+                        stderr = ("the cell ran, but its outputs did not all arrive within %d s (--iopub-timeout); "
+                                  "the notebook would have lost them, so it stops here\n%s" % (args.iopub_timeout, stderr))
                     emit(event="error", index=index, code_index=n, source=cell.source, stderr=stderr, seconds=seconds,
                          timeout=isinstance(e, CellTimeoutError))
                     return 1

@@ -14,6 +14,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { kernelSpecs } from '../../src/workbook/kernel-spec';
+import { codeNotebook, PARAMETERS_CELL } from './build-notebook';
 
 const ROOT = path.resolve(__dirname, '../..');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-checkouts-test-'));
@@ -46,24 +47,10 @@ function checkout(name: string): string {
 }
 
 function displayNotebook() {
-  const cell = (source: string, tags: string[] = []) => ({
-    cell_type: 'code',
-    execution_count: null,
-    metadata: tags.length ? { tags } : {},
-    outputs: [],
-    source,
-  });
-  return {
-    nbformat: 4,
-    nbformat_minor: 5,
-    metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' } },
-    cells: [
-      cell('const profile = "smoke";\nconst params = {};\nconst runDir = "../runs/interactive";', ['parameters']),
-      cell(
-        'import { showTable, showPlot, inKernel } from "./src/report/index";\nconsole.log(`IN-KERNEL ${inKernel()}`);\nshowTable([{ checkout: process.cwd(), ok: 1 }]);\nawait showPlot({ data: [{ type: "bar", x: ["a"], y: [1] }] });',
-      ),
-    ],
-  };
+  return codeNotebook([
+    PARAMETERS_CELL,
+    'import { showTable, showPlot, inKernel } from "./src/report/index";\nconsole.log(`IN-KERNEL ${inKernel()}`);\nshowTable([{ checkout: process.cwd(), ok: 1 }]);\nawait showPlot({ data: [{ type: "bar", x: ["a"], y: [1] }] });',
+  ]);
 }
 
 const env = (extra: Record<string, string> = {}) => ({

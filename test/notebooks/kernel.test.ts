@@ -13,6 +13,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { pythonExecutable } from '../../src/workbook/execute';
 import { jupyterEnv, kernelSpecRoot, kernelSpecs, TSLAB_LAUNCHER } from '../../src/workbook/kernel-spec';
+import { codeNotebook } from './build-notebook';
 
 const ROOT = path.resolve(__dirname, '../..');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-kernel-test-'));
@@ -23,27 +24,21 @@ const skip = specs === null ? 'Jupyter not installed (run npm run setup)' : fals
 const OUTPUTS = 3000;
 
 function notebook(kernel: string): string {
-  const cell = (source: string) => ({ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source });
-  const nb = {
-    nbformat: 4,
-    nbformat_minor: 5,
-    metadata: { kernelspec: { name: kernel, display_name: 'TypeScript', language: 'typescript' } },
-    cells: [
-      cell(`import * as tslab from "tslab";\nfor (let i = 0; i < ${OUTPUTS}; i++) tslab.display.text("line " + i);`),
-      cell('console.log("next cell ran");'),
-    ],
-  };
+  const nb = codeNotebook(
+    [`import * as tslab from "tslab";\nfor (let i = 0; i < ${OUTPUTS}; i++) tslab.display.text("line " + i);`, 'console.log("next cell ran");'],
+    kernel,
+  );
   const file = path.join(work, `${kernel}.ipynb`);
   fs.writeFileSync(file, JSON.stringify(nb));
   return file;
 }
 
-function run(kernel: string, env: Record<string, string> = {}) {
+function run(kernel: string, env: Record<string, string> = {}, extra: string[] = []) {
   const input = notebook(kernel);
   const output = path.join(work, `${kernel}.out.ipynb`);
   const r = spawnSync(
     pythonExecutable(),
-    [path.join(ROOT, 'environment/run_notebook.py'), input, output, '--cwd', ROOT, '--kernel', kernel, '--timeout', '120'],
+    [path.join(ROOT, 'environment/run_notebook.py'), input, output, '--cwd', ROOT, '--kernel', kernel, '--timeout', '120', ...extra],
     {
       encoding: 'utf8',
       env: { ...jupyterEnv(), ...env },
@@ -76,6 +71,15 @@ test('the workbook kernel delivers 3000 outputs from one synchronous loop, in or
     Array.from({ length: OUTPUTS }, (_, i) => `line ${i}`),
   );
   assert.equal(texts(r.nb.cells[1]).join('').trim(), 'next cell ran');
+});
+
+test('outputs that do not arrive in time stop the notebook with a clear error; they are never dropped silently', { skip }, () => {
+  // nbclient's own default (4 s, then go on without them) lost outputs on a busy machine
+  const r = run('tslab', {}, ['--iopub-timeout', '0']);
+  assert.equal(r.status, 1, JSON.stringify(r.events.slice(-2)));
+  const error = r.events.find((e: any) => e.event === 'error');
+  assert.match(error.stderr, /the cell ran, but its outputs did not all arrive within 0 s \(--iopub-timeout\)/);
+  assert.ok(!r.events.some((e: any) => e.event === 'done'), 'the notebook did not go on to report done');
 });
 
 test("tslab bare fails on the same cell at zeromq's 513th send (the bug the launcher fixes)", { skip }, () => {

@@ -13,6 +13,7 @@ import * as path from 'path';
 import { findBrowser } from '../../src/report/png';
 import { pythonExecutable } from '../../src/workbook/execute';
 import { jupyterEnv, kernelSpecs } from '../../src/workbook/kernel-spec';
+import { codeNotebook } from './build-notebook';
 
 const ROOT = path.resolve(__dirname, '../..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-png-kernel-'));
@@ -28,13 +29,7 @@ function chromiums(dir: string): string[] {
 }
 
 test('a kernel shut down after drawing a chart PNG leaves no Chromium and no profile', { skip, timeout: 180_000 }, async () => {
-  const cell = (source: string) => ({ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source });
-  const nb = {
-    nbformat: 4,
-    nbformat_minor: 5,
-    metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' } },
-    cells: [cell('import { showPlot } from "./src/report/index";\nawait showPlot({ data: [{ type: "bar", x: ["a", "b"], y: [1, 2] }] });')],
-  };
+  const nb = codeNotebook(['import { showPlot } from "./src/report/index";\nawait showPlot({ data: [{ type: "bar", x: ["a", "b"], y: [1, 2] }] });']);
   const input = path.join(tmp, 'png.ipynb');
   const output = path.join(tmp, 'png.out.ipynb');
   fs.writeFileSync(input, JSON.stringify(nb));
@@ -65,18 +60,10 @@ test('a kernel shut down after drawing a chart PNG leaves no Chromium and no pro
 test('a kernel killed outright (SIGKILL) after drawing a chart PNG leaves no Chromium and no profile', { skip, timeout: 180_000 }, async () => {
   const dir = fs.mkdtempSync(path.join(tmp, 'killed-'));
   const pidFile = path.join(dir, 'kernel.pid');
-  const cell = (source: string) => ({ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source });
-  const nb = {
-    nbformat: 4,
-    nbformat_minor: 5,
-    metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' } },
-    cells: [
-      cell(
-        'import { showPlot } from "./src/report/index";\nawait showPlot({ data: [{ type: "bar", x: ["a", "b"], y: [1, 2] }] });\n' +
-          `require("fs").writeFileSync(${JSON.stringify(pidFile)}, String(process.pid));\nawait new Promise((r) => setTimeout(r, 120000));`,
-      ),
-    ],
-  };
+  const nb = codeNotebook([
+    'import { showPlot } from "./src/report/index";\nawait showPlot({ data: [{ type: "bar", x: ["a", "b"], y: [1, 2] }] });\n' +
+      `require("fs").writeFileSync(${JSON.stringify(pidFile)}, String(process.pid));\nawait new Promise((r) => setTimeout(r, 120000));`,
+  ]);
   const input = path.join(dir, 'png.ipynb');
   fs.writeFileSync(input, JSON.stringify(nb));
   const driver = spawn(

@@ -14,6 +14,7 @@ import { differences, planFork, SECTION_FIRST_READER } from '../../src/workbook/
 import { parseParams } from '../../src/workbook/params';
 import { profileConfig } from '../../src/workbook/profiles';
 import { InputError } from '../../src/util/jsonl';
+import { codeNotebook, PARAMETERS_CELL } from '../notebooks/build-notebook';
 
 const ROOT = path.resolve(__dirname, '../..');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-fork-test-'));
@@ -96,20 +97,7 @@ const notebooksDir = path.join(work, 'notebooks');
 const runsDir = path.join(work, 'runs');
 
 function notebook(file: string, body: string) {
-  const cell = (source: string, tags: string[] = []) => ({
-    cell_type: 'code',
-    execution_count: null,
-    metadata: tags.length ? { tags } : {},
-    outputs: [],
-    source,
-  });
-  const nb = {
-    nbformat: 4,
-    nbformat_minor: 5,
-    metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' } },
-    cells: [cell('const profile = "smoke";\nconst params = {};\nconst runDir = "../runs/interactive";', ['parameters']), cell(body)],
-  };
-  fs.writeFileSync(path.join(notebooksDir, file), JSON.stringify(nb));
+  fs.writeFileSync(path.join(notebooksDir, file), JSON.stringify(codeNotebook([PARAMETERS_CELL, body])));
 }
 
 function workbook(...args: string[]) {
