@@ -7,7 +7,10 @@
  *
  * One row per (run, size): PPO-ptx's and PPO's win-rate against the same-size SFT model with its
  * 95% interval (from eval/win-rates.json), W/T/L, and the change against the base run's same
- * cell with a 95% interval for the difference; the PPO-ptx model's RM reward, KL to SFT and
+ * cell with a 95% interval for the difference (paired: each dev prompt's judgement in the run against
+ * the same prompt's in the base, re-judged from both runs' eval/answers.jsonl, when the two runs
+ * share their dev prompts and dev judges; otherwise the two runs' counts as independent samples);
+ * the PPO-ptx model's RM reward, KL to SFT and
  * share of answers ending with EOS (ppo/summary.json); the dev judges' score and refusal rate of
  * PPO-ptx's last iteration (ppo/metrics.csv). Below the table, each run's lever: how its
  * config.json differs from the base run's, key by key, and its git commit.
@@ -20,8 +23,12 @@ import * as path from 'path';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic';
 import { InputError } from '../util/jsonl';
 import { parseCsv, toCsv } from '../data/csv';
-import { WinCounts, winRate, Z95 } from '../eval/stats';
+import { meanWithStdErr, WinCounts, winRate, Z95 } from '../eval/stats';
 import type { WinRow } from '../eval/three-h';
+import { answersFor, loadAnswerBook } from '../eval/answer-book';
+import { heldOutPanel, judgingPanel } from '../eval/judge';
+import { loadRunPanel, loadSplitPrompts } from '../eval/run-data';
+import { assignLabeler, prefer } from '../labelers/panel';
 import { finishedRunManifest, readJson } from './results';
 
 /** What every table here is, said at its top. */
@@ -55,11 +62,22 @@ export function parseRunSpec(spec: string): RunSpec {
  *  win-rates.json, as 06 writes it, plus its n). `note` says why a cell is empty, or ''. */
 export type WinCell = Pick<WinRow, 'winRate' | 'lower' | 'upper' | 'wins' | 'ties' | 'losses' | 'note'> & { n: number | null };
 
-/** A change in win-rate against the base run, with its 95% interval. */
+/** A change in win-rate against the base run, with its 95% interval: `paired` when it was
+ *  computed prompt by prompt, else from the two runs' counts as independent samples. */
 export interface Change {
   difference: number;
   lower: number;
   upper: number;
+  paired: boolean;
+}
+
+/** Each dev prompt's judgement (1 win, 0.5 tie, 0 loss) of each policy against the SFT model of
+ *  its size, in prompt order, as the run's own dev judges give it. */
+export interface PromptOutcomes {
+  promptIds: string[];
+  /** the dev judges, as a string: two runs pair only when they were judged by the same ones */
+  judges: string;
+  bySize: Record<string, Record<PolicyKind, number[]>>;
 }
 
 export interface RunMeasures {
@@ -86,6 +104,8 @@ export interface AblationRun {
   /** size -> PPO-ptx measures */
   measures: Record<string, RunMeasures>;
   sizes: string[];
+  /** per-prompt judgements, or why there are none (the change is then computed from counts) */
+  outcomes: PromptOutcomes | { missing: string };
 }
 
 export interface ConfigChange {
@@ -102,9 +122,12 @@ export interface AblationRow {
   measures: RunMeasures;
 }
 
+type AboutRun = Omit<AblationRun, 'config' | 'cells' | 'measures' | 'outcomes'>;
+
 export interface Ablation {
-  base: Omit<AblationRun, 'config' | 'cells' | 'measures'>;
-  runs: (Omit<AblationRun, 'config' | 'cells' | 'measures'> & { configChanges: ConfigChange[] })[];
+  base: AboutRun;
+  /** `unpaired`: why this run's changes are not paired with the base's, or null when they are */
+  runs: (AboutRun & { configChanges: ConfigChange[]; unpaired: string | null })[];
   rows: AblationRow[];
 }
 
@@ -189,6 +212,48 @@ function readMeasures(abs: string, sizes: string[]): Record<string, RunMeasures>
 }
 
 /**
+ * Re-judge the run's dev-split answers prompt by prompt, as 06 judged them (the same prompts,
+ * answers and dev judges), for a paired change. What is missing (an answer book, a model's
+ * answers) is returned as the reason, not thrown: the table then falls back on counts. A
+ * re-judgement that does not give the counts 06 wrote (the judging code changed since the run)
+ * is a reason too, so a paired interval is only ever computed from the judgements the table shows.
+ */
+function readOutcomes(abs: string, dir: string, config: any, sizes: string[], cells: AblationRun['cells']): PromptOutcomes | { missing: string } {
+  const answersFile = path.join(abs, 'eval', 'answers.jsonl');
+  for (const [file, what] of [
+    [answersFile, 'eval/answers.jsonl'],
+    [path.join(abs, 'data', 'prompts-dev.jsonl'), 'data/prompts-dev.jsonl'],
+    [path.join(abs, 'data', 'panel.json'), 'data/panel.json'],
+  ])
+    if (!fs.existsSync(file)) return { missing: `${dir} has no ${what}` };
+  const limit = Number(config?.evaluation?.prompts ?? 0);
+  const all = loadSplitPrompts(abs, 'dev');
+  const prompts = limit > 0 ? all.slice(0, limit) : all;
+  const judges = heldOutPanel(judgingPanel(loadRunPanel(abs), 'dev'));
+  const book = loadAnswerBook(answersFile);
+  const bySize: PromptOutcomes['bySize'] = {};
+  for (const size of sizes) {
+    const sft = answersFor(book, `sft/${size}`, prompts);
+    if (!sft) return { missing: `${dir}: eval/answers.jsonl has no answers of SFT ${size}` };
+    bySize[size] = {} as Record<PolicyKind, number[]>;
+    for (const p of POLICIES) {
+      const answers = answersFor(book, `${p.kind}/${size}`, prompts);
+      if (!answers) return { missing: `${dir}: eval/answers.jsonl has no answers of ${p.label} ${size}` };
+      const scores = prompts.map((q, i) => (prefer(assignLabeler(judges, q, true), q, answers[i], sft[i]) + 1) / 2);
+      const c = cells[size][p.kind];
+      const wins = scores.filter((x) => x === 1).length;
+      const ties = scores.filter((x) => x === 0.5).length;
+      if (c.wins !== wins || c.ties !== ties || c.losses !== scores.length - wins - ties)
+        return {
+          missing: `${dir}: re-judging ${p.label} ${size} gives ${wins}/${ties}/${scores.length - wins - ties}, not eval/win-rates.json's ${c.wins}/${c.ties}/${c.losses} (the judging code changed since the run)`,
+        };
+      bySize[size][p.kind] = scores;
+    }
+  }
+  return { promptIds: prompts.map((q) => q.prompt_id), judges: JSON.stringify(judges), bySize };
+}
+
+/**
  * A finished run evaluated on the dev split, read for the table. Refused in one line: a missing
  * folder, one that is not a run, a run that did not finish, a run evaluated on the sealed split,
  * a run without eval/win-rates.json.
@@ -203,6 +268,7 @@ export function readAblationRun(spec: RunSpec): AblationRun {
   if (!fs.existsSync(winFile)) throw new InputError(`${dir}: no eval/win-rates.json (06-evaluation did not run in it)`);
   const { sizes, cells } = readWinCells(winFile);
   return {
+    outcomes: readOutcomes(abs, dir, c.config, sizes, cells),
     label,
     dir,
     runId: typeof m.runId === 'string' ? m.runId : path.basename(abs),
@@ -234,7 +300,29 @@ export function winRateChange(base: WinCounts, run: WinCounts): Change {
   const b = stats(run);
   const difference = b.p - a.p;
   const half = Z95 * Math.sqrt(a.v / a.n + b.v / b.n);
-  return { difference, lower: difference - half, upper: difference + half };
+  return { difference, lower: difference - half, upper: difference + half, paired: false };
+}
+
+/**
+ * The change in win-rate from `base` to `run` judged on the same prompts, prompt by prompt: the
+ * mean of d_i = run_i - base_i (each 1, 0.5 or 0) with the 95% interval mean ± z·s_d/sqrt(n). The
+ * same SFT answer and the same judge sit on both sides of each d_i, so what the prompt alone
+ * decides cancels, and the interval is narrower than the independent one whenever the two runs'
+ * judgements go together.
+ */
+export function pairedWinRateChange(base: readonly number[], run: readonly number[]): Change {
+  if (base.length !== run.length) throw new Error(`pairedWinRateChange: ${base.length} base judgements but ${run.length} run judgements`);
+  const { mean, stdErr } = meanWithStdErr(run.map((x, i) => x - base[i]));
+  return { difference: mean, lower: mean - Z95 * stdErr, upper: mean + Z95 * stdErr, paired: true };
+}
+
+/** Why `run`'s judgements cannot be paired with `base`'s, or null when they can. */
+export function unpairedReason(base: AblationRun, run: AblationRun): string | null {
+  if ('missing' in base.outcomes) return base.outcomes.missing;
+  if ('missing' in run.outcomes) return run.outcomes.missing;
+  if (JSON.stringify(base.outcomes.promptIds) !== JSON.stringify(run.outcomes.promptIds)) return `${run.dir} was judged on other dev prompts than the base run`;
+  if (base.outcomes.judges !== run.outcomes.judges) return `${run.dir} was judged by other dev judges than the base run`;
+  return null;
 }
 
 /** Every leaf of `value` by its dotted key (array items by index). */
@@ -279,6 +367,7 @@ export function buildAblation(baseDir: string, specs: RunSpec[]): Ablation {
         `${path.join(r.dir, 'eval', 'win-rates.json')}: sizes ${r.sizes.join(', ')} differ from the base run's (${base.sizes.join(', ')}); compare runs of the same sizes`,
       );
   }
+  const unpaired = new Map(runs.map((r) => [r, unpairedReason(base, r)]));
   const rows: AblationRow[] = [];
   for (const r of [base, ...runs])
     for (const size of base.sizes) {
@@ -286,18 +375,20 @@ export function buildAblation(baseDir: string, specs: RunSpec[]): Ablation {
       for (const p of POLICIES) {
         const cell = r.cells[size][p.kind];
         const was = base.cells[size][p.kind];
-        const change =
-          r === base || cell.wins === null || was.wins === null
-            ? null
-            : winRateChange({ wins: was.wins, ties: was.ties!, losses: was.losses! }, { wins: cell.wins, ties: cell.ties!, losses: cell.losses! });
+        let change: Change | null = null;
+        if (r !== base && cell.wins !== null && was.wins !== null)
+          change =
+            unpaired.get(r) === null && !('missing' in base.outcomes) && !('missing' in r.outcomes)
+              ? pairedWinRateChange(base.outcomes.bySize[size][p.kind], r.outcomes.bySize[size][p.kind])
+              : winRateChange({ wins: was.wins, ties: was.ties!, losses: was.losses! }, { wins: cell.wins, ties: cell.ties!, losses: cell.losses! });
         policies[p.kind] = { ...cell, change };
       }
       rows.push({ label: r.label, size, policies, measures: r.measures[size] });
     }
-  const about = ({ config, cells, measures, ...rest }: AblationRun) => rest;
+  const about = ({ config, cells, measures, outcomes, ...rest }: AblationRun) => rest;
   return {
     base: about(base),
-    runs: runs.map((r) => ({ ...about(r), configChanges: configChanges(base.config, r.config) })),
+    runs: runs.map((r) => ({ ...about(r), configChanges: configChanges(base.config, r.config), unpaired: unpaired.get(r)! })),
     rows,
   };
 }
@@ -317,13 +408,15 @@ function winText(c: WinCell): string {
 const changeText = (row: AblationRow, kind: PolicyKind) => {
   if (row.label === BASE_LABEL) return '(base)';
   const ch = row.policies[kind].change;
-  return ch ? `${points(ch.difference)} [${points(ch.lower)}, ${points(ch.upper)}]` : '-';
+  return ch ? `${points(ch.difference)} [${points(ch.lower)}, ${points(ch.upper)}]${ch.paired ? '' : ' (i)'}` : '-';
 };
 
-export const NOTE_INDEPENDENT =
-  'The change is the difference in win-rate from the base run, in percentage points, with a 95% interval d ± 1.96·sqrt(v₁/n₁ + v₂/n₂) ' +
-  '(per-prompt score 1, 0.5, 0 for a win, tie, loss; v = (W + T/4)/n − p² from the counts). It treats the two runs as independent: ' +
-  'both are judged on the same dev prompts, so a paired interval would be narrower and this one is conservative.';
+export const NOTE_CHANGE =
+  'The change is the difference in win-rate from the base run, in percentage points (per-prompt score 1, 0.5, 0 for a win, tie, loss), ' +
+  "with a 95% interval. Paired, where both runs were judged on the same dev prompts by the same dev judges: each prompt's judgement " +
+  "in the run minus the same prompt's in the base (re-judged from both runs' eval/answers.jsonl and checked against their counts), " +
+  'mean ± 1.96·s_d/√n. Marked (i) where they cannot be paired (the reason is under the run below): the two runs as independent ' +
+  'samples, d ± 1.96·sqrt(v₁/n₁ + v₂/n₂) with v = (W + T/4)/n − p² from the counts, which is wider.';
 
 /** The ablation as markdown: the table, then the notes and each run's lever. */
 export function ablationMarkdown(a: Ablation, command?: string): string {
@@ -379,6 +472,7 @@ export function ablationMarkdown(a: Ablation, command?: string): string {
     return [
       `- **${cell(r.label)}**: \`${r.dir}\` (run \`${r.runId}\`, profile \`${r.profile}\`, commit ${commitWords(r)}${code})`,
       ...(lines.length ? lines : ['  - same config as the base run (the change, if any, is in the code: compare the commits)']),
+      ...(r.unpaired ? [`  - changes not paired (i): ${cell(r.unpaired)}`] : []),
     ];
   };
   return [
@@ -394,7 +488,7 @@ export function ablationMarkdown(a: Ablation, command?: string): string {
     '## Notes',
     '',
     "- Win-rates are against the SFT model of the same size, ties counted half, with the 95% interval from each run's `eval/win-rates.json`.",
-    `- ${NOTE_INDEPENDENT}`,
+    `- ${NOTE_CHANGE}`,
     "- RM reward, KL to SFT and ends with EOS: the PPO-ptx row of each run's `ppo/summary.json` (dev prompts). The RM reward is each run's own reward model's: when a lever changes the reward model, its rewards are on another scale.",
     "- Dev judges and dev refusals: PPO-ptx's last iteration in each run's `ppo/metrics.csv` (the dev judges' mean score and refusal rate of its rollout); " +
       '"-" where the run did not record them.',
@@ -414,7 +508,9 @@ export function ablationCsv(a: Ablation): string {
   const commit = new Map([[BASE_LABEL, a.base.commit], ...a.runs.map((r) => [r.label, r.commit] as const)]);
   const columns = ['run', 'size'];
   for (const p of ['ppo_ptx', 'ppo'])
-    columns.push(...['win_rate', 'lower', 'upper', 'wins', 'ties', 'losses', 'n', 'change', 'change_lower', 'change_upper'].map((c) => `${p}_${c}`));
+    columns.push(
+      ...['win_rate', 'lower', 'upper', 'wins', 'ties', 'losses', 'n', 'change', 'change_lower', 'change_upper', 'change_paired'].map((c) => `${p}_${c}`),
+    );
   columns.push('rm_reward', 'kl_to_sft', 'ends_with_eos', 'dev_judge_score', 'dev_refusal_rate', 'commit');
   const rows = a.rows.map((r) => {
     const out: Record<string, unknown> = { run: r.label, size: r.size };
@@ -434,6 +530,7 @@ export function ablationCsv(a: Ablation): string {
         [`${p}_change`]: c.change?.difference,
         [`${p}_change_lower`]: c.change?.lower,
         [`${p}_change_upper`]: c.change?.upper,
+        [`${p}_change_paired`]: c.change?.paired,
       });
     }
     return {
@@ -456,6 +553,6 @@ export function writeAblation(a: Ablation, outDir: string, command?: string): st
   const files = ['ablation.md', 'ablation.csv', 'ablation.json'].map((f) => path.join(outDir, f));
   writeFileAtomic(files[0], ablationMarkdown(a, command));
   writeFileAtomic(files[1], ablationCsv(a));
-  writeJsonAtomic(files[2], { split: 'dev', readOut: DEV_NOTE, note: NOTE_INDEPENDENT, command: command ?? null, ...a });
+  writeJsonAtomic(files[2], { split: 'dev', readOut: DEV_NOTE, note: NOTE_CHANGE, command: command ?? null, ...a });
   return files;
 }

@@ -1,7 +1,8 @@
 /**
  * `npm run ablation`: dev-split runs side by side with a base run. Run folders are fabricated the
  * way the runner leaves them (marker, manifest, config, eval/win-rates.json, ppo/summary.json,
- * ppo/metrics.csv); one cell's change and interval is checked against a hand computation.
+ * ppo/metrics.csv, and for paired changes data/prompts-dev.jsonl, data/panel.json and
+ * eval/answers.jsonl); changes and intervals are checked against hand computations.
  */
 import { test, after } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -9,12 +10,24 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { markFolder } from '../../src/util/atomic';
+import { markFolder, writeJsonlAtomic } from '../../src/util/atomic';
 import { InputError } from '../../src/util/jsonl';
 import { parseCsv } from '../../src/data/csv';
 import { winRateInterval } from '../../src/eval/stats';
+import { heldOutPanel, judgingPanel, winCounts } from '../../src/eval/judge';
+import { makePanel, PANEL_DEFAULTS } from '../../src/labelers/panel';
 import { main } from '../../src/tools/ablation-cli';
-import { buildAblation, configChanges, changeLine, DEV_NOTE, parseRunSpec, winRateChange } from '../../src/tools/ablation';
+import {
+  ablationMarkdown,
+  buildAblation,
+  configChanges,
+  changeLine,
+  DEV_NOTE,
+  pairedWinRateChange,
+  parseRunSpec,
+  winRateChange,
+} from '../../src/tools/ablation';
+import { prompt } from '../eval/fixtures';
 
 const ROOT = path.resolve(__dirname, '../..');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-ablation-'));
@@ -156,7 +169,7 @@ test('winRateChange: the hand-computed difference and its 95% interval (runs tre
   assert.ok(Math.abs(c.lower - -0.015953033) < 1e-8, String(c.lower));
   assert.ok(Math.abs(c.upper - 0.215953033) < 1e-8, String(c.upper));
   // no change, all ties: no variance, a zero-width interval
-  assert.deepEqual(winRateChange({ wins: 0, ties: 10, losses: 0 }, { wins: 0, ties: 4, losses: 0 }), { difference: 0, lower: 0, upper: 0 });
+  assert.deepEqual(winRateChange({ wins: 0, ties: 10, losses: 0 }, { wins: 0, ties: 4, losses: 0 }), { difference: 0, lower: 0, upper: 0, paired: false });
 });
 
 test('the table: each lever row, its change against the base, the PPO-ptx measures, and the config diff naming the lever', () => {
@@ -195,14 +208,13 @@ test('the table: each lever row, its change against the base, the PPO-ptx measur
   assert.ok(md.includes(`**${DEV_NOTE}.**`), md);
   assert.match(
     md,
-    /\| value head at 0 \| small \| 70\.0% \[60\.4%, 78\.1%\] \| 60\/20\/20 \| \+10\.0 \[−1\.6, \+21\.6\] \| 50\.0% \[40\.4%, 59\.6%\] \| 40\/20\/40 \| \+0\.0 \[−12\.4, \+12\.4\] \| 0\.200 \| 4\.000 \| 75\.0% \| 0\.800 \| 15\.0% \|/,
+    /\| value head at 0 \| small \| 70\.0% \[60\.4%, 78\.1%\] \| 60\/20\/20 \| \+10\.0 \[−1\.6, \+21\.6\] \(i\) \| 50\.0% \[40\.4%, 59\.6%\] \| 40\/20\/40 \| \+0\.0 \[−12\.4, \+12\.4\] \(i\) \| 0\.200 \| 4\.000 \| 75\.0% \| 0\.800 \| 15\.0% \|/,
   );
   assert.match(md, /\| base \| small \| 60\.0% \[50\.2%, 69\.1%\] \| 50\/20\/30 \| \(base\) \|/);
   assert.match(md, /\| RM large \| large \| .* \| - \| - \|$/m);
-  assert.match(
-    md,
-    /treats the two runs as independent: both are judged on the same dev prompts, so a paired interval would be narrower and this one is conservative/,
-  );
+  // these fabricated runs have no answers to re-judge: every change is from the counts, marked (i), with the reason
+  assert.match(md, /Marked \(i\) where they cannot be paired .* d ± 1\.96·sqrt\(v₁\/n₁ \+ v₂\/n₂\)/);
+  assert.match(md, /  - changes not paired \(i\): .*base has no eval\/answers\.jsonl/);
   assert.match(
     md,
     /- \*\*value head at 0\*\*: `.*zero` \(run `zero`, profile `default`, commit `1234567`, another commit than the base: the code differs too\)\n  - `ppo\.trainer\.valueInit: reward -> zero`/,
@@ -283,4 +295,71 @@ test('the CLI as a user calls it: bad input is one line on stderr and exit 2, no
   assert.equal(r.stdout, '');
   assert.equal(r.stderr, 'ablation: --run "no label here": expected "label=runs/<run-id>" (a label for the row, then the run folder)\n');
   assert.ok(!fs.existsSync(out));
+});
+
+test('paired changes: each dev prompt re-judged in both runs from their answers, checked against their counts, narrower than independent', () => {
+  // 20 dev prompts; SFT answers every one wrong; PPO-ptx answers the first 8 (base) or 12 (lever)
+  // right and the rest as SFT does (a tie); PPO answers as SFT does everywhere
+  const prompts = Array.from({ length: 20 }, (_, i) =>
+    prompt(`d${i}`, 'closed_qa', 'country_capital', `What is the capital of Country${i}?`, { subject: `Country${i}`, answers: [`City${i}`] }),
+  );
+  const panel = makePanel({ ...PANEL_DEFAULTS, trainLabelers: 2, devLabelers: 2, heldOutLabelers: 2 });
+  const judges = heldOutPanel(judgingPanel(panel, 'dev'));
+  const sft = prompts.map(() => 'It is Atlantis.');
+  const right = (k: number) => prompts.map((p, i) => (i < k ? `It is ${p.facts.answers[0]}.` : sft[i]));
+  function pairedRun(id: string, k: number, o: { panel?: typeof panel; counts?: Counts } = {}): string {
+    const ptx = right(k);
+    const c = winCounts(heldOutPanel(judgingPanel(o.panel ?? panel, 'dev')), prompts, ptx, sft);
+    const dir = fakeRun(id, {
+      counts: {
+        small: [o.counts ?? [c.wins, c.ties, c.losses], [0, 20, 0]],
+        large: [o.counts ?? [c.wins, c.ties, c.losses], [0, 20, 0]],
+      },
+    });
+    writeJsonlAtomic(path.join(dir, 'data', 'prompts-dev.jsonl'), prompts);
+    fs.writeFileSync(path.join(dir, 'data', 'panel.json'), JSON.stringify(o.panel ?? panel));
+    const rows = ['small', 'large'].flatMap((size) =>
+      (
+        [
+          ['sft', sft],
+          ['ppo', sft],
+          ['ppo-ptx', ptx],
+        ] as const
+      ).flatMap(([kind, answers]) => prompts.map((p, i) => ({ model: `${kind}/${size}`, prompt: p.text, answer: answers[i] }))),
+    );
+    writeJsonlAtomic(path.join(dir, 'eval', 'answers.jsonl'), rows);
+    return dir;
+  }
+  // every dev judge prefers the right capital, and identical answers tie
+  assert.deepEqual(winCounts(judges, prompts, right(8), sft), { wins: 8, ties: 12, losses: 0 });
+  const pBase = pairedRun('paired-base', 8);
+  const pLever = pairedRun('paired-lever', 12);
+  const a = buildAblation(pBase, [{ label: 'lever', dir: pLever }]);
+  assert.equal(a.runs[0].unpaired, null);
+  const ch = a.rows.find((r) => r.label === 'lever' && r.size === 'small')!.policies['ppo-ptx'].change!;
+  // d_i = +0.5 on 4 prompts (tie -> win), 0 on 16: mean 0.1, s_d = sqrt((4·0.16 + 16·0.01)/19) = 0.2051957,
+  // half = 1.959964 · 0.2051957 / sqrt(20) = 0.0899292; independent it would be ±0.1518182
+  assert.ok(ch.paired);
+  assert.ok(Math.abs(ch.difference - 0.1) < 1e-12, String(ch.difference));
+  assert.ok(Math.abs(ch.lower - 0.0100708) < 1e-6 && Math.abs(ch.upper - 0.1899292) < 1e-6, JSON.stringify(ch));
+  const independent = winRateChange({ wins: 8, ties: 12, losses: 0 }, { wins: 12, ties: 8, losses: 0 });
+  assert.ok(Math.abs(independent.upper - independent.difference - 0.1518182) < 1e-6);
+  assert.deepEqual(pairedWinRateChange([0.5, 1], [0.5, 1]), { difference: 0, lower: 0, upper: 0, paired: true });
+  const md = ablationMarkdown(a);
+  assert.match(md, /\| lever \| small \| 80\.0% \[.*\] \| 12\/8\/0 \| \+10\.0 \[\+1\.0, \+19\.0\] \| 50\.0% .* \| 0\/20\/0 \| \+0\.0 \[\+0\.0, \+0\.0\] \|/);
+  assert.doesNotMatch(md, /not paired/);
+  assert.equal(JSON.parse(JSON.stringify(a)).runs[0].unpaired, null);
+
+  // other judges, or counts that re-judging does not reproduce: the counts, marked (i), with the reason
+  const otherJudges = pairedRun('paired-other', 12, { panel: makePanel({ ...PANEL_DEFAULTS, trainLabelers: 2, devLabelers: 2, heldOutLabelers: 2, seed: 7 }) });
+  const b = buildAblation(pBase, [{ label: 'other judges', dir: otherJudges }]);
+  assert.match(b.runs[0].unpaired!, /paired-other was judged by other dev judges than the base run/);
+  assert.equal(b.rows.find((r) => r.label === 'other judges')!.policies['ppo-ptx'].change!.paired, false);
+  const stale = pairedRun('paired-stale', 12, { counts: [11, 9, 0] });
+  const c = buildAblation(pBase, [{ label: 'stale', dir: stale }]);
+  assert.match(
+    c.runs[0].unpaired!,
+    /paired-stale: re-judging PPO-ptx small gives 12\/8\/0, not eval\/win-rates\.json's 11\/9\/0 \(the judging code changed since the run\)/,
+  );
+  assert.match(ablationMarkdown(c), /\+[0-9.]+ \[.*\] \(i\)/);
 });
