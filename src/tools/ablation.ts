@@ -82,6 +82,8 @@ export interface PromptOutcomes {
 
 export interface RunMeasures {
   'RM reward': number | null;
+  /** PPO-ptx's RM reward minus the same-size SFT's, both from this run's summary (one RM, one scale) */
+  'RM gain over SFT': number | null;
   'KL to SFT': number | null;
   'ends with EOS': number | null;
   'dev/judge_score': number | null;
@@ -199,9 +201,13 @@ function readMeasures(abs: string, sizes: string[]): Record<string, RunMeasures>
   }
   const out: Record<string, RunMeasures> = {};
   for (const size of sizes) {
-    const row = Array.isArray(summary) ? summary.find((r: any) => r?.size === size && r?.model === 'PPO-ptx') : undefined;
+    const find = (model: string) => (Array.isArray(summary) ? summary.find((r: any) => r?.size === size && r?.model === model) : undefined);
+    const row = find('PPO-ptx');
+    const rm = finite(row?.['RM reward']);
+    const sftRm = finite(find('SFT')?.['RM reward']);
     out[size] = {
-      'RM reward': finite(row?.['RM reward']),
+      'RM reward': rm,
+      'RM gain over SFT': rm === null || sftRm === null ? null : rm - sftRm,
       'KL to SFT': finite(row?.['KL to SFT']),
       'ends with EOS': finite(row?.['ends with EOS']),
       'dev/judge_score': lastIteration(metrics, size, 'dev/judge_score'),
@@ -396,6 +402,7 @@ export function buildAblation(baseDir: string, specs: RunSpec[]): Ablation {
 const cell = (s: string) => String(s).replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
 const num = (x: number | null, digits = 3) => (x === null ? '-' : x.toFixed(digits));
+const signed = (x: number | null) => (x === null ? '-' : `${x >= 0 ? '+' : ''}${x.toFixed(3)}`);
 const points = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(1)}`;
 const commitWords = (r: { commit: string | null; dirty: boolean }) =>
   r.commit ? `\`${r.commit.slice(0, 7)}\`${r.dirty ? ' (with uncommitted changes)' : ''}` : 'unknown';
@@ -431,6 +438,7 @@ export function ablationMarkdown(a: Ablation, command?: string): string {
     'W/T/L',
     'change vs base (pts)',
     'RM reward (PPO-ptx)',
+    'RM gain over SFT',
     'KL to SFT',
     'ends with EOS',
     'dev judges (last it.)',
@@ -450,6 +458,7 @@ export function ablationMarkdown(a: Ablation, command?: string): string {
       wtl(y),
       changeText(r, 'ppo'),
       num(m['RM reward']),
+      signed(m['RM gain over SFT']),
       num(m['KL to SFT']),
       pct(m['ends with EOS']),
       num(m['dev/judge_score']),
@@ -489,7 +498,7 @@ export function ablationMarkdown(a: Ablation, command?: string): string {
     '',
     "- Win-rates are against the SFT model of the same size, ties counted half, with the 95% interval from each run's `eval/win-rates.json`.",
     `- ${NOTE_CHANGE}`,
-    "- RM reward, KL to SFT and ends with EOS: the PPO-ptx row of each run's `ppo/summary.json` (dev prompts). The RM reward is each run's own reward model's: when a lever changes the reward model, its rewards are on another scale.",
+    "- RM reward, KL to SFT and ends with EOS: the PPO-ptx row of each run's `ppo/summary.json` (dev prompts). The RM reward is each run's own reward model's: when a lever changes the reward model, its rewards are on another scale. The RM gain is PPO-ptx's reward minus the same-size SFT's in the same summary (one RM, so one scale): how far PPO moved the score it optimises, on prompts it did not train on.",
     "- Dev judges and dev refusals: PPO-ptx's last iteration in each run's `ppo/metrics.csv` (the dev judges' mean score and refusal rate of its rollout); " +
       '"-" where the run did not record them.',
     ...empty,
@@ -511,7 +520,7 @@ export function ablationCsv(a: Ablation): string {
     columns.push(
       ...['win_rate', 'lower', 'upper', 'wins', 'ties', 'losses', 'n', 'change', 'change_lower', 'change_upper', 'change_paired'].map((c) => `${p}_${c}`),
     );
-  columns.push('rm_reward', 'kl_to_sft', 'ends_with_eos', 'dev_judge_score', 'dev_refusal_rate', 'commit');
+  columns.push('rm_reward', 'rm_gain_over_sft', 'kl_to_sft', 'ends_with_eos', 'dev_judge_score', 'dev_refusal_rate', 'commit');
   const rows = a.rows.map((r) => {
     const out: Record<string, unknown> = { run: r.label, size: r.size };
     for (const [p, kind] of [
@@ -536,6 +545,7 @@ export function ablationCsv(a: Ablation): string {
     return {
       ...out,
       rm_reward: r.measures['RM reward'],
+      rm_gain_over_sft: r.measures['RM gain over SFT'],
       kl_to_sft: r.measures['KL to SFT'],
       ends_with_eos: r.measures['ends with EOS'],
       dev_judge_score: r.measures['dev/judge_score'],

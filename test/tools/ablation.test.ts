@@ -196,7 +196,14 @@ test('the table: each lever row, its change against the base, the PPO-ptx measur
   assert.equal(cellRow.policies.ppo.change!.difference, 0);
   assert.equal(a.rows[0].policies['ppo-ptx'].change, null, 'the base has no change against itself');
   // the PPO-ptx row of ppo/summary.json, the last ppo-ptx iteration of metrics.csv; '-' (null) when not recorded
-  assert.deepEqual(cellRow.measures, { 'RM reward': 0.2, 'KL to SFT': 4, 'ends with EOS': 0.75, 'dev/judge_score': 0.8, 'dev/refusal_rate': 0.15 });
+  assert.deepEqual(cellRow.measures, {
+    'RM reward': 0.2,
+    'RM gain over SFT': 0.2,
+    'KL to SFT': 4,
+    'ends with EOS': 0.75,
+    'dev/judge_score': 0.8,
+    'dev/refusal_rate': 0.15,
+  });
   assert.equal(a.rows[4].measures['dev/judge_score'], null);
   assert.deepEqual(a.runs[0].configChanges.map(changeLine), ['ppo.trainer.valueInit: reward -> zero']);
   assert.deepEqual(a.runs[1].configChanges.map(changeLine), ['reward.extra: (absent) -> true', 'reward.size: small -> large']);
@@ -208,7 +215,7 @@ test('the table: each lever row, its change against the base, the PPO-ptx measur
   assert.ok(md.includes(`**${DEV_NOTE}.**`), md);
   assert.match(
     md,
-    /\| value head at 0 \| small \| 70\.0% \[60\.4%, 78\.1%\] \| 60\/20\/20 \| \+10\.0 \[−1\.6, \+21\.6\] \(i\) \| 50\.0% \[40\.4%, 59\.6%\] \| 40\/20\/40 \| \+0\.0 \[−12\.4, \+12\.4\] \(i\) \| 0\.200 \| 4\.000 \| 75\.0% \| 0\.800 \| 15\.0% \|/,
+    /\| value head at 0 \| small \| 70\.0% \[60\.4%, 78\.1%\] \| 60\/20\/20 \| \+10\.0 \[−1\.6, \+21\.6\] \(i\) \| 50\.0% \[40\.4%, 59\.6%\] \| 40\/20\/40 \| \+0\.0 \[−12\.4, \+12\.4\] \(i\) \| 0\.200 \| \+0\.200 \| 4\.000 \| 75\.0% \| 0\.800 \| 15\.0% \|/,
   );
   assert.match(md, /\| base \| small \| 60\.0% \[50\.2%, 69\.1%\] \| 50\/20\/30 \| \(base\) \|/);
   assert.match(md, /\| RM large \| large \| .* \| - \| - \|$/m);
