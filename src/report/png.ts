@@ -36,7 +36,7 @@ process.on('exit', () => {
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100); // an exit handler cannot await: let the kill land
   }
   reaper?.kill();
-  for (const dir of profiles) fs.rmSync(dir, { recursive: true, force: true });
+  for (const dir of profiles) removeProfileDir(dir);
 });
 
 function killGroup(pid: number): void {
@@ -45,6 +45,22 @@ function killGroup(pid: number): void {
   } catch {
     // already gone
   }
+}
+
+/**
+ * Remove a profile folder without ever throwing, and say whether it is gone. Chromium's helper
+ * processes can still write into it for a moment after the browser has closed, so a removal
+ * can meet ENOTEMPTY; it is retried briefly, and what is still left stays listed for the exit
+ * handler, the reaper or the next `removeStaleProfiles`. This runs in timers and exit handlers,
+ * where a throw would kill the kernel in the middle of a notebook.
+ */
+export function removeProfileDir(dir: string): boolean {
+  try {
+    fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+  } catch {
+    // left for a later attempt
+  }
+  return !fs.existsSync(dir);
 }
 
 /**
@@ -96,10 +112,7 @@ export function removeStaleProfiles(tmp = os.tmpdir(), now = Date.now()): string
         stale = false;
       }
     }
-    if (stale && !profiles.has(dir)) {
-      fs.rmSync(dir, { recursive: true, force: true });
-      removed.push(dir);
-    }
+    if (stale && !profiles.has(dir) && removeProfileDir(dir)) removed.push(dir);
   }
   return removed;
 }
@@ -127,21 +140,23 @@ function closeSoon(): void {
     const b = browser;
     browser = null;
     page = null;
-    if (b)
+    if (b) {
+      const pid: number | undefined = b.process?.()?.pid;
       b.close()
         .catch(() => undefined)
         .finally(() => {
+          if (pid) killGroup(pid); // the wrapper's children too, before their profile goes
           reaper?.kill();
           reaper = null;
           removeProfiles();
         });
+    }
   }, 3000);
   idle.unref();
 }
 
 function removeProfiles(): void {
-  for (const dir of profiles) fs.rmSync(dir, { recursive: true, force: true });
-  profiles.clear();
+  for (const dir of profiles) if (removeProfileDir(dir)) profiles.delete(dir);
 }
 
 /** PNG bytes (base64) of `figure`, or null when no browser is present or rendering fails. */

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { findBrowser, removeStaleProfiles } from '../../src/report/png';
+import { findBrowser, removeProfileDir, removeStaleProfiles } from '../../src/report/png';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -47,5 +47,38 @@ test('profiles whose process is gone are removed; live ones and fresh unmarked o
     assert.deepEqual(fs.readdirSync(tmp).sort(), [path.basename(fresh), path.basename(mine), 'someone-elses'].sort());
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test('removing a profile that another process is still writing into never throws, and finishes once the writer stops', () => {
+  // what Chromium's helpers do for a moment after the browser closes; a throw here (ENOTEMPTY)
+  // once killed a kernel in the middle of 06
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-png-busy-'));
+  const dir = path.join(tmp, 'rlhf-workbook-chromium-busy');
+  const writer = spawn(
+    process.execPath,
+    [
+      '-e',
+      `const fs = require('fs'); const d = process.argv[1] + '/Default'; let i = 0;
+       setInterval(() => { for (let k = 0; k < 200; k++) try { fs.mkdirSync(d, { recursive: true }); fs.writeFileSync(d + '/f' + i++, 'x'); } catch {} }, 0);`,
+      dir,
+    ],
+    { stdio: 'ignore' },
+  );
+  try {
+    const until = Date.now() + 1500;
+    let calls = 0;
+    while (Date.now() < until) {
+      assert.equal(typeof removeProfileDir(dir), 'boolean');
+      calls++;
+    }
+    assert.ok(calls > 0);
+    writer.kill('SIGKILL');
+    spawnSync('sleep', ['0.2']);
+    assert.equal(removeProfileDir(dir), true);
+    assert.equal(fs.existsSync(dir), false);
+  } finally {
+    writer.kill('SIGKILL');
+    fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 5 });
   }
 });
