@@ -22,6 +22,8 @@ export function findBrowser(): string | null {
 
 let page: Promise<any> | null = null;
 let browser: any = null;
+/** the current browser's profile folder */
+let browserProfile: string | null = null;
 let idle: NodeJS.Timeout | null = null;
 
 // Chromium's profile lives in a folder of ours that is removed when the process exits,
@@ -38,6 +40,19 @@ process.on('exit', () => {
   reaper?.kill();
   for (const dir of profiles) removeProfileDir(dir);
 });
+
+/** Resolves once no process of group `pgid` is left (or after `ms`). */
+async function groupGone(pgid: number, ms = 3000): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    try {
+      process.kill(-pgid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
 
 function killGroup(pid: number): void {
   try {
@@ -71,7 +86,7 @@ export function removeProfileDir(dir: string): boolean {
  */
 let reaper: ChildProcess | null = null;
 function startReaper(browserPid: number, profile: string): void {
-  reaper?.kill();
+  // a browser still closing keeps its own reaper until its group is gone (closeBrowser)
   const script = 'while kill -0 "$1" 2>/dev/null; do sleep 0.5; done; kill -9 "-$2" 2>/dev/null; rm -rf "$3"';
   reaper = spawn('/bin/sh', ['-c', script, 'rlhf-workbook-reaper', String(process.pid), String(browserPid), profile], { detached: true, stdio: 'ignore' });
   reaper.unref();
@@ -126,6 +141,7 @@ async function openPage(executablePath: string): Promise<any> {
   // puppeteer's own SIGINT handler would exit the process, and SIGINT is how Jupyter
   // interrupts a cell; its SIGTERM / SIGHUP handlers (close the browser) stay.
   browser = await puppeteer.launch({ executablePath, headless: true, userDataDir, args: ARGS, handleSIGINT: false });
+  browserProfile = userDataDir;
   const pid: number | undefined = browser.process()?.pid;
   if (pid) startReaper(pid, userDataDir);
   const p = await browser.newPage();
@@ -136,27 +152,38 @@ async function openPage(executablePath: string): Promise<any> {
 
 function closeSoon(): void {
   if (idle) clearTimeout(idle);
-  idle = setTimeout(() => {
-    const b = browser;
-    browser = null;
-    page = null;
-    if (b) {
-      const pid: number | undefined = b.process?.()?.pid;
-      b.close()
-        .catch(() => undefined)
-        .finally(() => {
-          if (pid) killGroup(pid); // the wrapper's children too, before their profile goes
-          reaper?.kill();
-          reaper = null;
-          removeProfiles();
-        });
-    }
-  }, 3000);
+  idle = setTimeout(() => void closeBrowser(), 3000);
   idle.unref();
 }
 
-function removeProfiles(): void {
-  for (const dir of profiles) if (removeProfileDir(dir)) profiles.delete(dir);
+/**
+ * Close the current browser and remove its profile, never throwing (this runs in timers).
+ * close() returns once the launched wrapper has exited, while Chromium's GPU and other helpers
+ * may still be flushing caches into the profile, so the whole process group is ended and waited
+ * for before the profile goes. Only this browser's profile and reaper are touched: a chart that
+ * came meanwhile has a browser of its own.
+ */
+async function closeBrowser(): Promise<void> {
+  const b = browser;
+  const dir = browserProfile;
+  const ownReaper = reaper;
+  browser = null;
+  browserProfile = null;
+  page = null;
+  if (!b) return;
+  const pid: number | undefined = b.process?.()?.pid;
+  try {
+    await b.close();
+  } catch {
+    // killed below either way
+  }
+  if (pid) {
+    killGroup(pid);
+    await groupGone(pid);
+  }
+  ownReaper?.kill();
+  if (reaper === ownReaper) reaper = null;
+  if (dir && removeProfileDir(dir)) profiles.delete(dir);
 }
 
 /** PNG bytes (base64) of `figure`, or null when no browser is present or rendering fails. */
@@ -174,12 +201,8 @@ export async function renderPng(figure: { data: unknown; layout?: unknown }, siz
     return url.replace(/^data:image\/png;base64,/, '');
   } catch {
     // a page that failed is not reused, and its browser is closed rather than leaked
-    const b = browser;
-    browser = null;
-    page = null;
-    reaper?.kill();
-    reaper = null;
-    if (b) b.close().catch(() => undefined);
+    if (idle) clearTimeout(idle);
+    await closeBrowser();
     return null;
   } finally {
     closeSoon();

@@ -82,3 +82,33 @@ test('removing a profile that another process is still writing into never throws
     fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 5 });
   }
 });
+
+test(
+  'a browser closed after its idle seconds leaves no process and no profile behind, while the process goes on',
+  { skip: findBrowser() ? false : 'no headless Chromium here' },
+  () => {
+    // the path a kernel takes between charts: the browser is closed by its idle timer, not at exit
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-png-idle-'));
+    try {
+      const script = `
+      const fs = require('fs');
+      const { execFileSync } = require('child_process');
+      require('./src/report/png').renderPng({ data: [{ type: 'bar', x: [1, 2], y: [3, 4] }] }).then((b) => {
+        setTimeout(() => {
+          const left = fs.readdirSync(require('os').tmpdir()).filter((d) => d.startsWith('rlhf-workbook-chromium-'));
+          let procs = '';
+          try { procs = execFileSync('pgrep', ['-f', '--', '--user-data-dir=' + require('os').tmpdir()], { encoding: 'utf8' }).trim(); } catch {}
+          process.stdout.write(JSON.stringify({ bytes: b ? b.length : 0, left, procs }));
+        }, 8000);
+      });`;
+      const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, TMPDIR: tmp } });
+      assert.equal(r.status, 0, r.stderr);
+      const got = JSON.parse(r.stdout);
+      assert.ok(got.bytes > 1000, `PNG of ${got.bytes} base64 characters`);
+      assert.deepEqual(got.left, [], 'the profile was removed by the idle close, before the process exited');
+      assert.equal(got.procs, '', 'no Chromium process of that profile is left');
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 5 });
+    }
+  },
+);
