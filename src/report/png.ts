@@ -190,6 +190,7 @@ async function closeBrowser(): Promise<void> {
 export async function renderPng(figure: { data: unknown; layout?: unknown }, size = { width: 700, height: 450 }): Promise<string | null> {
   const executable = findBrowser();
   if (!executable) return null;
+  if (idle) clearTimeout(idle); // a slow chart is not closed under itself by the last one's idle timer
   try {
     if (!page) page = openPage(executable);
     const p = await page;
@@ -201,7 +202,6 @@ export async function renderPng(figure: { data: unknown; layout?: unknown }, siz
     return url.replace(/^data:image\/png;base64,/, '');
   } catch {
     // a page that failed is not reused, and its browser is closed rather than leaked
-    if (idle) clearTimeout(idle);
     await closeBrowser();
     return null;
   } finally {
