@@ -92,12 +92,14 @@ test(
     try {
       const script = `
       const fs = require('fs');
-      const { execFileSync } = require('child_process');
       require('./src/report/png').renderPng({ data: [{ type: 'bar', x: [1, 2], y: [3, 4] }] }).then((b) => {
         setTimeout(() => {
           const left = fs.readdirSync(require('os').tmpdir()).filter((d) => d.startsWith('rlhf-workbook-chromium-'));
-          let procs = '';
-          try { procs = execFileSync('pgrep', ['-f', '--', '--user-data-dir=' + require('os').tmpdir()], { encoding: 'utf8' }).trim(); } catch {}
+          // every process whose command line names a profile in this temp folder (read from /proc, no procps needed)
+          const flag = '--user-data-dir=' + require('os').tmpdir();
+          const procs = fs.readdirSync('/proc').filter((p) => /^[0-9]+$/.test(p)).filter((p) => {
+            try { return fs.readFileSync('/proc/' + p + '/cmdline', 'utf8').includes(flag); } catch { return false; }
+          }).join(' ');
           process.stdout.write(JSON.stringify({ bytes: b ? b.length : 0, left, procs }));
         }, 8000);
       });`;
