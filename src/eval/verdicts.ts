@@ -47,6 +47,11 @@
  * - aboutAsOften(a, b, margin): equivalence. The difference a - b with Newcombe's interval;
  *   reproduces when the whole interval lies within +-margin (equivalence shown), else it does
  *   not (the why says whether the difference is beyond the margin or only not yet inside it).
+ * - notLowerBy(a, b, margin): non-inferiority, rate a not below rate b by more than margin.
+ *   The difference a - b with Newcombe's interval; a below b beyond noise (the interval below 0)
+ *   does not reproduce; an interval whose lower end is at least -margin reproduces (no drop
+ *   beyond noise, and any drop larger than the margin ruled out); an interval that holds both no
+ *   drop and a drop larger than the margin is too little data: not judged.
  * - notHigher(a, b, tolerance): mean a is not higher than mean b by more than tolerance
  *   (non-inferiority the other way). The difference of means with a normal interval
  *   +-1.96 sqrt(se_a^2 + se_b^2); reproduces when its upper bound is at most the tolerance. Means
@@ -371,6 +376,31 @@ export function aboutAsOften(a: MaybeProportion, b: MaybeProportion, margin: num
       ? `${pts(d.estimate)}: differs by more than ${(100 * margin).toFixed(0)} points beyond noise`
       : `${pts(d.estimate)}, but the 95% interval [${pts(d.lower)}, ${pts(d.upper)}] reaches beyond +-${(100 * margin).toFixed(0)} points: equivalence not shown`,
   };
+}
+
+/**
+ * Rate a not below rate b by more than `margin` (non-inferiority): below beyond noise does not
+ * reproduce; Newcombe's interval of a - b with its lower end at or above -margin reproduces; an
+ * interval reaching past -margin that still holds 0 is not judged.
+ */
+export function notLowerBy(a: MaybeProportion, b: MaybeProportion, margin: number, ctx: JudgeContext = {}, names: [string, string] = ['a', 'b']): Judgement {
+  if (!(margin > 0 && margin < 1)) throw new Error(`notLowerBy: margin must be in (0, 1), got ${margin}`);
+  const rule = `the 95% Newcombe interval of ${names[0]} - ${names[1]} lies above -${(100 * margin).toFixed(0)} points`;
+  const got = pair(a, b, names, 'rate difference', ctx, rule);
+  if (!Array.isArray(got)) return got;
+  const d = newcombeDifference(got[0], got[1]);
+  const j = { ...d, n: Math.min(got[0].n, got[1].n), measure: 'rate difference' as const };
+  const stop = gate(ctx, j, rule);
+  if (stop) return stop;
+  if (d.upper < 0) return { ...j, verdict: 'does not reproduce', why: `${names[0]} is below ${names[1]} beyond noise (${pts(d.estimate)})` };
+  if (d.lower >= -margin) return { ...j, verdict: 'reproduces', why: rule };
+  return withinNoise(
+    j,
+    true,
+    span('rate difference', d.lower, d.upper),
+    `a drop of more than ${(100 * margin).toFixed(0)} points`,
+    `${pts(d.estimate)}: no drop beyond noise`,
+  );
 }
 
 /** Mean a not higher than mean b by more than `tolerance`: the upper bound of the difference's normal interval is at most the tolerance. */

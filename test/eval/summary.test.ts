@@ -196,6 +196,28 @@ test('missing models or counts give "not measured", never a verdict or a crash; 
   assert.ok(html.includes('&lt;script&gt;') && !html.includes('<script>'));
 });
 
+test('the margin over same-size SFT with size: the largest size against the smallest, not below by more than 5 points', () => {
+  const trend = (rows: SummaryInputs['winVsSameSft'], sizes = ['small', 'medium', 'large']) =>
+    byId(buildSummary({ ...BASE, sizes, winVsSameSft: rows }), 'ptx-margin-with-size');
+  // 57% -> 60% -> 58% on 600 prompts a size: +1 point, interval about [-4.6, +6.6]
+  const holds = trend([win('ppo-ptx', 'small', 342, 0, 258), win('ppo-ptx', 'medium', 360, 0, 240), win('ppo-ptx', 'large', 348, 0, 252)]);
+  assert.equal(holds.verdict, 'reproduces');
+  assert.equal(holds.measure, 'rate difference');
+  const d = newcombeDifference({ k: 348, n: 600 }, { k: 342, n: 600 });
+  assert.deepEqual([holds.estimate, holds.lower, holds.upper, holds.n], [d.estimate, d.lower, d.upper, 600]);
+  assert.match(
+    holds.ours,
+    /^small 57\.0% \[\d+\.\d%, \d+\.\d%\] → medium 60\.0% .* → large 58\.0% .*; large - small \+1\.0 points \[-4\.\d points, \+6\.\d points\]$/,
+  );
+  // the defaults before this claim (57.5% -> 49.8%): shrinks beyond noise
+  const shrinks = trend([win('ppo-ptx', 'small', 345, 0, 255), win('ppo-ptx', 'medium', 315, 0, 285), win('ppo-ptx', 'large', 299, 0, 301)]);
+  assert.equal(shrinks.verdict, 'does not reproduce');
+  assert.match(shrinks.why, /^PPO-ptx large vs SFT large is below PPO-ptx small vs SFT small beyond noise/);
+  // 57% -> 55%: no drop beyond noise, but a drop past 5 points not ruled out either
+  assert.equal(trend([win('ppo-ptx', 'small', 342, 0, 258), win('ppo-ptx', 'large', 330, 0, 270)], ['small', 'large']).verdict, 'not judged');
+  assert.equal(trend([win('ppo-ptx', 'large', 348, 0, 252)], ['large']).verdict, 'not measured');
+});
+
 test('breakdown rows (a category, a set of openings, the pooled task) are not counted twice', () => {
   const dup = buildSummary({
     ...BASE,
@@ -237,7 +259,7 @@ test('a test with fewer than 100 samples is "not judged", whatever the profile',
   assert.equal(byId(claims, 'small-ptx-vs-large-gpt').verdict, 'not judged');
   assert.equal(byId(claims, 'toxicity-respectful').verdict, 'not judged');
   assert.equal(byId(claims, 'hallucination').verdict, 'reproduces', 'claims with enough samples keep their verdict');
-  assert.match(summaryHtml(claims), /5 of 10 claims are not judged:<\/b> too few samples \(fewer than 100\) to tell an effect from noise, or no interval/);
+  assert.match(summaryHtml(claims), /5 of 11 claims are not judged:<\/b> too few samples \(fewer than 100\) to tell an effect from noise, or no interval/);
   assert.equal(notJudged('default', 100), null);
   assert.equal(notJudged('default'), null);
 });

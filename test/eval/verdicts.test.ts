@@ -12,6 +12,7 @@ import {
   moreOftenThan,
   newcombeDifference,
   notHigher,
+  notLowerBy,
   ratioOfBounds,
   wilson,
   winProportion,
@@ -51,6 +52,7 @@ test('every rule fails closed: no row or no count -> not measured, zero or few s
     ['atLeastRatio', (a, b, c) => atLeastRatio(a, b, 1.5, c)],
     ['fewerByAtLeast', (a, b, c) => fewerByAtLeast(a, b, 0.25, c)],
     ['aboutAsOften', (a, b, c) => aboutAsOften(a, b, 0.1, c)],
+    ['notLowerBy', (a, b, c) => notLowerBy(a, b, 0.05, c)],
   ];
   const strong = { k: 900, n: 1000 };
   const weak = { k: 100, n: 1000 };
@@ -214,6 +216,29 @@ test('aboutAsOften: equivalence needs the whole interval within the margin', () 
   // 20 points apart beyond noise
   assert.match(aboutAsOften({ k: 300, n: 600 }, { k: 420, n: 600 }, 0.1, DEFAULT).why, /differs by more than 10 points beyond noise/);
   assert.throws(() => aboutAsOften({ k: 1, n: 2 }, { k: 1, n: 2 }, 0), /margin/);
+});
+
+test('notLowerBy: no drop beyond noise and a drop past the margin ruled out; a wide interval is not judged', () => {
+  // 56% vs 55% on 600 each: the interval [-4.6, +6.6] points stays above -5
+  const yes = notLowerBy({ k: 336, n: 600 }, { k: 330, n: 600 }, 0.05, DEFAULT, ['large', 'small']);
+  assert.equal(yes.verdict, 'reproduces');
+  close(yes.estimate, 0.01);
+  assert.ok(yes.lower! >= -0.05 && yes.lower! < 0, `${yes.lower}`);
+  assert.equal(yes.why, 'the 95% Newcombe interval of large - small lies above -5 points');
+  // the same 1-point rise on 150 a side: the interval reaches -10 points, so a drop is not ruled out
+  const wide = notLowerBy({ k: 84, n: 150 }, { k: 82.5, n: 150 }, 0.05, DEFAULT, ['large', 'small']);
+  assert.equal(wide.verdict, 'not judged');
+  assert.match(
+    wide.why,
+    /^not judged: too few samples: \+1\.0 points: no drop beyond noise, and the 95% interval \[-10\.\d points, \+12\.\d points\] also holds a drop of more than 5 points/,
+  );
+  // 50% vs 58% on 600 each: below beyond noise
+  const drop = notLowerBy({ k: 300, n: 600 }, { k: 348, n: 600 }, 0.05, DEFAULT, ['large', 'small']);
+  assert.equal(drop.verdict, 'does not reproduce');
+  assert.equal(drop.why, 'large is below small beyond noise (-8.0 points)');
+  // a 3-point drop within noise on 600 a side reaches past -5: not judged, never "reproduces"
+  assert.equal(notLowerBy({ k: 330, n: 600 }, { k: 348, n: 600 }, 0.05, DEFAULT).verdict, 'not judged');
+  assert.throws(() => notLowerBy({ k: 1, n: 2 }, { k: 1, n: 2 }, 0), /margin/);
 });
 
 test('notHigher: an interval from standard errors; without them the verdict says why and is not judged', () => {
