@@ -226,6 +226,27 @@ function atBound(j: Omit<Judgement, 'verdict' | 'why'>, A: Proportion, B: Propor
 }
 
 /**
+ * a - b with Newcombe's interval for two present proportions, past the gate (and, with
+ * `atBounds`, past the floor/ceiling check); or the judgement that stops there.
+ */
+function difference(
+  a: MaybeProportion,
+  b: MaybeProportion,
+  names: [string, string],
+  ctx: JudgeContext,
+  rule: string,
+  atBounds = false,
+):
+  | { d: { estimate: number; lower: number; upper: number }; j: Omit<Judgement, 'verdict' | 'why'> & { estimate: number; lower: number; upper: number } }
+  | Judgement {
+  const got = pair(a, b, names, 'rate difference', ctx, rule);
+  if (!Array.isArray(got)) return got;
+  const d = newcombeDifference(got[0], got[1]);
+  const j = { ...d, n: Math.min(got[0].n, got[1].n), measure: 'rate difference' as const };
+  return gate(ctx, j, rule) ?? (atBounds ? atBound(j, got[0], got[1], names, rule) : null) ?? { d, j };
+}
+
+/**
  * An effect within noise: the interval holds "no effect". When it also holds the size the claim
  * stands for (`inside`), the samples are too few to tell the two apart: "not judged"; when it
  * rules that size out, "does not reproduce".
@@ -278,12 +299,9 @@ function differenceRule(
   if (paper !== undefined && !(side === 'above' ? paper > 0 : paper < 0))
     throw new Error(`${side === 'above' ? 'moreOftenThan' : 'lessOftenThan'}: paper must be a difference ${side} 0, got ${paper}`);
   const rule = `the 95% Newcombe interval of ${names[0]} - ${names[1]} lies ${side} 0`;
-  const got = pair(a, b, names, 'rate difference', ctx, rule);
-  if (!Array.isArray(got)) return got;
-  const d = newcombeDifference(got[0], got[1]);
-  const j = { ...d, n: Math.min(got[0].n, got[1].n), measure: 'rate difference' as const };
-  const stop = gate(ctx, j, rule) ?? atBound(j, got[0], got[1], names, rule);
-  if (stop) return stop;
+  const got = difference(a, b, names, ctx, rule, true);
+  if ('verdict' in got) return got;
+  const { d, j } = got;
   const holds = side === 'above' ? d.lower > 0 : d.upper < 0;
   const opposite = side === 'above' ? d.upper < 0 : d.lower > 0;
   if (holds) return { ...j, verdict: 'reproduces', why: rule };
@@ -361,12 +379,9 @@ export function fewerByAtLeast(a: MaybeProportion, b: MaybeProportion, f: number
 export function aboutAsOften(a: MaybeProportion, b: MaybeProportion, margin: number, ctx: JudgeContext = {}, names: [string, string] = ['a', 'b']): Judgement {
   if (!(margin > 0 && margin < 1)) throw new Error(`aboutAsOften: margin must be in (0, 1), got ${margin}`);
   const rule = `the 95% Newcombe interval of ${names[0]} - ${names[1]} lies within +-${(100 * margin).toFixed(0)} points`;
-  const got = pair(a, b, names, 'rate difference', ctx, rule);
-  if (!Array.isArray(got)) return got;
-  const d = newcombeDifference(got[0], got[1]);
-  const j = { ...d, n: Math.min(got[0].n, got[1].n), measure: 'rate difference' as const };
-  const stop = gate(ctx, j, rule);
-  if (stop) return stop;
+  const got = difference(a, b, names, ctx, rule);
+  if ('verdict' in got) return got;
+  const { d, j } = got;
   if (d.lower >= -margin && d.upper <= margin) return { ...j, verdict: 'reproduces', why: rule };
   const beyond = d.lower > margin || d.upper < -margin;
   return {
@@ -386,12 +401,9 @@ export function aboutAsOften(a: MaybeProportion, b: MaybeProportion, margin: num
 export function notLowerBy(a: MaybeProportion, b: MaybeProportion, margin: number, ctx: JudgeContext = {}, names: [string, string] = ['a', 'b']): Judgement {
   if (!(margin > 0 && margin < 1)) throw new Error(`notLowerBy: margin must be in (0, 1), got ${margin}`);
   const rule = `the 95% Newcombe interval of ${names[0]} - ${names[1]} lies above -${(100 * margin).toFixed(0)} points`;
-  const got = pair(a, b, names, 'rate difference', ctx, rule);
-  if (!Array.isArray(got)) return got;
-  const d = newcombeDifference(got[0], got[1]);
-  const j = { ...d, n: Math.min(got[0].n, got[1].n), measure: 'rate difference' as const };
-  const stop = gate(ctx, j, rule);
-  if (stop) return stop;
+  const got = difference(a, b, names, ctx, rule);
+  if ('verdict' in got) return got;
+  const { d, j } = got;
   if (d.upper < 0) return { ...j, verdict: 'does not reproduce', why: `${names[0]} is below ${names[1]} beyond noise (${pts(d.estimate)})` };
   if (d.lower >= -margin) return { ...j, verdict: 'reproduces', why: rule };
   return withinNoise(
