@@ -146,3 +146,19 @@ test("two checkouts, each set up: own kernel specs, rich outputs in both, the ot
   );
   assert.ok(!fs.existsSync(path.join(a, 'runs/refused')), 'nothing written');
 });
+
+test("a checkout's node_modules as a link to another checkout's is ignored: git add -A does not commit it", () => {
+  // with the pattern "node_modules/" (directories only) git committed such a link, and checking
+  // that commit out where node_modules is a real folder replaced the folder with the link
+  const repo = path.join(work, 'ignore-link');
+  fs.mkdirSync(repo, { recursive: true });
+  fs.copyFileSync(path.join(ROOT, '.gitignore'), path.join(repo, '.gitignore'));
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(repo, 'node_modules'));
+  fs.writeFileSync(path.join(repo, 'kept.txt'), 'kept\n');
+  const git = (...args: string[]) => spawnSync('git', args, { cwd: repo, encoding: 'utf8' });
+  assert.equal(git('init', '-q').status, 0);
+  const added = git('add', '-A', '--dry-run');
+  assert.equal(added.status, 0, added.stderr);
+  assert.match(added.stdout, /kept\.txt/, 'git add sees the folder at all');
+  assert.doesNotMatch(added.stdout, /node_modules/);
+});
