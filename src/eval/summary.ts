@@ -30,6 +30,7 @@ import {
   moreOftenThan,
   notHigher,
   notLowerBy,
+  notMeasured,
   Verdict,
 } from './verdicts';
 
@@ -239,15 +240,7 @@ export function buildSummary(inputs: SummaryInputs): Claim[] {
   const rateAt = (z: string) => fromWins(find(s.winVsSameSft, 'ppo-ptx', z));
   const wTrend =
     s.sizes.length < 2
-      ? {
-          verdict: 'not measured' as const,
-          estimate: null,
-          lower: null,
-          upper: null,
-          n: null,
-          measure: 'rate difference' as const,
-          why: 'one size only: no trend',
-        }
+      ? notMeasured('rate difference', 'one size only: no trend')
       : notLowerBy(rateAt(large), rateAt(small), SIZE_TREND_MARGIN, ctx, [`PPO-ptx ${large} vs SFT ${large}`, `PPO-ptx ${small} vs SFT ${small}`]);
   out.push(
     claim(

@@ -165,7 +165,8 @@ export function formatEstimate(measure: Measure, x: number | null): string {
 
 const NONE = { estimate: null, lower: null, upper: null } as const;
 
-function notMeasured(measure: Measure, why: string, n: number | null = null): Judgement {
+/** A judgement with no figures: the rows a claim needs are missing (`why` says which). */
+export function notMeasured(measure: Measure, why: string, n: number | null = null): Judgement {
   return { verdict: 'not measured', ...NONE, n, measure, why };
 }
 
@@ -226,8 +227,8 @@ function atBound(j: Omit<Judgement, 'verdict' | 'why'>, A: Proportion, B: Propor
 }
 
 /**
- * a - b with Newcombe's interval for two present proportions, past the gate (and, with
- * `atBounds`, past the floor/ceiling check); or the judgement that stops there.
+ * a - b with Newcombe's interval (and n, the smaller side) for two present proportions, past the
+ * gate (and, with `atBounds`, past the floor/ceiling check); or the judgement that stops there.
  */
 function difference(
   a: MaybeProportion,
@@ -236,14 +237,12 @@ function difference(
   ctx: JudgeContext,
   rule: string,
   atBounds = false,
-):
-  | { d: { estimate: number; lower: number; upper: number }; j: Omit<Judgement, 'verdict' | 'why'> & { estimate: number; lower: number; upper: number } }
-  | Judgement {
+): (Omit<Judgement, 'verdict' | 'why'> & { estimate: number; lower: number; upper: number }) | Judgement {
   const got = pair(a, b, names, 'rate difference', ctx, rule);
   if (!Array.isArray(got)) return got;
   const d = newcombeDifference(got[0], got[1]);
   const j = { ...d, n: Math.min(got[0].n, got[1].n), measure: 'rate difference' as const };
-  return gate(ctx, j, rule) ?? (atBounds ? atBound(j, got[0], got[1], names, rule) : null) ?? { d, j };
+  return gate(ctx, j, rule) ?? (atBounds ? atBound(j, got[0], got[1], names, rule) : null) ?? j;
 }
 
 /**
@@ -299,18 +298,17 @@ function differenceRule(
   if (paper !== undefined && !(side === 'above' ? paper > 0 : paper < 0))
     throw new Error(`${side === 'above' ? 'moreOftenThan' : 'lessOftenThan'}: paper must be a difference ${side} 0, got ${paper}`);
   const rule = `the 95% Newcombe interval of ${names[0]} - ${names[1]} lies ${side} 0`;
-  const got = difference(a, b, names, ctx, rule, true);
-  if ('verdict' in got) return got;
-  const { d, j } = got;
+  const d = difference(a, b, names, ctx, rule, true);
+  if ('verdict' in d) return d;
   const holds = side === 'above' ? d.lower > 0 : d.upper < 0;
   const opposite = side === 'above' ? d.upper < 0 : d.lower > 0;
-  if (holds) return { ...j, verdict: 'reproduces', why: rule };
+  if (holds) return { ...d, verdict: 'reproduces', why: rule };
   if (opposite)
-    return { ...j, verdict: 'does not reproduce', why: `${names[0]} is ${side === 'above' ? 'below' : 'above'} ${names[1]} beyond noise (${pts(d.estimate)})` };
+    return { ...d, verdict: 'does not reproduce', why: `${names[0]} is ${side === 'above' ? 'below' : 'above'} ${names[1]} beyond noise (${pts(d.estimate)})` };
   const noise = `${pts(d.estimate)}, but the 95% interval [${pts(d.lower)}, ${pts(d.upper)}] includes 0: within noise`;
-  if (paper === undefined) return { ...j, verdict: 'does not reproduce', why: noise };
+  if (paper === undefined) return { ...d, verdict: 'does not reproduce', why: noise };
   return withinNoise(
-    j,
+    d,
     d.lower <= paper && paper <= d.upper,
     span('rate difference', d.lower, d.upper),
     `${pts(paper)}, the paper's effect`,
@@ -379,13 +377,12 @@ export function fewerByAtLeast(a: MaybeProportion, b: MaybeProportion, f: number
 export function aboutAsOften(a: MaybeProportion, b: MaybeProportion, margin: number, ctx: JudgeContext = {}, names: [string, string] = ['a', 'b']): Judgement {
   if (!(margin > 0 && margin < 1)) throw new Error(`aboutAsOften: margin must be in (0, 1), got ${margin}`);
   const rule = `the 95% Newcombe interval of ${names[0]} - ${names[1]} lies within +-${(100 * margin).toFixed(0)} points`;
-  const got = difference(a, b, names, ctx, rule);
-  if ('verdict' in got) return got;
-  const { d, j } = got;
-  if (d.lower >= -margin && d.upper <= margin) return { ...j, verdict: 'reproduces', why: rule };
+  const d = difference(a, b, names, ctx, rule);
+  if ('verdict' in d) return d;
+  if (d.lower >= -margin && d.upper <= margin) return { ...d, verdict: 'reproduces', why: rule };
   const beyond = d.lower > margin || d.upper < -margin;
   return {
-    ...j,
+    ...d,
     verdict: 'does not reproduce',
     why: beyond
       ? `${pts(d.estimate)}: differs by more than ${(100 * margin).toFixed(0)} points beyond noise`
@@ -401,13 +398,12 @@ export function aboutAsOften(a: MaybeProportion, b: MaybeProportion, margin: num
 export function notLowerBy(a: MaybeProportion, b: MaybeProportion, margin: number, ctx: JudgeContext = {}, names: [string, string] = ['a', 'b']): Judgement {
   if (!(margin > 0 && margin < 1)) throw new Error(`notLowerBy: margin must be in (0, 1), got ${margin}`);
   const rule = `the 95% Newcombe interval of ${names[0]} - ${names[1]} lies above -${(100 * margin).toFixed(0)} points`;
-  const got = difference(a, b, names, ctx, rule);
-  if ('verdict' in got) return got;
-  const { d, j } = got;
-  if (d.upper < 0) return { ...j, verdict: 'does not reproduce', why: `${names[0]} is below ${names[1]} beyond noise (${pts(d.estimate)})` };
-  if (d.lower >= -margin) return { ...j, verdict: 'reproduces', why: rule };
+  const d = difference(a, b, names, ctx, rule);
+  if ('verdict' in d) return d;
+  if (d.upper < 0) return { ...d, verdict: 'does not reproduce', why: `${names[0]} is below ${names[1]} beyond noise (${pts(d.estimate)})` };
+  if (d.lower >= -margin) return { ...d, verdict: 'reproduces', why: rule };
   return withinNoise(
-    j,
+    d,
     true,
     span('rate difference', d.lower, d.upper),
     `a drop of more than ${(100 * margin).toFixed(0)} points`,
