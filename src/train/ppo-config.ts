@@ -142,6 +142,10 @@ export function validatePpoConfig(c: PpoConfig, where = 'PpoConfig'): void {
 export interface PpoStageConfig {
   /** The trainer, for both runs of each size: plain PPO forces ptxCoef to 0; PPO-ptx uses this ptxCoef. */
   trainer: PpoConfig;
+  /** The policy's learning rate of each model size as a multiple of `trainer.lr`, one entry per
+   *  size, smallest first (the paper lowers PPO's rate for its larger models). The value
+   *  network's rate is `trainer.valueLr` at every size: it is one network, built on the RM. */
+  lrScale: number[];
   /** Dev prompts (never the sealed evaluation prompts) on which SFT, PPO and PPO-ptx are measured after training: RM reward, KL, pretraining loss. */
   measurePrompts: number;
   /** Of those, how many the notebook shows side by side (SFT vs PPO vs PPO-ptx answers). */
@@ -155,6 +159,7 @@ export interface PpoStageConfig {
 export const PPO_STAGE_DEFAULTS: PpoStageConfig = {
   // how these values were chosen, and on which prompts: docs/experiments.md (PPO trainer)
   trainer: { ...PPO_DEFAULTS, kl: { ...PPO_DEFAULTS.kl }, missingEos: { ...PPO_DEFAULTS.missingEos } },
+  lrScale: [1, 1, 1],
   measurePrompts: 96,
   examples: 6,
   pretrainChars: 400000,

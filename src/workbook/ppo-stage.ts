@@ -149,7 +149,7 @@ export async function runPpoStage(
           await hooks.onSize?.(size, start.note);
           await measure(size, 'SFT', await measurePolicy({ ...start.models, policy: start.models.reference }, devTexts, measureOpts));
         }
-        const result = await trainPpo(start.models, train, ppoTrainerConfig(cfg, kind), {
+        const result = await trainPpo(start.models, train, ppoTrainerConfig(cfg, kind, size), {
           dir: a.ppo(size, kind),
           // a checkpoint left by a run from another SFT checkpoint or reward model (03 or 04 run
           // again) starts over instead of being reloaded

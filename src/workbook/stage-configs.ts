@@ -82,10 +82,13 @@ export function rewardConfig(cfg: WorkbookConfig): RewardConfig {
   };
 }
 
-/** 05-ppo: the trainer of one run; plain PPO has no pretraining term (ptxCoef 0). */
-export function ppoTrainerConfig(cfg: WorkbookConfig, kind: PolicyKind): PpoConfig {
+/** 05-ppo: the trainer of one run of model size `size`: the policy's lr is `trainer.lr` times the
+ *  size's `ppo.lrScale`; plain PPO has no pretraining term (ptxCoef 0). */
+export function ppoTrainerConfig(cfg: WorkbookConfig, kind: PolicyKind, size: string): PpoConfig {
   const t = cfg.ppo.trainer;
-  return { ...t, kl: { ...t.kl }, missingEos: { ...t.missingEos }, ptxCoef: kind === 'ppo' ? 0 : t.ptxCoef, seed: cfg.seed };
+  const i = cfg.models.sizes.findIndex((s) => s.name === size);
+  if (i < 0) throw new Error(`ppoTrainerConfig: no model size "${size}" (${cfg.models.sizes.map((s) => s.name).join(', ')})`);
+  return { ...t, kl: { ...t.kl }, missingEos: { ...t.missingEos }, lr: t.lr * cfg.ppo.lrScale[i], ptxCoef: kind === 'ppo' ? 0 : t.ptxCoef, seed: cfg.seed };
 }
 
 /** 07-after-instructgpt: DPO's trainer, the profile's `after.dpo` with the run's seed. */

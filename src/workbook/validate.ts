@@ -84,6 +84,7 @@ const RULES: Record<string, Rule> = {
   'reward.evalEvery': int(1),
   'reward.ablationPrompts': int(0),
   'reward.selectionPrompts': int(1),
+  'ppo.lrScale[]': positive,
   'ppo.measurePrompts': int(1),
   'ppo.examples': int(0),
   'ppo.pretrainChars': int(1000),
@@ -151,6 +152,7 @@ export function validateWorkbookConfig(c: WorkbookConfig, where = ''): void {
   for (const k of ['steps', 'lr'] as const) {
     if (c.pretrain[k].length !== sizes.length) fail(`pretrain.${k}`, `must have one entry per model size (${sizes.length})`, c.pretrain[k]);
   }
+  if (c.ppo.lrScale.length !== sizes.length) fail('ppo.lrScale', `must have one entry per model size (${sizes.length})`, c.ppo.lrScale);
   if (c.data.kMax < c.data.kMin) fail('data.kMax', `must be >= data.kMin (${c.data.kMin})`, c.data.kMax);
   if (c.data.agreementPrompts > c.data.rmPrompts) fail('data.agreementPrompts', `must be <= data.rmPrompts (${c.data.rmPrompts})`, c.data.agreementPrompts);
   if (c.reward.prompts > c.data.rmPrompts) fail('reward.prompts', `must be <= data.rmPrompts (${c.data.rmPrompts}; 0 = all)`, c.reward.prompts);

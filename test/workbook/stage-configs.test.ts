@@ -95,7 +95,7 @@ test('--param reaches every field of every stage config', () => {
     ),
     ...checkReachable(
       'ppo',
-      (c) => ppoTrainerConfig(c, 'ppo-ptx') as unknown as Built,
+      (c) => ppoTrainerConfig(c, 'ppo-ptx', 'large') as unknown as Built,
       (f) => `ppo.trainer.${f}`,
     ),
     ...checkReachable(
@@ -180,13 +180,34 @@ test('the builders give every profile the values the notebooks used before them 
       { ...REWARD_DEFAULTS, batchPrompts: r.batchPrompts, epochs: r.epochs, lr: r.lr, warmupSteps: r.warmupSteps, evalEvery: r.evalEvery, seed: c.seed },
       `${profile} reward`,
     );
-    assert.deepEqual(ppoTrainerConfig(c, 'ppo'), { ...c.ppo.trainer, ptxCoef: 0, seed: c.seed }, `${profile} ppo`);
-    assert.equal(ppoTrainerConfig(c, 'ppo-ptx').ptxCoef, c.ppo.trainer.ptxCoef);
+    for (const [i, { name }] of c.models.sizes.entries()) {
+      const lr = c.ppo.trainer.lr * c.ppo.lrScale[i];
+      assert.deepEqual(ppoTrainerConfig(c, 'ppo', name), { ...c.ppo.trainer, lr, ptxCoef: 0, seed: c.seed }, `${profile} ppo ${name}`);
+      assert.equal(ppoTrainerConfig(c, 'ppo-ptx', name).ptxCoef, c.ppo.trainer.ptxCoef);
+    }
   }
   assert.ok(
     Object.keys(PPO_DEFAULTS).every((k) => k in parseParams('default', []).config.ppo.trainer),
     'the profile holds the whole PPO trainer',
   );
+});
+
+test("ppo.lrScale sets each size's policy learning rate, one entry per size, the value network's rate untouched", () => {
+  const { config: c } = parseParams('default', ['ppo.lrScale=[1,1,0.5]', 'ppo.trainer.lr=0.0002']);
+  assert.deepEqual(
+    c.models.sizes.map((s) => ppoTrainerConfig(c, 'ppo-ptx', s.name).lr),
+    [0.0002, 0.0002, 0.0001],
+  );
+  assert.deepEqual(
+    c.models.sizes.map((s) => ppoTrainerConfig(c, 'ppo', s.name).valueLr),
+    [c.ppo.trainer.valueLr, c.ppo.trainer.valueLr, c.ppo.trainer.valueLr],
+  );
+  assert.throws(
+    () => parseParams('default', ['ppo.lrScale=[1,0.5]']),
+    /^InputError: --param: ppo\.lrScale must have one entry per model size \(3\), got \[1,0\.5\]$/,
+  );
+  assert.throws(() => parseParams('default', ['ppo.lrScale=[1,0,1]']), /^InputError: --param: ppo\.lrScale\[1\] must be a finite number > 0, got 0$/);
+  assert.throws(() => ppoTrainerConfig(c, 'ppo', 'huge'), /^Error: ppoTrainerConfig: no model size "huge" \(small, medium, large\)$/);
 });
 
 test('a param the workbook would overwrite is refused, naming what to use instead', () => {
@@ -202,6 +223,6 @@ test("the library's DEFAULTS are the default profile's: one set of defaults (the
   assert.deepEqual(noSeed(PRETRAIN_DEFAULTS), noSeed(pretrainConfig(c, 0)), 'pretraining: the smallest size');
   assert.deepEqual(noSeed(SFT_DEFAULTS), noSeed(sftConfig(c)));
   assert.deepEqual(noSeed(REWARD_DEFAULTS), noSeed(rewardConfig(c)));
-  assert.deepEqual(noSeed(PPO_DEFAULTS), noSeed(ppoTrainerConfig(c, 'ppo-ptx')));
+  for (const { name } of c.models.sizes) assert.deepEqual(noSeed(PPO_DEFAULTS), noSeed(ppoTrainerConfig(c, 'ppo-ptx', name)), name);
   assert.deepEqual(noSeed(DPO_DEFAULTS), noSeed(dpoTrainerConfig(c)));
 });
