@@ -149,10 +149,12 @@ export function validateWorkbookConfig(c: WorkbookConfig, where = ''): void {
     const why = rule ? rule(v) : Number.isFinite(v) ? null : 'must be a finite number';
     if (why) fail(key, why, v);
   });
-  for (const k of ['steps', 'lr'] as const) {
-    if (c.pretrain[k].length !== sizes.length) fail(`pretrain.${k}`, `must have one entry per model size (${sizes.length})`, c.pretrain[k]);
-  }
-  if (c.ppo.lrScale.length !== sizes.length) fail('ppo.lrScale', `must have one entry per model size (${sizes.length})`, c.ppo.lrScale);
+  const perSize: [string, number[]][] = [
+    ['pretrain.steps', c.pretrain.steps],
+    ['pretrain.lr', c.pretrain.lr],
+    ['ppo.lrScale', c.ppo.lrScale],
+  ];
+  for (const [key, list] of perSize) if (list.length !== sizes.length) fail(key, `must have one entry per model size (${sizes.length})`, list);
   if (c.data.kMax < c.data.kMin) fail('data.kMax', `must be >= data.kMin (${c.data.kMin})`, c.data.kMax);
   if (c.data.agreementPrompts > c.data.rmPrompts) fail('data.agreementPrompts', `must be <= data.rmPrompts (${c.data.rmPrompts})`, c.data.agreementPrompts);
   if (c.reward.prompts > c.data.rmPrompts) fail('reward.prompts', `must be <= data.rmPrompts (${c.data.rmPrompts}; 0 = all)`, c.reward.prompts);
