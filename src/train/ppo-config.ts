@@ -149,6 +149,11 @@ export interface PpoStageConfig {
    *  size, smallest first (the paper lowers PPO's rate for its larger models). The value
    *  network's rate is `trainer.valueLr` at every size: it is one network, built on the RM. */
   lrScale: number[];
+  /** PPO-ptx's pretraining weight of each model size as a multiple of `trainer.ptxCoef`, one entry
+   *  per size, smallest first. The ptx term pulls a policy back towards its pretraining text;
+   *  how far that helps depends on how much of it the size's SFT model forgot. Plain PPO has
+   *  no ptx term at any size. */
+  ptxScale: number[];
   /** Dev prompts (never the sealed evaluation prompts) on which SFT, PPO and PPO-ptx are measured after training: RM reward, KL, pretraining loss. */
   measurePrompts: number;
   /** Of those, how many the notebook shows side by side (SFT vs PPO vs PPO-ptx answers). */
@@ -163,6 +168,7 @@ export const PPO_STAGE_DEFAULTS: PpoStageConfig = {
   // how these values were chosen, and on which prompts: docs/experiments.md (PPO trainer)
   trainer: { ...PPO_DEFAULTS, kl: { ...PPO_DEFAULTS.kl }, missingEos: { ...PPO_DEFAULTS.missingEos } },
   lrScale: [1, 1, 1],
+  ptxScale: [1, 1, 1],
   measurePrompts: 96,
   examples: 6,
   pretrainChars: 400000,

@@ -83,12 +83,14 @@ export function rewardConfig(cfg: WorkbookConfig): RewardConfig {
 }
 
 /** 05-ppo: the trainer of one run of model size `size`: the policy's lr is `trainer.lr` times the
- *  size's `ppo.lrScale`; plain PPO has no pretraining term (ptxCoef 0). */
+ *  size's `ppo.lrScale`; PPO-ptx's ptxCoef is `trainer.ptxCoef` times the size's `ppo.ptxScale`;
+ *  plain PPO has no pretraining term (ptxCoef 0). */
 export function ppoTrainerConfig(cfg: WorkbookConfig, kind: PolicyKind, size: string): PpoConfig {
   const t = cfg.ppo.trainer;
   const i = cfg.models.sizes.findIndex((s) => s.name === size);
   if (i < 0) throw new Error(`ppoTrainerConfig: no model size "${size}" (${cfg.models.sizes.map((s) => s.name).join(', ')})`);
-  return { ...t, kl: { ...t.kl }, missingEos: { ...t.missingEos }, lr: t.lr * cfg.ppo.lrScale[i], ptxCoef: kind === 'ppo' ? 0 : t.ptxCoef, seed: cfg.seed };
+  const ptxCoef = kind === 'ppo' ? 0 : t.ptxCoef * cfg.ppo.ptxScale[i];
+  return { ...t, kl: { ...t.kl }, missingEos: { ...t.missingEos }, lr: t.lr * cfg.ppo.lrScale[i], ptxCoef, seed: cfg.seed };
 }
 
 /** 07-after-instructgpt: DPO's trainer, the profile's `after.dpo` with the run's seed. */

@@ -85,6 +85,7 @@ const RULES: Record<string, Rule> = {
   'reward.ablationPrompts': int(0),
   'reward.selectionPrompts': int(1),
   'ppo.lrScale[]': positive,
+  'ppo.ptxScale[]': positive,
   'ppo.measurePrompts': int(1),
   'ppo.examples': int(0),
   'ppo.pretrainChars': int(1000),
@@ -153,6 +154,7 @@ export function validateWorkbookConfig(c: WorkbookConfig, where = ''): void {
     ['pretrain.steps', c.pretrain.steps],
     ['pretrain.lr', c.pretrain.lr],
     ['ppo.lrScale', c.ppo.lrScale],
+    ['ppo.ptxScale', c.ppo.ptxScale],
   ];
   for (const [key, list] of perSize) if (list.length !== sizes.length) fail(key, `must have one entry per model size (${sizes.length})`, list);
   if (c.data.kMax < c.data.kMin) fail('data.kMax', `must be >= data.kMin (${c.data.kMin})`, c.data.kMax);

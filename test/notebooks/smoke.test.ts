@@ -117,6 +117,9 @@ test('every notebook executes on the smoke profile with no error output, and the
     }
   }
   assert.ok(fs.existsSync(path.join(ppoDir, 'judge-curves-figures.json')), '05 charts the RM against the dev judges');
+  // 05's summary records the per-size multipliers its runs trained with
+  const ppoSummary = JSON.parse(fs.readFileSync(path.join(ppoDir, 'summary.json'), 'utf8'));
+  assert.deepEqual([ppoSummary.lrScale, ppoSummary.ptxScale], [sizes.map(() => 1), sizes.map(() => 1)], '05 summary: lrScale and ptxScale');
   // smoke's models end some answers, so the RM score PPO sees moves (no answer stuck at a fixed penalty)
   const rollouts = sizes.flatMap((size) =>
     fs

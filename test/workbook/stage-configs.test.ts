@@ -183,7 +183,7 @@ test('the builders give every profile the values the notebooks used before them 
     for (const [i, { name }] of c.models.sizes.entries()) {
       const lr = c.ppo.trainer.lr * c.ppo.lrScale[i];
       assert.deepEqual(ppoTrainerConfig(c, 'ppo', name), { ...c.ppo.trainer, lr, ptxCoef: 0, seed: c.seed }, `${profile} ppo ${name}`);
-      assert.equal(ppoTrainerConfig(c, 'ppo-ptx', name).ptxCoef, c.ppo.trainer.ptxCoef);
+      assert.equal(ppoTrainerConfig(c, 'ppo-ptx', name).ptxCoef, c.ppo.trainer.ptxCoef * c.ppo.ptxScale[i]);
     }
   }
   assert.ok(
@@ -208,6 +208,23 @@ test("ppo.lrScale sets each size's policy learning rate, one entry per size, the
   );
   assert.throws(() => parseParams('default', ['ppo.lrScale=[1,0,1]']), /^InputError: --param: ppo\.lrScale\[1\] must be a finite number > 0, got 0$/);
   assert.throws(() => ppoTrainerConfig(c, 'ppo', 'huge'), /^Error: ppoTrainerConfig: no model size "huge" \(small, medium, large\)$/);
+});
+
+test("ppo.ptxScale sets each size's PPO-ptx pretraining weight, one entry per size; plain PPO keeps none", () => {
+  const { config: c } = parseParams('default', ['ppo.ptxScale=[1,2,0.25]', 'ppo.trainer.ptxCoef=0.04']);
+  assert.deepEqual(
+    c.models.sizes.map((s) => ppoTrainerConfig(c, 'ppo-ptx', s.name).ptxCoef),
+    [0.04, 0.08, 0.01],
+  );
+  assert.deepEqual(
+    c.models.sizes.map((s) => ppoTrainerConfig(c, 'ppo', s.name).ptxCoef),
+    [0, 0, 0],
+  );
+  assert.throws(
+    () => parseParams('default', ['ppo.ptxScale=[1,1,1,1]']),
+    /^InputError: --param: ppo\.ptxScale must have one entry per model size \(3\), got \[1,1,1,1\]$/,
+  );
+  assert.throws(() => parseParams('default', ['ppo.ptxScale=[1,1,-1]']), /^InputError: --param: ppo\.ptxScale\[2\] must be a finite number > 0, got -1$/);
 });
 
 test('a param the workbook would overwrite is refused, naming what to use instead', () => {
