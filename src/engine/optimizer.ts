@@ -176,6 +176,46 @@ export async function trainStep(lossFn: () => tf.Scalar, vars: tf.Variable[], op
 }
 
 /**
+ * One training step on a batch too large to differentiate at once: the batch loss is the sum
+ * of `parts` (each a chunk's share of it, already weighted, e.g. the chunk's sum divided by the
+ * batch size), their gradients are computed one chunk at a time and summed, and one clipped Adam
+ * step applies the sum. The step trainStep would take on the whole sum, up to the order of float
+ * additions, with the activations of one chunk in memory instead of the whole batch's. Returns
+ * the batch loss; the pre-clip norm of the summed gradient is in `optimizer.lastGradNorm`.
+ */
+export async function trainStepAccumulated(
+  parts: readonly (() => tf.Scalar)[],
+  vars: tf.Variable[],
+  optimizer: Adam,
+  opts: TrainStepOptions = {},
+): Promise<number> {
+  if (!parts.length) throw new Error('trainStepAccumulated: no parts');
+  if (parts.length === 1) return trainStep(parts[0], vars, optimizer, opts);
+  const sum: (tf.Tensor | null)[] = vars.map(() => null);
+  let loss: tf.Scalar = tf.scalar(0);
+  for (const part of parts) {
+    const { value, grads } = tf.variableGrads(part, vars); // the part's graph is freed, its value and gradients kept
+    vars.forEach((p, i) => {
+      const g = grads[p.name];
+      if (g == null) return;
+      const acc = sum[i];
+      sum[i] = acc ? tf.add(acc, g) : g;
+      if (acc) tf.dispose([acc, g]);
+    });
+    const total = tf.add(loss, value) as tf.Scalar;
+    tf.dispose([loss, value]);
+    loss = total;
+  }
+  const norm = optimizer.applyGradients(vars, sum, opts.lr); // kept by applyGradients: disposed here
+  const packed = tf.stack([loss, norm]);
+  tf.dispose([norm, loss, ...sum.filter((g): g is tf.Tensor => g != null)]);
+  const values = (await readValues(packed)) as Float32Array; // the step's one read-back
+  optimizer.lastGradNorm = values[1];
+  if (tf.getBackend() === 'webgpu') assertNoGpuErrors();
+  return values[0];
+}
+
+/**
  * trainStep for a loss that also computes values the caller wants to see (e.g. the reward
  * model's scores for its accuracy): `aux` is read back in the same round trip as the loss.
  */

@@ -30,13 +30,18 @@ export interface RlooConfig {
   /** Fixed penalty on the RM score of an answer that hit `maxNewTokens` without EOS, the same rule
    *  and the same default as PPO's (a training signal only; penalty 0 = none). */
   missingEos: MissingEosPenalty;
+  /** Answers differentiated at once in the policy step: the step's gradient is summed over
+   *  chunks of this many answers, so it sets peak memory, not the step (one step per iteration
+   *  whatever the chunk; the sums differ only in float rounding). */
+  gradientChunk: number;
   /** Seed of the prompt order and the sampler (forked per iteration). */
   seed: number;
 }
 
 /** The `default` profile's PPO rollout, taken from PPO's defaults so that the two stay
- *  comparable: as many answers per iteration (32 prompts x 4), the same answer length, learning
- *  rate, gradient clip, starting beta and no-EOS rule; sampled at temperature 1. */
+ *  comparable: as many answers per iteration (64 prompts x 4), the same answer length, learning
+ *  rate, gradient clip, starting beta and no-EOS rule; sampled at temperature 1. Its gradient
+ *  is taken in chunks of PPO's minibatch, a batch size PPO's step already fits in memory. */
 export const RLOO_DEFAULTS: RlooConfig = {
   iterations: PPO_DEFAULTS.iterations,
   promptsPerIteration: PPO_DEFAULTS.rolloutBatch / 4,
@@ -47,6 +52,7 @@ export const RLOO_DEFAULTS: RlooConfig = {
   maxGradNorm: PPO_DEFAULTS.maxGradNorm,
   beta: PPO_DEFAULTS.kl.initKlCoef,
   missingEos: { ...PPO_DEFAULTS.missingEos },
+  gradientChunk: PPO_DEFAULTS.miniBatch,
   seed: PPO_DEFAULTS.seed,
 };
 
@@ -60,6 +66,7 @@ export function validateRlooConfig(c: RlooConfig, where = 'RlooConfig'): void {
   int('promptsPerIteration', 1);
   int('k', 2);
   int('maxNewTokens', 1);
+  int('gradientChunk', 1);
   for (const k of ['temperature', 'lr'] as const) {
     if (!(Number.isFinite(c[k]) && c[k] > 0)) throw new Error(`${where}: ${k} must be a finite number > 0, got ${c[k]}`);
   }

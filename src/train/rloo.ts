@@ -27,7 +27,7 @@
  * steps 3-5. A non-finite number anywhere stops the run with a `DivergenceError`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Adam, trainStep } from '../engine/optimizer';
+import { Adam, trainStepAccumulated } from '../engine/optimizer';
 import { readMany, readScalar } from '../engine/readback';
 import { generateIds } from '../model/generate';
 import { entropy } from '../rl/losses';
@@ -35,7 +35,18 @@ import { leaveOneOutBaseline, penaliseMissingEos } from '../rl/rewards';
 import { mergeConfig } from '../util/config';
 import { hashSeed } from '../util/random';
 import { DivergenceError } from './ppo';
-import { answerLogProbs, checkCompanions, Episodes, makeEpisodes, mean, promptOrder, rewardScores, rolloutPrompt, rolloutPromptIndices } from './ppo-episodes';
+import {
+  answerLogProbs,
+  checkCompanions,
+  Episodes,
+  makeEpisodes,
+  mean,
+  promptOrder,
+  rewardScores,
+  rolloutPrompt,
+  rolloutPromptIndices,
+  selectRows,
+} from './ppo-episodes';
 import type { PpoData, PpoModels } from './ppo-types';
 import { RLOO_DEFAULTS, RlooConfig, validateRlooConfig } from './rloo-config';
 
@@ -161,8 +172,8 @@ export async function trainRloo(models: RlooModels, data: RlooData, overrides: P
       // 4. advantages: R = r - beta * KL, minus the mean R of the prompt's other k - 1 answers
       const advantages = rlooAdvantages(scores, seqKl, beta, k);
 
-      // 5. optimise: one step on the REINFORCE loss, the whole batch at once
-      const step = await optimiseStep(policy, ep, advantages, temperature, adam, policyVars);
+      // 5. optimise: one step on the REINFORCE loss of the whole batch (its gradient summed over chunks)
+      const step = await optimiseStep(policy, ep, advantages, temperature, adam, policyVars, config.gradientChunk);
       checkFinite(iteration, { loss: [step.loss], 'the policy gradient norm': [step.gradNorm] });
 
       // 6. log one row
@@ -187,7 +198,12 @@ export async function trainRloo(models: RlooModels, data: RlooData, overrides: P
   }
 }
 
-/** 5. One Adam step on rlooLoss over the rollout (the engine's trainStep); returns the loss and the pre-clip gradient norm. */
+/**
+ * 5. One Adam step on rlooLoss over the rollout; returns the loss and the pre-clip gradient norm.
+ * The loss is a mean over answers, so the batch's is the sum of each chunk's mean weighted by its
+ * share of the batch: the gradient is summed chunk by chunk (trainStepAccumulated) and only one
+ * chunk's activations are held at a time.
+ */
 async function optimiseStep(
   policy: RlooModels['policy'],
   ep: Episodes,
@@ -195,14 +211,18 @@ async function optimiseStep(
   temperature: number,
   adam: Adam,
   vars: tf.Variable[],
+  chunk: number,
 ): Promise<{ loss: number; gradNorm: number }> {
-  const loss = await trainStep(
-    () => {
-      const { logprobs } = answerLogProbs(policy, ep, temperature); // [B, T], with gradients this time
-      return rlooLoss(logprobs, tf.tensor2d(ep.mask, [ep.B, ep.T]), tf.tensor1d(advantages));
-    },
-    vars,
-    adam,
-  );
+  const parts: (() => tf.Scalar)[] = [];
+  for (let start = 0; start < ep.B; start += chunk) {
+    const rows = Array.from({ length: Math.min(chunk, ep.B - start) }, (_, i) => start + i);
+    const sub = rows.length === ep.B ? ep : selectRows(ep, rows, []).ep;
+    const adv = advantages.subarray(start, start + rows.length);
+    parts.push(() => {
+      const { logprobs } = answerLogProbs(policy, sub, temperature); // [b, T], with gradients this time
+      return tf.mul(rlooLoss(logprobs, tf.tensor2d(sub.mask, [sub.B, sub.T]), tf.tensor1d(adv)), sub.B / ep.B) as tf.Scalar;
+    });
+  }
+  const loss = await trainStepAccumulated(parts, vars, adam);
   return { loss, gradNorm: adam.lastGradNorm };
 }

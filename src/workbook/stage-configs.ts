@@ -102,7 +102,8 @@ export function dpoTrainerConfig(cfg: WorkbookConfig): DpoConfig {
 /**
  * 07-after-instructgpt: RLOO's trainer. Everything but k is PPO's (the profile's `ppo.trainer`):
  * as many answers per iteration (rolloutBatch / k prompts x k), the same iterations, answer
- * length, temperature, learning rate, gradient clip, no-EOS rule, and PPO's starting beta.
+ * length, temperature, learning rate, gradient clip, no-EOS rule, and PPO's starting beta; its
+ * one step per iteration is differentiated in chunks of PPO's minibatch (memory, not the step).
  */
 export function rlooTrainerConfig(cfg: WorkbookConfig): RlooConfig {
   const t = cfg.ppo.trainer;
@@ -117,6 +118,7 @@ export function rlooTrainerConfig(cfg: WorkbookConfig): RlooConfig {
     maxGradNorm: t.maxGradNorm,
     beta: t.kl.initKlCoef,
     missingEos: { ...t.missingEos },
+    gradientChunk: t.miniBatch,
     seed: cfg.seed,
   };
 }

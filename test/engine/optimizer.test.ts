@@ -2,7 +2,7 @@ import { test, before } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../../src/engine';
-import { Adam, globalNorm, trainStep } from '../../src/engine/optimizer';
+import { Adam, globalNorm, trainStep, trainStepAccumulated } from '../../src/engine/optimizer';
 import { Rng } from '../../src/util/random';
 
 before(async () => {
@@ -164,4 +164,53 @@ test('the fused Adam kernel refuses mismatched inputs by name', async () => {
     /RlhfAdamUpdate: g \[3,2\] float32 does not match p \[2,3\] float32/,
   );
   tf.dispose([p, g, s]);
+});
+
+test('a step accumulated over chunks equals the whole-batch step (clipped), and leaks no tensor', async () => {
+  // the same problem twice: one trained on the whole batch, one on four chunks of 4 rows whose
+  // losses are each chunk's mean weighted by its share of the batch (sum = the batch mean)
+  const build = () => {
+    const rng = new Rng('accumulate');
+    const rand = (shape: number[], s: number) =>
+      tf.tensor(
+        Float32Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => rng.normal(0, s)),
+        shape,
+      );
+    const tag = `acc-${made++}`;
+    const w1 = tf.variable(rand([6, 8], 0.5), true, `w1-${tag}`);
+    const w2 = tf.variable(rand([8, 3], 0.5), true, `w2-${tag}`);
+    const x = rand([16, 6], 1);
+    const target = rand([16, 3], 1);
+    const loss = (rows: [number, number]) => () =>
+      tf.tidy(() => {
+        const xs = x.slice([rows[0], 0], [rows[1], 6]);
+        const ys = target.slice([rows[0], 0], [rows[1], 3]);
+        const err = tf.mean(tf.square(tf.sub(tf.matMul(tf.tanh(tf.matMul(xs, w1)), w2), ys)));
+        return tf.mul(err, rows[1] / 16) as tf.Scalar;
+      });
+    return { vars: [w1, w2], whole: loss([0, 16]), chunks: [0, 4, 8, 12].map((r) => loss([r, 4])), dispose: () => tf.dispose([w1, w2, x, target]) };
+  };
+  const a = build();
+  const b = build();
+  const optA = new Adam({ lr: 0.05, clipNorm: 0.1 });
+  const optB = new Adam({ lr: 0.05, clipNorm: 0.1 });
+  for (let i = 0; i < 3; i++) {
+    const la = await trainStep(a.whole, a.vars, optA);
+    const held = tf.memory().numTensors;
+    const lb = await trainStepAccumulated(b.chunks, b.vars, optB);
+    if (i > 0) assert.equal(tf.memory().numTensors, held, 'no tensor left behind');
+    assert.ok(Math.abs(la - lb) < 1e-5, `loss ${la} vs ${lb}`);
+    assert.ok(Math.abs(optA.lastGradNorm - optB.lastGradNorm) < 1e-5, `norm ${optA.lastGradNorm} vs ${optB.lastGradNorm}`);
+    assert.ok(optA.lastGradNorm > 0.1, 'the clip is active, so the summed norm is what gets clipped');
+  }
+  a.vars.forEach((v, i) => {
+    const d = Math.max(...Array.from(tf.sub(v, b.vars[i]).abs().dataSync()));
+    assert.ok(d < 1e-5, `${v.name}: max difference ${d}`);
+  });
+  assert.equal(optB.step, 3, 'one Adam step per call, whatever the chunks');
+  await assert.rejects(() => trainStepAccumulated([], b.vars, optB), /no parts/);
+  a.dispose();
+  b.dispose();
+  optA.dispose();
+  optB.dispose();
 });

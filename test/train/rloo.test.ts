@@ -121,6 +121,28 @@ test('trainRloo: finite rows of fixed names, only the policy trains, flat memory
   for (const m of [a, b]) dispose(m);
 });
 
+test('trainRloo: the step taken in chunks (gradientChunk) is the whole-batch step, up to float rounding, with flat memory', async () => {
+  const whole = models();
+  const chunked = models();
+  const w = await trainRloo(whole, { prompts }, { ...tiny, gradientChunk: 6 }); // 2 prompts x 3 = 6 answers: one chunk
+  const counts: number[] = [];
+  const c = await trainRloo(chunked, { prompts }, { ...tiny, gradientChunk: 2 }, { onIteration: () => void counts.push(tf.memory().numTensors) });
+  assert.equal(c.optimiserSteps, 3, 'one step per iteration, whatever the chunk');
+  assert.equal(counts[2], counts[1], `tensors per iteration: ${counts}`);
+  w.rows.forEach((r, i) => {
+    for (const k of ['loss', 'objective/kl', 'objective/scores'] as const)
+      assert.ok(Math.abs(r[k] - c.rows[i][k]) < 1e-4, `iteration ${i + 1} ${k}: ${r[k]} vs ${c.rows[i][k]}`);
+  });
+  for (const [k, v] of whole.policy.weights) {
+    const a = v.dataSync();
+    const b = chunked.policy.weights.get(k)!.dataSync();
+    const d = Math.max(...Array.from(a, (x, i) => Math.abs(x - b[i])));
+    assert.ok(d < 1e-4, `${k}: max difference ${d}`);
+  }
+  assert.throws(() => validateRlooConfig({ ...RLOO_DEFAULTS, gradientChunk: 0 }), /RlooConfig: gradientChunk must be an integer >= 1, got 0/);
+  for (const m of [whole, chunked]) dispose(m);
+});
+
 test('bad configs are rejected by name', async () => {
   assert.throws(() => validateRlooConfig({ ...RLOO_DEFAULTS, k: 1 }), /RlooConfig: k must be an integer >= 2, got 1/);
   assert.throws(() => validateRlooConfig({ ...RLOO_DEFAULTS, beta: -1 }), /RlooConfig: beta must be a finite number >= 0, got -1/);

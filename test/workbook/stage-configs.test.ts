@@ -113,6 +113,7 @@ test('--param reaches every field of every stage config', () => {
             k: 'after.rloo.k',
             promptsPerIteration: 'ppo.trainer.rolloutBatch',
             beta: 'ppo.trainer.kl.initKlCoef',
+            gradientChunk: 'ppo.trainer.miniBatch',
           }) as Record<string, string>
         )[f] ?? `ppo.trainer.${f}`,
     ),
