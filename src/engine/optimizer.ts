@@ -209,10 +209,7 @@ export async function trainStepAccumulated(
   const norm = optimizer.applyGradients(vars, sum, opts.lr); // kept by applyGradients: disposed here
   const packed = tf.stack([loss, norm]);
   tf.dispose([norm, loss, ...sum.filter((g): g is tf.Tensor => g != null)]);
-  const values = (await readValues(packed)) as Float32Array; // the step's one read-back
-  optimizer.lastGradNorm = values[1];
-  if (tf.getBackend() === 'webgpu') assertNoGpuErrors();
-  return values[0];
+  return (await readStep(packed, optimizer))[0];
 }
 
 /**
@@ -241,10 +238,16 @@ export async function trainStepWithAux(
     return tf.concat([tf.stack([value, norm]), aux ? aux.toFloat().reshape([-1]) : tf.zeros([0])]); // [2 + aux]
   });
   tf.dispose([aux!, norm!].filter((t) => t != null));
-  const values = (await readValues(packed)) as Float32Array; // the step's one read-back
+  const values = await readStep(packed, optimizer);
+  return { loss: values[0], aux: values.subarray(2) };
+}
+
+/** A step's one read-back of [loss, pre-clip norm, ...]: stores the norm on the optimizer. */
+async function readStep(packed: tf.Tensor, optimizer: Adam): Promise<Float32Array> {
+  const values = (await readValues(packed)) as Float32Array;
   optimizer.lastGradNorm = values[1];
   // Dawn reports shader / validation errors asynchronously instead of throwing: raise them
   // at the step that caused them rather than training on garbage.
   if (tf.getBackend() === 'webgpu') assertNoGpuErrors();
-  return { loss: values[0], aux: values.subarray(2) };
+  return values;
 }
