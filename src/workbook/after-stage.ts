@@ -1,7 +1,8 @@
 /**
  * 07-after-instructgpt: the methods that came after the paper, each started from the same SFT
  * model, fed by the same labelers' comparisons or the same reward model, and judged by the
- * same sealed evaluation as 06, one size at a time:
+ * same evaluation as 06 (its split: the sealed prompts and judges, or the dev ones for tuning), one
+ * size at a time:
  *
  *   SFT        the baseline every win-rate is against (06's answers)
  *   best-of-n  n samples from SFT, the RM's best kept; nothing trained; KL exact
@@ -9,13 +10,13 @@
  *   DPO        trained on the RM's training comparisons expanded to pairs, reference = SFT
  *   RLOO       REINFORCE with a leave-one-out baseline on the RM's score minus beta * KL
  *
- * For each, one row: win-rate against same-size SFT on the sealed prompts (held-out judges,
+ * For each, one row: win-rate against same-size SFT on 06's prompts (that split's judges,
  * 95% Wilson interval), KL to SFT (best-of-n: log n - (n-1)/n against the SFT sampler; the
  * trained policies: measured on their samples at the evaluation temperature), mean RM score,
  * the task suite's right answers (the alignment tax), wall seconds and optimiser steps.
  *
  * Defaults are not tuned on these prompts: DPO's beta is its paper's 0.1 and RLOO takes PPO's
- * rollout settings (the profile's `ppo.trainer`); the prompts 07 reports on are the sealed ones.
+ * rollout settings (the profile's `ppo.trainer`); what 07 reports is on the sealed prompts.
  * The trained policies are kept at after/<size>/<method>/ with result.json written last, so a
  * run resumes at the first method without one.
  */
@@ -80,8 +81,10 @@ export interface MethodRow extends Pick<WinRow, 'winRate' | 'lower' | 'upper' | 
 
 /** What 07 reads from the run folder. */
 export interface AfterStageData {
+  /** 06's split (`evaluation.split`): 07 answers and judges the same prompts with the same judges */
+  split: 'eval' | 'dev';
   prompts: Prompt[];
-  /** the run's panel with the sealed evaluation's judges marked held out */
+  /** the run's panel with that split's judges marked held out */
   panel: Labeler[];
   book: AnswerBook;
   ppoPrompts: string[];
@@ -97,13 +100,14 @@ export function prepareAfterStage(runDir: string, cfg: WorkbookConfig): AfterSta
   const ev = cfg.evaluation;
   const evalFile = requireArtifact(path.join(a.eval, 'answers.jsonl'), "06's answers", '06-evaluation');
   const suiteFile = requireArtifact(path.join(a.eval, 'task-suite.json'), "06's task-suite table", '06-evaluation');
-  const all = loadSplitPrompts(runDir, 'eval');
+  const all = loadSplitPrompts(runDir, ev.split); // 06's answer book holds this split's prompts only
   const evalPrompts = ev.prompts > 0 ? all.slice(0, ev.prompts) : all;
   const main = probeSets(evalPrompts).main;
   const prompts = cfg.after.prompts > 0 ? main.slice(0, cfg.after.prompts) : main;
   return {
+    split: ev.split,
     prompts,
-    panel: judgingPanel(loadRunPanel(runDir), 'eval'),
+    panel: judgingPanel(loadRunPanel(runDir), ev.split),
     book: loadAnswerBook(evalFile),
     ppoPrompts: loadPrompts(requireArtifact(path.join(a.data, 'prompts-ppo.jsonl'), 'PPO prompts', '01-data')).map((p) => p.text),
     pairs: dpoPairs(runDir, cfg),

@@ -3,7 +3,12 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as assert from 'node:assert/strict';
-import { afterFindings, MethodRow, sameRecipe } from '../../src/workbook/after-stage';
+import { afterFindings, MethodRow, prepareAfterStage, sameRecipe } from '../../src/workbook/after-stage';
+import { workbookConfig } from '../../src/workbook/profiles';
+import { makePanel, judgingPanel, PANEL_DEFAULTS } from '../../src/labelers/panel';
+import { answersFor } from '../../src/eval/answer-book';
+import { writeJsonlAtomic } from '../../src/util/atomic';
+import { prompt } from '../eval/fixtures';
 import { winRateInterval } from '../../src/eval/stats';
 
 /** A row judged on wins / ties / losses, its interval computed as the stage computes it. */
@@ -75,4 +80,59 @@ test('sameRecipe: a kept policy is reused only with the recipe it was trained wi
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('prepareAfterStage: reads 06 split (dev run: dev prompts, dev judges), so its answers are in 06 book', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'after-split-'));
+  const data = path.join(dir, 'data');
+  const evalDir = path.join(dir, 'eval');
+  const comparisons = path.join(dir, 'reward', 'comparisons');
+  for (const d of [data, evalDir, comparisons]) fs.mkdirSync(d, { recursive: true });
+  const dev = [prompt('d0', 'closed_qa', 'country_capital', 'What is the capital of Devland?', { subject: 'Devland', answers: ['Devcity'] })];
+  const sealed = [prompt('e0', 'closed_qa', 'country_capital', 'What is the capital of Evalland?', { subject: 'Evalland', answers: ['Evalcity'] })];
+  writeJsonlAtomic(path.join(data, 'prompts-dev.jsonl'), dev);
+  writeJsonlAtomic(path.join(data, 'prompts-eval.jsonl'), sealed);
+  writeJsonlAtomic(path.join(data, 'prompts-ppo.jsonl'), sealed);
+  const panel = makePanel({ ...PANEL_DEFAULTS, trainLabelers: 2, devLabelers: 2, heldOutLabelers: 2 });
+  fs.writeFileSync(path.join(data, 'panel.json'), JSON.stringify(panel));
+  writeJsonlAtomic(path.join(evalDir, 'answers.jsonl'), [{ model: 'sft/large', prompt: dev[0].text, answer: 'It is Devcity.' }]);
+  fs.writeFileSync(path.join(evalDir, 'task-suite.json'), '[]');
+  const ranking = (answer_id: string, rank: number) => ({
+    prompt_id: 'p0',
+    user_id: 'u0',
+    labeler_id: 'l0',
+    answer_id,
+    rank,
+    prompt: 'Hi?',
+    answer: `answer ${answer_id}`,
+  });
+  writeJsonlAtomic(path.join(comparisons, 'train.jsonl'), [ranking('A', 1), ranking('B', 2)]);
+
+  for (const split of ['dev', 'eval'] as const) {
+    const cfg = workbookConfig('smoke', { 'evaluation.split': split });
+    const stage = prepareAfterStage(dir, cfg);
+    assert.equal(stage.split, split);
+    assert.deepEqual(
+      stage.prompts.map((p) => p.prompt_id),
+      [split === 'dev' ? 'd0' : 'e0'],
+    );
+    const judges = stage.panel.filter((l) => l.heldOut).map((l) => l.labeler_id);
+    assert.deepEqual(
+      judges,
+      judgingPanel(panel, split)
+        .filter((l) => l.heldOut)
+        .map((l) => l.labeler_id),
+    );
+    // 06 answered the dev prompts only: a dev run's 07 finds them; reading the sealed ones was the bug
+    if (split === 'dev') assert.deepEqual(answersFor(stage.book, 'sft/large', stage.prompts), ['It is Devcity.']);
+    else assert.throws(() => answersFor(stage.book, 'sft/large', stage.prompts), /no answer to "What is the capital of Evalland\?"/);
+  }
+  assert.notDeepEqual(
+    judgingPanel(panel, 'dev')
+      .filter((l) => l.heldOut)
+      .map((l) => l.labeler_id),
+    judgingPanel(panel, 'eval')
+      .filter((l) => l.heldOut)
+      .map((l) => l.labeler_id),
+  );
 });
