@@ -238,6 +238,14 @@ export async function runWorkbook(
           log(`\nworkbook: ${name}.ipynb did not run: ${result.fatal}`);
         }
         log(`partial notebook kept: ${rel}`);
+        if (result.failure && /\bA cell timed out\b/.test(result.failure.stderr)) {
+          // nbclient's cell limit, not an error in the cell: long stages keep checkpoints (05's every
+          // `saveEvery` iterations), so the same run can pick up where it stopped, with more time
+          log(`the cell ran past --cell-timeout ${o.timeoutSeconds} s (a busy or slow machine); it keeps what it checkpointed.`);
+          log(
+            `continue with: npm run workbook -- --continue ${runId} --profile ${o.profile} --from ${name} --cell-timeout ${2 * o.timeoutSeconds}${o.params.map((p) => ` --param ${p}`).join('')}`,
+          );
+        }
         break;
       }
     }

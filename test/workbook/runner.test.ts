@@ -90,6 +90,19 @@ test('a throwing cell: non-zero exit naming notebook and cell, its source and st
   assert.ok(fs.existsSync(path.join(runs, 'throws/report/throws.html')), 'report of the partial run');
 });
 
+test('a cell past --cell-timeout: exit 1, and one line that says so and how to continue the run with more time', () => {
+  const r = workbook('--only', 'sleeps', '--profile', 'smoke', '--run-id', 'cell-timeout', '--cell-timeout', '2', '--param', 'data.sftPrompts=7');
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /A cell timed out while it was being executed, after 2 seconds/);
+  assert.match(r.stderr, /\nthe cell ran past --cell-timeout 2 s \(a busy or slow machine\); it keeps what it checkpointed\.\n/);
+  assert.match(
+    r.stderr,
+    /\ncontinue with: npm run workbook -- --continue cell-timeout --profile smoke --from sleeps --cell-timeout 4 --param data\.sftPrompts=7\n/,
+  );
+  const manifest = JSON.parse(fs.readFileSync(path.join(runs, 'cell-timeout/manifest.json'), 'utf8'));
+  assert.equal(manifest.status, 'failed');
+});
+
 test("a kernel that dies: one line naming the notebook, the kernel's own stderr, and a failed manifest with the reason", () => {
   const r = workbook('--only', 'dies', '--profile', 'smoke', '--run-id', 'dies', '--no-report');
   assert.equal(r.status, 1);
