@@ -178,6 +178,9 @@ export async function runWorkbook(
     let timings: NotebookTiming[] = earlier?.timings ?? fork?.timings ?? [];
     const saveTimings = () =>
       writeJsonAtomic(path.join(runDir, 'timings.json'), { profile: o.profile, totalSeconds: timings.reduce((a, t) => a + t.seconds, 0), notebooks: timings });
+    /** The command that picks this run up again at notebook `from`, with the same profile and params. */
+    const continueWith = (from: string, flags = '') =>
+      `continue with: npm run workbook -- --continue ${runId} --profile ${o.profile} --from ${from}${flags}${o.params.map((p) => ` --param ${p}`).join('')}`;
     const bar = runProgress();
     let status = 0;
     for (let k = 0; k < notebooks.length; k++) {
@@ -204,7 +207,7 @@ export async function runWorkbook(
         manifest.finishedAt = new Date().toISOString();
         saveManifest();
         log(`\nworkbook: interrupted by ${stopped} during ${name}.ipynb; partial notebook kept: ${path.relative(process.cwd(), out)}`);
-        log(`continue with: npm run workbook -- --continue ${runId} --profile ${o.profile} --from ${name}${o.params.map((p) => ` --param ${p}`).join('')}`);
+        log(continueWith(name));
         return { status: SIGNAL_STATUS[stopped], runDir };
       }
       const executed = readNotebook(out);
@@ -242,9 +245,7 @@ export async function runWorkbook(
           // nbclient's cell limit, not an error in the cell: long stages keep checkpoints (05's every
           // `saveEvery` iterations), so the same run can pick up where it stopped, with more time
           log(`the cell ran past --cell-timeout ${o.timeoutSeconds} s (a busy or slow machine); it keeps what it checkpointed.`);
-          log(
-            `continue with: npm run workbook -- --continue ${runId} --profile ${o.profile} --from ${name} --cell-timeout ${2 * o.timeoutSeconds}${o.params.map((p) => ` --param ${p}`).join('')}`,
-          );
+          log(continueWith(name, ` --cell-timeout ${2 * o.timeoutSeconds}`));
         }
         break;
       }

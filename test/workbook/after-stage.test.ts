@@ -108,24 +108,28 @@ test('prepareAfterStage: reads 06 split (dev run: dev prompts, dev judges), so i
   });
   writeJsonlAtomic(path.join(comparisons, 'train.jsonl'), [ranking('A', 1), ranking('B', 2)]);
 
-  for (const split of ['dev', 'eval'] as const) {
-    const cfg = workbookConfig('smoke', { 'evaluation.split': split });
-    const stage = prepareAfterStage(dir, cfg);
-    assert.equal(stage.split, split);
-    assert.deepEqual(
-      stage.prompts.map((p) => p.prompt_id),
-      [split === 'dev' ? 'd0' : 'e0'],
-    );
-    const judges = stage.panel.filter((l) => l.heldOut).map((l) => l.labeler_id);
-    assert.deepEqual(
-      judges,
-      judgingPanel(panel, split)
-        .filter((l) => l.heldOut)
-        .map((l) => l.labeler_id),
-    );
-    // 06 answered the dev prompts only: a dev run's 07 finds them; reading the sealed ones was the bug
-    if (split === 'dev') assert.deepEqual(answersFor(stage.book, 'sft/large', stage.prompts), ['It is Devcity.']);
-    else assert.throws(() => answersFor(stage.book, 'sft/large', stage.prompts), /no answer to "What is the capital of Evalland\?"/);
+  try {
+    for (const split of ['dev', 'eval'] as const) {
+      const cfg = workbookConfig('smoke', { 'evaluation.split': split });
+      const stage = prepareAfterStage(dir, cfg);
+      assert.equal(stage.split, split);
+      assert.deepEqual(
+        stage.prompts.map((p) => p.prompt_id),
+        [split === 'dev' ? 'd0' : 'e0'],
+      );
+      const judges = stage.panel.filter((l) => l.heldOut).map((l) => l.labeler_id);
+      assert.deepEqual(
+        judges,
+        judgingPanel(panel, split)
+          .filter((l) => l.heldOut)
+          .map((l) => l.labeler_id),
+      );
+      // 06 answered the dev prompts only: a dev run's 07 finds them; reading the sealed ones was the bug
+      if (split === 'dev') assert.deepEqual(answersFor(stage.book, 'sft/large', stage.prompts), ['It is Devcity.']);
+      else assert.throws(() => answersFor(stage.book, 'sft/large', stage.prompts), /no answer to "What is the capital of Evalland\?"/);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
   assert.notDeepEqual(
     judgingPanel(panel, 'dev')
