@@ -20,7 +20,8 @@ const VALUE_DIR = 'value';
 const METRICS_JSONL = 'metrics.jsonl';
 const METRICS_CSV = 'metrics.csv';
 
-function assignWeights(into: Map<string, tf.Variable>, from: Map<string, tf.Variable>, where: string): void {
+/** Copies `from` into the variables `into`, each by name; throws naming a missing or misshapen one. */
+export function assignWeights(into: Map<string, tf.Variable>, from: Map<string, tf.Variable>, where: string): void {
   for (const [name, p] of into) {
     const t = from.get(name);
     if (!t) throw new Error(`${where}: lacks ${name}`);

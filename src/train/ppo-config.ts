@@ -141,6 +141,21 @@ export function validatePpoConfig(c: PpoConfig, where = 'PpoConfig'): void {
   if (c.klEstimator !== 'k1' && c.klEstimator !== 'k3') throw new Error(`${where}: klEstimator must be k1 or k3, got ${c.klEstimator}`);
 }
 
+/** Rejection-sampling fine-tuning in 05; sampling and scoring are the trainer's (temperature,
+ *  answer length, no-EOS rule). */
+export interface RejectionStageConfig {
+  /** answers sampled per prompt for each model size, smallest first; 0 = none (PPO starts at SFT) */
+  samples: number[];
+  /** PPO prompts sampled for */
+  prompts: number;
+  /** passes over the picked answers */
+  epochs: number;
+  /** picked answers per gradient step */
+  batchSize: number;
+  /** Adam's learning rate (constant) */
+  lr: number;
+}
+
 /** The 05-ppo notebook's section of the workbook profile. */
 export interface PpoStageConfig {
   /** The trainer, for both runs of each size: plain PPO forces ptxCoef to 0; PPO-ptx uses this ptxCoef. */
@@ -154,6 +169,10 @@ export interface PpoStageConfig {
    *  how far that helps depends on how much of it the size's SFT model forgot. Plain PPO has
    *  no ptx term at any size. */
   ptxScale: number[];
+  /** Rejection-sampling fine-tuning before PPO (src/train/rejection-sft.ts): each size's policy is
+   *  first trained on the reward model's best of `samples` answers to `prompts` PPO prompts, then
+   *  PPO and PPO-ptx start from it. The reference stays the SFT model. */
+  rejection: RejectionStageConfig;
   /** Dev prompts (never the sealed evaluation prompts) on which SFT, PPO and PPO-ptx are measured after training: RM reward, KL, pretraining loss. */
   measurePrompts: number;
   /** Of those, how many the notebook shows side by side (SFT vs PPO vs PPO-ptx answers). */
@@ -169,6 +188,8 @@ export const PPO_STAGE_DEFAULTS: PpoStageConfig = {
   trainer: { ...PPO_DEFAULTS, kl: { ...PPO_DEFAULTS.kl }, missingEos: { ...PPO_DEFAULTS.missingEos } },
   lrScale: [1, 1, 1],
   ptxScale: [1, 1, 1],
+  // off until the dev split and three sealed seeds say otherwise (docs/experiments.md)
+  rejection: { samples: [0, 0, 0], prompts: 512, epochs: 2, batchSize: 16, lr: 1e-4 },
   measurePrompts: 96,
   examples: 6,
   pretrainChars: 400000,

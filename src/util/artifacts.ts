@@ -11,6 +11,7 @@
  *     reward/model/              04-reward-model: the reward model checkpoint
  *     reward/sft-choice.json     04-reward-model: the SFT epoch per size picked by RM score
  *     ppo/<size>/<kind>/         05-ppo: policy (+ value/ network, metrics) for kind `ppo` | `ppo-ptx`
+ *     ppo/<size>/rejection-sft/  05-ppo: the rejection-sampling fine-tuned start of both (when on)
  *     ppo/summary.json           05-ppo: SFT vs PPO vs PPO-ptx on held-out prompts, all metrics
  *     eval/                      06-evaluation: tables (CSV/JSON) and the summary
  */
@@ -32,6 +33,9 @@ export function artifacts(runDir: string) {
     reward: at('reward'),
     ppo: (size: string, kind: PolicyKind) => at('ppo', size, kind),
     ppoRoot: at('ppo'),
+    /** 05's rejection-sampling fine-tuned policy of a size, and the answers it was trained on */
+    rejectionSft: (size: string) => at('ppo', size, 'rejection-sft'),
+    rejectionPicked: (size: string) => at('ppo', size, 'rejection-sft.jsonl'),
     eval: at('eval'),
   };
 }

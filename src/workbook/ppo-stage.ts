@@ -5,7 +5,8 @@
  *                     sealed evaluation prompts: 06 alone reads those), and
  *                     the pretraining token streams of the ptx term and of the alignment tax
  *   runPpoStage       for each size: SFT measured, then PPO and PPO-ptx each trained from the
- *                     chosen SFT checkpoint (resuming from their checkpoints) and measured on the
+ *                     chosen SFT checkpoint (first fine-tuned on the RM's best of n answers when
+ *                     `ppo.rejection` is on for the size; resuming from their checkpoints) and measured on the
  *                     same prompts with the same sampler streams; the policy kept at every save
  *                     point for 06's over-optimisation curve; each iteration's rollout judged
  *                     by the dev judges as it happens (`devRolloutMetrics`)
@@ -27,10 +28,11 @@ import { Tokenizer } from '../model/tokenizer';
 import { encodeStream } from '../train/batches';
 import { RolloutTexts, trainPpo } from '../train/ppo';
 import { disposePpoModels, loadPpoModels } from '../train/ppo-models';
+import { rejectionSft, RejectionSftResult } from '../train/rejection-sft';
 import type { PpoRow } from '../train/ppo-types';
 import { artifacts, PolicyKind, requireArtifact } from '../util/artifacts';
 import { WorkbookConfig } from './profiles';
-import { ppoTrainerConfig } from './stage-configs';
+import { ppoTrainerConfig, rejectionSftConfig } from './stage-configs';
 
 /** Plain PPO first, then PPO-ptx, for each size. */
 const PPO_KINDS: readonly PolicyKind[] = ['ppo', 'ppo-ptx'];
@@ -106,6 +108,9 @@ export interface PpoStageRun {
 export interface PpoStageHooks {
   /** a size's models are loaded; `note` says which SFT epoch the policy starts from and why */
   onSize?: (size: string, note: string) => void | Promise<void>;
+  /** a size's rejection-sampling fine-tuning is done (or loaded); `onRejectionProgress` ticks while it samples and trains */
+  onRejection?: (size: string, r: RejectionSftResult) => void | Promise<void>;
+  onRejectionProgress?: (size: string, done: number, total: number, what: string) => void | Promise<void>;
   onRunStart?: (run: { size: string; kind: PolicyKind; iterations: number; resumedFrom: number; resumeNote: string }) => void | Promise<void>;
   onIteration?: (size: string, kind: PolicyKind, row: PpoStageRow) => void | Promise<void>;
   onMeasured?: (size: string, model: MeasuredModel, m: PolicyMeasure) => void | Promise<void>;
@@ -149,11 +154,25 @@ export async function runPpoStage(
           await hooks.onSize?.(size, start.note);
           await measure(size, 'SFT', await measurePolicy({ ...start.models, policy: start.models.reference }, devTexts, measureOpts));
         }
+        // a checkpoint left by a run from another SFT checkpoint or reward model (03 or 04 run
+        // again), or another rejection-sampling start, starts over instead of being reloaded
+        let origin: Record<string, string> = { sft: checkpointFingerprint(start.sftDir), rewardModel: checkpointFingerprint(a.rewardModel) };
+        const rejection = rejectionSftConfig(cfg, size);
+        if (rejection) {
+          // the policy (not the reference) starts from the RM's best answers; the PPO run trains it
+          // on first, the PPO-ptx run loads what that saved
+          const r = await rejectionSft(start.models, train.prompts, rejection, {
+            dir: a.rejectionSft(size),
+            pickedFile: a.rejectionPicked(size),
+            origin,
+            onProgress: (done, total, what) => hooks.onRejectionProgress?.(size, done, total, what),
+          });
+          if (kind === 'ppo') await hooks.onRejection?.(size, r);
+          origin = { ...origin, rejectionSft: r.fingerprint };
+        }
         const result = await trainPpo(start.models, train, ppoTrainerConfig(cfg, kind, size), {
           dir: a.ppo(size, kind),
-          // a checkpoint left by a run from another SFT checkpoint or reward model (03 or 04 run
-          // again) starts over instead of being reloaded
-          origin: { sft: checkpointFingerprint(start.sftDir), rewardModel: checkpointFingerprint(a.rewardModel) },
+          origin,
           snapshotDir: (iteration) => ppoStepDir(runDir, size, kind, iteration),
           onStart: (s) => hooks.onRunStart?.({ size, kind, ...s }),
           onRollout: (rollout) => devRolloutMetrics(data.devJudges, data.ppoPrompts, rollout),

@@ -11,6 +11,7 @@ import { SftConfig } from '../train/sft-config';
 import { RewardConfig } from '../train/reward-config';
 import { PpoConfig } from '../train/ppo-config';
 import type { DpoConfig } from '../train/dpo-config';
+import type { RejectionSftConfig } from '../train/rejection-sft';
 import type { RlooConfig } from '../train/rloo-config';
 import type { OptimiserSettings } from '../train/schedule';
 import type { PolicyKind } from '../util/artifacts';
@@ -91,6 +92,27 @@ export function ppoTrainerConfig(cfg: WorkbookConfig, kind: PolicyKind, size: st
   if (i < 0) throw new Error(`ppoTrainerConfig: no model size "${size}" (${cfg.models.sizes.map((s) => s.name).join(', ')})`);
   const ptxCoef = kind === 'ppo' ? 0 : t.ptxCoef * cfg.ppo.ptxScale[i];
   return { ...t, kl: { ...t.kl }, missingEos: { ...t.missingEos }, lr: t.lr * cfg.ppo.lrScale[i], ptxCoef, seed: cfg.seed };
+}
+
+/** 05-ppo: rejection-sampling fine-tuning of size `size` before its PPO runs, sampled and scored
+ *  as the trainer's rollouts; null when the size's `ppo.rejection.samples` is 0. */
+export function rejectionSftConfig(cfg: WorkbookConfig, size: string): RejectionSftConfig | null {
+  const i = cfg.models.sizes.findIndex((s) => s.name === size);
+  if (i < 0) throw new Error(`rejectionSftConfig: no model size "${size}" (${cfg.models.sizes.map((s) => s.name).join(', ')})`);
+  const r = cfg.ppo.rejection;
+  const t = cfg.ppo.trainer;
+  if (r.samples[i] === 0) return null;
+  return {
+    samples: r.samples[i],
+    prompts: r.prompts,
+    epochs: r.epochs,
+    batchSize: r.batchSize,
+    lr: r.lr,
+    maxNewTokens: t.maxNewTokens,
+    temperature: t.temperature,
+    missingEos: { ...t.missingEos },
+    seed: cfg.seed,
+  };
 }
 
 /** 07-after-instructgpt: DPO's trainer, the profile's `after.dpo` with the run's seed. */

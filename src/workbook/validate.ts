@@ -86,6 +86,11 @@ const RULES: Record<string, Rule> = {
   'reward.selectionPrompts': int(1),
   'ppo.lrScale[]': positive,
   'ppo.ptxScale[]': positive,
+  'ppo.rejection.samples[]': (v) => (v === 0 || (Number.isInteger(v) && v >= 2) ? null : 'must be 0 (none) or an integer >= 2'),
+  'ppo.rejection.prompts': int(1),
+  'ppo.rejection.epochs': int(1),
+  'ppo.rejection.batchSize': int(1),
+  'ppo.rejection.lr': positive,
   'ppo.measurePrompts': int(1),
   'ppo.examples': int(0),
   'ppo.pretrainChars': int(1000),
@@ -155,6 +160,7 @@ export function validateWorkbookConfig(c: WorkbookConfig, where = ''): void {
     ['pretrain.lr', c.pretrain.lr],
     ['ppo.lrScale', c.ppo.lrScale],
     ['ppo.ptxScale', c.ppo.ptxScale],
+    ['ppo.rejection.samples', c.ppo.rejection.samples],
   ];
   for (const [key, list] of perSize) if (list.length !== sizes.length) fail(key, `must have one entry per model size (${sizes.length})`, list);
   if (c.data.kMax < c.data.kMin) fail('data.kMax', `must be >= data.kMin (${c.data.kMin})`, c.data.kMax);

@@ -7,7 +7,16 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { parseParams } from '../../src/workbook/params';
-import { dataConfig, dpoTrainerConfig, ppoTrainerConfig, pretrainConfig, rewardConfig, rlooTrainerConfig, sftConfig } from '../../src/workbook/stage-configs';
+import {
+  dataConfig,
+  dpoTrainerConfig,
+  ppoTrainerConfig,
+  rejectionSftConfig,
+  pretrainConfig,
+  rewardConfig,
+  rlooTrainerConfig,
+  sftConfig,
+} from '../../src/workbook/stage-configs';
 import { WorkbookConfig } from '../../src/workbook/profiles';
 import { PRETRAIN_DEFAULTS } from '../../src/train/pretrain-config';
 import { SFT_DEFAULTS } from '../../src/train/sft-config';
@@ -226,6 +235,36 @@ test("ppo.ptxScale sets each size's PPO-ptx pretraining weight, one entry per si
     /^InputError: --param: ppo\.ptxScale must have one entry per model size \(3\), got \[1,1,1,1\]$/,
   );
   assert.throws(() => parseParams('default', ['ppo.ptxScale=[1,1,-1]']), /^InputError: --param: ppo\.ptxScale\[2\] must be a finite number > 0, got -1$/);
+});
+
+test("ppo.rejection.samples turns rejection-sampling fine-tuning on per size; it samples and scores as the size's trainer", () => {
+  assert.deepEqual(
+    parseParams('default', []).config.models.sizes.map((s) => rejectionSftConfig(parseParams('default', []).config, s.name)),
+    [null, null, null],
+    'off in default',
+  );
+  const { config: c } = parseParams('default', ['ppo.rejection.samples=[0,0,8]', 'ppo.rejection.lr=3e-4']);
+  assert.equal(rejectionSftConfig(c, 'small'), null);
+  const t = c.ppo.trainer;
+  assert.deepEqual(rejectionSftConfig(c, 'large'), {
+    samples: 8,
+    prompts: c.ppo.rejection.prompts,
+    epochs: c.ppo.rejection.epochs,
+    batchSize: c.ppo.rejection.batchSize,
+    lr: 3e-4,
+    maxNewTokens: t.maxNewTokens,
+    temperature: t.temperature,
+    missingEos: t.missingEos,
+    seed: c.seed,
+  });
+  assert.throws(
+    () => parseParams('default', ['ppo.rejection.samples=[0,1,0]']),
+    /^InputError: --param: ppo\.rejection\.samples\[1\] must be 0 \(none\) or an integer >= 2, got 1$/,
+  );
+  assert.throws(
+    () => parseParams('default', ['ppo.rejection.samples=[8,8]']),
+    /^InputError: --param: ppo\.rejection\.samples must have one entry per model size \(3\), got \[8,8\]$/,
+  );
 });
 
 test('a param the workbook would overwrite is refused, naming what to use instead', () => {
