@@ -223,6 +223,9 @@ const SMOKE: DeepPartial<WorkbookConfig> = {
       evalPretrainBatch: 4,
       saveEvery: 1,
     },
+    // on for the largest size only (off in default), so that CI runs 05's rejection-sampling
+    // path through the notebook: 16 prompts x 4 answers, one pass
+    rejection: { samples: [0, 0, 4], prompts: 16, epochs: 1, batchSize: 8 },
     measurePrompts: 8,
     examples: 3,
     pretrainChars: 20000,

@@ -120,6 +120,24 @@ test('every notebook executes on the smoke profile with no error output, and the
   // 05's summary records the per-size multipliers its runs trained with
   const ppoSummary = JSON.parse(fs.readFileSync(path.join(ppoDir, 'summary.json'), 'utf8'));
   assert.deepEqual([ppoSummary.lrScale, ppoSummary.ptxScale], [sizes.map(() => 1), sizes.map(() => 1)], '05 summary: lrScale and ptxScale');
+  // smoke fine-tunes its largest policy on the RM's best of 4 answers before PPO (05's rejection
+  // sampling): the policy checkpoint, one picked answer per prompt, and the notebook's line
+  const largest = sizes.includes('large') ? 'large' : sizes[sizes.length - 1];
+  assert.deepEqual(ppoSummary.rejection.samples, [0, 0, 4], '05 summary: rejection sampling');
+  assert.ok(fs.existsSync(path.join(ppoDir, largest, 'rejection-sft', 'model.safetensors')), 'the rejection-sampling policy is saved');
+  const picked = fs
+    .readFileSync(path.join(ppoDir, largest, 'rejection-sft.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.equal(picked.length, 16, 'one picked answer per prompt');
+  assert.ok(
+    picked.some((p: any) => p.ended),
+    'some picked answer ended and was trained on',
+  );
+  assert.ok(!sizes.filter((s) => s !== largest).some((s) => fs.existsSync(path.join(ppoDir, s, 'rejection-sft'))), 'only the largest size');
+  const ppoNotebook = fs.readFileSync(path.join(runDir, 'notebooks', '05-ppo.ipynb'), 'utf8');
+  assert.match(ppoNotebook, /large: rejection-sampling fine-tuning done in \d+ s: best of 4 answers to 16 PPO prompts/);
   // smoke's models end some answers, so the RM score PPO sees moves (no answer stuck at a fixed penalty)
   const rollouts = sizes.flatMap((size) =>
     fs
