@@ -65,9 +65,8 @@ export interface RejectionSftSummary {
   meanBest: number;
   /** share of all samples that ended with EOS */
   eosRate: number;
-  /** answer-token loss of the first and the last step */
-  firstLoss: number;
-  lastLoss: number;
+  /** mean answer-token loss of each pass over the picked answers */
+  epochLoss: number[];
   seconds: number;
 }
 
@@ -176,9 +175,10 @@ export async function rejectionSft(
   const adam = new Adam({ lr: config.lr, clipNorm: 1 });
   const vars = policy.trainableVariables();
   const B = config.batchSize;
-  const losses: number[] = [];
+  const epochLoss: number[] = [];
   const steps = Math.ceil(episodes.length / B);
   for (let epoch = 0; epoch < config.epochs; epoch++) {
+    let sum = 0;
     const perm = new Rng(`${config.seed}:rejection:epoch:${epoch}`).shuffle(episodes.map((_, i) => i));
     for (let s = 0; s < steps; s++) {
       const batch = episodeBatch(
@@ -193,10 +193,11 @@ export async function rejectionSft(
         vars,
         adam,
       );
-      if (!Number.isFinite(loss)) throw new Error(`rejectionSft: loss is ${loss} at step ${losses.length + 1} (lr ${config.lr}); lower the lr`);
-      losses.push(loss);
+      if (!Number.isFinite(loss)) throw new Error(`rejectionSft: loss is ${loss} at step ${epoch * steps + s + 1} (lr ${config.lr}); lower the lr`);
+      sum += loss;
       await opts.onProgress?.(epoch * steps + s + 1, config.epochs * steps, 'steps');
     }
+    epochLoss.push(sum / steps);
   }
   adam.dispose();
 
@@ -208,8 +209,7 @@ export async function rejectionSft(
     meanScore: scoreSum / (P * N),
     meanBest: mean(picked.map((x) => x.score)),
     eosRate: ended / (P * N),
-    firstLoss: losses[0],
-    lastLoss: losses[losses.length - 1],
+    epochLoss,
     seconds: (Date.now() - t0) / 1000,
   };
   const copy = new GPT(policy.config, policy.weights);

@@ -36,7 +36,8 @@ import { ppoTrainerConfig, rejectionSftConfig } from './stage-configs';
 
 /** Plain PPO first, then PPO-ptx, for each size. */
 const PPO_KINDS: readonly PolicyKind[] = ['ppo', 'ppo-ptx'];
-export type MeasuredModel = 'SFT' | 'PPO' | 'PPO-ptx';
+/** 'rejection SFT': the policy after rejection-sampling fine-tuning, before PPO (only where it is on). */
+export type MeasuredModel = 'SFT' | 'rejection SFT' | 'PPO' | 'PPO-ptx';
 
 /** What the stage reads from the run folder and the corpus. */
 export interface PpoStageData {
@@ -167,7 +168,10 @@ export async function runPpoStage(
             origin,
             onProgress: (done, total, what) => hooks.onRejectionProgress?.(size, done, total, what),
           });
-          if (kind === 'ppo') await hooks.onRejection?.(size, r);
+          if (kind === 'ppo') {
+            await hooks.onRejection?.(size, r);
+            await measure(size, 'rejection SFT', await measurePolicy(start.models, devTexts, measureOpts));
+          }
           origin = { ...origin, rejectionSft: r.fingerprint };
         }
         const result = await trainPpo(start.models, train, ppoTrainerConfig(cfg, kind, size), {

@@ -138,6 +138,11 @@ test('every notebook executes on the smoke profile with no error output, and the
   assert.ok(!sizes.filter((s) => s !== largest).some((s) => fs.existsSync(path.join(ppoDir, s, 'rejection-sft'))), 'only the largest size');
   const ppoNotebook = fs.readFileSync(path.join(runDir, 'notebooks', '05-ppo.ipynb'), 'utf8');
   assert.match(ppoNotebook, /large: rejection-sampling fine-tuning done in \d+ s: best of 4 answers to 16 PPO prompts/);
+  assert.deepEqual(
+    ppoSummary.summary.filter((r: any) => r.model === 'rejection SFT').map((r: any) => r.size),
+    [largest],
+    "05 measures the policy PPO starts from, after rejection sampling, beside SFT's",
+  );
   // smoke's models end some answers, so the RM score PPO sees moves (no answer stuck at a fixed penalty)
   const rollouts = sizes.flatMap((size) =>
     fs

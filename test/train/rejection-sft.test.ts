@@ -94,7 +94,8 @@ test("trains the policy (not the reference or the RM) on each prompt's best-scor
   assert.ok(s.kept >= 1 && s.kept <= 6, `kept ${s.kept}`);
   assert.ok(s.eosRate > 0, 'the SFT stand-in ends some answers');
   assert.ok(s.meanBest >= s.meanScore, `the best of 4 scores at least the mean: ${s.meanBest} vs ${s.meanScore}`);
-  assert.ok(Number.isFinite(s.firstLoss) && Number.isFinite(s.lastLoss));
+  assert.equal(s.epochLoss.length, 2);
+  assert.ok(s.epochLoss.every(Number.isFinite) && s.epochLoss[1] < s.epochLoss[0], `the loss falls over the passes: ${s.epochLoss}`);
   // one row per prompt; the trained ones are the ended ones; the prompts are PPO prompts
   const picked = readJsonl<{ prompt: string; answer: string; score: number; meanScore: number; ended: boolean }>(where('one').pickedFile);
   assert.equal(picked.length, 6);
