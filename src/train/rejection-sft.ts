@@ -212,12 +212,13 @@ export async function rejectionSft(
     epochLoss,
     seconds: (Date.now() - t0) / 1000,
   };
+  // the picked answers first: the checkpoint is what a later run loads, so it is written last
+  writeJsonlAtomic(opts.pickedFile, picked);
   const copy = new GPT(policy.config, policy.weights);
   try {
     await saveCheckpoint(opts.dir, { model: copy, tokenizer, extra: { stage: 'rejection-sft', config, origin: opts.origin, summary } });
   } finally {
     copy.dispose();
   }
-  writeJsonlAtomic(opts.pickedFile, picked);
   return { summary, loaded: false, fingerprint: checkpointFingerprint(opts.dir) };
 }
