@@ -22,7 +22,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { Adam, trainStep } from '../engine/optimizer';
 import { readFloats } from '../engine/readback';
-import { checkpointFingerprint, loadCheckpoint, readCheckpointConfig, saveCheckpoint } from '../model/checkpoint';
+import { checkpointFingerprint, CONFIG_FILE, loadCheckpoint, readCheckpointConfig, saveCheckpoint } from '../model/checkpoint';
 import { generateIds } from '../model/generate';
 import { GPT } from '../model/gpt';
 import { languageModelLoss } from '../model/logprobs';
@@ -112,7 +112,7 @@ export async function rejectionSft(
 ): Promise<RejectionSftResult> {
   validateRejectionSftConfig(config);
   const { policy, tokenizer } = models;
-  const saved = fs.existsSync(path.join(opts.dir, 'config.json')) ? readCheckpointConfig(opts.dir).extra : null;
+  const saved = fs.existsSync(path.join(opts.dir, CONFIG_FILE)) ? readCheckpointConfig(opts.dir).extra : null;
   if (saved && canonical(saved.config) === canonical(config) && canonical(saved.origin) === canonical(opts.origin)) {
     const ck = loadCheckpoint(opts.dir, { withOptimizer: false });
     try {

@@ -83,13 +83,19 @@ export function rewardConfig(cfg: WorkbookConfig): RewardConfig {
   };
 }
 
+/** The index of model size `size` in the profile (0 = smallest), for its per-size entries. */
+function sizeIndex(cfg: WorkbookConfig, size: string, where: string): number {
+  const i = cfg.models.sizes.findIndex((s) => s.name === size);
+  if (i < 0) throw new Error(`${where}: no model size "${size}" (${cfg.models.sizes.map((s) => s.name).join(', ')})`);
+  return i;
+}
+
 /** 05-ppo: the trainer of one run of model size `size`: the policy's lr is `trainer.lr` times the
  *  size's `ppo.lrScale`; PPO-ptx's ptxCoef is `trainer.ptxCoef` times the size's `ppo.ptxScale`;
  *  plain PPO has no pretraining term (ptxCoef 0). */
 export function ppoTrainerConfig(cfg: WorkbookConfig, kind: PolicyKind, size: string): PpoConfig {
   const t = cfg.ppo.trainer;
-  const i = cfg.models.sizes.findIndex((s) => s.name === size);
-  if (i < 0) throw new Error(`ppoTrainerConfig: no model size "${size}" (${cfg.models.sizes.map((s) => s.name).join(', ')})`);
+  const i = sizeIndex(cfg, size, 'ppoTrainerConfig');
   const ptxCoef = kind === 'ppo' ? 0 : t.ptxCoef * cfg.ppo.ptxScale[i];
   return { ...t, kl: { ...t.kl }, missingEos: { ...t.missingEos }, lr: t.lr * cfg.ppo.lrScale[i], ptxCoef, seed: cfg.seed };
 }
@@ -97,8 +103,7 @@ export function ppoTrainerConfig(cfg: WorkbookConfig, kind: PolicyKind, size: st
 /** 05-ppo: rejection-sampling fine-tuning of size `size` before its PPO runs, sampled and scored
  *  as the trainer's rollouts; null when the size's `ppo.rejection.samples` is 0. */
 export function rejectionSftConfig(cfg: WorkbookConfig, size: string): RejectionSftConfig | null {
-  const i = cfg.models.sizes.findIndex((s) => s.name === size);
-  if (i < 0) throw new Error(`rejectionSftConfig: no model size "${size}" (${cfg.models.sizes.map((s) => s.name).join(', ')})`);
+  const i = sizeIndex(cfg, size, 'rejectionSftConfig');
   const r = cfg.ppo.rejection;
   const t = cfg.ppo.trainer;
   if (r.samples[i] === 0) return null;
