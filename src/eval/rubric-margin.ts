@@ -23,27 +23,16 @@ import type { CategoryWinRow } from './three-h';
 /** A rubric score this close to 1 is the top (the weighted mean of criteria that are all 1). */
 const TOP = 1 - 1e-9;
 
-/** One policy against its same-size SFT on one prompt category (or 'all'), by the noise-free rubric. */
-export interface RubricMarginRow {
-  size: string;
-  /** the kind's label: PPO, PPO-ptx, ... */
-  policy: string;
-  kind: ModelKind;
-  baseline: string;
-  /** a prompt category, or 'all' */
-  category: string;
-  /** prompts of the category */
-  n: number;
-  /** the rubric's verdicts: higher score wins, an equal score ties */
-  wins: number | null;
-  ties: number | null;
-  losses: number | null;
+/**
+ * One policy against its same-size SFT on one prompt category (or 'all'), by the noise-free
+ * rubric: the columns of a judged CategoryWinRow, with `wins`, `ties`, `losses` and the interval
+ * `lower`..`upper` the rubric's (a higher score wins, an equal score ties), and these:
+ */
+export interface RubricMarginRow extends Omit<CategoryWinRow, 'winRate'> {
   /** pairs whose two answers are the same text (a tie by any judge) */
   identical: number | null;
-  /** (wins + ties / 2) / n by the rubric, with its 95% Wilson interval */
+  /** (wins + ties / 2) / n by the rubric; its 95% Wilson interval is lower..upper */
   rubricRate: number | null;
-  lower: number | null;
-  upper: number | null;
   /** the judges' win-rate of the same pairs (from `judged`), for comparison; null when not given */
   judgedRate: number | null;
   /** share of the policy's answers at the rubric's top, and of the baseline's */
@@ -51,7 +40,6 @@ export interface RubricMarginRow {
   baselineAtTop: number | null;
   /** mean rubric score of the policy's answers minus the baseline's */
   meanGain: number | null;
-  note: string;
 }
 
 function margin(prompts: readonly Prompt[], mine: readonly string[], base: readonly string[]) {
