@@ -100,7 +100,7 @@ export function judgeSpread(prompts: readonly Prompt[], sizes: readonly SizeAnsw
       });
       const diff = newcombeDifference(props[props.length - 1], props[0]);
       trend.push(diff.estimate);
-      const ok = diff.lower > -SIZE_TREND_MARGIN;
+      const ok = diff.lower >= -SIZE_TREND_MARGIN; // as the summary's notLowerBy
       if (all) every++;
       if (ok) held++;
       if (all && ok) both++;
