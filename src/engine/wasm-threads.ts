@@ -14,16 +14,21 @@ import * as tf from '@tensorflow/tfjs';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { makeOwnedTempDir, removeOrphanedDirs } from '../util/process';
 
 /** Names the node bundle of tfjs-backend-wasm gives its imports (the worker lacks them). */
 const BUNDLE_GLOBALS =
   'var require$$0=require("fs"),require$$1=require("path"),require$$3=require("perf_hooks"),require$$4=require("os"),commonjsGlobal=globalThis;';
 
+const SCRIPT_PREFIX = 'rlhf-wasm-threads-';
 let dir: string | null = null;
 
+/** The worker scripts' folder, removed on exit; a kernel killed outright cannot, so each new
+ *  folder first sweeps away those whose owner process is gone. */
 function scriptDir(): string {
   if (dir == null) {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rlhf-wasm-threads-'));
+    removeOrphanedDirs(SCRIPT_PREFIX);
+    dir = makeOwnedTempDir(SCRIPT_PREFIX);
     const made = dir;
     process.once('exit', () => fs.rmSync(made, { recursive: true, force: true }));
   }

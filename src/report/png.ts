@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { plotlyJs } from './plotlyjs';
-import { processAlive } from '../util/process';
+import { makeOwnedTempDir, removeOrphanedDirs } from '../util/process';
 
 export const BROWSER_CANDIDATES = ['/usr/bin/chromium-headless-shell', '/usr/lib/chromium/chromium-headless-shell', '/usr/bin/chromium'];
 
@@ -105,39 +105,20 @@ const ARGS = [
 
 const PROFILE_PREFIX = 'rlhf-workbook-chromium-';
 
-const OWNER_FILE = 'rlhf-workbook-owner';
-
 /**
  * Remove profiles of ours whose process is gone (a kernel killed outright cannot clean up):
  * each profile names the pid that made it in OWNER_FILE; one without it is left alone for an
  * hour.
  */
 export function removeStaleProfiles(tmp = os.tmpdir(), now = Date.now()): string[] {
-  const removed: string[] = [];
-  for (const name of fs.readdirSync(tmp).filter((d) => d.startsWith(PROFILE_PREFIX))) {
-    const dir = path.join(tmp, name);
-    let stale: boolean;
-    try {
-      const pid = Number(fs.readFileSync(path.join(dir, OWNER_FILE), 'utf8'));
-      stale = !(pid > 0 && processAlive(pid));
-    } catch {
-      try {
-        stale = now - fs.statSync(dir).mtimeMs > 3600_000;
-      } catch {
-        stale = false;
-      }
-    }
-    if (stale && !profiles.has(dir) && removeProfileDir(dir)) removed.push(dir);
-  }
-  return removed;
+  return removeOrphanedDirs(PROFILE_PREFIX, { tmp, now, ownerlessAfterMs: 3600_000, keep: profiles, remove: removeProfileDir });
 }
 
 async function openPage(executablePath: string): Promise<any> {
   const puppeteer = require('puppeteer-core');
   removeStaleProfiles();
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), PROFILE_PREFIX));
+  const userDataDir = makeOwnedTempDir(PROFILE_PREFIX);
   profiles.add(userDataDir);
-  fs.writeFileSync(path.join(userDataDir, OWNER_FILE), String(process.pid));
   // puppeteer's own SIGINT handler would exit the process, and SIGINT is how Jupyter
   // interrupts a cell; its SIGTERM / SIGHUP handlers (close the browser) stay.
   browser = await puppeteer.launch({ executablePath, headless: true, userDataDir, args: ARGS, handleSIGINT: false });

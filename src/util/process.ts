@@ -1,3 +1,7 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
 /** Whether a process is alive (signal 0: nothing is sent). A process of another user counts
  *  as alive (EPERM); this process always is. */
 export function processAlive(pid: number): boolean {
@@ -8,4 +12,63 @@ export function processAlive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** The file in each temporary folder of ours that names the pid of the process that made it. */
+export const OWNER_FILE = 'rlhf-workbook-owner';
+
+/** A fresh folder `<tmp>/<prefix>XXXXXX` that names its owner, this process, in OWNER_FILE. */
+export function makeOwnedTempDir(prefix: string, tmp = os.tmpdir()): string {
+  const dir = fs.mkdtempSync(path.join(tmp, prefix));
+  fs.writeFileSync(path.join(dir, OWNER_FILE), String(process.pid));
+  return dir;
+}
+
+export interface OrphanSweep {
+  tmp?: string;
+  now?: number;
+  /** a folder without an owner file is removed once this old (ms); left alone when not given */
+  ownerlessAfterMs?: number;
+  /** folders this process still uses */
+  keep?: ReadonlySet<string>;
+  /** removes one folder and says whether it is gone (default: fs.rmSync, never throwing) */
+  remove?: (dir: string) => boolean;
+}
+
+/**
+ * Remove the folders `<tmp>/<prefix>*` whose owner process is gone: a process killed outright
+ * runs no exit handler, so its folder stays behind. A folder whose owner is alive is never
+ * touched, nor one without an owner file unless `ownerlessAfterMs` says after how long. Returns
+ * the folders removed.
+ */
+export function removeOrphanedDirs(prefix: string, o: OrphanSweep = {}): string[] {
+  const tmp = o.tmp ?? os.tmpdir();
+  const now = o.now ?? Date.now();
+  const remove =
+    o.remove ??
+    ((dir: string) => {
+      try {
+        fs.rmSync(dir, { recursive: true, force: true });
+      } catch {
+        // left for a later sweep
+      }
+      return !fs.existsSync(dir);
+    });
+  const removed: string[] = [];
+  for (const name of fs.readdirSync(tmp).filter((d) => d.startsWith(prefix))) {
+    const dir = path.join(tmp, name);
+    let orphaned: boolean;
+    try {
+      const pid = Number(fs.readFileSync(path.join(dir, OWNER_FILE), 'utf8'));
+      orphaned = !(pid > 0 && processAlive(pid));
+    } catch {
+      try {
+        orphaned = o.ownerlessAfterMs !== undefined && now - fs.statSync(dir).mtimeMs > o.ownerlessAfterMs;
+      } catch {
+        orphaned = false;
+      }
+    }
+    if (orphaned && !o.keep?.has(dir) && remove(dir)) removed.push(dir);
+  }
+  return removed;
 }
