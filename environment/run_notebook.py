@@ -153,6 +153,13 @@ def run_cells(client, nb, args, code_cells, t_all, kernel_log):
                     except OSError:
                         pass
                 write_atomic(nb, args.output)
+                # os._exit runs no finally and no cleanup of jupyter_client: remove our temp files here
+                for name in (kernel_log.name, getattr(client.km, "connection_file", None)):
+                    if name:
+                        try:
+                            os.unlink(name)
+                        except OSError:
+                            pass
                 os._exit(128 + signum)
 
             signal.signal(signal.SIGTERM, on_term)

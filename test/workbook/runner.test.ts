@@ -307,6 +307,8 @@ test('a run folder in use by a live runner is refused in one line; a lock left b
 
 /** Start the runner on the sleeping fixture; resolves once its kernel is inside the long cell. */
 async function startSleeper(runId: string) {
+  // a temp folder of its own: what the driver leaves behind when stopped can be counted
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-sleeper-tmp-'));
   const child = spawn(
     process.execPath,
     [
@@ -325,7 +327,7 @@ async function startSleeper(runId: string) {
       runId,
       '--no-report',
     ],
-    { cwd: ROOT, env: { ...process.env, CI: 'true', WORKBOOK_PNG: '0' }, stdio: ['ignore', 'ignore', 'pipe'] },
+    { cwd: ROOT, env: { ...process.env, CI: 'true', WORKBOOK_PNG: '0', TMPDIR: tmp }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
@@ -336,7 +338,7 @@ async function startSleeper(runId: string) {
     await new Promise((r) => setTimeout(r, 200));
   }
   const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  return { child, kernelPid: Number(fs.readFileSync(pidFile, 'utf8')), exited, stderr: () => stderr };
+  return { child, kernelPid: Number(fs.readFileSync(pidFile, 'utf8')), exited, stderr: () => stderr, tmp };
 }
 
 function isAlive(pid: number): boolean {
@@ -374,6 +376,9 @@ for (const [signal, status] of [
     );
     assert.match(s.stderr(), new RegExp(`interrupted by ${signal} during sleeps\\.ipynb`));
     assert.equal(fs.existsSync(path.join(runs, runId, 'run.lock')), false, 'lock released');
+    const left = fs.readdirSync(s.tmp).filter((f) => /^workbook-kernel-.*\.log$|^tmp.*\.json$/.test(f));
+    assert.deepEqual(left, [], "the notebook driver's kernel log and the kernel's connection file are removed");
+    fs.rmSync(s.tmp, { recursive: true, force: true });
   });
 }
 
@@ -387,6 +392,7 @@ test('SIGKILL to the runner: the kernel notices and exits, and never finishes it
   const r = workbook('--only', 'params', '--profile', 'smoke', '--continue', 'signal-SIGKILL', '--no-report');
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /taking over the lock of runner pid \d+/);
+  fs.rmSync(s.tmp, { recursive: true, force: true }); // a SIGKILLed driver cleans nothing up
 });
 
 after(() => {
