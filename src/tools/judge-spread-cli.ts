@@ -67,7 +67,11 @@ export function main(argv: string[], write: (line: string) => void = (l) => proc
   const abs = path.resolve(o.run);
   finishedRunManifest(abs, o.run);
   const { config } = readJson(path.join(abs, 'config.json'), o.run);
-  const split: 'dev' | 'eval' = config.evaluation.split;
+  const split = config?.evaluation?.split;
+  if (split !== 'dev' && split !== 'eval')
+    throw new InputError(
+      `${o.run}: config.json has no evaluation.split of "dev" or "eval" (got ${JSON.stringify(split)}): not a run of this workbook's evaluation`,
+    );
   const answersFile = path.join(abs, 'eval', 'answers.jsonl');
   if (!fs.existsSync(answersFile)) throw new InputError(`${o.run}: no eval/answers.jsonl (06-evaluation did not run in it)`);
   const prompts = loadSplitPrompts(abs, split);

@@ -90,6 +90,11 @@ test('refused in one line, nothing written: not a finished run, no answers, too 
     ['--run', fakeRun('one-size', { models: { 'sft/small': garbled, 'ppo-ptx/small': right, 'sft/large': right } })],
     /at 1 size\(s\); the spread needs two or more/,
   );
+  const noSplit = fakeRun('no-split');
+  const c = JSON.parse(fs.readFileSync(path.join(noSplit, 'config.json'), 'utf8'));
+  delete c.config.evaluation.split;
+  fs.writeFileSync(path.join(noSplit, 'config.json'), JSON.stringify(c));
+  refused(['--run', noSplit], /config\.json has no evaluation\.split of "dev" or "eval" \(got undefined\)/);
   const dir = fakeRun('ok2');
   refused(['--run', dir, '--draws', '1'], /--draws: expected an integer >= 2, got "1"/);
   refused(['--run', dir, '--prompts', '600,x'], /--prompts: expected positive integers separated by commas, got "600,x"/);
