@@ -4,9 +4,10 @@
  * many times, for the SAME answers: each draw is a fresh panel made the way the run's was (same
  * sizes, weight jitter and noise) from seed -(draw + 1), which no run uses (run seeds are >= 0),
  * and a bootstrap sample of the prompts, of the run's count or more. Draw d is the same panel
- * and the same prompt positions for every run, so two runs' spreads are paired. Then it counts how often the draw would pass the summary's rules for
- * PPO-ptx against same-size SFT: every size's 95% Wilson interval above 50%, and the largest
- * size's win-rate not below the smallest's by more than SIZE_TREND_MARGIN (Newcombe interval).
+ * and the same prompt positions for every run, so two runs' spreads are paired. Then it counts
+ * how often the draw passes the summary's own rules (verdicts.ts) for PPO-ptx against same-size
+ * SFT: `aboveHalf` at every size, and `notLowerBy` SIZE_TREND_MARGIN for the largest size
+ * against the smallest, which also fails a gap below 0 beyond noise, however small.
  *
  * Each drawn prompt is judged afresh (its own judge and noise), so a count above the run's models
  * a larger evaluation whose new prompts are like the run's and are answered as the run's were.
@@ -19,7 +20,7 @@ import { judgingPanel, makePanel, PanelConfig } from '../labelers/panel';
 import { Rng } from '../util/random';
 import { winCounts } from './judge';
 import { SIZE_TREND_MARGIN } from './summary';
-import { newcombeDifference, Proportion, wilson } from './verdicts';
+import { aboveHalf, fromWins, notLowerBy } from './verdicts';
 
 /** One size's answers: the policy's and its same-size SFT's, to `prompts` in order. */
 export interface SizeAnswers {
@@ -55,7 +56,10 @@ export interface SpreadRow {
 }
 
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const sd = (xs: readonly number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
+const sd = (xs: readonly number[]) => {
+  const m = mean(xs);
+  return Math.sqrt(mean(xs.map((x) => (x - m) ** 2)));
+};
 
 /** The spread of the verdicts over `options.draws` panels and prompt samples; sizes smallest first. */
 export function judgeSpread(prompts: readonly Prompt[], sizes: readonly SizeAnswers[], options: SpreadOptions): SpreadRow[] {
@@ -82,25 +86,25 @@ export function judgeSpread(prompts: readonly Prompt[], sizes: readonly SizeAnsw
       // each drawn position is its own judgement: a judge assigned and noise drawn afresh (both keyed
       // on the prompt id), as a new user's prompt would get; the answers and their rubric scores are the run's
       const drawn = at.map((i, j) => ({ ...prompts[i], prompt_id: `${prompts[i].prompt_id}~${j}` }));
-      const props: Proportion[] = sizes.map((s) => {
-        const c = winCounts(
+      const counts = sizes.map((s) =>
+        winCounts(
           panel,
           drawn,
           at.map((i) => s.policy[i]),
           at.map((i) => s.sft[i]),
-        );
-        return { k: c.wins + c.ties / 2, n };
-      });
+        ),
+      );
+      // the summary's own rules, so a draw passes exactly when the summary would say "reproduces"
       let all = true;
-      props.forEach((p, i) => {
-        const w = wilson(p);
-        rates[i].push(w.rate);
-        if (w.lower > 0.5) above[i]++;
+      counts.forEach((c, i) => {
+        const j = aboveHalf(c);
+        rates[i].push(j.estimate!);
+        if (j.verdict === 'reproduces') above[i]++;
         else all = false;
       });
-      const diff = newcombeDifference(props[props.length - 1], props[0]);
-      trend.push(diff.estimate);
-      const ok = diff.lower >= -SIZE_TREND_MARGIN; // as the summary's notLowerBy
+      const t = notLowerBy(fromWins(counts[counts.length - 1]), fromWins(counts[0]), SIZE_TREND_MARGIN);
+      trend.push(t.estimate!);
+      const ok = t.verdict === 'reproduces';
       if (all) every++;
       if (ok) held++;
       if (all && ok) both++;
