@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { makeOwnedTempDir, removeOrphanedDirs } from '../util/process';
+import { makeOwnedTempDir, removeDirQuietly, removeOrphanedDirs } from '../util/process';
 
 /** Names the node bundle of tfjs-backend-wasm gives its imports (the worker lacks them). */
 const BUNDLE_GLOBALS =
@@ -30,7 +30,7 @@ function scriptDir(): string {
     removeOrphanedDirs(SCRIPT_PREFIX);
     dir = makeOwnedTempDir(SCRIPT_PREFIX);
     const made = dir;
-    process.once('exit', () => fs.rmSync(made, { recursive: true, force: true }));
+    process.once('exit', () => removeDirQuietly(made));
   }
   return dir;
 }

@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { plotlyJs } from './plotlyjs';
-import { makeOwnedTempDir, removeOrphanedDirs } from '../util/process';
+import { makeOwnedTempDir, removeDirQuietly, removeOrphanedDirs } from '../util/process';
 
 export const BROWSER_CANDIDATES = ['/usr/bin/chromium-headless-shell', '/usr/lib/chromium/chromium-headless-shell', '/usr/bin/chromium'];
 
@@ -63,20 +63,11 @@ function killGroup(pid: number): void {
 }
 
 /**
- * Remove a profile folder without ever throwing, and say whether it is gone. Chromium's helper
- * processes can still write into it for a moment after the browser has closed, so a removal
- * can meet ENOTEMPTY; it is retried briefly, and what is still left stays listed for the exit
- * handler, the reaper or the next `removeStaleProfiles`. This runs in timers and exit handlers,
- * where a throw would kill the kernel in the middle of a notebook.
+ * Remove a profile folder without ever throwing, and say whether it is gone (Chromium's helper
+ * processes can still write into it for a moment after the browser has closed); what is still
+ * left stays listed for the exit handler, the reaper or the next `removeStaleProfiles`.
  */
-export function removeProfileDir(dir: string): boolean {
-  try {
-    fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
-  } catch {
-    // left for a later attempt
-  }
-  return !fs.existsSync(dir);
-}
+export const removeProfileDir = removeDirQuietly;
 
 /**
  * A kernel killed outright (SIGKILL: no exit handler runs) would leave its browser running

@@ -14,6 +14,21 @@ export function processAlive(pid: number): boolean {
   }
 }
 
+/**
+ * Remove a folder without ever throwing, and say whether it is gone. A process that has just
+ * closed can still write into it for a moment, so a removal can meet ENOTEMPTY; it is retried
+ * briefly, and what is still left stays for a later attempt. Safe in timers and exit handlers,
+ * where a throw would kill a kernel in the middle of a notebook.
+ */
+export function removeDirQuietly(dir: string): boolean {
+  try {
+    fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+  } catch {
+    // left for a later attempt
+  }
+  return !fs.existsSync(dir);
+}
+
 /** The file in each temporary folder of ours that names the pid of the process that made it. */
 export const OWNER_FILE = 'rlhf-workbook-owner';
 
@@ -31,7 +46,7 @@ export interface OrphanSweep {
   ownerlessAfterMs?: number;
   /** folders this process still uses */
   keep?: ReadonlySet<string>;
-  /** removes one folder and says whether it is gone (default: fs.rmSync, never throwing) */
+  /** removes one folder and says whether it is gone (default: removeDirQuietly) */
   remove?: (dir: string) => boolean;
 }
 
@@ -44,16 +59,7 @@ export interface OrphanSweep {
 export function removeOrphanedDirs(prefix: string, o: OrphanSweep = {}): string[] {
   const tmp = o.tmp ?? os.tmpdir();
   const now = o.now ?? Date.now();
-  const remove =
-    o.remove ??
-    ((dir: string) => {
-      try {
-        fs.rmSync(dir, { recursive: true, force: true });
-      } catch {
-        // left for a later sweep
-      }
-      return !fs.existsSync(dir);
-    });
+  const remove = o.remove ?? removeDirQuietly;
   const removed: string[] = [];
   for (const name of fs.readdirSync(tmp).filter((d) => d.startsWith(prefix))) {
     const dir = path.join(tmp, name);
