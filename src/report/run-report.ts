@@ -102,18 +102,22 @@ interface ManifestLike {
   git?: { commit: string | null; dirty: boolean | null };
   backend?: { backend: string; reason: string } | null;
   versions?: Record<string, string | null>;
+  machine?: { cpus: number; cpuModel?: string };
   startedAt?: string;
   notebooks?: { name: string; status: string; seconds: number | null; failedCell?: number }[];
   forkedFrom?: { runId: string; commit: string | null; notebooks: string[] };
 }
 
-function indexPage(m: ManifestLike, timings: any, pages: string[], summary = ''): string {
+/** The run's index page: status, notebooks with their time and load, the slowest cells. */
+export function indexPage(m: ManifestLike, timings: any, pages: string[], summary = ''): string {
+  const loadOf = new Map<string, { mean: number; max: number }>((timings?.notebooks ?? []).filter((t: any) => t.load).map((t: any) => [t.name, t.load]));
   const rows = (m.notebooks ?? [])
     .map((n) => {
+      const load = loadOf.get(n.name);
       const link = pages.includes(n.name) ? `<a href="${escapeHtml(n.name)}.html">${escapeHtml(n.name)}</a>` : escapeHtml(n.name);
       const failed = n.failedCell !== undefined ? ` at cell ${n.failedCell}` : '';
       const copied = m.forkedFrom?.notebooks.includes(n.name) ? ` (copied from run ${escapeHtml(m.forkedFrom.runId)})` : '';
-      return `<tr class="${escapeHtml(n.status.replace(' ', '-'))}"><td>${link}</td><td>${escapeHtml(n.status)}${failed}${copied}</td><td>${n.seconds === null ? '' : n.seconds.toFixed(1) + ' s'}</td></tr>`;
+      return `<tr class="${escapeHtml(n.status.replace(' ', '-'))}"><td>${link}</td><td>${escapeHtml(n.status)}${failed}${copied}</td><td>${n.seconds === null ? '' : n.seconds.toFixed(1) + ' s'}</td><td>${load ? `${load.mean.toFixed(2)} / ${load.max.toFixed(2)}` : ''}</td></tr>`;
     })
     .join('\n');
   const cells: { nb: string; index: number; seconds: number; firstLine: string }[] = [];
@@ -145,9 +149,10 @@ code{font-size:13px}
 ${summary}
 <p>Params: <code>${escapeHtml(JSON.stringify(m.params ?? {}))}</code><br>Commit: <code>${escapeHtml(commit)}</code>${fork}<br>Backend: ${backend}<br>Started: ${escapeHtml(m.startedAt ?? '')}</p>
 <h2>Notebooks</h2>
-<table><thead><tr><th>notebook</th><th>status</th><th>time</th></tr></thead><tbody>
+<table><thead><tr><th>notebook</th><th>status</th><th>time</th><th>load (mean / max)</th></tr></thead><tbody>
 ${rows}
 </tbody></table>
+<p><small>Load: the machine's 1-minute load average while the notebook ran${m.machine ? ` (${escapeHtml(m.machine.cpus)} cores${m.machine.cpuModel ? `, ${escapeHtml(m.machine.cpuModel)}` : ''})` : ''}. A notebook alone reads about the number of cores; more means something else shared them, and its time is not a budget figure.</small></p>
 <h2>Slowest cells</h2>
 <table><thead><tr><th>notebook</th><th>cell</th><th>time</th><th>first line</th></tr></thead><tbody>
 ${slow}

@@ -1,6 +1,7 @@
 /** What a run was made with: git commit, versions, backend, seed, profile. */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 
 export const ROOT = path.resolve(__dirname, '../..');
@@ -28,7 +29,8 @@ export interface Manifest {
   versions: Record<string, string | null>;
   /** from the setup notebook's `setup/engine.json`; null when 00-setup did not run */
   backend: { backend: string; reason: string; tfjsVersion?: string } | null;
-  machine: { platform: string; arch: string; cpus: number };
+  /** cpuModel and memoryGiB are absent in runs made before they were recorded */
+  machine: { platform: string; arch: string; cpus: number; cpuModel?: string; memoryGiB?: number };
   startedAt: string;
   finishedAt: string | null;
   notebooks: { name: string; status: 'ok' | 'failed' | 'not run' | 'interrupted'; seconds: number | null; failedCell?: number }[];
@@ -47,6 +49,18 @@ export function packageVersion(name: string): string | null {
   } catch {
     return null;
   }
+}
+
+/** The machine a run ran on: seconds compare only between runs on the same kind of machine. */
+export function machine(): Manifest['machine'] {
+  const cpus = os.cpus();
+  return {
+    platform: process.platform,
+    arch: process.arch,
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+    memoryGiB: Math.round((10 * os.totalmem()) / 2 ** 30) / 10,
+  };
 }
 
 export function gitInfo(): Manifest['git'] {

@@ -11,7 +11,7 @@ import { InputError } from '../util/jsonl';
 import { writeRunReport } from '../report/run-report';
 import { executeNotebook, pythonExecutable } from './execute';
 import { checkKernel } from './kernel-spec';
-import { gitInfo, Manifest, recordedBackend, ROOT, versions } from './manifest';
+import { gitInfo, machine, Manifest, recordedBackend, ROOT, versions } from './manifest';
 import { cellSource, injectParameters, listNotebooks, parametersCellIndex, readNotebook, selectNotebooks } from './notebook';
 import { kernelParams, parseParams } from './params';
 import { readHumanRankingsSplit } from '../data/humans';
@@ -19,6 +19,7 @@ import { acquireRunLock, RunLock } from './run-lock';
 import { runProgress } from './terminal';
 import { canonical } from '../util/config';
 import { copyForkArtefacts, ForkPlan, planFork } from './fork';
+import { LoadReading, sampleLoad } from './load-sampler';
 
 export interface RunOptions {
   /** smoke | default | paper */
@@ -71,6 +72,8 @@ export interface NotebookTiming {
   name: string;
   seconds: number;
   cells: CellTiming[];
+  /** the machine's 1-minute load average while the notebook ran (absent in runs made before it was recorded) */
+  load?: LoadReading;
 }
 
 export function defaultRunId(profile: string, now = new Date()): string {
@@ -160,7 +163,7 @@ export async function runWorkbook(
       git: gitInfo(),
       versions: versions(pythonExecutable()),
       backend: null,
-      machine: { platform: process.platform, arch: process.arch, cpus: require('os').cpus().length },
+      machine: machine(),
       startedAt: earlier?.manifest.startedAt ?? new Date().toISOString(),
       finishedAt: null,
       notebooks: mergeByName(earlier?.manifest.notebooks ?? fork?.manifestEntries ?? [], selected),
@@ -190,6 +193,7 @@ export async function runWorkbook(
       writeJsonAtomic(out, injected);
       bar.notebook(name, k + 1, notebooks.length);
       let done = 0;
+      const load = sampleLoad();
       const result = await executeNotebook(out, out, {
         cwd: o.notebooksDir,
         kernel: o.kernel,
@@ -199,6 +203,7 @@ export async function runWorkbook(
         },
       });
       bar.finish(result.ok, result.seconds);
+      const loadReading = load.stop();
       const stopped = current?.interrupted;
       if (stopped) {
         manifest.notebooks = mergeByName(manifest.notebooks, [{ name, status: 'interrupted', seconds: result.seconds }]);
@@ -220,6 +225,7 @@ export async function runWorkbook(
             seconds: Math.round(c.seconds * 1000) / 1000,
             firstLine: cellSource(executed.cells[c.index]).split('\n')[0].slice(0, 80),
           })),
+          load: loadReading,
         },
       ]);
       manifest.notebooks = mergeByName(manifest.notebooks, [

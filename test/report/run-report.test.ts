@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as os from 'os';
 import * as path from 'path';
 import { plotHtml } from '../../src/report/plot';
-import { finishPage, portable, shareStyles } from '../../src/report/run-report';
+import { finishPage, indexPage, portable, shareStyles } from '../../src/report/run-report';
 
 const ROOT = path.resolve(__dirname, '../..');
 const RUN = path.join(ROOT, 'runs', '20260101-000000-smoke');
@@ -47,4 +47,28 @@ test('shareStyles moves the head styles into one stylesheet named by its content
   );
   assert.equal(shareStyles(page('.jp-Cell{}')).css!.file, one.css!.file, 'same styles, same file');
   assert.notEqual(shareStyles(page('.other{}')).css!.file, one.css!.file);
+});
+
+test("indexPage shows each notebook's load beside its time, and says what the load means", () => {
+  const m = {
+    runId: 'r',
+    status: 'ok',
+    machine: { cpus: 2, cpuModel: 'AMD EPYC' },
+    notebooks: [
+      { name: '00-setup', status: 'ok', seconds: 15.6 },
+      { name: '01-data', status: 'ok', seconds: 22.6 },
+    ],
+  };
+  const timings = {
+    totalSeconds: 38.2,
+    notebooks: [
+      { name: '00-setup', seconds: 15.6, cells: [], load: { mean: 2.1, max: 2.64, samples: 3 } },
+      { name: '01-data', seconds: 22.6, cells: [] }, // a run made before the load was recorded
+    ],
+  };
+  const html = indexPage(m, timings, []);
+  assert.match(html, /<td>00-setup<\/td><td>ok<\/td><td>15\.6 s<\/td><td>2\.10 \/ 2\.64<\/td><\/tr>/);
+  assert.match(html, /<td>01-data<\/td><td>ok<\/td><td>22\.6 s<\/td><td><\/td><\/tr>/);
+  assert.match(html, /<th>load \(mean \/ max\)<\/th>/);
+  assert.match(html, /1-minute load average while the notebook ran \(2 cores, AMD EPYC\)/);
 });

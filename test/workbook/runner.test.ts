@@ -69,6 +69,10 @@ test('an injected parameter reaches the notebook', () => {
   assert.equal(manifest.versions['@tensorflow/tfjs'], '4.22.0');
   const timings = JSON.parse(fs.readFileSync(path.join(runDir, 'timings.json'), 'utf8'));
   assert.equal(timings.notebooks[0].cells.length, 4, 'a timing per code cell');
+  const load = timings.notebooks[0].load;
+  assert.ok(load.samples >= 2 && load.max >= load.mean && load.mean >= 0, `the load while it ran: ${JSON.stringify(load)}`);
+  assert.equal(manifest.machine.cpus, os.cpus().length);
+  assert.ok(manifest.machine.cpuModel.length > 0 && manifest.machine.memoryGiB > 0, JSON.stringify(manifest.machine));
   assert.equal(JSON.parse(fs.readFileSync(path.join(runDir, 'config.json'), 'utf8')).config.data.sftPrompts, 7);
 });
 
