@@ -68,14 +68,21 @@ async function main(): Promise<void> {
   process.exitCode = status;
 }
 
-let stopping = false;
+let stoppingAt = 0;
 // Ctrl-C, kill, a closed terminal: stop the notebook in flight (its partial output is kept),
 // let the runner record the run as interrupted, then exit 128 + the signal's number. A second
-// signal, or a runner that has not finished 30 s later, exits at once.
+// signal, or a runner that has not finished 30 s later, exits at once. A repeat within a second
+// is the same stop arriving twice, not a second one: `npm run` starts this file under tsx's CLI,
+// which relays a signal it got to the runner unless it sees the runner got it too, and a kill of
+// the process group (pkill, a service manager) reaches both.
+const REPEAT_MS = 1000;
 for (const signal of Object.keys(SIGNAL_STATUS) as StopSignal[]) {
   process.on(signal, () => {
-    if (stopping) process.exit(SIGNAL_STATUS[signal]);
-    stopping = true;
+    if (stoppingAt) {
+      if (Date.now() - stoppingAt > REPEAT_MS) process.exit(SIGNAL_STATUS[signal]);
+      return;
+    }
+    stoppingAt = Date.now();
     process.stderr.write(`\nworkbook: ${signal}: stopping the running notebook (its partial output is kept)\n`);
     const running = markInterrupted(signal);
     void stopAll().then(() => {

@@ -309,15 +309,18 @@ test('a run folder in use by a live runner is refused in one line; a lock left b
   assert.equal(fs.existsSync(lock), false, 'released at the end');
 });
 
-/** Start the runner on the sleeping fixture; resolves once its kernel is inside the long cell. */
-async function startSleeper(runId: string) {
+/**
+ * Start the runner on the sleeping fixture; resolves once its kernel is inside the long cell.
+ * `viaTsxCli`: start it as `npm run workbook` does, through tsx's CLI (a parent process that
+ * relays signals to the runner), in a process group of its own, as a terminal runs it.
+ */
+async function startSleeper(runId: string, viaTsxCli = false) {
   // a temp folder of its own: what the driver leaves behind when stopped can be counted
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-sleeper-tmp-'));
   const child = spawn(
-    process.execPath,
+    viaTsxCli ? path.join(ROOT, 'node_modules/.bin/tsx') : process.execPath,
     [
-      '--import',
-      'tsx',
+      ...(viaTsxCli ? [] : ['--import', 'tsx']),
       path.join(ROOT, 'src/workbook/cli.ts'),
       '--notebooks-dir',
       FIXTURES,
@@ -331,7 +334,7 @@ async function startSleeper(runId: string) {
       runId,
       '--no-report',
     ],
-    { cwd: ROOT, env: { ...process.env, CI: 'true', WORKBOOK_PNG: '0', TMPDIR: tmp }, stdio: ['ignore', 'ignore', 'pipe'] },
+    { cwd: ROOT, env: { ...process.env, CI: 'true', WORKBOOK_PNG: '0', TMPDIR: tmp }, stdio: ['ignore', 'ignore', 'pipe'], detached: viaTsxCli },
   );
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
@@ -385,6 +388,34 @@ for (const [signal, status] of [
     fs.rmSync(s.tmp, { recursive: true, force: true });
   });
 }
+
+test('the same signal again 10 ms later (a group kill that tsx also relays): one stop, recorded as interrupted, not an exit at once', async () => {
+  const s = await startSleeper('signal-twice');
+  s.child.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 10)); // the same stop again, before the first has finished
+  s.child.kill('SIGTERM');
+  const end = await s.exited;
+  assert.equal(end.code, 143, s.stderr());
+  assert.ok(await gone(s.kernelPid, 10_000), `kernel ${s.kernelPid} still running after the runner exited`);
+  const manifest = JSON.parse(fs.readFileSync(path.join(runs, 'signal-twice', 'manifest.json'), 'utf8'));
+  assert.equal(manifest.status, 'interrupted', s.stderr());
+  assert.equal(manifest.reason, 'SIGTERM during sleeps');
+  assert.equal(fs.existsSync(path.join(runs, 'signal-twice', 'run.lock')), false, 'lock released');
+  fs.rmSync(s.tmp, { recursive: true, force: true });
+});
+
+test('Ctrl-C in a terminal (SIGINT to the whole process group, which tsx also relays): one stop, recorded as interrupted', async () => {
+  const s = await startSleeper('signal-group', true);
+  process.kill(-s.child.pid!, 'SIGINT');
+  const end = await s.exited;
+  assert.equal(end.code, 130, s.stderr());
+  assert.ok(await gone(s.kernelPid, 10_000), `kernel ${s.kernelPid} still running after the runner exited`);
+  const manifest = JSON.parse(fs.readFileSync(path.join(runs, 'signal-group', 'manifest.json'), 'utf8'));
+  assert.equal(manifest.status, 'interrupted', s.stderr());
+  assert.equal(manifest.reason, 'SIGINT during sleeps');
+  assert.equal(fs.existsSync(path.join(runs, 'signal-group', 'run.lock')), false, 'lock released');
+  fs.rmSync(s.tmp, { recursive: true, force: true });
+});
 
 test('SIGKILL to the runner: the kernel notices and exits, and never finishes its cell', async () => {
   const s = await startSleeper('signal-SIGKILL');
