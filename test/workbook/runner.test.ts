@@ -389,32 +389,30 @@ for (const [signal, status] of [
   });
 }
 
+/** The sleeper stopped once by `signal`: exit 128 + n, the kernel gone, the run recorded as interrupted, the lock released. */
+async function assertOneStop(s: Awaited<ReturnType<typeof startSleeper>>, runId: string, signal: 'SIGINT' | 'SIGTERM') {
+  const end = await s.exited;
+  assert.equal(end.code, signal === 'SIGINT' ? 130 : 143, s.stderr());
+  assert.ok(await gone(s.kernelPid, 10_000), `kernel ${s.kernelPid} still running after the runner exited`);
+  const manifest = JSON.parse(fs.readFileSync(path.join(runs, runId, 'manifest.json'), 'utf8'));
+  assert.equal(manifest.status, 'interrupted', s.stderr());
+  assert.equal(manifest.reason, `${signal} during sleeps`);
+  assert.equal(fs.existsSync(path.join(runs, runId, 'run.lock')), false, 'lock released');
+  fs.rmSync(s.tmp, { recursive: true, force: true });
+}
+
 test('the same signal again 10 ms later (a group kill that tsx also relays): one stop, recorded as interrupted, not an exit at once', async () => {
   const s = await startSleeper('signal-twice');
   s.child.kill('SIGTERM');
   await new Promise((r) => setTimeout(r, 10)); // the same stop again, before the first has finished
   s.child.kill('SIGTERM');
-  const end = await s.exited;
-  assert.equal(end.code, 143, s.stderr());
-  assert.ok(await gone(s.kernelPid, 10_000), `kernel ${s.kernelPid} still running after the runner exited`);
-  const manifest = JSON.parse(fs.readFileSync(path.join(runs, 'signal-twice', 'manifest.json'), 'utf8'));
-  assert.equal(manifest.status, 'interrupted', s.stderr());
-  assert.equal(manifest.reason, 'SIGTERM during sleeps');
-  assert.equal(fs.existsSync(path.join(runs, 'signal-twice', 'run.lock')), false, 'lock released');
-  fs.rmSync(s.tmp, { recursive: true, force: true });
+  await assertOneStop(s, 'signal-twice', 'SIGTERM');
 });
 
 test('Ctrl-C in a terminal (SIGINT to the whole process group, which tsx also relays): one stop, recorded as interrupted', async () => {
   const s = await startSleeper('signal-group', true);
   process.kill(-s.child.pid!, 'SIGINT');
-  const end = await s.exited;
-  assert.equal(end.code, 130, s.stderr());
-  assert.ok(await gone(s.kernelPid, 10_000), `kernel ${s.kernelPid} still running after the runner exited`);
-  const manifest = JSON.parse(fs.readFileSync(path.join(runs, 'signal-group', 'manifest.json'), 'utf8'));
-  assert.equal(manifest.status, 'interrupted', s.stderr());
-  assert.equal(manifest.reason, 'SIGINT during sleeps');
-  assert.equal(fs.existsSync(path.join(runs, 'signal-group', 'run.lock')), false, 'lock released');
-  fs.rmSync(s.tmp, { recursive: true, force: true });
+  await assertOneStop(s, 'signal-group', 'SIGINT');
 });
 
 test('SIGKILL to the runner: the kernel notices and exits, and never finishes its cell', async () => {
