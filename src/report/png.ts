@@ -38,7 +38,7 @@ process.on('exit', () => {
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100); // an exit handler cannot await: let the kill land
   }
   reaper?.kill();
-  for (const dir of profiles) removeProfileDir(dir);
+  for (const dir of profiles) removeDirQuietly(dir); // what is still left stays listed for the reaper or the next sweep
 });
 
 /** Resolves once no process of group `pgid` is left (or after `ms`). */
@@ -61,13 +61,6 @@ function killGroup(pid: number): void {
     // already gone
   }
 }
-
-/**
- * Remove a profile folder without ever throwing, and say whether it is gone (Chromium's helper
- * processes can still write into it for a moment after the browser has closed); what is still
- * left stays listed for the exit handler, the reaper or the next `removeStaleProfiles`.
- */
-export const removeProfileDir = removeDirQuietly;
 
 /**
  * A kernel killed outright (SIGKILL: no exit handler runs) would leave its browser running
@@ -102,7 +95,7 @@ const PROFILE_PREFIX = 'rlhf-workbook-chromium-';
  * hour.
  */
 export function removeStaleProfiles(tmp = os.tmpdir(), now = Date.now()): string[] {
-  return removeOrphanedDirs(PROFILE_PREFIX, { tmp, now, ownerlessAfterMs: 3600_000, keep: profiles, remove: removeProfileDir });
+  return removeOrphanedDirs(PROFILE_PREFIX, { tmp, now, ownerlessAfterMs: 3600_000, keep: profiles });
 }
 
 async function openPage(executablePath: string): Promise<any> {
@@ -155,7 +148,7 @@ async function closeBrowser(): Promise<void> {
   }
   ownReaper?.kill();
   if (reaper === ownReaper) reaper = null;
-  if (dir && removeProfileDir(dir)) profiles.delete(dir);
+  if (dir && removeDirQuietly(dir)) profiles.delete(dir); // Chromium's helpers may still write into it: if not gone, a later sweep takes it
 }
 
 /** PNG bytes (base64) of `figure`, or null when no browser is present or rendering fails. */

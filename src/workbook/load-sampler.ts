@@ -3,8 +3,8 @@
  * that a time read from a run says whether the run had the cores to itself. The engine's wasm
  * threads keep up to one runnable thread per core busy, so a notebook alone on a 2-core machine
  * reads about 1.5 to 2.5 (a whole default run alone averaged 1.7); one that shared the cores with
- * another job reads more. The 1-minute average
- * lags by about a minute, so a short notebook partly reads the one before it. (Windows reports 0.)
+ * another job reads more. The 1-minute average lags by about a minute, so a short notebook partly
+ * reads the one before it. (Windows reports 0.)
  */
 import * as os from 'os';
 

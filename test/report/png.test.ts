@@ -4,7 +4,8 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { findBrowser, removeProfileDir, removeStaleProfiles } from '../../src/report/png';
+import { findBrowser, removeStaleProfiles } from '../../src/report/png';
+import { removeDirQuietly } from '../../src/util/process';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -69,13 +70,13 @@ test('removing a profile that another process is still writing into never throws
     const until = Date.now() + 1500;
     let calls = 0;
     while (Date.now() < until) {
-      assert.equal(typeof removeProfileDir(dir), 'boolean');
+      assert.equal(typeof removeDirQuietly(dir), 'boolean');
       calls++;
     }
     assert.ok(calls > 0);
     writer.kill('SIGKILL');
     spawnSync('sleep', ['0.2']);
-    assert.equal(removeProfileDir(dir), true);
+    assert.equal(removeDirQuietly(dir), true);
     assert.equal(fs.existsSync(dir), false);
   } finally {
     writer.kill('SIGKILL');
