@@ -46,8 +46,6 @@ export interface OrphanSweep {
   ownerlessAfterMs?: number;
   /** folders this process still uses */
   keep?: ReadonlySet<string>;
-  /** removes one folder and says whether it is gone (default: removeDirQuietly) */
-  remove?: (dir: string) => boolean;
 }
 
 /**
@@ -59,7 +57,6 @@ export interface OrphanSweep {
 export function removeOrphanedDirs(prefix: string, o: OrphanSweep = {}): string[] {
   const tmp = o.tmp ?? os.tmpdir();
   const now = o.now ?? Date.now();
-  const remove = o.remove ?? removeDirQuietly;
   const removed: string[] = [];
   for (const name of fs.readdirSync(tmp).filter((d) => d.startsWith(prefix))) {
     const dir = path.join(tmp, name);
@@ -74,7 +71,7 @@ export function removeOrphanedDirs(prefix: string, o: OrphanSweep = {}): string[
         orphaned = false;
       }
     }
-    if (orphaned && !o.keep?.has(dir) && remove(dir)) removed.push(dir);
+    if (orphaned && !o.keep?.has(dir) && removeDirQuietly(dir)) removed.push(dir);
   }
   return removed;
 }
