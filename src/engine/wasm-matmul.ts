@@ -122,6 +122,15 @@ function transposeReadOrder(src: ArrayLike<number>, dst: { [i: number]: number }
 const SMALL_PRODUCT = 1 << 15;
 
 /**
+ * The fewest rows m for which an [m, k] x [k, n] product runs on XNNPACK rather than the JS
+ * loop. The two round differently (float32 vs float64 sums), so a caller that shrinks a batch
+ * and wants every row's numbers unchanged keeps at least this many rows.
+ */
+export function xnnpackMinRows(k: number, n: number): number {
+  return Math.floor(SMALL_PRODUCT / (2 * k * n)) + 1;
+}
+
+/**
  * op(A) op(B) per batch entry with plain loops on the heap (decoding steps, tiny heads). Each
  * output sums over p in order in a float64 accumulator; the loops run along contiguous memory
  * (rows of B, or dot products of rows when B is transposed).

@@ -5,10 +5,13 @@
  * row's first real token, so a row samples the same with or without padding). Each step
  * feeds one token per row and reuses the cached keys/values of the earlier positions.
  * Sampling happens in JS on the read-back logits with our own seeded `Rng` (one stream per
- * row), so the same seed and backend repeat exactly. A row stops at `<|eos|>`.
+ * row), so the same seed and backend repeat exactly. A row stops at `<|eos|>` and leaves the
+ * batch (with its cached keys and values), so later steps compute only the rows still
+ * sampling, and compute them to the same bits as before (shrunkBatch says why).
  */
 import * as tf from '@tensorflow/tfjs';
 import { readValues } from '../engine/readback';
+import { xnnpackMinRows } from '../engine/wasm-matmul';
 import { Rng } from '../util/random';
 import { disposeCache, GPT, LayerCache } from './gpt';
 import type { Tokenizer } from './tokenizer';
@@ -30,6 +33,8 @@ export interface GenerateConfig {
   rowOffset: number;
   /** Use the KV cache (false recomputes the whole prefix every step; for benchmarks/tests). */
   useCache: boolean;
+  /** Finished rows leave the batch (false keeps computing them; for benchmarks/tests). */
+  dropFinished: boolean;
 }
 
 export const DEFAULTS: GenerateConfig = {
@@ -41,6 +46,7 @@ export const DEFAULTS: GenerateConfig = {
   seed: 0,
   rowOffset: 0,
   useCache: true,
+  dropFinished: true,
 };
 
 export interface GenerateResult {
@@ -149,6 +155,31 @@ function validate(cfg: GenerateConfig, blockSize: number): void {
 }
 
 /**
+ * Which batch positions to keep once rows have finished, or null to keep them all. Finished
+ * rows leave when they are at least an eighth of the batch (gathering the KV cache costs
+ * about one step's cache copy), but the batch keeps `minRows` rows, finished ones filling
+ * it up in order: below that the wasm backend would compute the model's products in its
+ * float64 JS loop instead of XNNPACK, and the rows still sampling would round differently.
+ * Above it every op of the decode step works row by row, so a row's numbers do not depend
+ * on which other rows share its batch (checked on wasm to the bit in the tests).
+ */
+export function shrunkBatch(live: readonly number[], done: readonly boolean[], minRows: number): number[] | null {
+  const R = live.length;
+  const active = live.filter((b) => !done[b]).length;
+  if (active === 0 || R - active < Math.max(1, R / 8) || R <= minRows) return null;
+  let fill = Math.max(0, minRows - active);
+  const keep: number[] = [];
+  for (let r = 0; r < R; r++) {
+    if (!done[live[r]]) keep.push(r);
+    else if (fill > 0) {
+      keep.push(r);
+      fill--;
+    }
+  }
+  return keep.length < R ? keep : null;
+}
+
+/**
  * Sample continuations of token-id prompts. One read-back per step (the last position's
  * logits of every row), awaited so that a GPU backend works.
  */
@@ -178,46 +209,63 @@ export async function generateIds(
   const done = new Array<boolean>(B).fill(false);
   const positionOf = (b: number, t: number) => Math.max(0, t - padCount[b]);
 
+  // rows still in the batch (indices into the prompts, ascending); finished rows leave it
+  let live = promptTokens.map((_, b) => b);
+  // the decode step's narrowest products: attention's output projection [C, C], the unembedding [C, V]
+  const { nEmbd: C, vocabSize: V } = model.config;
+  const minRows = Math.min(B, Math.max(xnnpackMinRows(C, C), xnnpackMinRows(C, V)));
   let cache: LayerCache[] | undefined;
   try {
     for (let step = 0; step < cfg.maxNewTokens && !done.every(Boolean); step++) {
+      const R = live.length;
       const L = P + step; // tokens known so far
       const feedFrom = cfg.useCache && step > 0 ? L - 1 : 0; // first position fed this step
       const T = L - feedFrom;
       const idx = tf.tensor2d(
-        seqs.flatMap((s) => s.slice(feedFrom, L)),
-        [B, T],
+        live.flatMap((b) => seqs[b].slice(feedFrom, L)),
+        [R, T],
         'int32',
-      ); // [B, T]
+      ); // [R, T]
       const pos = tf.tensor2d(
-        seqs.flatMap((_, b) => Array.from({ length: T }, (__, t) => positionOf(b, feedFrom + t))),
-        [B, T],
+        live.flatMap((b) => Array.from({ length: T }, (_, t) => positionOf(b, feedFrom + t))),
+        [R, T],
         'int32',
-      ); // [B, T]
+      ); // [R, T]
       const mask = tf.tensor2d(
-        masks.flatMap((m) => m.slice(0, L)),
-        [B, L],
+        live.flatMap((b) => masks[b].slice(0, L)),
+        [R, L],
         'int32',
-      ); // [B, L]
+      ); // [R, L]
       const out = model.forward(idx, { attentionMask: mask, positions: pos, past: cfg.useCache ? cache : undefined, useCache: cfg.useCache });
-      const last = tf.tidy(() => out.logits.slice([0, T - 1, 0], [B, 1, -1])); // [B, 1, V]
-      const V = last.shape[2];
+      const last = tf.tidy(() => out.logits.slice([0, T - 1, 0], [R, 1, V])); // [R, 1, V]
       tf.dispose([idx, pos, mask, out.logits, out.hidden]);
       const data = await readValues(last);
       disposeCache(cache);
       cache = out.present;
-      for (let b = 0; b < B; b++) {
+      for (let r = 0; r < R; r++) {
+        const b = live[r];
         if (done[b]) {
           seqs[b].push(ids.padId);
           masks[b].push(0);
           continue;
         }
-        const { token, logprob } = sampleToken(data.subarray(b * V, (b + 1) * V), cfg, rngs[b]);
+        const { token, logprob } = sampleToken(data.subarray(r * V, (r + 1) * V), cfg, rngs[b]);
         tokens[b].push(token);
         logprobs[b].push(logprob);
         seqs[b].push(token);
         masks[b].push(1);
         if (token === ids.eosId) done[b] = true;
+      }
+      const keep = cfg.dropFinished ? shrunkBatch(live, done, minRows) : null;
+      if (keep) {
+        if (cache) {
+          const at = tf.tensor1d(keep, 'int32');
+          const gathered = cache.map((c) => ({ k: tf.gather(c.k, at), v: tf.gather(c.v, at) }));
+          at.dispose();
+          disposeCache(cache);
+          cache = gathered;
+        }
+        live = keep.map((r) => live[r]);
       }
     }
   } finally {

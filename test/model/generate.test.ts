@@ -3,7 +3,8 @@ import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../../src/engine';
 import { GPT } from '../../src/model/gpt';
-import { generate, generateIds, keptTokens, sampleToken, topKIndices, topPIndices, DEFAULTS } from '../../src/model/generate';
+import { generate, generateIds, keptTokens, sampleToken, shrunkBatch, topKIndices, topPIndices, DEFAULTS } from '../../src/model/generate';
+import { xnnpackMinRows } from '../../src/engine/wasm-matmul';
 import { trainTokenizer } from '../../src/model/tokenizer-train';
 import { Rng } from '../../src/util/random';
 
@@ -132,6 +133,50 @@ test('long prompts are cut from the left to fit blockSize; bad settings are refu
   await assert.rejects(() => generateIds(model, PROMPTS, IDS, { maxNewTokens: 4, topP: 0 }), /topP must be in \(0, 1\], got 0/);
   await assert.rejects(() => generateIds(model, PROMPTS, IDS, { maxNewTokens: 4, temperature: -1 }), /temperature must be >= 0/);
   await assert.rejects(() => generateIds(model, [[]], IDS, { maxNewTokens: 4 }), /prompt 0 is empty/);
+});
+
+test('shrunkBatch: finished rows leave once they are an eighth of the batch, never below minRows', () => {
+  const done = (...finished: number[]) => Array.from({ length: 16 }, (_, b) => finished.includes(b));
+  const live = Array.from({ length: 16 }, (_, b) => b);
+  assert.equal(shrunkBatch(live, done(3), 1), null); // 1 of 16 finished: not yet worth a cache gather
+  assert.deepEqual(shrunkBatch(live, done(3, 9), 1), [0, 1, 2, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15]);
+  // positions into the current batch, not prompt indices
+  assert.deepEqual(shrunkBatch([2, 5, 7, 9], done(5, 9), 1), [0, 2]);
+  // 2 rows still sampling, floor 4: the first finished rows fill the batch up, in order
+  const two = done(...live.filter((b) => b !== 6 && b !== 12));
+  assert.deepEqual(shrunkBatch(live, two, 4), [0, 1, 6, 12]);
+  assert.equal(shrunkBatch([0, 1, 6, 12], two, 4), null); // already at the floor
+  assert.equal(shrunkBatch(live, done(...live), 1), null); // all finished: the loop ends anyway
+});
+
+test('wasm: finished rows leaving the batch change no token and no log-prob bit', async () => {
+  await initEngine({ backend: 'wasm' });
+  try {
+    // 16 tokens, so EOS (id 2) comes about every 16th step and rows finish at many different steps
+    const m = new GPT({ vocabSize: 16, blockSize: 48, nLayer: 2, nHead: 4, nEmbd: 128, seed: 11 });
+    const prompts = Array.from({ length: 24 }, (_, b) => [1, ...Array.from({ length: 1 + (b % 5) }, (__, t) => 3 + ((b + t) % 5))]);
+    const rows: number[] = [];
+    const forward = m.forward.bind(m);
+    m.forward = (idx, opts) => {
+      rows.push(idx.shape[0]);
+      return forward(idx, opts);
+    };
+    const cfg = { maxNewTokens: 40, seed: 5, temperature: 1.3 };
+    const kept = await generateIds(m, prompts, IDS, { ...cfg, dropFinished: false });
+    assert.ok(rows.every((r) => r === 24));
+    rows.length = 0;
+    const left = await generateIds(m, prompts, IDS, cfg);
+    assert.deepEqual(left, kept); // tokens, log-probs (exact numbers), EOS flags
+    const lengths = new Set(left.tokens.map((t) => t.length));
+    assert.ok(lengths.size >= 8, `rows should finish at many steps, got lengths ${[...lengths]}`);
+    // the unembedding [128, 16] is the narrowest product: below 9 rows it would leave XNNPACK
+    assert.equal(xnnpackMinRows(128, 16), 9);
+    assert.ok(left.tokens.filter((t, b) => t.length === 40 && !left.hitEos[b]).length < 9, 'fewer rows than the floor should run to the end');
+    assert.equal(Math.min(...rows), 9, `the batch should shrink down to the floor, got ${rows}`);
+    m.dispose();
+  } finally {
+    await initEngine({ backend: 'cpu' });
+  }
 });
 
 test('no tensor leaks in generate (cached and uncached)', async () => {
