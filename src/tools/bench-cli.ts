@@ -4,8 +4,8 @@
  * Times a full training step of the workbook's GPT (forward, backward, clipping, Adam) for
  * d64/L2, d128/L2, d128/L4, d256/L4 at T 64 and 128 and d512/L8 at T 256 (the size a GPU
  * is for), batch 16, against the backend's own
- * 512^3 matmul peak measured in the same run, and KV-cache generation against recomputing
- * the prefix. For d128/L2/T64 it also times the step with the fused kernels off (the
+ * 512^3 matmul peak measured in the same run, KV-cache generation against recomputing
+ * the prefix, and generation with finished rows leaving the batch against keeping them. For d128/L2/T64 it also times the step with the fused kernels off (the
  * baseline; engine/fast-path.ts) and on, alternating steps in this process, and prints both
  * per-kernel profiles side by side. Prints tables and writes runs/bench/<date>.json.
  */
@@ -104,6 +104,7 @@ async function main(argv: string[]): Promise<void> {
     batch: g.batch,
     promptTokens: g.promptTokens,
     newTokens: g.newTokens,
+    finishedBatch: g.finishedBatch,
   });
 
   console.log(`\nmatmul peak (512^3 rank-2, best of runs before/after): ${peak.toFixed(1)} GFLOP/s wall, ${peakCpu.toFixed(1)} GFLOP/s CPU time`);
@@ -111,6 +112,11 @@ async function main(argv: string[]): Promise<void> {
   console.log(
     `\ngeneration d${g.size.nEmbd}/L${g.size.nLayer}, ${g.batch} prompts x ${g.newTokens} new tokens: KV cache ${generation.kvCache.tokensPerSecond.toFixed(0)} tok/s, ` +
       `full recompute ${generation.fullRecompute.tokensPerSecond.toFixed(0)} tok/s, speedup ${generation.speedup.toFixed(1)}x, same tokens: ${generation.sameTokens}`,
+  );
+  const f = generation.finishedRows;
+  console.log(
+    `finished rows (EOS chance ${f.eosChance.toFixed(3)} per token, ${(100 * f.usefulShare).toFixed(0)}% of a fixed batch's row-steps useful): ` +
+      `kept in the batch ${f.stay.tokensPerSecond.toFixed(0)} tok/s, leaving it ${f.leave.tokensPerSecond.toFixed(0)} tok/s, speedup ${f.speedup.toFixed(2)}x, same numbers: ${f.sameNumbers}`,
   );
   const prName = `d${pr.size.nEmbd}/L${pr.size.nLayer} T${pr.seqLen}`;
   console.log(

@@ -1,7 +1,7 @@
 /**
  * Engine benchmark pieces: the backend's own matmul peak, one full training step of the
- * workbook's GPT (forward, backward, clipping, Adam) and KV-cache vs full-recompute
- * generation. Each timing is taken both as wall time and as this process's CPU time: the
+ * workbook's GPT (forward, backward, clipping, Adam), KV-cache vs full-recompute
+ * generation, and finished rows leaving the batch vs staying. Each timing is taken both as wall time and as this process's CPU time: the
  * machine may be shared, and CPU time is what a single-threaded step costs without
  * contention (with wasm threads, CPU time counts every thread).
  */
@@ -239,16 +239,32 @@ export interface GenerationResult {
   speedup: number;
   /** Both ways sampled the same tokens (same seed): the cache changes nothing but speed. */
   sameTokens: boolean;
+  /** With EOS likely, finished rows kept in the batch vs leaving it (the default), KV cache on. */
+  finishedRows: FinishedRowsResult;
+}
+
+export interface FinishedRowsResult {
+  /** Chance of EOS per sampled token (the model is rigged so: see benchGeneration). */
+  eosChance: number;
+  /** Tokens sampled over rows x steps computed when finished rows stay: the share of useful work. */
+  usefulShare: number;
+  /** Median seconds of alternating runs. */
+  stay: { seconds: number; tokensPerSecond: number };
+  leave: { seconds: number; tokensPerSecond: number };
+  speedup: number;
+  /** Same tokens, log-probs and EOS flags, to the bit. */
+  sameNumbers: boolean;
 }
 
 /** Sampling `newTokens` per prompt with the model's KV cache vs recomputing the prefix. */
 export async function benchGeneration(
   size: ModelSize,
-  opts: { vocabSize: number; nHead: number; batch: number; promptTokens: number; newTokens: number },
+  opts: { vocabSize: number; nHead: number; batch: number; promptTokens: number; newTokens: number; finishedBatch: number },
 ): Promise<GenerationResult> {
   const model = new GPT({ ...size, nHead: opts.nHead, vocabSize: opts.vocabSize, blockSize: opts.promptTokens + opts.newTokens, dropout: 0, seed: 1 });
   const rng = new Rng('bench:generation');
-  const prompts = Array.from({ length: opts.batch }, () => Array.from({ length: opts.promptTokens }, () => 5 + rng.int(opts.vocabSize - 5)));
+  const prompt = () => Array.from({ length: opts.promptTokens }, () => 5 + rng.int(opts.vocabSize - 5));
+  const prompts = Array.from({ length: opts.batch }, prompt);
   const ids = { eosId: -1, padId: 0 }; // no EOS: every row samples all newTokens
   const run = async (useCache: boolean) => {
     await generateIds(model, prompts, ids, { maxNewTokens: 4, seed: 1, useCache }); // warm-up
@@ -259,6 +275,7 @@ export async function benchGeneration(
   };
   const cached = await run(true);
   const full = await run(false);
+  const finishedRows = await timeFinishedRows(model, Array.from({ length: opts.finishedBatch }, prompt), opts.newTokens);
   model.dispose();
   return {
     model: { ...size, nHead: opts.nHead, vocabSize: opts.vocabSize },
@@ -269,6 +286,60 @@ export async function benchGeneration(
     fullRecompute: { seconds: full.seconds, tokensPerSecond: full.tokensPerSecond },
     speedup: full.seconds / cached.seconds,
     sameTokens: JSON.stringify(cached.tokens) === JSON.stringify(full.tokens),
+    finishedRows,
+  };
+}
+
+/**
+ * Finished rows staying in the batch vs leaving it. The random model is rigged to say EOS
+ * with chance 2 / newTokens per token, so about 43% of the row-steps a fixed batch computes
+ * are useful, as in the workbook's answering (35-52% measured at 24-32 tokens): ln_f's bias
+ * is set to 1 and EOS's embedding row to c / C, so EOS's logit is c (the normalised
+ * activations sum to zero) while the others stay near 0.
+ */
+async function timeFinishedRows(model: GPT, prompts: number[][], newTokens: number): Promise<FinishedRowsResult> {
+  const { nEmbd: C, vocabSize: V } = model.config;
+  const eosChance = 2 / newTokens;
+  const eosId = V - 1;
+  const logit = Math.log((eosChance * (V - 1)) / (1 - eosChance));
+  const wte = (await readValues(model.weights.get('wte.weight')!, { keep: true })).slice() as Float32Array;
+  wte.fill(logit / C, eosId * C, (eosId + 1) * C);
+  const rigged = [tf.tensor2d(wte, [V, C]), tf.ones([C])];
+  model.weights.get('wte.weight')!.assign(rigged[0]);
+  model.weights.get('ln_f.bias')!.assign(rigged[1]);
+  tf.dispose(rigged); // the variables keep their own references
+  const ids = { eosId, padId: 0 };
+  const cfg = { maxNewTokens: newTokens, seed: 2 };
+  const run = async (dropFinished: boolean) => {
+    const t0 = performance.now();
+    const out = await generateIds(model, prompts, ids, { ...cfg, dropFinished });
+    return { seconds: (performance.now() - t0) / 1000, out };
+  };
+  await run(false); // warm-up
+  await run(true);
+  const stay: number[] = [];
+  const leave: number[] = [];
+  let same = true;
+  let useful = 0;
+  for (let i = 0; i < 3; i++) {
+    const a = await run(false);
+    const b = await run(true);
+    stay.push(a.seconds);
+    leave.push(b.seconds);
+    same &&= JSON.stringify(a.out) === JSON.stringify(b.out);
+    const lengths = a.out.tokens.map((t) => t.length);
+    useful = lengths.reduce((x, y) => x + y, 0) / (lengths.length * Math.max(...lengths));
+  }
+  const tokens = prompts.length * newTokens * useful;
+  const stayS = median(stay);
+  const leaveS = median(leave);
+  return {
+    eosChance,
+    usefulShare: useful,
+    stay: { seconds: stayS, tokensPerSecond: tokens / stayS },
+    leave: { seconds: leaveS, tokensPerSecond: tokens / leaveS },
+    speedup: stayS / leaveS,
+    sameNumbers: same,
   };
 }
 
@@ -300,7 +371,8 @@ export interface BenchConfig {
   /** The step broken down per kernel (profile.ts): model size and sequence length. */
   profile: { size: ModelSize; seqLen: number };
   /** Generation: prompts sampled together, prompt length, new tokens, model size. */
-  generation: { batch: number; promptTokens: number; newTokens: number; size: ModelSize };
+  /** finishedBatch: prompts per batch when timing finished rows staying vs leaving (06 answers 64 at a time). */
+  generation: { batch: number; promptTokens: number; newTokens: number; size: ModelSize; finishedBatch: number };
 }
 
 /** Every size at every T. */
@@ -343,7 +415,7 @@ export const DEFAULTS: BenchConfig = {
   warmup: 2,
   steps: 5,
   profile: { size: { nEmbd: 128, nLayer: 2 }, seqLen: 64 },
-  generation: { batch: 16, promptTokens: 16, newTokens: 64, size: { nEmbd: 128, nLayer: 2 } },
+  generation: { batch: 16, promptTokens: 16, newTokens: 64, size: { nEmbd: 128, nLayer: 2 }, finishedBatch: 64 },
 };
 
 /** --quick: a smoke test of the whole benchmark in seconds. */
@@ -358,7 +430,7 @@ export const QUICK: BenchConfig = {
   ),
   warmup: 1,
   steps: 2,
-  generation: { batch: 4, promptTokens: 8, newTokens: 16, size: { nEmbd: 64, nLayer: 2 } },
+  generation: { batch: 4, promptTokens: 8, newTokens: 16, size: { nEmbd: 64, nLayer: 2 }, finishedBatch: 8 },
 };
 
 /** A table cell, right-aligned to width n. */

@@ -107,7 +107,7 @@ async function main(): Promise<void> {
   }
   const peaks: Record<string, number> = {};
   const generation: Record<string, Awaited<ReturnType<typeof benchGeneration>>> = {};
-  const gen = o.quick ? { batch: 2, promptTokens: 4, newTokens: 4, size: { nEmbd: 32, nLayer: 1 } } : BENCH.generation;
+  const gen = o.quick ? { batch: 2, promptTokens: 4, newTokens: 4, size: { nEmbd: 32, nLayer: 1 }, finishedBatch: 4 } : BENCH.generation;
   for (const name of wasmDead ? (['webgpu'] as const) : (['webgpu', 'wasm'] as const)) {
     await initEngine({ backend: name, threads: name === 'wasm' ? threads : undefined });
     peaks[name] = (await matmulPeak(o.quick ? 128 : 512, o.quick ? 2 : 5)).gflops;
@@ -117,6 +117,7 @@ async function main(): Promise<void> {
       batch: gen.batch,
       promptTokens: gen.promptTokens,
       newTokens: gen.newTokens,
+      finishedBatch: gen.finishedBatch,
     });
   }
   // where a webgpu step's host time goes (kernels are timed as dispatched, see engine/profile.ts),

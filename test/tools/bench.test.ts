@@ -48,11 +48,16 @@ test('a tiny training-step benchmark runs the real model, learns nothing odd, le
   assert.ok(peak.gflops > 0);
 });
 
-test('generation benchmark: KV cache and recompute sample the same tokens', async () => {
+test('generation benchmark: KV cache and recompute sample the same tokens; finished rows leave without changing a number', async () => {
   const before = tf.memory().numTensors;
-  const g = await benchGeneration({ nEmbd: 16, nLayer: 1 }, { vocabSize: 64, nHead: 2, batch: 2, promptTokens: 3, newTokens: 5 });
+  const g = await benchGeneration({ nEmbd: 16, nLayer: 1 }, { vocabSize: 64, nHead: 2, batch: 2, promptTokens: 3, newTokens: 8, finishedBatch: 12 });
   assert.equal(g.sameTokens, true);
   assert.ok(g.kvCache.tokensPerSecond > 0 && g.fullRecompute.tokensPerSecond > 0);
+  const f = g.finishedRows;
+  assert.equal(f.eosChance, 0.25);
+  assert.ok(f.usefulShare > 0.2 && f.usefulShare < 0.9, `the rigged EOS should end rows early: ${f.usefulShare}`);
+  assert.equal(f.sameNumbers, true);
+  assert.ok(f.stay.tokensPerSecond > 0 && f.leave.tokensPerSecond > 0 && f.speedup > 0);
   assert.equal(tf.memory().numTensors, before);
 });
 
