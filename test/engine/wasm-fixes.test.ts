@@ -89,6 +89,35 @@ test('BatchMatMul on wasm equals cpu for every transpose combination, batched an
     }
 });
 
+test('small products (the JS loop) sum each output over k in order in float64, to the bit, four columns at a time or one', async () => {
+  await tf.setBackend('wasm');
+  const rng = new Rng('small-exact');
+  // batch 6 of [m, k] x [k, n]: 2mnk <= 2^15, n with every remainder mod 4
+  for (const [m, k, n] of [
+    [1, 32, 37],
+    [1, 37, 32],
+    [3, 9, 6],
+    [2, 5, 1],
+  ])
+    for (const tA of [false, true])
+      for (const tB of [false, true]) {
+        const a = randomInput(rng, [6, ...(tA ? [k, m] : [m, k])]);
+        const b = randomInput(rng, [6, ...(tB ? [n, k] : [k, n])]);
+        const av = a.values as Float32Array;
+        const bv = b.values as Float32Array;
+        const got = tf.tidy(() => tf.matMul(tf.tensor(av, a.shape), tf.tensor(bv, b.shape), tA, tB).dataSync());
+        const want = new Float32Array(6 * m * n);
+        for (let s = 0; s < 6; s++)
+          for (let i = 0; i < m; i++)
+            for (let j = 0; j < n; j++) {
+              let sum = 0;
+              for (let p = 0; p < k; p++) sum += av[s * m * k + (tA ? p * m + i : i * k + p)] * bv[s * k * n + (tB ? j * k + p : p * n + j)];
+              want[(s * m + i) * n + j] = sum;
+            }
+        assert.deepEqual(got, want, `[${m}, ${k}] x [${k}, ${n}] tA=${tA} tB=${tB}`);
+      }
+});
+
 test('products computed as (op(B)^T op(A)^T)^T (a tall transposed A, a narrow B) equal cpu', async () => {
   const rng = new Rng('swap');
   for (const [tA, tB] of [

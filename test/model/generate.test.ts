@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../../src/engine';
 import { GPT } from '../../src/model/gpt';
-import { generate, generateIds, keptTokens, sampleToken, shrunkBatch, topKIndices, topPIndices, DEFAULTS } from '../../src/model/generate';
+import { generate, generateIds, keptTokens, sampleToken, shrunkBatch, sortedAscending, topKIndices, topPIndices, DEFAULTS } from '../../src/model/generate';
 import { xnnpackMinRows } from '../../src/engine/wasm-matmul';
 import { trainTokenizer } from '../../src/model/tokenizer-train';
 import { Rng } from '../../src/util/random';
@@ -64,6 +64,38 @@ test('the fast top-k/top-p filter keeps exactly the reference sets, ties include
       want.slice().sort((a, b) => a - b),
       `V=${V} k=${k} p=${p} probs=${w}`,
     );
+  }
+});
+
+test('sortedAscending gives the native sort, bit for bit: softmaxes, ties, zeros, subnormals, and the fallbacks', () => {
+  const rng = new Rng('sorted');
+  const softmax = (logits: number[], temp: number) => {
+    const max = Math.max(...logits);
+    const e = logits.map((x) => Math.exp((x - max) / temp));
+    const sum = e.reduce((a, b) => a + b, 0);
+    return Float64Array.from(e, (x) => x / sum);
+  };
+  const cases: Float64Array[] = [];
+  for (let t = 0; t < 60; t++) {
+    const sd = [0.02, 0.3, 1, 3, 8][t % 5];
+    const p = softmax(
+      Array.from({ length: 2048 }, () => rng.normal(0, sd)),
+      [0.3, 0.7, 1.3][t % 3],
+    );
+    if (t % 4 === 0) for (let i = 0; i < 40; i++) p[rng.int(2048)] = p[rng.int(2048)]; // ties
+    if (t % 6 === 0) for (let i = 0; i < 40; i++) p[rng.int(2048)] = [0, 5e-324, 1e-310][i % 3]; // zeros, subnormals
+    cases.push(p);
+  }
+  cases.push(new Float64Array(2048).fill(1 / 2048)); // all tied: one crowded bucket of equal values
+  cases.push(Float64Array.from({ length: 2048 }, (_, i) => 0.5 + i * 1e-6).reverse()); // crowded and distinct: native fallback
+  cases.push(Float64Array.from([0.3, -0.1, 0.2, 0.5])); // a negative value: native fallback
+  cases.push(Float64Array.from([0.3, NaN, 0.2, Infinity])); // not finite: native fallback
+  cases.push(Float64Array.from([0.7]), new Float64Array(0));
+  for (const c of cases) {
+    const want = Float64Array.from(c).sort();
+    const got = sortedAscending(c);
+    assert.equal(got.length, want.length);
+    for (let i = 0; i < want.length; i++) assert.ok(Object.is(got[i], want[i]), `at ${i}: ${got[i]} vs ${want[i]}`);
   }
 });
 
