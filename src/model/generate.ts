@@ -232,6 +232,38 @@ export function shrunkBatch(live: readonly number[], done: readonly boolean[], m
 }
 
 /**
+ * The rows to read a batch's prompts from when some prompts repeat: one row per distinct
+ * prompt (its first), and `of[b]`, the position in `rows` whose result row b takes; null when
+ * all are distinct. At least `minRows` rows are read (see shrunkBatch), repeats filling up.
+ */
+export function distinctPrompts(prompts: readonly number[][], minRows: number): { rows: number[]; of: number[] } | null {
+  const first = new Map<string, number>();
+  const rows: number[] = [];
+  const of: number[] = [];
+  prompts.forEach((p, b) => {
+    const key = p.join(',');
+    let at = first.get(key);
+    if (at === undefined || rows.length + (prompts.length - b) <= minRows) {
+      // a new prompt, or a repeat read anyway because only enough rows are left to reach minRows
+      at = rows.length;
+      first.set(key, at);
+      rows.push(b);
+    }
+    of.push(at);
+  });
+  return rows.length < prompts.length ? { rows, of } : null;
+}
+
+/** The cache of the rows `rows` (positions in the cached batch), in that order; frees the old one. */
+function gatherCache(cache: LayerCache[], rows: readonly number[]): LayerCache[] {
+  const at = tf.tensor1d(rows as number[], 'int32');
+  const gathered = cache.map((c) => ({ k: tf.gather(c.k, at), v: tf.gather(c.v, at) }));
+  at.dispose();
+  disposeCache(cache);
+  return gathered;
+}
+
+/**
  * Sample continuations of token-id prompts. One read-back per step (the last position's
  * logits of every row), awaited so that a GPU backend works.
  */
@@ -266,6 +298,9 @@ export async function generateIds(
   // the decode step's narrowest products: attention's output projection [C, C], the unembedding [C, V]
   const { nEmbd: C, vocabSize: V } = model.config;
   const minRows = Math.min(B, Math.max(xnnpackMinRows(C, C), xnnpackMinRows(C, V)));
+  // the prompt is read once per distinct prompt (PPO's k answers per prompt, best-of-n), its
+  // cached keys and values then copied to every row that asked it
+  const distinct = cfg.useCache ? distinctPrompts(promptTokens, minRows) : null;
   let cache: LayerCache[] | undefined;
   try {
     for (let step = 0; step < cfg.maxNewTokens && !done.every(Boolean); step++) {
@@ -273,27 +308,35 @@ export async function generateIds(
       const L = P + step; // tokens known so far
       const feedFrom = cfg.useCache && step > 0 ? L - 1 : 0; // first position fed this step
       const T = L - feedFrom;
+      const feed = step === 0 && distinct ? distinct.rows : live; // rows this forward reads
       const idx = tf.tensor2d(
-        live.flatMap((b) => seqs[b].slice(feedFrom, L)),
-        [R, T],
+        feed.flatMap((b) => seqs[b].slice(feedFrom, L)),
+        [feed.length, T],
         'int32',
       ); // [R, T]
       const pos = tf.tensor2d(
-        live.flatMap((b) => Array.from({ length: T }, (_, t) => positionOf(b, feedFrom + t))),
-        [R, T],
+        feed.flatMap((b) => Array.from({ length: T }, (_, t) => positionOf(b, feedFrom + t))),
+        [feed.length, T],
         'int32',
       ); // [R, T]
       const mask = tf.tensor2d(
-        live.flatMap((b) => masks[b].slice(0, L)),
-        [R, L],
+        feed.flatMap((b) => masks[b].slice(0, L)),
+        [feed.length, L],
         'int32',
       ); // [R, L]
-      const out = model.forward(idx, { attentionMask: mask, positions: pos, past: cfg.useCache ? cache : undefined, useCache: cfg.useCache });
-      const last = tf.tidy(() => out.logits.slice([0, T - 1, 0], [R, 1, V])); // [R, 1, V]
-      tf.dispose([idx, pos, mask, out.logits, out.hidden]);
-      const data = await readValues(last);
+      const out = model.forward(idx, {
+        attentionMask: mask,
+        positions: pos,
+        past: cfg.useCache ? cache : undefined,
+        useCache: cfg.useCache,
+        lastLogitsOnly: true,
+      });
+      tf.dispose([idx, pos, mask, out.hidden]);
+      const data = await readValues(out.logits); // [R, 1, V]
       disposeCache(cache);
       cache = out.present;
+      const read = feed === live ? null : distinct!.of; // row b's logits and cache are those of read[b]
+      if (read && cache) cache = gatherCache(cache, read);
       for (let r = 0; r < R; r++) {
         const b = live[r];
         if (done[b]) {
@@ -301,7 +344,8 @@ export async function generateIds(
           masks[b].push(0);
           continue;
         }
-        const { token, logprob } = sampleToken(data.subarray(r * V, (r + 1) * V), cfg, rngs[b]);
+        const at = read ? read[b] : r;
+        const { token, logprob } = sampleToken(data.subarray(at * V, (at + 1) * V), cfg, rngs[b]);
         tokens[b].push(token);
         logprobs[b].push(logprob);
         seqs[b].push(token);
@@ -310,13 +354,7 @@ export async function generateIds(
       }
       const keep = cfg.dropFinished ? shrunkBatch(live, done, minRows) : null;
       if (keep) {
-        if (cache) {
-          const at = tf.tensor1d(keep, 'int32');
-          const gathered = cache.map((c) => ({ k: tf.gather(c.k, at), v: tf.gather(c.v, at) }));
-          at.dispose();
-          disposeCache(cache);
-          cache = gathered;
-        }
+        if (cache) cache = gatherCache(cache, keep);
         live = keep.map((r) => live[r]);
       }
     }

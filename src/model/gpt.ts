@@ -70,10 +70,15 @@ export interface ForwardOptions {
   past?: LayerCache[];
   /** Return `present` (the cache including this call's positions). */
   useCache?: boolean;
+  /**
+   * Logits of the last position only ([B, 1, V]): what sampling reads. The unembedding is the
+   * largest product of a prompt's first step; each row's numbers are those of the full logits.
+   */
+  lastLogitsOnly?: boolean;
 }
 
 export interface ForwardOutput {
-  /** [B, T, vocabSize] */
+  /** [B, T, vocabSize] ([B, 1, vocabSize] with lastLogitsOnly) */
   logits: tf.Tensor3D;
   /** [B, T, nEmbd], after ln_f. */
   hidden: tf.Tensor3D;
@@ -251,7 +256,8 @@ export class GPT {
       const hidden2d = layerNorm(x, this.w('ln_f.weight'), this.w('ln_f.bias')); // [B*T, C]
       const hidden = hidden2d.reshape([B, T, C]) as tf.Tensor3D; // [B, T, C]
       if (!withLogits) return { hidden };
-      const logits = tf.matMul(hidden2d, this.w('wte.weight'), false, true).reshape([B, T, V]) as tf.Tensor3D; // [B, T, V]
+      const read = opts.lastLogitsOnly ? hidden.slice([0, T - 1, 0], [B, 1, C]).reshape([B, C]) : hidden2d; // [B, C] or [B*T, C]
+      const logits = tf.matMul(read, this.w('wte.weight'), false, true).reshape([B, -1, V]) as tf.Tensor3D; // [B, T or 1, V]
       return { logits, hidden };
     });
     return { logits: out.logits as tf.Tensor3D | undefined, hidden: out.hidden, present: opts.useCache ? present : undefined };

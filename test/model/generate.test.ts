@@ -3,7 +3,18 @@ import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../../src/engine';
 import { GPT } from '../../src/model/gpt';
-import { generate, generateIds, keptTokens, sampleToken, shrunkBatch, sortedAscending, topKIndices, topPIndices, DEFAULTS } from '../../src/model/generate';
+import {
+  distinctPrompts,
+  generate,
+  generateIds,
+  keptTokens,
+  sampleToken,
+  shrunkBatch,
+  sortedAscending,
+  topKIndices,
+  topPIndices,
+  DEFAULTS,
+} from '../../src/model/generate';
 import { xnnpackMinRows } from '../../src/engine/wasm-matmul';
 import { trainTokenizer } from '../../src/model/tokenizer-train';
 import { Rng } from '../../src/util/random';
@@ -195,7 +206,7 @@ test('wasm: finished rows leaving the batch change no token and no log-prob bit'
     };
     const cfg = { maxNewTokens: 40, seed: 5, temperature: 1.3 };
     const kept = await generateIds(m, prompts, IDS, { ...cfg, dropFinished: false });
-    assert.ok(rows.every((r) => r === 24));
+    assert.ok(rows.slice(1).every((r) => r === 24)); // (the first step reads each distinct prompt once)
     rows.length = 0;
     const left = await generateIds(m, prompts, IDS, cfg);
     assert.deepEqual(left, kept); // tokens, log-probs (exact numbers), EOS flags
@@ -205,6 +216,50 @@ test('wasm: finished rows leaving the batch change no token and no log-prob bit'
     assert.equal(xnnpackMinRows(128, 16), 9);
     assert.ok(left.tokens.filter((t, b) => t.length === 40 && !left.hitEos[b]).length < 9, 'fewer rows than the floor should run to the end');
     assert.equal(Math.min(...rows), 9, `the batch should shrink down to the floor, got ${rows}`);
+    m.dispose();
+  } finally {
+    await initEngine({ backend: 'cpu' });
+  }
+});
+
+test('distinctPrompts: one row per distinct prompt, repeats read anyway up to minRows', () => {
+  const A = [1, 5];
+  const B = [1, 6, 7];
+  assert.equal(distinctPrompts([A, B], 1), null);
+  assert.deepEqual(distinctPrompts([A, A, B, A, B], 1), { rows: [0, 2], of: [0, 0, 1, 0, 1] });
+  // 6 copies of one prompt, floor 3: the last two are read too (each then takes its own row)
+  assert.deepEqual(distinctPrompts([A, A, A, A, A, A], 3), { rows: [0, 4, 5], of: [0, 0, 0, 0, 1, 2] });
+  assert.equal(distinctPrompts([A, A], 2), null);
+});
+
+test('wasm: a row samples the same bits alone as in a batch that repeats prompts and drops finished rows', async () => {
+  await initEngine({ backend: 'wasm' });
+  try {
+    // C 192 and V 128 keep even a 1-row product on XNNPACK, so a row alone takes the same kernels
+    const m = new GPT({ vocabSize: 128, blockSize: 48, nLayer: 2, nHead: 6, nEmbd: 192, seed: 4 });
+    // one length: a row alone then has the batch's padding (a softmax over more masked keys
+    // sums in other groups, so padding may change the last bits)
+    const A = [1, 9, 10, 11];
+    const B = [1, 12, 13, 14];
+    const C = [1, 15, 16, 17];
+    const prompts = [A, A, A, B, B, C, A, C, C, B];
+    const rows: number[] = [];
+    const forward = m.forward.bind(m);
+    m.forward = (idx, opts) => {
+      rows.push(idx.shape[0]);
+      return forward(idx, opts);
+    };
+    const ids = { eosId: 2, padId: 0 };
+    const cfg = { maxNewTokens: 30, seed: 8, temperature: 1.5, topP: 0.97 };
+    const batch = await generateIds(m, prompts, ids, cfg);
+    assert.equal(rows[0], 3, 'the prompts are read once each');
+    assert.ok(new Set(batch.tokens.map((t) => t.length)).size > 1, 'rows should end at different steps');
+    for (let b = 0; b < prompts.length; b++) {
+      const alone = await generateIds(m, [prompts[b]], ids, { ...cfg, rowOffset: b });
+      assert.deepEqual(alone.tokens[0], batch.tokens[b], `row ${b}`);
+      assert.deepEqual(alone.logprobs[0], batch.logprobs[b], `row ${b}`);
+      assert.equal(alone.hitEos[0], batch.hitEos[b]);
+    }
     m.dispose();
   } finally {
     await initEngine({ backend: 'cpu' });
