@@ -148,13 +148,13 @@ function pick<T extends object, K extends keyof T>(o: T, keys: readonly K[]): Pi
 /** The `default` profile: a 2-core laptop, 00-06 <= 60 minutes, 07 included <= 75. */
 export const DEFAULTS: WorkbookConfig = {
   seed: 1234,
-  // how data.evalPrompts, reward.lr and reward.prompts were chosen: docs/experiments.md
+  // how data.devPrompts, data.evalPrompts, reward.lr and reward.prompts were chosen: docs/experiments.md
   data: {
     sftPrompts: 1300,
     rmPrompts: 3300,
     ppoPrompts: 3100,
-    devPrompts: 600,
-    evalPrompts: 600,
+    devPrompts: 1200,
+    evalPrompts: 1200,
     trainLabelers: 10,
     heldOutLabelers: 5,
     devLabelers: 5,
