@@ -229,13 +229,19 @@ export async function profileTrainStep(
   }
 }
 
+/** One way of sampling, timed: seconds, and sampled tokens per second. */
+export interface SamplingTime {
+  seconds: number;
+  tokensPerSecond: number;
+}
+
 export interface GenerationResult {
   model: ModelSize & { nHead: number; vocabSize: number };
   batch: number;
   promptTokens: number;
   newTokens: number;
-  kvCache: { seconds: number; tokensPerSecond: number };
-  fullRecompute: { seconds: number; tokensPerSecond: number };
+  kvCache: SamplingTime;
+  fullRecompute: SamplingTime;
   speedup: number;
   /** Both ways sampled the same tokens (same seed): the cache changes nothing but speed. */
   sameTokens: boolean;
@@ -244,13 +250,13 @@ export interface GenerationResult {
 }
 
 export interface FinishedRowsResult {
-  /** Chance of EOS per sampled token (the model is rigged so: see benchGeneration). */
+  /** Chance of EOS per sampled token (the model is rigged so: see timeFinishedRows). */
   eosChance: number;
   /** Tokens sampled over rows x steps computed when finished rows stay: the share of useful work. */
   usefulShare: number;
   /** Median seconds of alternating runs. */
-  stay: { seconds: number; tokensPerSecond: number };
-  leave: { seconds: number; tokensPerSecond: number };
+  stay: SamplingTime;
+  leave: SamplingTime;
   speedup: number;
   /** Same tokens, log-probs and EOS flags, to the bit. */
   sameNumbers: boolean;
