@@ -72,7 +72,8 @@ export interface ForwardOptions {
   useCache?: boolean;
   /**
    * Logits of the last position only ([B, 1, V]): what sampling reads. The unembedding is the
-   * largest product of a prompt's first step; each row's numbers are those of the full logits.
+   * largest product of a prompt's first step. Each row equals the full logits' last position
+   * (to the bit on wasm while the product of B rows stays on XNNPACK, as it does at V 2048).
    */
   lastLogitsOnly?: boolean;
 }

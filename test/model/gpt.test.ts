@@ -191,6 +191,26 @@ test('every parameter gets a gradient; no tensor leaks across forward, cache and
   m.dispose();
 });
 
+test('lastLogitsOnly: the last position of the full logits, on cpu and (to the bit) on wasm', async () => {
+  for (const backend of ['cpu', 'wasm']) {
+    await initEngine({ backend });
+    const m = new GPT({ ...TINY, vocabSize: 300, nEmbd: 32 });
+    const x = ids([
+      [1, 2, 3, 4, 5],
+      [6, 7, 8, 9, 10],
+      [11, 12, 13, 14, 15],
+    ]);
+    const full = m.forward(x);
+    const last = m.forward(x, { lastLogitsOnly: true });
+    assert.deepEqual(last.logits.shape, [3, 1, 300]);
+    const want = full.logits.slice([0, 4, 0], [3, 1, 300]);
+    assert.deepEqual(last.logits.dataSync(), want.dataSync(), backend);
+    tf.dispose([x, full.logits, full.hidden, last.logits, last.hidden, want]);
+    m.dispose();
+  }
+  await initEngine({ backend: 'cpu' });
+});
+
 test('wasm forward equals cpu forward to 1e-4', async () => {
   const x = [
     [1, 2, 3, 4, 5, 6, 7, 8],
