@@ -1,9 +1,10 @@
 /**
  * Engine benchmark pieces: the backend's own matmul peak, one full training step of the
  * workbook's GPT (forward, backward, clipping, Adam), KV-cache vs full-recompute
- * generation, and finished rows leaving the batch vs staying. Each timing is taken both as wall time and as this process's CPU time: the
- * machine may be shared, and CPU time is what a single-threaded step costs without
- * contention (with wasm threads, CPU time counts every thread).
+ * generation, and finished rows leaving the batch vs staying. Each timing is taken both as
+ * wall time and as this process's CPU time: the machine may be shared, and CPU time is what a
+ * single-threaded step costs without contention (with wasm threads, CPU time counts every
+ * thread).
  */
 import * as tf from '@tensorflow/tfjs';
 import { GPT } from '../model/gpt';
@@ -321,20 +322,19 @@ async function timeFinishedRows(model: GPT, prompts: number[][], newTokens: numb
     const out = await generateIds(model, prompts, ids, { ...cfg, dropFinished });
     return { seconds: (performance.now() - t0) / 1000, out };
   };
-  await run(false); // warm-up
+  const warm = (await run(false)).out; // warm-up; every run samples these same rows
   await run(true);
+  const lengths = warm.tokens.map((t) => t.length);
+  const useful = lengths.reduce((x, y) => x + y, 0) / (lengths.length * Math.max(...lengths));
   const stay: number[] = [];
   const leave: number[] = [];
   let same = true;
-  let useful = 0;
   for (let i = 0; i < 3; i++) {
     const a = await run(false);
     const b = await run(true);
     stay.push(a.seconds);
     leave.push(b.seconds);
     same &&= JSON.stringify(a.out) === JSON.stringify(b.out);
-    const lengths = a.out.tokens.map((t) => t.length);
-    useful = lengths.reduce((x, y) => x + y, 0) / (lengths.length * Math.max(...lengths));
   }
   const tokens = prompts.length * newTokens * useful;
   const stayS = median(stay);
@@ -376,8 +376,10 @@ export interface BenchConfig {
   steps: number;
   /** The step broken down per kernel (profile.ts): model size and sequence length. */
   profile: { size: ModelSize; seqLen: number };
-  /** Generation: prompts sampled together, prompt length, new tokens, model size. */
-  /** finishedBatch: prompts per batch when timing finished rows staying vs leaving (06 answers 64 at a time). */
+  /**
+   * Generation: prompts sampled together, prompt length, new tokens, model size, and the prompts
+   * per batch when timing finished rows staying vs leaving (06 answers 64 at a time).
+   */
   generation: { batch: number; promptTokens: number; newTokens: number; size: ModelSize; finishedBatch: number };
 }
 
