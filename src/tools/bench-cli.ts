@@ -3,11 +3,11 @@
  *
  * Times a full training step of the workbook's GPT (forward, backward, clipping, Adam) for
  * d64/L2, d128/L2, d128/L4, d256/L4 at T 64 and 128 and d512/L8 at T 256 (the size a GPU
- * is for), batch 16, against the backend's own
- * 512^3 matmul peak measured in the same run, KV-cache generation against recomputing
- * the prefix, and generation with finished rows leaving the batch against keeping them. For d128/L2/T64 it also times the step with the fused kernels off (the
- * baseline; engine/fast-path.ts) and on, alternating steps in this process, and prints both
- * per-kernel profiles side by side. Prints tables and writes runs/bench/<date>.json.
+ * is for), batch 16, against the backend's own 512^3 matmul peak measured in the same run;
+ * KV-cache generation against recomputing the prefix; and generation with finished rows
+ * leaving the batch against keeping them. For d128/L2/T64 it also times the step with the
+ * fused kernels off (the baseline; engine/fast-path.ts) and on, alternating steps in this
+ * process, and prints both per-kernel profiles side by side. Prints tables and writes runs/bench/<date>.json.
  */
 import { Command } from 'commander';
 import * as os from 'os';
